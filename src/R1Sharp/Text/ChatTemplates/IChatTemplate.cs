@@ -1,0 +1,31 @@
+// The contract every chat template implements: messages -> prompt text, plus the stop strings it implies.
+// Reference: Hugging Face tokenizer.apply_chat_template(messages, add_generation_prompt, tokenize=False).
+namespace R1Sharp.Text.ChatTemplates;
+
+/// <summary>
+/// Renders a conversation into the exact prompt text a model family was trained on, as its Hugging Face Jinja
+/// chat template would with <c>tokenize=False</c> and no tools list.
+/// </summary>
+public interface IChatTemplate
+{
+    /// <summary>Short family name, e.g. "deepseek-r1", "qwen2.5", "llama-3", "r1-zero".</summary>
+    string Name { get; }
+
+    /// <summary>True when the generation prompt ends inside a thinking block (R1's <c>&lt;think&gt;\n</c> prefill);
+    /// start a <see cref="Reasoning.ReasoningParser"/> with <c>startsInThinking</c> set to
+    /// <see cref="ChatTemplates.EndsInThinking"/> of the rendered prompt.</summary>
+    bool PrefillsThinking { get; }
+
+    /// <summary>Text of the token that ends an assistant turn (what generation stops on).</summary>
+    string EosToken { get; }
+
+    /// <summary>Strings that end generation (the EOS text first, then other end-of-turn tokens).</summary>
+    IReadOnlyList<string> StopStrings { get; }
+
+    /// <summary>The raw Jinja source this template was recognised from (for GGUF export), or null when built in code.</summary>
+    string? Jinja { get; }
+
+    /// <summary>Renders the messages; with <paramref name="addGenerationPrompt"/> the text ends where the model's reply begins.</summary>
+    /// <exception cref="R1SharpException">A message this template cannot render (role, order or tool use).</exception>
+    string Render(IReadOnlyList<ChatMessage> messages, bool addGenerationPrompt = true);
+}

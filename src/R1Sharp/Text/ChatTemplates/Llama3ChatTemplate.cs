@@ -1,0 +1,105 @@
+// The Llama-3 / Llama-3.1 Instruct chat template (no tools list), rendered as the Hugging Face Jinja template does.
+// Reference: meta-llama/Llama-3.1-8B-Instruct tokenizer_config.json (llama.cpp models/templates/meta-llama-Llama-3.1-8B-Instruct.jinja).
+using System.Text;
+
+namespace R1Sharp.Text.ChatTemplates;
+
+/// <summary>Options of <see cref="Llama3ChatTemplate"/>.</summary>
+public sealed record Llama3TemplateOptions
+{
+    /// <summary>Text of the BOS token.</summary>
+    public string BosToken { get; init; } = Llama3ChatTemplate.BeginOfText;
+
+    /// <summary>Render BOS first (false when the runtime adds it).</summary>
+    public bool AddBos { get; init; } = true;
+
+    /// <summary>Llama-3.1 style: always a system turn starting "Cutting Knowledge Date: December 2023\nToday Date: …\n\n".
+    /// False renders the Llama-3.0 template (no preamble, system turn only when given).</summary>
+    public bool DatePreamble { get; init; } = true;
+
+    /// <summary>The "Today Date" text; the 3.1 template's fixed default. Templates that call strftime_now
+    /// (Llama-3.2/3.3) print today's date in this "dd MMM yyyy" form.</summary>
+    public string DateString { get; init; } = "26 Jul 2024";
+}
+
+/// <summary>
+/// Llama-3.x format: <c>&lt;|begin_of_text|&gt;&lt;|start_header_id|&gt;role&lt;|end_header_id|&gt;\n\ncontent&lt;|eot_id|&gt;…</c>,
+/// generation prompt <c>&lt;|start_header_id|&gt;assistant&lt;|end_header_id|&gt;\n\n</c>. Message content is trimmed
+/// (Jinja <c>| trim</c>); tool outputs are not.
+/// </summary>
+/// <remarks>
+/// Simplifications: no tools list and no builtin_tools (so no "Environment: ipython" line and no tool definitions in the
+/// first user turn); a tool call renders as <c>{"name": …, "parameters": ARGS}</c> with the argument JSON verbatim (the
+/// template's <c>tojson</c>), and, as in the template, only one call per message. Trimming uses .NET's whitespace set,
+/// which matches Python's <c>str.strip()</c> for all but a few control characters.
+/// </remarks>
+public sealed class Llama3ChatTemplate : IChatTemplate
+{
+    public const string BeginOfText = "<|begin_of_text|>";
+    public const string EndOfText = "<|end_of_text|>";
+    public const string EotId = "<|eot_id|>";
+    public const string EomId = "<|eom_id|>";
+    public const string StartHeader = "<|start_header_id|>";
+    public const string EndHeader = "<|end_header_id|>";
+
+    private static readonly string[] Stops = [EotId, EndOfText, EomId];
+
+    /// <summary>Creates the template; <paramref name="jinja"/> is the source it was recognised from, if any.</summary>
+    public Llama3ChatTemplate(Llama3TemplateOptions? options = null, string? jinja = null)
+    {
+        Options = options ?? new Llama3TemplateOptions();
+        Jinja = jinja;
+    }
+
+    /// <summary>The options in effect.</summary>
+    public Llama3TemplateOptions Options { get; }
+
+    public string Name => "llama-3";
+    public bool PrefillsThinking => false;
+    public string EosToken => EotId;
+    public IReadOnlyList<string> StopStrings => Stops;
+    public string? Jinja { get; }
+
+    public string Render(IReadOnlyList<ChatMessage> messages, bool addGenerationPrompt = true)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        var sb = new StringBuilder(256);
+        // The 3.0 template prepends BOS to the first message, so an empty conversation gets none.
+        if (Options.AddBos && (Options.DatePreamble || messages.Count > 0)) sb.Append(Options.BosToken);
+        int start = 0;
+        if (Options.DatePreamble)
+        {
+            string system = "";
+            if (messages.Count > 0 && messages[0].Role == ChatRole.System) { system = messages[0].Content.Trim(); start = 1; }
+            Header(sb, "system").Append("Cutting Knowledge Date: December 2023\nToday Date: ")
+                .Append(Options.DateString).Append("\n\n").Append(system).Append(EotId);
+        }
+        for (int i = start; i < messages.Count; i++)
+        {
+            var m = messages[i];
+            if (!Options.DatePreamble)
+            {
+                if (m.HasToolCalls)
+                    throw new R1SharpException("messages: the Llama-3.0 template has no tool-call format; send the call as assistant text.");
+                Header(sb, ChatMessage.RoleName(m.Role)).Append(m.Content.Trim()).Append(EotId);
+            }
+            else if (m.Role == ChatRole.Tool) Header(sb, "ipython").Append(m.Content).Append(EotId);
+            else if (m.HasToolCalls) AppendToolCall(sb, m);
+            else Header(sb, ChatMessage.RoleName(m.Role)).Append(m.Content.Trim()).Append(EotId);
+        }
+        if (addGenerationPrompt) Header(sb, "assistant");
+        return sb.ToString();
+    }
+
+    private static StringBuilder Header(StringBuilder sb, string role) =>
+        sb.Append(StartHeader).Append(role).Append(EndHeader).Append("\n\n");
+
+    private static void AppendToolCall(StringBuilder sb, ChatMessage m)
+    {
+        if (m.ToolCalls!.Count != 1)
+            throw new R1SharpException($"messages: the Llama-3 template renders one tool call per assistant message, got {m.ToolCalls.Count}; split them into separate messages.");
+        var call = m.ToolCalls[0];
+        Header(sb, "assistant").Append("{\"name\": \"").Append(call.Name).Append("\", \"parameters\": ")
+            .Append(call.Arguments).Append('}').Append(EotId);
+    }
+}
