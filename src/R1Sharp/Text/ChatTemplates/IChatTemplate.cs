@@ -13,7 +13,7 @@ public interface IChatTemplate
 
     /// <summary>True when the generation prompt ends inside a thinking block (R1's <c>&lt;think&gt;\n</c> prefill);
     /// start a <see cref="Reasoning.ReasoningParser"/> with <c>startsInThinking</c> set to
-    /// <see cref="ChatTemplates.EndsInThinking"/> of the rendered prompt.</summary>
+    /// <see cref="ChatTemplate.EndsInThinking"/> of the rendered prompt.</summary>
     bool PrefillsThinking { get; }
 
     /// <summary>Text of the token that ends an assistant turn (what generation stops on).</summary>

@@ -25,7 +25,7 @@ public sealed record Llama3TemplateOptions
 /// <summary>
 /// Llama-3.x format: <c>&lt;|begin_of_text|&gt;&lt;|start_header_id|&gt;role&lt;|end_header_id|&gt;\n\ncontent&lt;|eot_id|&gt;…</c>,
 /// generation prompt <c>&lt;|start_header_id|&gt;assistant&lt;|end_header_id|&gt;\n\n</c>. Message content is trimmed
-/// (Jinja <c>| trim</c>); tool outputs are not.
+/// (Jinja <c>| trim</c>); tool outputs (Llama-3.1) are written as a quoted JSON string, as the template's <c>tojson</c> does.
 /// </summary>
 /// <remarks>
 /// Simplifications: no tools list and no builtin_tools (so no "Environment: ipython" line and no tool definitions in the
@@ -83,7 +83,8 @@ public sealed class Llama3ChatTemplate : IChatTemplate
                     throw new R1SharpException("messages: the Llama-3.0 template has no tool-call format; send the call as assistant text.");
                 Header(sb, ChatMessage.RoleName(m.Role)).Append(m.Content.Trim()).Append(EotId);
             }
-            else if (m.Role == ChatRole.Tool) Header(sb, "ipython").Append(m.Content).Append(EotId);
+            // The template tests "content is iterable", which a Jinja string is, so tool output goes through tojson.
+            else if (m.Role == ChatRole.Tool) AppendPythonJsonString(Header(sb, "ipython"), m.Content).Append(EotId);
             else if (m.HasToolCalls) AppendToolCall(sb, m);
             else Header(sb, ChatMessage.RoleName(m.Role)).Append(m.Content.Trim()).Append(EotId);
         }
@@ -93,6 +94,31 @@ public sealed class Llama3ChatTemplate : IChatTemplate
 
     private static StringBuilder Header(StringBuilder sb, string role) =>
         sb.Append(StartHeader).Append(role).Append(EndHeader).Append("\n\n");
+
+    /// <summary>Python <c>json.dumps(s, ensure_ascii=False)</c>, which is what transformers' <c>tojson</c> filter writes.
+    /// Example: <c>a"b\n</c> becomes <c>"a\"b\n"</c> (quotes included).</summary>
+    internal static StringBuilder AppendPythonJsonString(StringBuilder sb, string s)
+    {
+        sb.Append('"');
+        foreach (char ch in s)
+        {
+            switch (ch)
+            {
+                case '"': sb.Append("\\\""); break;
+                case '\\': sb.Append("\\\\"); break;
+                case '\n': sb.Append("\\n"); break;
+                case '\r': sb.Append("\\r"); break;
+                case '\t': sb.Append("\\t"); break;
+                case '\b': sb.Append("\\b"); break;
+                case '\f': sb.Append("\\f"); break;
+                default:
+                    if (ch < ' ') sb.Append("\\u").Append(((int)ch).ToString("x4", System.Globalization.CultureInfo.InvariantCulture));
+                    else sb.Append(ch);
+                    break;
+            }
+        }
+        return sb.Append('"');
+    }
 
     private static void AppendToolCall(StringBuilder sb, ChatMessage m)
     {

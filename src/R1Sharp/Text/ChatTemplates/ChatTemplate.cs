@@ -1,4 +1,5 @@
 // Picks the chat template of a model from its files (tokenizer_config.json "chat_template", or chat_template.jinja).
+// (Named ChatTemplate, not ChatTemplates, so it never collides with the namespace of the same name.)
 // Reference: Hugging Face tokenizer_config.json fields chat_template (string or [{name, template}]) and bos_token.
 using System.Globalization;
 using System.Text.Json;
@@ -6,7 +7,7 @@ using System.Text.Json;
 namespace R1Sharp.Text.ChatTemplates;
 
 /// <summary>Recognises a model's chat template family from its Jinja source and builds the matching <see cref="IChatTemplate"/>.</summary>
-public static class ChatTemplates
+public static class ChatTemplate
 {
     /// <summary>The families recognised, with the marker each is recognised by (for error messages).</summary>
     public const string RecognisedFamilies =
