@@ -12,7 +12,28 @@ public static class GgmlQuants
     public const int QK = 32;
 
     /// <summary>IEEE binary16 bits of <paramref name="x"/>, rounded to nearest even (numpy <c>astype(float16)</c>).</summary>
-    public static ushort ToF16Bits(float x) => BitConverter.HalfToUInt16Bits((Half)x);
+    /// <remarks>
+    /// Bit arithmetic (F. Giesen's float_to_half_fast3_rtne) instead of the <c>(Half)</c> cast, which is ~6× slower
+    /// here; results equal the cast for every input, NaN payloads included (a test checks random bit patterns).
+    /// </remarks>
+    public static ushort ToF16Bits(float x)
+    {
+        const uint F16Max = (127 + 16) << 23, DenormMagic = ((127 - 15) + (23 - 10) + 1) << 23;
+        uint u = BitConverter.SingleToUInt32Bits(x);
+        uint sign = (u >> 16) & 0x8000;
+        u &= 0x7fffffff;
+        if (u >= F16Max)
+            return (ushort)(sign | (u > 0x7f800000 ? 0x7e00 | ((u & 0x7fffff) >> 13) : 0x7c00));
+        if (u < (113u << 23))
+        {
+            // Subnormal or zero: adding the magic aligns the 10 mantissa bits at the bottom, rounding to nearest even.
+            float f = BitConverter.UInt32BitsToSingle(u) + BitConverter.UInt32BitsToSingle(DenormMagic);
+            return (ushort)(sign | (BitConverter.SingleToUInt32Bits(f) - DenormMagic));
+        }
+        uint mantOdd = (u >> 13) & 1;
+        u += unchecked((uint)((15 - 127) << 23)) + 0xfff + mantOdd;
+        return (ushort)(sign | (u >> 13));
+    }
 
     /// <summary>float32 value of binary16 bits.</summary>
     public static float FromF16Bits(ushort bits) => (float)BitConverter.UInt16BitsToHalf(bits);

@@ -20,6 +20,23 @@ public class GgmlQuantsTests
         Assert.Equal((ushort)bits, GgmlQuants.ToF16Bits(x));
     }
 
+    [Fact]
+    public void F16_fast_path_equals_the_Half_cast_for_random_bit_patterns()
+    {
+        var rng = new Random(99);
+        for (int i = 0; i < 2_000_000; i++)
+        {
+            float x = BitConverter.UInt32BitsToSingle((uint)rng.NextInt64(0, 1L << 32));
+            Assert.Equal(BitConverter.HalfToUInt16Bits((Half)x), GgmlQuants.ToF16Bits(x));
+        }
+        // every float that rounds into the half subnormal / normal boundary region, exhaustively
+        for (uint b = 0x32000000; b < 0x39000000; b += 7)
+        {
+            float x = BitConverter.UInt32BitsToSingle(b);
+            Assert.Equal(BitConverter.HalfToUInt16Bits((Half)x), GgmlQuants.ToF16Bits(x));
+        }
+    }
+
     [Theory]
     [InlineData(0x3F800000u, 0x3F80)] // 1.0
     [InlineData(0x3F808000u, 0x3F80)] // tie, lower half even
