@@ -1,7 +1,6 @@
 // Byte-level BPE training in the style of karpathy/minbpe (RegexTokenizer.train), with the incremental
 // pair-count updates of HF tokenizers' BpeTrainer so large corpora train in seconds.
 using System.Runtime.InteropServices;
-using System.Text;
 
 namespace R1Sharp.Text.Training;
 
@@ -55,7 +54,7 @@ public static class BpeTrainer
         long total = 0, docs = 0;
         foreach (string raw in documents)
         {
-            string text = options.NormalizeNfc && !raw.IsNormalized(NormalizationForm.FormC) ? raw.Normalize(NormalizationForm.FormC) : raw;
+            string text = options.NormalizeNfc ? NormalizeNfc(raw) : raw;
             foreach (var segment in SplitOnSpecials(text, options.SpecialTokens))
             {
                 pieces.Clear();
@@ -70,6 +69,13 @@ public static class BpeTrainer
             if (++docs % 100_000 == 0) options.Progress?.Invoke(new BpeTrainingProgress("count", docs, -1));
         }
         return (counts, total);
+    }
+
+    // NFC through the tokenizer's Nfc (ICU under InvariantGlobalization); returns `raw` itself when unchanged.
+    private static string NormalizeNfc(string raw)
+    {
+        var normalized = Nfc.Normalize(raw);
+        return normalized.SequenceEqual(raw) ? raw : normalized.ToString();
     }
 
     // The ranges of `text` between occurrences of special tokens (earliest match first, longest on ties).

@@ -23,11 +23,10 @@ public sealed record BpeTrainerOptions
     public IReadOnlyList<string> PreTokenizerPatterns { get; init; } = [SplitPreTokenizer.Qwen2Pattern];
 
     /// <summary>
-    /// Apply Unicode NFC to the corpus and write an NFC normalizer (as Qwen2 does). Default false: R1Sharp builds
-    /// with InvariantGlobalization, where .NET's <see cref="string.Normalize()"/> silently does nothing, so
-    /// an NFC tokenizer could not be applied consistently in-process; <see cref="Validate"/> refuses it there.
+    /// Apply Unicode NFC to the corpus and write an NFC normalizer, as Qwen2 does. Default true. Uses the same
+    /// NFC as <see cref="HfTokenizer"/> (ICU when the process runs with InvariantGlobalization).
     /// </summary>
-    public bool NormalizeNfc { get; init; }
+    public bool NormalizeNfc { get; init; } = true;
 
     /// <summary>Called after counting and every ~1% of merges; null for none.</summary>
     public Action<BpeTrainingProgress>? Progress { get; init; }
@@ -44,8 +43,8 @@ public sealed record BpeTrainerOptions
             throw new R1SharpException($"BPE training: MinFrequency must be >= 1, got {MinFrequency}");
         if (PreTokenizerPatterns.Count == 0)
             throw new R1SharpException("BPE training: PreTokenizerPatterns is empty; give at least one regex (e.g. SplitPreTokenizer.Qwen2Pattern)");
-        if (NormalizeNfc && "e\u0301".Normalize(System.Text.NormalizationForm.FormC).Length != 1)
-            throw new R1SharpException("BPE training: NormalizeNfc is set but this process cannot NFC-normalize (it runs with InvariantGlobalization); set NormalizeNfc to false");
+        if (NormalizeNfc && !Nfc.IsAvailable)
+            throw new R1SharpException("BPE training: NormalizeNfc is set but NFC needs ICU (libicuuc) in this process; install libicu or set NormalizeNfc to false");
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (string s in SpecialTokens)
         {

@@ -1,11 +1,11 @@
 // GPT-2's bytes_to_unicode table (openai/gpt-2 encoder.py, HF tokenizers ByteLevel): each byte maps to a
-// printable code point so byte-level BPE tokens are plain strings (space -> 'Ġ', newline -> 'Ċ').
+// printable code point so byte-level BPE tokens are plain strings (space -> 'Ġ', newline -> 'Ċ'); public view of Text.ByteLevel.
 namespace R1Sharp.Text.Training;
 
 /// <summary>The GPT-2 byte ↔ unicode mapping used by HF <c>ByteLevel</c> pre-tokenizers and decoders.</summary>
 public static class ByteLevelAlphabet
 {
-    private static readonly char[] s_byteToChar = Build();
+    private static readonly char[] s_byteToChar = ByteLevel.ByteToChar;
 
     /// <summary>The character standing for byte <paramref name="b"/>; e.g. 0x20 → 'Ġ' (U+0120), 'a' → 'a'.</summary>
     public static char ToChar(byte b) => s_byteToChar[b];
@@ -17,18 +17,5 @@ public static class ByteLevelAlphabet
         {
             for (int i = 0; i < src.Length; i++) span[i] = s_byteToChar[src[i]];
         });
-    }
-
-    // Printable Latin-1 bytes keep their code point; the other 68 bytes take 256, 257, ... in byte order.
-    private static char[] Build()
-    {
-        var map = new char[256];
-        int next = 256;
-        for (int b = 0; b < 256; b++)
-        {
-            bool printable = b is >= '!' and <= '~' or >= 0xA1 and <= 0xAC or >= 0xAE and <= 0xFF;
-            map[b] = printable ? (char)b : (char)next++;
-        }
-        return map;
     }
 }
