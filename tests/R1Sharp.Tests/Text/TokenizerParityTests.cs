@@ -51,7 +51,7 @@ public class TokenizerParityTests(ITestOutputHelper output)
         {
             int[] ids = tokenizer.Encode(c.Text, addSpecialTokens: false);
             // qwen3 normalizes to NFC, so its round trip gives the NFC text (what transformers.js decodes too).
-            string expected = name == "qwen3" ? c.Text.Normalize(NormalizationForm.FormC) == c.Text ? c.Text : c.Decoded : c.Text;
+            string expected = name == "qwen3" ? c.Decoded : c.Text;
             Assert.True(expected == tokenizer.Decode(ids), $"round trip of {Escape(c.Text)}");
             var stream = tokenizer.CreateStreamDecoder();
             var text = new StringBuilder();
