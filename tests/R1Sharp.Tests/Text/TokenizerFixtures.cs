@@ -14,17 +14,7 @@ internal static class TokenizerFixtures
 {
     private static readonly ConcurrentDictionary<string, Lazy<HfTokenizer>> Loaded = new();
 
-    public static string Root { get; } = FindRoot();
-
-    private static string FindRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            string candidate = Path.Combine(dir.FullName, "tests", "fixtures", "tokenizers");
-            if (Directory.Exists(candidate)) return candidate;
-        }
-        throw new DirectoryNotFoundException("tests/fixtures/tokenizers not found above " + AppContext.BaseDirectory);
-    }
+    public static string Root { get; } = RepoPaths.Fixture("tokenizers");
 
     public static string ReadGz(string name, string file)
     {

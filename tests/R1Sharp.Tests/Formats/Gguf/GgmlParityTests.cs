@@ -7,15 +7,7 @@ namespace R1Sharp.Tests.Formats.Gguf;
 
 public class GgmlParityTests
 {
-    private static string Fixture(string name)
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            string path = Path.Combine(dir.FullName, "tests", "fixtures", "gguf", name);
-            if (File.Exists(path)) return path;
-        }
-        throw new FileNotFoundException($"fixture tests/fixtures/gguf/{name} not found above {AppContext.BaseDirectory}");
-    }
+    private static string Fixture(string name) => RepoPaths.Fixture("gguf", name);
 
     [Theory]
     [InlineData(GgmlType.Q8_0)]

@@ -49,7 +49,7 @@ public class BpeParityTests
 
     private static string RunNode(string tokenizerDir, string inputsPath)
     {
-        string tool = FindTool();
+        string tool = RepoPaths.Tool("bpe-parity");
         if (!Directory.Exists(Path.Combine(tool, "node_modules")))
             Run("npm", $"ci --no-audit --no-fund", tool, "npm ci in tools/bpe-parity failed");
         return Run("node", $"encode.mjs \"{tokenizerDir}\" \"{inputsPath}\"", tool, "node encode.mjs failed");
@@ -78,13 +78,4 @@ public class BpeParityTests
         }
     }
 
-    private static string FindTool()
-    {
-        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d != null; d = d.Parent)
-        {
-            string p = Path.Combine(d.FullName, "tools", "bpe-parity");
-            if (File.Exists(Path.Combine(p, "encode.mjs"))) return p;
-        }
-        throw new DirectoryNotFoundException("tools/bpe-parity not found above " + AppContext.BaseDirectory);
-    }
 }

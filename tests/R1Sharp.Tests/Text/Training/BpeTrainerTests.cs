@@ -6,17 +6,7 @@ namespace R1Sharp.Tests.Text.Training;
 
 public class BpeTrainerTests
 {
-    internal static string CorpusPath { get; } = FindCorpus();
-
-    private static string FindCorpus()
-    {
-        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d != null; d = d.Parent)
-        {
-            string p = Path.Combine(d.FullName, "tests", "fixtures", "bpe", "corpus.txt");
-            if (File.Exists(p)) return p;
-        }
-        throw new FileNotFoundException("tests/fixtures/bpe/corpus.txt not found above " + AppContext.BaseDirectory);
-    }
+    internal static string CorpusPath { get; } = RepoPaths.Fixture("bpe", "corpus.txt");
 
     internal static string[] CorpusLines() => File.ReadAllLines(CorpusPath).Select(l => l + "\n").ToArray();
 
