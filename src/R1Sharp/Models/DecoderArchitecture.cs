@@ -1,5 +1,7 @@
 // Architecture registry: what differs between model types (layers, cache layout, RoPE) behind one interface,
-// so DeepSeek-V3 (MLA + MoE) is one more implementation (llama.cpp src/models/<arch>.cpp in spirit).
+// keyed by config.json model_type, so DeepSeek-V3 (MLA + MoE) is one more implementation (llama.cpp
+// src/models/<arch>.cpp in spirit).
+using R1Sharp.Formats.Config;
 using static TorchSharp.torch;
 
 namespace R1Sharp.Models;
@@ -8,23 +10,13 @@ namespace R1Sharp.Models;
 public readonly record struct CacheLayout(long Heads, long KeyDim, long ValueDim);
 
 /// <summary>
-/// One model_type's decoder: sizes shared by the embedding/norm/head around the layers, the layers themselves,
-/// the KV-cache layout and the RoPE frequencies.
+/// One model_type's decoder: the config (sizes shared by embedding/norm/head), the layers themselves, the
+/// KV-cache layout and the RoPE frequencies.
 /// </summary>
 public interface IDecoderArchitecture
 {
-    /// <summary>config.json model_type, e.g. "qwen2".</summary>
-    string ModelType { get; }
-    /// <summary>Embedding rows.</summary>
-    int VocabSize { get; }
-    /// <summary>Residual stream width.</summary>
-    int HiddenSize { get; }
-    /// <summary>Number of decoder layers.</summary>
-    int NumLayers { get; }
-    /// <summary>Epsilon of the final norm.</summary>
-    double RmsNormEps { get; }
-    /// <summary>Whether lm_head reuses the embedding matrix.</summary>
-    bool TieWordEmbeddings { get; }
+    /// <summary>The parsed config.json.</summary>
+    ModelConfig Config { get; }
     /// <summary>What each layer caches per token.</summary>
     CacheLayout Cache { get; }
     /// <summary>RoPE inverse frequencies (rotary dim / 2 values).</summary>
@@ -33,35 +25,38 @@ public interface IDecoderArchitecture
     DecoderLayer CreateLayer(int index, ScalarType dtype);
 }
 
-/// <summary>Qwen2 and Llama: dense GQA decoder.</summary>
+/// <summary>Picks the architecture for a config's model_type.</summary>
+public static class DecoderArchitectures
+{
+    /// <summary>The architecture of <paramref name="config"/>.</summary>
+    /// <exception cref="R1SharpException">The model_type or one of its options is not implemented.</exception>
+    public static IDecoderArchitecture For(ModelConfig config, string source = "config.json") => config switch
+    {
+        Qwen2Config or LlamaConfig => new DenseArchitecture(config, source),
+        _ => throw new R1SharpException($"{source}: model_type '{config.ModelType}' has no decoder implementation; supported: qwen2, llama"),
+    };
+}
+
+/// <summary>Qwen2 and Llama: dense GQA decoder (HF modeling_qwen2.py / modeling_llama.py).</summary>
 public sealed class DenseArchitecture : IDecoderArchitecture
 {
-    /// <summary>The hyper-parameters.</summary>
-    public DenseSpec Spec { get; }
+    private readonly float[] _inverseFrequencies;
 
-    /// <summary>Validates and wraps the spec.</summary>
-    public DenseArchitecture(DenseSpec spec)
+    /// <summary>Checks the options this implementation supports.</summary>
+    public DenseArchitecture(ModelConfig config, string source = "config.json")
     {
-        spec.Validate();
-        Spec = spec;
+        if (config is Qwen2Config { UseSlidingWindow: true })
+            throw new R1SharpException($"{source}: use_sliding_window true is not supported; set it to false (R1-Distill models do not use it)");
+        _inverseFrequencies = Rope.InverseFrequencies(config, source);
+        Config = config;
     }
 
     /// <inheritdoc/>
-    public string ModelType => Spec.ModelType;
+    public ModelConfig Config { get; }
     /// <inheritdoc/>
-    public int VocabSize => Spec.VocabSize;
+    public CacheLayout Cache => new(Config.NumKeyValueHeads, Config.HeadDim, Config.HeadDim);
     /// <inheritdoc/>
-    public int HiddenSize => Spec.HiddenSize;
+    public float[] InverseFrequencies() => (float[])_inverseFrequencies.Clone();
     /// <inheritdoc/>
-    public int NumLayers => Spec.NumHiddenLayers;
-    /// <inheritdoc/>
-    public double RmsNormEps => Spec.RmsNormEps;
-    /// <inheritdoc/>
-    public bool TieWordEmbeddings => Spec.TieWordEmbeddings;
-    /// <inheritdoc/>
-    public CacheLayout Cache => new(Spec.NumKeyValueHeads, Spec.HeadDim, Spec.HeadDim);
-    /// <inheritdoc/>
-    public float[] InverseFrequencies() => Spec.InverseFrequencies();
-    /// <inheritdoc/>
-    public DecoderLayer CreateLayer(int index, ScalarType dtype) => new DenseDecoderLayer(Spec, index, dtype);
+    public DecoderLayer CreateLayer(int index, ScalarType dtype) => new DenseDecoderLayer(Config, index, dtype);
 }

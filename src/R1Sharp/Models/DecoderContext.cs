@@ -7,7 +7,7 @@ using static TorchSharp.torch;
 namespace R1Sharp.Models;
 
 /// <summary>What one forward pass gives each layer. Created and disposed by <see cref="DecoderModel"/>.</summary>
-public sealed class DecoderContext
+public sealed class DecoderContext : IDisposable
 {
     private readonly Dictionary<long, Tensor> _foldedMasks = new();
 
@@ -40,15 +40,32 @@ public sealed class DecoderContext
         if (mask is null || groups == 1) return mask;
         if (!_foldedMasks.TryGetValue(groups, out var folded))
         {
-            folded = mask.repeat(1, 1, groups, 1);
+            // Layers run in their own dispose scopes; the memo must outlive them (disposed with the context).
+            folded = mask.repeat(1, 1, groups, 1).DetachFromDisposeScope();
             _foldedMasks[groups] = folded;
         }
         return folded;
     }
 
     private Tensor? _causal;
-    private Tensor CausalMask() => _causal ??= ones(new[] { QueryLength, QueryLength }, ScalarType.Bool, Cos.device)
-        .tril().unsqueeze(0).unsqueeze(0);
+    private Tensor CausalMask()
+    {
+        if (_causal is null)
+        {
+            using var square = ones(new[] { QueryLength, QueryLength }, ScalarType.Bool, Cos.device);
+            _causal = square.tril().unsqueeze(0).unsqueeze(0).DetachFromDisposeScope();
+        }
+        return _causal;
+    }
+
+    /// <summary>Frees the masks built on demand.</summary>
+    public void Dispose()
+    {
+        foreach (var m in _foldedMasks.Values) m.Dispose();
+        _foldedMasks.Clear();
+        _causal?.Dispose();
+        _causal = null;
+    }
 
     /// <summary>
     /// The mask over key slots: allowed[b, 0, t, s] = (s ≤ start+t ∧ keyValid[b, s]) ∨ s = start+t.

@@ -1,5 +1,6 @@
 // The decoder-layer contract shared by every architecture, and the dense pre-norm block of Qwen2/Llama:
 // h = x + attn(RMSNorm(x)); out = h + mlp(RMSNorm(h)) (HF Qwen2DecoderLayer / LlamaDecoderLayer).
+using R1Sharp.Formats.Config;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -28,12 +29,12 @@ public sealed class DenseDecoderLayer : DecoderLayer
     public SwiGluMlp mlp;
 
     /// <summary>Creates layer <paramref name="index"/> with uninitialized weights.</summary>
-    public DenseDecoderLayer(DenseSpec spec, int index, ScalarType dtype) : base(index.ToString())
+    public DenseDecoderLayer(ModelConfig spec, int index, ScalarType dtype) : base(index.ToString())
     {
         input_layernorm = new RmsNorm(nameof(input_layernorm), spec.HiddenSize, spec.RmsNormEps, dtype);
         self_attn = new DenseAttention(spec, index, dtype);
         post_attention_layernorm = new RmsNorm(nameof(post_attention_layernorm), spec.HiddenSize, spec.RmsNormEps, dtype);
-        mlp = new SwiGluMlp(nameof(mlp), spec.HiddenSize, spec.IntermediateSize, dtype);
+        mlp = new SwiGluMlp(nameof(mlp), spec.HiddenSize, spec.IntermediateSize, dtype, spec.MlpBias);
         RegisterComponents();
     }
 

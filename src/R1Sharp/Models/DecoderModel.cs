@@ -1,5 +1,6 @@
 // The causal-LM decoder (HF *ForCausalLM): model.embed_tokens → model.layers → model.norm → lm_head, with
 // per-sequence positions, padding masks and an optional KV cache. Parameter names equal HF state-dict keys.
+using R1Sharp.Formats.Config;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -40,9 +41,10 @@ public sealed class DecoderBackbone : nn.Module
 
     internal DecoderBackbone(IDecoderArchitecture arch, ScalarType dtype) : base("model")
     {
-        embed_tokens = new TokenEmbedding(nameof(embed_tokens), arch.VocabSize, arch.HiddenSize, dtype);
-        layers = new ModuleList<DecoderLayer>(Enumerable.Range(0, arch.NumLayers).Select(i => arch.CreateLayer(i, dtype)).ToArray());
-        norm = new RmsNorm(nameof(norm), arch.HiddenSize, arch.RmsNormEps, dtype);
+        var c = arch.Config;
+        embed_tokens = new TokenEmbedding(nameof(embed_tokens), c.VocabSize, c.HiddenSize, dtype);
+        layers = new ModuleList<DecoderLayer>(Enumerable.Range(0, c.NumHiddenLayers).Select(i => arch.CreateLayer(i, dtype)).ToArray());
+        norm = new RmsNorm(nameof(norm), c.HiddenSize, c.RmsNormEps, dtype);
         RegisterComponents();
     }
 }
@@ -60,6 +62,8 @@ public sealed partial class DecoderModel : nn.Module
 
     private readonly float[] _inverseFrequencies;
 
+    /// <summary>The hyper-parameters.</summary>
+    public ModelConfig Config => Architecture.Config;
     /// <summary>The architecture (sizes, cache layout).</summary>
     public IDecoderArchitecture Architecture { get; }
     /// <summary>Parameter dtype, also the activation dtype.</summary>
@@ -72,16 +76,20 @@ public sealed partial class DecoderModel : nn.Module
         DType = dtype;
         _inverseFrequencies = architecture.InverseFrequencies();
         model = new DecoderBackbone(architecture, dtype);
-        if (!architecture.TieWordEmbeddings)
-            lm_head = Projection.Create(nameof(lm_head), architecture.HiddenSize, architecture.VocabSize, hasBias: false, dtype);
+        if (!architecture.Config.TieWordEmbeddings)
+            lm_head = Projection.Create(nameof(lm_head), architecture.Config.HiddenSize, architecture.Config.VocabSize, hasBias: false, dtype);
         RegisterComponents();
     }
+
+    /// <summary>An uninitialized model for <paramref name="config"/> (see <see cref="InitializeWeights"/>).</summary>
+    public DecoderModel(ModelConfig config, ScalarType dtype = ScalarType.Float32)
+        : this(DecoderArchitectures.For(config), dtype) { }
 
     /// <summary>A cache sized for this model.</summary>
     public KvCache CreateCache(long batchSize, long capacity)
     {
         var layout = Architecture.Cache;
-        return new KvCache(Architecture.NumLayers, batchSize, capacity, layout.Heads, layout.KeyDim, layout.ValueDim,
+        return new KvCache(Architecture.Config.NumHiddenLayers, batchSize, capacity, layout.Heads, layout.KeyDim, layout.ValueDim,
             DType, model.embed_tokens.weight.device);
     }
 
@@ -104,7 +112,7 @@ public sealed partial class DecoderModel : nn.Module
         positions ??= arange(start, start + t, device: device).unsqueeze(0).expand(b, t);
         using var invFreq = tensor(_inverseFrequencies, device: device);
         var (cos, sin) = Rope.CosSin(positions, invFreq, DType);
-        var ctx = MakeContext(cos, sin, start, t, attentionMask, cache);
+        using var ctx = MakeContext(cos, sin, start, t, attentionMask, cache);
 
         var h = model.embed_tokens.forward(inputIds);
         foreach (var layer in model.layers)
@@ -136,17 +144,19 @@ public sealed partial class DecoderModel : nn.Module
     }
 
     /// <summary>
-    /// HF-style random init: linear and embedding weights ~ N(0, std), biases 0, norm weights 1.
+    /// HF-style random init: linear and embedding weights ~ N(0, std), biases 0, norm weights 1;
+    /// std defaults to config initializer_range.
     /// </summary>
-    public void InitializeWeights(long seed, double std = 0.02)
+    public void InitializeWeights(long seed, double? std = null)
     {
+        double sigma = std ?? Config.InitializerRange;
         using var noGrad = no_grad();
         using var generator = new Generator((ulong)seed);
         foreach (var (name, p) in named_parameters())
         {
             if (name.EndsWith("norm.weight", StringComparison.Ordinal)) p.fill_(1.0);
             else if (name.EndsWith(".bias", StringComparison.Ordinal)) p.zero_();
-            else p.normal_(0.0, std, generator);
+            else p.normal_(0.0, sigma, generator);
         }
     }
 }

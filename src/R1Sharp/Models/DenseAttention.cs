@@ -1,5 +1,6 @@
 // Grouped-query self-attention of Qwen2/Llama (HF modeling_qwen2.py / modeling_llama.py): q/k/v projections with
 // optional bias, rotate_half RoPE, scaled dot-product attention with scale head_dim^-0.5, o_proj without bias.
+using R1Sharp.Formats.Config;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -18,7 +19,7 @@ public sealed class DenseAttention : nn.Module
     public Projection k_proj;
     /// <summary>Value projection (kvHeads·D, hidden).</summary>
     public Projection v_proj;
-    /// <summary>Output projection (hidden, heads·D), no bias.</summary>
+    /// <summary>Output projection (hidden, heads·D); bias only for llama with attention_bias.</summary>
     public Projection o_proj;
 
     private readonly FusedProjection _qkv;
@@ -26,7 +27,7 @@ public sealed class DenseAttention : nn.Module
     private readonly int _layerIndex;
 
     /// <summary>Creates the attention block of layer <paramref name="layerIndex"/> with uninitialized weights.</summary>
-    public DenseAttention(DenseSpec spec, int layerIndex, ScalarType dtype) : base("self_attn")
+    public DenseAttention(ModelConfig spec, int layerIndex, ScalarType dtype) : base("self_attn")
     {
         (_heads, _kvHeads, _headDim, _layerIndex) = (spec.NumAttentionHeads, spec.NumKeyValueHeads, spec.HeadDim, layerIndex);
         _qkv = new FusedProjection(new[] { "q_proj", "k_proj", "v_proj" }, spec.HiddenSize,
@@ -34,7 +35,7 @@ public sealed class DenseAttention : nn.Module
         q_proj = _qkv.Parts[0];
         k_proj = _qkv.Parts[1];
         v_proj = _qkv.Parts[2];
-        o_proj = Projection.Create("o_proj", _heads * _headDim, spec.HiddenSize, hasBias: false, dtype);
+        o_proj = Projection.Create("o_proj", _heads * _headDim, spec.HiddenSize, spec.OutputProjectionBias, dtype);
         RegisterComponents();
     }
 

@@ -1,17 +1,10 @@
 // Rotary position embedding (RoPE) as in HF transformers: inverse frequencies (plain and llama3-scaled,
 // modeling_rope_utils._compute_default/_compute_llama3_parameters), cos/sin tables and rotate_half application.
+using R1Sharp.Formats.Config;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace R1Sharp.Models;
-
-/// <summary>llama3 frequency scaling (config.json <c>rope_scaling</c> with <c>rope_type: "llama3"</c>).</summary>
-/// <param name="Factor">Divisor applied to low frequencies (8 for Llama-3.1).</param>
-/// <param name="LowFreqFactor">Wavelengths longer than original/LowFreqFactor are fully scaled.</param>
-/// <param name="HighFreqFactor">Wavelengths shorter than original/HighFreqFactor are kept.</param>
-/// <param name="OriginalMaxPositionEmbeddings">The context length the base model was trained with.</param>
-public readonly record struct Llama3RopeScaling(
-    double Factor, double LowFreqFactor, double HighFreqFactor, double OriginalMaxPositionEmbeddings);
 
 /// <summary>Pure RoPE math shared by every architecture (half-rotation layout of HF Qwen2/Llama).</summary>
 public static class Rope
@@ -28,6 +21,23 @@ public static class Rope
         for (int i = 0; i < result.Length; i++)
             result[i] = (float)(1.0 / Math.Pow(theta, 2.0 * i / rotaryDim));
         return result;
+    }
+
+    /// <summary>
+    /// The inverse frequencies a dense (qwen2/llama) config asks for: plain, or llama3-scaled. YaRN belongs to
+    /// DeepSeek-V3's attention and is rejected here.
+    /// </summary>
+    /// <exception cref="R1SharpException">rope_scaling is of a type the dense decoder does not implement.</exception>
+    public static float[] InverseFrequencies(ModelConfig config, string source = "config.json")
+    {
+        var plain = InverseFrequencies(config.HeadDim, config.RopeTheta);
+        return config.RopeScaling switch
+        {
+            null => plain,
+            Llama3RopeScaling s => Llama3Scale(plain, s),
+            var other => throw new R1SharpException(
+                $"{source}: rope_scaling type '{other.Type}' is not supported for model_type {config.ModelType}; use llama3 or remove rope_scaling"),
+        };
     }
 
     /// <summary>

@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 
 namespace R1Sharp.Models;
 
-/// <summary>SwiGLU MLP: <c>down_proj(silu(gate_proj(x)) · up_proj(x))</c>, no biases.</summary>
+/// <summary>SwiGLU MLP: <c>down_proj(silu(gate_proj(x)) · up_proj(x))</c>; biases only with llama mlp_bias.</summary>
 public sealed class SwiGluMlp : nn.Module<Tensor, Tensor>
 {
     /// <summary>Gate projection (intermediate, hidden).</summary>
@@ -18,14 +18,14 @@ public sealed class SwiGluMlp : nn.Module<Tensor, Tensor>
     private readonly long _intermediate;
 
     /// <summary>Creates the block with uninitialized weights.</summary>
-    public SwiGluMlp(string name, long hiddenSize, long intermediateSize, ScalarType dtype) : base(name)
+    public SwiGluMlp(string name, long hiddenSize, long intermediateSize, ScalarType dtype, bool hasBias = false) : base(name)
     {
         _intermediate = intermediateSize;
         _gateUp = new FusedProjection(new[] { "gate_proj", "up_proj" }, hiddenSize,
-            new[] { intermediateSize, intermediateSize }, hasBias: false, dtype);
+            new[] { intermediateSize, intermediateSize }, hasBias, dtype);
         gate_proj = _gateUp.Parts[0];
         up_proj = _gateUp.Parts[1];
-        down_proj = Projection.Create("down_proj", intermediateSize, hiddenSize, hasBias: false, dtype);
+        down_proj = Projection.Create("down_proj", intermediateSize, hiddenSize, hasBias, dtype);
         RegisterComponents();
     }
 

@@ -1,5 +1,6 @@
 // Hand-computed tables for the pure pieces: RoPE frequencies (plain, llama3), cos/sin, rotate_half,
 // RMSNorm, SwiGLU and the attention mask over cache slots.
+using R1Sharp.Formats.Config;
 using R1Sharp.Models;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -28,7 +29,7 @@ public class RopeAndNormTests
     public void Llama3_scaling_keeps_high_divides_low_and_interpolates_the_middle_band()
     {
         // original 8192, factor 8, low 1, high 4: wavelengths < 2048 kept, > 8192 divided by 8.
-        var s = new Llama3RopeScaling(8, 1, 4, 8192);
+        var s = new Llama3RopeScaling { Factor = 8, LowFreqFactor = 1, HighFreqFactor = 4, OriginalMaxPositionEmbeddings = 8192 };
         var scaled = Rope.Llama3Scale(new float[] { 1f, 0.001f, 0.0001f }, s);
         Assert.Equal(1f, scaled[0]);                       // wavelength 6.28
         Assert.Equal(0.00021360754, scaled[1], 9);         // wavelength 6283: smooth = (8192/6283.19 − 1)/3
