@@ -1,0 +1,106 @@
+// Loading and saving HF model directories: config.json through Formats.Config, weights through the memory-mapped
+// safetensors reader/writer, copied straight into parameter storage (one copy of the weights, ever).
+using R1Sharp.Formats.Config;
+using R1Sharp.Formats.Safetensors;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace R1Sharp.Models;
+
+/// <summary>Runtime options for loading a model (kept apart from the model's hyper-parameters).</summary>
+public sealed record ModelLoadOptions
+{
+    /// <summary>Parameter and activation dtype: Float32 (default; fastest on CPUs without AMX), BFloat16 or Float16.</summary>
+    public ScalarType DType { get; init; } = ScalarType.Float32;
+}
+
+public sealed partial class DecoderModel
+{
+    /// <summary>Largest shard <see cref="Save"/> writes by default (the HF default, 5 GB).</summary>
+    public const long DefaultMaxShardBytes = 5_000_000_000;
+
+    /// <summary>
+    /// Loads an HF model directory: config.json plus model.safetensors or shards with model.safetensors.index.json,
+    /// stored as F32, BF16 or F16 (converted to <see cref="ModelLoadOptions.DType"/> while copying).
+    /// </summary>
+    /// <exception cref="R1SharpException">Bad config, unreadable weights, or tensors missing, unexpected or mis-shaped
+    /// (all listed in one message).</exception>
+    public static DecoderModel Load(string modelDirectory, ModelLoadOptions? options = null)
+    {
+        options ??= new ModelLoadOptions();
+        if (WeightCopy.ToSafetensors(options.DType) is null)
+            throw new R1SharpException($"load option dtype {options.DType} is not supported; use Float32, BFloat16 or Float16");
+        var config = ModelConfig.Load(modelDirectory);
+        var model = new DecoderModel(DecoderArchitectures.For(config, Path.Combine(modelDirectory, "config.json")), options.DType);
+        try
+        {
+            using var weights = SafetensorsModel.Open(modelDirectory);
+            model.LoadWeights(weights);
+            return model;
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Copies every parameter from <paramref name="weights"/> after checking names, shapes and dtypes.</summary>
+    /// <exception cref="R1SharpException">Lists every missing, unexpected, mis-shaped or unsupported tensor.</exception>
+    public void LoadWeights(SafetensorsModel weights)
+    {
+        var parameters = named_parameters().ToDictionary(p => p.name, p => p.parameter, StringComparer.Ordinal);
+        var missing = parameters.Keys.Where(k => !weights.Contains(k)).OrderBy(k => k, StringComparer.Ordinal).ToList();
+        var unexpected = weights.Tensors.Keys.Where(k => !parameters.ContainsKey(k) && !Ignorable(k))
+            .OrderBy(k => k, StringComparer.Ordinal).ToList();
+        var misshaped = new List<string>();
+        var badType = new List<string>();
+        foreach (var (name, p) in parameters)
+        {
+            if (!weights.Tensors.TryGetValue(name, out var info)) continue;
+            if (!info.Shape.SequenceEqual(p.shape)) misshaped.Add($"{name} {info.ShapeText} (model expects [{string.Join(", ", p.shape)}])");
+            else if (!WeightCopy.IsLoadable(info.DType)) badType.Add($"{name} {info.DType.ToHeaderString()}");
+        }
+        if (missing.Count + unexpected.Count + misshaped.Count + badType.Count > 0)
+            throw new R1SharpException($"{weights.Directory}: weights do not match config.json ({Config.ModelType}): "
+                + string.Join("; ", new[] { Describe("missing", missing), Describe("unexpected", unexpected),
+                    Describe("mis-shaped", misshaped), Describe("unsupported dtype (need F32/BF16/F16)", badType) }.Where(s => s.Length > 0))
+                + "; check that the directory and its config.json belong to the same model");
+
+        using var noGrad = no_grad();
+        foreach (var (name, p) in parameters)
+        {
+            var file = weights.FileOf(name);
+            WeightCopy.Fill(p, weights.Tensors[name].DType, (offset, count) => file.GetBytes(name, offset, count));
+        }
+    }
+
+    // Tensors HF itself skips: non-persistent RoPE buffers of old checkpoints, an lm_head stored although tied.
+    private bool Ignorable(string name) =>
+        name.EndsWith("rotary_emb.inv_freq", StringComparison.Ordinal)
+        || (name == "lm_head.weight" && Config.TieWordEmbeddings);
+
+    private static string Describe(string what, List<string> names)
+    {
+        if (names.Count == 0) return "";
+        const int shown = 5;
+        string list = string.Join(", ", names.Take(shown)) + (names.Count > shown ? $", … (+{names.Count - shown} more)" : "");
+        return $"{names.Count} {what} [{list}]";
+    }
+
+    /// <summary>
+    /// Writes config.json (torch_dtype set to the parameter dtype) and the weights as model.safetensors, or as
+    /// shards plus an index when they exceed <paramref name="maxShardBytes"/>; each parameter's bytes stream
+    /// straight from its storage.
+    /// </summary>
+    public void Save(string directory, long maxShardBytes = DefaultMaxShardBytes)
+    {
+        var dtype = WeightCopy.ToSafetensors(DType) ?? throw new R1SharpException($"cannot save parameters of dtype {DType}");
+        Directory.CreateDirectory(directory);
+        var entries = named_parameters().Select(p => SafetensorsEntry.FromStream(p.name, dtype, p.parameter.shape,
+            s => WeightCopy.WriteTo(p.parameter, s))).ToList();
+        SafetensorsWriter.WriteSharded(directory, entries, maxShardBytes, new Dictionary<string, string> { ["format"] = "pt" });
+        string torchDtype = DType switch { ScalarType.BFloat16 => "bfloat16", ScalarType.Float16 => "float16", _ => "float32" };
+        File.WriteAllText(Path.Combine(directory, "config.json"), (Config with { TorchDtype = torchDtype }).ToJson());
+    }
+}

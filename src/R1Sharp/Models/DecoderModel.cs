@@ -1,0 +1,162 @@
+// The causal-LM decoder (HF *ForCausalLM): model.embed_tokens → model.layers → model.norm → lm_head, with
+// per-sequence positions, padding masks and an optional KV cache. Parameter names equal HF state-dict keys.
+using R1Sharp.Formats.Config;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace R1Sharp.Models;
+
+/// <summary>Token embedding with the HF parameter name <c>weight</c> (vocab, hidden).</summary>
+public sealed class TokenEmbedding : nn.Module<Tensor, Tensor>
+{
+    /// <summary>The embedding matrix (vocab, hidden).</summary>
+    public Parameter weight;
+
+    /// <summary>Creates an uninitialized (vocab, hidden) matrix.</summary>
+    public TokenEmbedding(string name, long vocab, long hidden, ScalarType dtype) : base(name)
+    {
+        weight = new Parameter(empty(vocab, hidden, dtype));
+        register_parameter(nameof(weight), weight);
+    }
+
+    /// <inheritdoc/>
+    public override Tensor forward(Tensor ids)
+    {
+        using var flat = ids.reshape(-1);
+        using var rows = weight.index_select(0, flat);
+        return rows.reshape(ids.shape[0], ids.shape[1], weight.shape[1]);
+    }
+}
+
+/// <summary>The <c>model.</c> part of a causal LM: embedding, layers and final norm.</summary>
+public sealed class DecoderBackbone : nn.Module
+{
+    /// <summary>model.embed_tokens.</summary>
+    public TokenEmbedding embed_tokens;
+    /// <summary>model.layers.N.</summary>
+    public ModuleList<DecoderLayer> layers;
+    /// <summary>model.norm.</summary>
+    public RmsNorm norm;
+
+    internal DecoderBackbone(IDecoderArchitecture arch, ScalarType dtype) : base("model")
+    {
+        var c = arch.Config;
+        embed_tokens = new TokenEmbedding(nameof(embed_tokens), c.VocabSize, c.HiddenSize, dtype);
+        layers = new ModuleList<DecoderLayer>(Enumerable.Range(0, c.NumHiddenLayers).Select(i => arch.CreateLayer(i, dtype)).ToArray());
+        norm = new RmsNorm(nameof(norm), c.HiddenSize, c.RmsNormEps, dtype);
+        RegisterComponents();
+    }
+}
+
+/// <summary>
+/// A decoder-only causal LM of any registered architecture. Create with <see cref="DecoderModel(IDecoderArchitecture, ScalarType)"/>
+/// (uninitialized; then <see cref="InitializeWeights"/>) or load with <c>DecoderModel.Load</c>.
+/// </summary>
+public sealed partial class DecoderModel : nn.Module
+{
+    /// <summary>Embedding, layers, final norm (keys <c>model.*</c>).</summary>
+    public DecoderBackbone model;
+    /// <summary>Output head (vocab, hidden); null when tied to the embedding.</summary>
+    public Projection? lm_head;
+
+    private readonly float[] _inverseFrequencies;
+
+    /// <summary>The hyper-parameters.</summary>
+    public ModelConfig Config => Architecture.Config;
+    /// <summary>The architecture (sizes, cache layout).</summary>
+    public IDecoderArchitecture Architecture { get; }
+    /// <summary>Parameter dtype, also the activation dtype.</summary>
+    public ScalarType DType { get; }
+
+    /// <summary>Allocates an uninitialized model.</summary>
+    public DecoderModel(IDecoderArchitecture architecture, ScalarType dtype = ScalarType.Float32) : base("DecoderModel")
+    {
+        Architecture = architecture;
+        DType = dtype;
+        _inverseFrequencies = architecture.InverseFrequencies();
+        model = new DecoderBackbone(architecture, dtype);
+        if (!architecture.Config.TieWordEmbeddings)
+            lm_head = Projection.Create(nameof(lm_head), architecture.Config.HiddenSize, architecture.Config.VocabSize, hasBias: false, dtype);
+        RegisterComponents();
+    }
+
+    /// <summary>An uninitialized model for <paramref name="config"/> (see <see cref="InitializeWeights"/>).</summary>
+    public DecoderModel(ModelConfig config, ScalarType dtype = ScalarType.Float32)
+        : this(DecoderArchitectures.For(config), dtype) { }
+
+    /// <summary>A cache sized for this model.</summary>
+    public KvCache CreateCache(long batchSize, long capacity)
+    {
+        var layout = Architecture.Cache;
+        return new KvCache(Architecture.Config.NumHiddenLayers, batchSize, capacity, layout.Heads, layout.KeyDim, layout.ValueDim,
+            DType, model.embed_tokens.weight.device);
+    }
+
+    /// <summary>
+    /// Logits (B, T, V) — or (B, 1, V) for the last column only when <paramref name="lastOnly"/> — for
+    /// <paramref name="inputIds"/> (B, T) int64.
+    /// </summary>
+    /// <param name="inputIds">(B, T) token ids; padding ids may be anything in range.</param>
+    /// <param name="positions">(B, T) int64 RoPE positions per sequence; null = Start + 0..T−1 for every row.</param>
+    /// <param name="attentionMask">(B, T) 1 for real tokens, 0 for padding (left or right); null = all real.</param>
+    /// <param name="cache">KV cache: the new tokens are appended after its filled slots; null = no history.</param>
+    /// <param name="lastOnly">Compute the head only for the last column (prefill for generation).</param>
+    public Tensor Forward(Tensor inputIds, Tensor? positions = null, Tensor? attentionMask = null,
+        KvCache? cache = null, bool lastOnly = false)
+    {
+        using var scope = NewDisposeScope();
+        long b = inputIds.shape[0], t = inputIds.shape[1];
+        var device = model.embed_tokens.weight.device;
+        long start = cache?.Reserve(t, attentionMask) ?? 0;
+        positions ??= arange(start, start + t, device: device).unsqueeze(0).expand(b, t);
+        using var invFreq = tensor(_inverseFrequencies, device: device);
+        var (cos, sin) = Rope.CosSin(positions, invFreq, DType);
+        using var ctx = MakeContext(cos, sin, start, t, attentionMask, cache);
+
+        var h = model.embed_tokens.forward(inputIds);
+        foreach (var layer in model.layers)
+        {
+            var next = layer.Forward(h, ctx);
+            h.Dispose();
+            h = next;
+        }
+        cache?.Commit(t);
+        if (lastOnly) h = h.narrow(1, t - 1, 1);
+        h = model.norm.forward(h);
+        var logits = nn.functional.linear(h, lm_head?.weight ?? model.embed_tokens.weight);
+        return logits.MoveToOuterDisposeScope();
+    }
+
+    private static DecoderContext MakeContext(Tensor cos, Tensor sin, long start, long t, Tensor? attentionMask, KvCache? cache)
+    {
+        Tensor? mask = null;
+        bool plain = false;
+        if (cache is null)
+        {
+            if (attentionMask is null) plain = true;
+            else mask = DecoderContext.BuildMask(attentionMask.to_type(ScalarType.Bool), 0, t);
+        }
+        else if (!cache.HasPadding && t == 1) { /* one new token that may see every filled slot */ }
+        else if (!cache.HasPadding && start == 0) plain = true;
+        else mask = DecoderContext.BuildMask(cache.Valid.narrow(1, 0, start + t), start, t);
+        return new DecoderContext { Cos = cos, Sin = sin, Start = start, QueryLength = t, Cache = cache, Mask = mask, IsPlainCausal = plain };
+    }
+
+    /// <summary>
+    /// HF-style random init: linear and embedding weights ~ N(0, std), biases 0, norm weights 1;
+    /// std defaults to config initializer_range.
+    /// </summary>
+    public void InitializeWeights(long seed, double? std = null)
+    {
+        double sigma = std ?? Config.InitializerRange;
+        using var noGrad = no_grad();
+        using var generator = new Generator((ulong)seed);
+        foreach (var (name, p) in named_parameters())
+        {
+            if (name.EndsWith("norm.weight", StringComparison.Ordinal)) p.fill_(1.0);
+            else if (name.EndsWith(".bias", StringComparison.Ordinal)) p.zero_();
+            else p.normal_(0.0, sigma, generator);
+        }
+    }
+}

@@ -1,0 +1,91 @@
+// Linear projections with HF parameter names (weight [out, in], optional bias) and fused projections whose
+// parameters are views of one concatenated matrix, so inference does one matmul (DESIGN.md "Performance facts").
+using TorchSharp;
+using static TorchSharp.torch;
+using TorchSharp.Modules;
+
+namespace R1Sharp.Models;
+
+/// <summary>
+/// <c>y = x·Wᵀ + b</c> with parameters named <c>weight</c> and <c>bias</c> (state-dict keys equal HF's).
+/// Parameters are created uninitialized (or as views given by a <see cref="FusedProjection"/>); call
+/// <see cref="DecoderModel.InitializeWeights"/> for a random model.
+/// </summary>
+public sealed class Projection : nn.Module<Tensor, Tensor>
+{
+    /// <summary>The weight, shape (out, in).</summary>
+    public Parameter weight;
+    /// <summary>The bias, shape (out), or null.</summary>
+    public Parameter? bias;
+
+    /// <summary>Wraps existing storage (no copy): the parameters share memory with <paramref name="weightData"/>.</summary>
+    public Projection(string name, Tensor weightData, Tensor? biasData) : base(name)
+    {
+        weight = new Parameter(weightData);
+        register_parameter(nameof(weight), weight);
+        if (biasData is not null)
+        {
+            bias = new Parameter(biasData);
+            register_parameter(nameof(bias), bias);
+        }
+    }
+
+    /// <summary>A projection with fresh uninitialized storage.</summary>
+    public static Projection Create(string name, long inFeatures, long outFeatures, bool hasBias, ScalarType dtype) =>
+        new(name, empty(outFeatures, inFeatures, dtype), hasBias ? empty(outFeatures, dtype: dtype) : null);
+
+    /// <inheritdoc/>
+    public override Tensor forward(Tensor x) => nn.functional.linear(x, weight, bias);
+}
+
+/// <summary>
+/// Several projections of the same input (q/k/v, or gate/up) stored as row blocks of one matrix. Each
+/// <see cref="Projection"/> keeps its HF name and owns a view of the shared storage, so loading, optimizers and
+/// state dicts see the separate tensors while inference runs a single matmul. Training (grad enabled) or a
+/// module whose parameters were replaced (e.g. by <c>Module.to(dtype)</c>) falls back to separate matmuls.
+/// </summary>
+public sealed class FusedProjection
+{
+    private readonly Tensor _weight;
+    private readonly Tensor? _bias;
+    private readonly Projection[] _parts;
+    private readonly Parameter[] _originalWeights;
+
+    /// <summary>The projections, in the order of <c>outFeatures</c> given at construction.</summary>
+    public IReadOnlyList<Projection> Parts => _parts;
+
+    /// <summary>Allocates one (Σout, in) matrix (and bias) and carves the named projections out of it.</summary>
+    public FusedProjection(string[] names, long inFeatures, long[] outFeatures, bool hasBias, ScalarType dtype)
+    {
+        long total = outFeatures.Sum();
+        _weight = empty(total, inFeatures, dtype);
+        _bias = hasBias ? empty(total, dtype: dtype) : null;
+        _parts = new Projection[names.Length];
+        long offset = 0;
+        for (int i = 0; i < names.Length; i++)
+        {
+            _parts[i] = new Projection(names[i], _weight.narrow(0, offset, outFeatures[i]),
+                _bias?.narrow(0, offset, outFeatures[i]));
+            offset += outFeatures[i];
+        }
+        _originalWeights = _parts.Select(p => p.weight).ToArray();
+    }
+
+    /// <summary>True when the fused storage still backs every part (nobody replaced a parameter).</summary>
+    private bool Intact()
+    {
+        for (int i = 0; i < _parts.Length; i++)
+            if (!ReferenceEquals(_parts[i].weight, _originalWeights[i])) return false;
+        return true;
+    }
+
+    /// <summary>All projections of <paramref name="x"/> concatenated along the last dimension.</summary>
+    public Tensor Forward(Tensor x)
+    {
+        if (!is_grad_enabled() && Intact())
+            return nn.functional.linear(x, _weight, _bias);
+        using var scope = NewDisposeScope();
+        var outputs = _parts.Select(p => p.forward(x)).ToArray();
+        return cat(outputs, -1).MoveToOuterDisposeScope();
+    }
+}
