@@ -15,7 +15,7 @@ public sealed class SamplerWorkspace
     internal readonly float[] Logits;
     internal readonly float[] Scratch;
     internal readonly ulong[] Keys;
-    internal readonly double[] BucketMass = new double[BucketCount];
+    internal readonly double[] BucketMass = new double[4 * BucketCount];
     private readonly int[] _iota;
 
     /// <summary>Allocates the buffers for a vocabulary of <paramref name="vocabSize"/> tokens (~24 bytes a token).</summary>

@@ -8,7 +8,8 @@ internal static class SortKeys
     public static ulong Make(float logit, int id)
     {
         uint bits = BitConverter.SingleToUInt32Bits(logit);
-        uint ordered = (bits & 0x8000_0000u) != 0 ? ~bits : bits | 0x8000_0000u;
+        // Branch-free (signs are random on real rows): negative → ~bits, positive → bits | sign.
+        uint ordered = bits ^ ((uint)((int)bits >> 31) | 0x8000_0000u);
         return ((ulong)~ordered << 32) | (uint)id;
     }
 
@@ -17,7 +18,7 @@ internal static class SortKeys
     public static float Logit(ulong key)
     {
         uint ordered = ~(uint)(key >> 32);
-        uint bits = (ordered & 0x8000_0000u) != 0 ? ordered & 0x7FFF_FFFFu : ~ordered;
+        uint bits = ordered ^ (~(uint)((int)ordered >> 31) | 0x8000_0000u);
         return BitConverter.UInt32BitsToSingle(bits);
     }
 

@@ -1,5 +1,8 @@
 // Truncating stages: top-k (heap or quickselect), top-p (bucketed mass search, no full sort) and min-p.
 // Boundary rules follow HF transformers' TopK/TopP/MinPLogitsWarper; see each class.
+using System.Numerics;
+using System.Runtime.InteropServices;
+
 namespace R1Sharp.Generation;
 
 /// <summary>Keeps the K highest logits (ties: lower id), leaving them sorted descending. K ≤ 0 or ≥ Count: no-op.</summary>
@@ -104,18 +107,19 @@ public sealed class TopPSampler(float p) : ISampler
         return n;
     }
 
-    // Pass 1: mass per logit bucket. Pass 2: keep buckets above the crossing one (unsorted), sort only the
-    // crossing bucket's candidates and take them until the mass reaches the target.
+    // Pass 1: bucket index per candidate (vectorised) and mass per bucket. Pass 2: keep buckets above the
+    // crossing one (unsorted), sort only the crossing bucket's candidates and take them until the mass
+    // reaches the target. The keep/drop decision is branch-free, so flat rows (half kept, at random) don't mispredict.
     private static int Bucketed(SamplerWorkspace ws, int n, float max, double target)
     {
         var ids = ws.Ids.AsSpan(0, n);
         var logits = ws.Logits.AsSpan(0, n);
         var weights = ws.Scratch.AsSpan(0, n);
-        var mass = ws.BucketMass.AsSpan();
-        mass.Clear();
+        var buckets = MemoryMarshal.Cast<ulong, int>(ws.Keys.AsSpan())[n..(2 * n)]; // keys' upper half is free until pass 2
+        var mass = ws.BucketMass.AsSpan(0, SamplerWorkspace.BucketCount);
         int last = mass.Length - 1;
-        float inv = last / BucketRange;
-        for (int i = 0; i < n; i++) mass[Bucket(logits[i], max, inv, last)] += weights[i];
+        BucketIndices(logits, max, last / BucketRange, last, buckets);
+        Histogram(buckets, weights, ws.BucketMass);
         double cum = 0;
         int crossing = last;
         for (int b = 0; b < mass.Length; b++)
@@ -123,13 +127,16 @@ public sealed class TopPSampler(float p) : ISampler
             if (cum + mass[b] >= target) { crossing = b; break; }
             cum += mass[b];
         }
+        // Pending keys go to keys[0, n): they never overtake the bucket indices still to be read at [n, 2n).
         int kept = 0, pending = 0;
-        var keys = ws.Keys.AsSpan();
+        var keys = ws.Keys.AsSpan(0, n);
         for (int i = 0; i < n; i++)
         {
-            int b = Bucket(logits[i], max, inv, last);
-            if (b < crossing) { ids[kept] = ids[i]; logits[kept] = logits[i]; kept++; }
-            else if (b == crossing) keys[pending++] = SortKeys.Make(logits[i], ids[i]);
+            int b = buckets[i];
+            ids[kept] = ids[i];
+            logits[kept] = logits[i];
+            kept += b < crossing ? 1 : 0;
+            if (b == crossing) keys[pending++] = SortKeys.Make(logits[i], ids[i]); // rare: predictable
         }
         keys[..pending].Sort();
         for (int j = 0; j < pending; j++)
@@ -144,10 +151,46 @@ public sealed class TopPSampler(float p) : ISampler
         return kept;
     }
 
-    private static int Bucket(float logit, float max, float inv, int last)
+    // Four interleaved histograms: on peaked rows most candidates share the last bucket, and a single
+    // accumulator would serialise on its load-add-store latency.
+    private static void Histogram(ReadOnlySpan<int> buckets, ReadOnlySpan<float> weights, double[] mass)
     {
-        float d = (max - logit) * inv;
-        return d < last ? (int)d : last; // also sends -inf and NaN to the last bucket
+        const int B = SamplerWorkspace.BucketCount;
+        Array.Clear(mass);
+        var m1 = mass.AsSpan(B, B);
+        var m2 = mass.AsSpan(2 * B, B);
+        var m3 = mass.AsSpan(3 * B, B);
+        int i = 0;
+        for (; i + 3 < buckets.Length; i += 4)
+        {
+            mass[buckets[i]] += weights[i];
+            m1[buckets[i + 1]] += weights[i + 1];
+            m2[buckets[i + 2]] += weights[i + 2];
+            m3[buckets[i + 3]] += weights[i + 3];
+        }
+        for (; i < buckets.Length; i++) mass[buckets[i]] += weights[i];
+        for (int b = 0; b < B; b++) mass[b] += m1[b] + m2[b] + m3[b];
+    }
+
+    // bucket = min((max − logit) · inv, last); −∞ and NaN logits land in the last bucket.
+    private static void BucketIndices(ReadOnlySpan<float> logits, float max, float inv, int last, Span<int> buckets)
+    {
+        var vl = MemoryMarshal.Cast<float, Vector<float>>(logits);
+        var vb = MemoryMarshal.Cast<int, Vector<int>>(buckets);
+        var vMax = new Vector<float>(max);
+        var vInv = new Vector<float>(inv);
+        var vLast = new Vector<float>(last);
+        for (int j = 0; j < vl.Length; j++)
+        {
+            var d = (vMax - vl[j]) * vInv;
+            var inRange = Vector.LessThan(d, vLast); // false for NaN
+            vb[j] = Vector.ConvertToInt32(Vector.ConditionalSelect(inRange, d, vLast));
+        }
+        for (int i = vl.Length * Vector<float>.Count; i < logits.Length; i++)
+        {
+            float d = (max - logits[i]) * inv;
+            buckets[i] = d < last ? (int)d : last;
+        }
     }
 
     public void Accept(int token) { }
