@@ -186,4 +186,23 @@ public class SamplerChainTests
         Assert.Equal(big[17] / 0.7 - lse, LogProbs.TokenLogProb(big, 17, 0.7f), 1e-4);
         Assert.Equal(float.NegativeInfinity, LogProbs.LogSumExp([float.NegativeInfinity]));
     }
+
+    [Fact]
+    public void Fast_exp_is_float_accurate_and_flushes_minus_infinity_to_zero()
+    {
+        var n = System.Numerics.Vector<float>.Count;
+        for (float x = -87f; x <= 0f; x += 0.0137f * n)
+        {
+            var xs = new float[n];
+            for (int i = 0; i < n; i++) xs[i] = x + 0.0137f * i;
+            var e = VectorMath.FastExp(new System.Numerics.Vector<float>(xs));
+            for (int i = 0; i < n; i++)
+            {
+                double exact = Math.Exp(xs[i]);
+                Assert.True(Math.Abs(e[i] - exact) <= 3e-7 * exact, $"exp({xs[i]}) = {e[i]}, exact {exact}");
+            }
+        }
+        Assert.Equal(0f, VectorMath.FastExp(new System.Numerics.Vector<float>(float.NegativeInfinity))[0]);
+        Assert.Equal(0f, VectorMath.FastExp(new System.Numerics.Vector<float>(-100f))[0]);
+    }
 }
