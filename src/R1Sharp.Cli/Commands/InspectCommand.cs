@@ -33,7 +33,7 @@ internal static class InspectCommand
         Line("architecture", $"{c.ModelType} ({string.Join(", ", c.Architectures.DefaultIfEmpty(c.DefaultArchitecture))})");
         Line("parameters", $"{s.Parameters:N0} ({Human(s.Parameters)}){(c.TieWordEmbeddings ? ", tied embeddings" : "")}");
         Line("shape", $"{c.NumHiddenLayers} layers, hidden {c.HiddenSize}, ffn {c.IntermediateSize}, heads {c.NumAttentionHeads} (kv {c.NumKeyValueHeads}), head_dim {c.HeadDim}, vocab {c.VocabSize}");
-        Line("attention", $"rope_theta {c.RopeTheta:G}{(c.RopeScaling is null ? "" : $", rope_scaling {c.RopeScaling}")}, context {c.MaxPositionEmbeddings}, rms_eps {c.RmsNormEps:G}, qkv bias {(c.AttentionBias ? "yes" : "no")}");
+        Line("attention", $"rope_theta {c.RopeTheta:G}{(c.RopeScaling is null ? "" : $", rope_scaling {c.RopeScaling}")}, context {c.MaxPositionEmbeddings}, rms_eps {c.RmsNormEps.ToString("G", CultureInfo.InvariantCulture).ToLowerInvariant()}, qkv bias {(c.AttentionBias ? "yes" : "no")}");
         Line("weights", $"{s.WeightFiles} file(s), {s.TensorCount} tensors, {HumanBytes(s.WeightBytes)}; " +
             string.Join(", ", s.ParametersByDType.Select(kv => $"{kv.Key} {Human(kv.Value)}")));
         w.WriteLine("tensors");

@@ -42,6 +42,54 @@ public class CliTests
         Assert.Equal("1+1=2\n", decode.Stdout.Replace("\r", ""));
     }
 
+    [Fact]
+    public void Inspect_describes_the_shipped_tiny_model()
+    {
+        var result = R1Process.Run("inspect", "--model", Path.Combine(RepoPaths.Root, "models", "tiny-qwen2"));
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        Assert.Contains("architecture qwen2 (Qwen2ForCausalLM)", result.Stdout);
+        Assert.Contains("parameters   131,136", result.Stdout);
+        Assert.Contains("template     deepseek-r1 (generation prompt opens <think>)", result.Stdout);
+
+        var json = System.Text.Json.JsonDocument.Parse(R1Process.Run("inspect", "--model", Path.Combine(RepoPaths.Root, "models", "tiny-qwen2"), "--json").Stdout);
+        Assert.Equal(131136, json.RootElement.GetProperty("parameters").GetInt64());
+        Assert.Equal("qwen2", json.RootElement.GetProperty("config").GetProperty("model_type").GetString());
+    }
+
+    [Theory]
+    [InlineData("qwen2", "tiny", 131136)]
+    [InlineData("llama", "tiny", 130880)]
+    public void New_model_writes_a_loadable_directory(string arch, string preset, long parameters)
+    {
+        string tokenizer = TempDir(), model = Path.Combine(TempDir(), "model");
+        Assert.Equal(0, R1Process.Run("train-tokenizer", "--corpus", Corpus, "--vocab-size", "600", "--r1", "--out", tokenizer).ExitCode);
+        var created = R1Process.Run("new-model", "--arch", arch, "--preset", preset, "--tokenizer", tokenizer, "--seed", "3", "--out", model);
+        Assert.True(created.ExitCode == 0, created.Stderr);
+        var summary = R1Sharp.Models.ModelInspector.Inspect(model);
+        Assert.Equal(parameters, summary.Parameters);
+        Assert.Equal(arch, summary.Config.ModelType);
+        Assert.Equal(0.6, summary.Generation.Temperature);
+        using var loaded = R1Sharp.Models.DecoderModel.Load(model);
+
+        var again = R1Process.Run("new-model", "--arch", arch, "--preset", preset, "--tokenizer", tokenizer, "--out", model);
+        Assert.Equal(2, again.ExitCode);
+        Assert.Contains("exists and is not empty", again.Stderr);
+        Assert.True(File.Exists(Path.Combine(model, "model.safetensors"))); // the existing model is untouched
+    }
+
+    [Theory]
+    [InlineData("unknown preset 'huge'", "new-model", "--arch", "qwen2", "--preset", "huge", "--tokenizer", "MODEL", "--out", "/tmp/never")]
+    [InlineData("unknown architecture 'gpt2'", "new-model", "--arch", "gpt2", "--preset", "tiny", "--tokenizer", "MODEL", "--out", "/tmp/never")]
+    [InlineData("give exactly one of --preset NAME or --config FILE", "new-model", "--arch", "qwen2", "--tokenizer", "MODEL", "--out", "/tmp/never")]
+    public void New_model_rejects_bad_options(string expected, params string[] args)
+    {
+        args = args.Select(a => a == "MODEL" ? Path.Combine(RepoPaths.Root, "models", "tiny-qwen2") : a).ToArray();
+        var result = R1Process.RunWithInput("", args);
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains(expected, result.Stderr);
+        Assert.False(Directory.Exists("/tmp/never"));
+    }
+
     [Theory]
     [InlineData("error: Option '--model' is required.", "tokenize")]
     [InlineData("tokenizer.json: file not found", "tokenize", "--model", "/nonexistent/model")]
