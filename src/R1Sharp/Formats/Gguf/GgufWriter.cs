@@ -3,6 +3,8 @@
 using System.Numerics;
 using System.Text;
 
+using R1Sharp.IO;
+
 namespace R1Sharp.Formats.Gguf;
 
 /// <summary>
@@ -160,27 +162,7 @@ public sealed class GgufWriter
     /// Writes the file atomically: to a temporary file beside <paramref name="path"/>, flushed, then renamed over
     /// it; the temporary file is removed if anything fails. I/O errors become an <see cref="R1SharpException"/>.
     /// </summary>
-    public void WriteTo(string path)
-    {
-        string full = System.IO.Path.GetFullPath(path);
-        string tmp = $"{full}.tmp-{Environment.ProcessId}-{Guid.NewGuid():N}";
-        try
-        {
-            using (var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20))
-            {
-                WriteTo(fs);
-                fs.Flush(flushToDisk: true);
-            }
-            File.Move(tmp, full, overwrite: true);
-        }
-        catch (Exception e)
-        {
-            try { File.Delete(tmp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-            if (e is IOException or UnauthorizedAccessException)
-                throw new R1SharpException($"{full}: cannot write GGUF file: {e.Message}", e);
-            throw;
-        }
-    }
+    public void WriteTo(string path) => AtomicFile.Write(path, WriteTo);
 
     /// <summary>Writes the whole file to <paramref name="stream"/> from its current position (not atomic).</summary>
     public void WriteTo(Stream stream)

@@ -2,6 +2,8 @@
 // or one model.safetensors when everything fits. Grouping follows huggingface_hub split_torch_state_dict_into_shards.
 using System.Globalization;
 
+using R1Sharp.IO;
+
 namespace R1Sharp.Formats.Safetensors;
 
 public static partial class SafetensorsWriter

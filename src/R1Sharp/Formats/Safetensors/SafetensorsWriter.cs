@@ -6,6 +6,8 @@ using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 
+using R1Sharp.IO;
+
 namespace R1Sharp.Formats.Safetensors;
 
 /// <summary>Writes single and sharded safetensors files. Every file appears whole or not at all.</summary>
@@ -128,36 +130,3 @@ public static partial class SafetensorsWriter
     }
 }
 
-/// <summary>Write-to-temp-then-rename, so readers never see a half-written file.</summary>
-internal static class AtomicFile
-{
-    public static void Write(string path, Action<Stream> write)
-    {
-        string full = System.IO.Path.GetFullPath(path);
-        string dir = System.IO.Path.GetDirectoryName(full) ?? ".";
-        string temp = System.IO.Path.Combine(dir, $".{System.IO.Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            using (var fs = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20))
-            {
-                write(fs);
-                fs.Flush(flushToDisk: true);
-            }
-            File.Move(temp, full, overwrite: true);
-        }
-        catch (Exception ex)
-        {
-            TryDelete(temp);
-            if (ex is IOException or UnauthorizedAccessException)
-                throw new R1SharpException($"cannot write {SafetensorsText.Quote(path)}: {SafetensorsText.OneLine(ex.Message)}", ex);
-            throw;
-        }
-    }
-
-    public static void TryDelete(string path)
-    {
-        try { File.Delete(path); }
-        catch (IOException) { }
-        catch (UnauthorizedAccessException) { }
-    }
-}

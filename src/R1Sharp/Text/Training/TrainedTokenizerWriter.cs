@@ -3,6 +3,8 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
 
+using R1Sharp.IO;
+
 namespace R1Sharp.Text.Training;
 
 /// <summary>What tokenizer_config.json says beyond the vocabulary. BOS/EOS/PAD must be special tokens of the result.</summary>
@@ -46,16 +48,11 @@ public static class TrainedTokenizerWriter
         WriteAtomically(Path.Combine(outDirectory, "tokenizer_config.json"), w => WriteTokenizerConfig(w, result, options));
     }
 
-    private static void WriteAtomically(string path, Action<Utf8JsonWriter> write)
+    private static void WriteAtomically(string path, Action<Utf8JsonWriter> write) => AtomicFile.Write(path, stream =>
     {
-        string temp = path + ".r1tmp";
-        using (var stream = File.Create(temp))
-        using (var writer = new Utf8JsonWriter(stream, s_json))
-        {
-            write(writer);
-        }
-        File.Move(temp, path, overwrite: true);
-    }
+        using var writer = new Utf8JsonWriter(stream, s_json);
+        write(writer);
+    });
 
     private static void WriteTokenizerJson(Utf8JsonWriter w, BpeTrainingResult r)
     {
