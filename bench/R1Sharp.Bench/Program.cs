@@ -1,4 +1,12 @@
-// Benchmarks: `dotnet run -c Release --project bench/R1Sharp.Bench -- --filter '*'`.
+// Benchmarks. Micro-benchmarks: `dotnet run -c Release --project bench/R1Sharp.Bench -- --filter '*'`;
+// side-by-side programs by name: `... -- load-memory --model DIR`.
 using BenchmarkDotNet.Running;
+using R1Sharp.Bench;
 
-BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+var programs = new Dictionary<string, Func<string[], int>>
+{
+    ["load-memory"] = LoadMemory.Run,
+};
+if (args.Length > 0 && programs.TryGetValue(args[0], out var program)) return program(args[1..]);
+BenchmarkSwitcher.FromAssembly(typeof(LoadMemory).Assembly).Run(args);
+return 0;

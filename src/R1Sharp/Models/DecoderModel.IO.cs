@@ -67,11 +67,17 @@ public sealed partial class DecoderModel
                     Describe("mis-shaped", misshaped), Describe("unsupported dtype (need F32/BF16/F16)", badType) }.Where(s => s.Length > 0))
                 + "; check that the directory and its config.json belong to the same model");
 
+        // Positional reads, not the memory mapping: mapped pages would count as resident on top of the parameters.
         using var noGrad = no_grad();
-        foreach (var (name, p) in parameters)
+        foreach (var group in parameters.GroupBy(kv => weights.FileOf(kv.Key)))
         {
-            var file = weights.FileOf(name);
-            WeightCopy.Fill(p, weights.Tensors[name].DType, (offset, count) => file.GetBytes(name, offset, count));
+            var file = group.Key;
+            using var handle = File.OpenHandle(file.Path, FileMode.Open, FileAccess.Read, FileShare.Read);
+            foreach (var (name, p) in group)
+            {
+                var info = weights.Tensors[name];
+                WeightCopy.Fill(p, info.DType, WeightCopy.FromFile(handle, file.DataStart + info.DataOffset, file.Path));
+            }
         }
     }
 

@@ -1,6 +1,7 @@
 // Streams tensor bytes between safetensors spans and TorchSharp parameter storage, converting dtypes on the fly
 // (F32/BF16/F16), in bounded chunks so no whole-model or whole-tensor managed copy is ever made.
 using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
 using R1Sharp.Formats.Safetensors;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -28,30 +29,53 @@ internal static class WeightCopy
 
     /// <summary>
     /// Fills contiguous CPU tensor <paramref name="destination"/> from its element count of
-    /// <paramref name="srcType"/> read through <paramref name="read"/>(byteOffset, byteCount).
+    /// <paramref name="srcType"/> read through <paramref name="read"/>. Same dtype: bytes land straight in the
+    /// tensor's storage; otherwise through one bounded staging buffer, converted on the way.
     /// </summary>
     public static void Fill(Tensor destination, SafetensorsDType srcType, ReadSource read, long chunkBytes = DefaultChunkBytes)
     {
         var dstType = ToSafetensors(destination.dtype) ?? throw new NotSupportedException($"parameter dtype {destination.dtype}");
         int srcSize = srcType.BitSize() / 8, dstSize = dstType.BitSize() / 8;
         long total = destination.numel();
-        long perChunk = Math.Max(1, chunkBytes / Math.Max(srcSize, dstSize));
+        bool direct = srcType == dstType;
+        long perChunk = Math.Max(1, (direct ? chunkBytes : Math.Min(chunkBytes, StagingBytes)) / Math.Max(srcSize, dstSize));
         using var flat = destination.view(-1);
-        float[]? block = dstType == srcType || dstType == SafetensorsDType.F32 ? null : new float[ConvertBlock];
+        byte[]? staging = direct ? null : new byte[Math.Min(perChunk, total) * srcSize];
+        float[]? block = direct || dstType == SafetensorsDType.F32 ? null : new float[ConvertBlock];
         for (long start = 0; start < total; start += perChunk)
         {
             long n = Math.Min(perChunk, total - start);
             using var part = flat.narrow(0, start, n);
             var dst = part.bytes;
-            var src = read(start * srcSize, checked((int)(n * srcSize)));
-            if (srcType == dstType) src.CopyTo(dst);
-            else if (dstType == SafetensorsDType.F32) SafetensorsConvert.ToSingle(srcType, src, MemoryMarshal.Cast<byte, float>(dst));
+            if (direct) { read(start * srcSize, dst); continue; }
+            var src = staging.AsSpan(0, checked((int)(n * srcSize)));
+            read(start * srcSize, src);
+            if (dstType == SafetensorsDType.F32) SafetensorsConvert.ToSingle(srcType, src, MemoryMarshal.Cast<byte, float>(dst));
             else ConvertNarrow(srcType, src, dstType, dst, block!);
         }
     }
 
-    /// <summary>Reads <c>count</c> bytes at <c>offset</c> of a tensor's data.</summary>
-    public delegate ReadOnlySpan<byte> ReadSource(long offset, int count);
+    /// <summary>Fills <c>destination</c> with the tensor data bytes starting at <c>offset</c>.</summary>
+    public delegate void ReadSource(long offset, Span<byte> destination);
+
+    /// <summary>Staging buffer bound for converting loads (the only extra memory a load uses).</summary>
+    private const long StagingBytes = 16L << 20;
+
+    /// <summary>
+    /// A <see cref="ReadSource"/> over a file with positional reads (pread). Unlike reading through a memory
+    /// mapping, this leaves no file pages resident in the process, so loading never holds the weights twice.
+    /// </summary>
+    public static ReadSource FromFile(SafeFileHandle file, long dataStart, string path) => (offset, destination) =>
+    {
+        long at = dataStart + offset;
+        while (destination.Length > 0)
+        {
+            int n = RandomAccess.Read(file, destination, at);
+            if (n <= 0) throw new R1SharpException($"{path}: file ended early while reading weights (truncated after opening?)");
+            destination = destination[n..];
+            at += n;
+        }
+    };
 
     // F32/BF16/F16 → BF16/F16 through a small float block.
     private static void ConvertNarrow(SafetensorsDType srcType, ReadOnlySpan<byte> src, SafetensorsDType dstType, Span<byte> dst, float[] block)

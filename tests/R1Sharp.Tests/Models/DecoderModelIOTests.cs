@@ -147,12 +147,12 @@ public sealed class DecoderModelIOTests : IDisposable
             using var half = source.to_type(type);
             var bytes = half.bytes.ToArray();
             using var dst = empty(values.Length);
-            WeightCopy.Fill(dst, st, (o, n) => bytes.AsSpan((int)o, n), chunkBytes: 8); // 2 elements per chunk
+            WeightCopy.Fill(dst, st, (o, d) => bytes.AsSpan((int)o, d.Length).CopyTo(d), chunkBytes: 8); // 2 elements per chunk
             using var expected = half.to_type(ScalarType.Float32);
             Assert.True(Same(dst, expected), type.ToString());
             using var back = empty(values.Length, dtype: type);
             var f32 = source.bytes.ToArray();
-            WeightCopy.Fill(back, SafetensorsDType.F32, (o, n) => f32.AsSpan((int)o, n), chunkBytes: 12);
+            WeightCopy.Fill(back, SafetensorsDType.F32, (o, d) => f32.AsSpan((int)o, d.Length).CopyTo(d), chunkBytes: 12);
             Assert.True(Same(back, half), "narrowing " + type);
         }
     }
