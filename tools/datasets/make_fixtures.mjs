@@ -1,10 +1,12 @@
 // Writes tests/fixtures/datasets/: JSON Lines files (exact bytes, incl. BOM/CRLF/malformed rows) and Parquet
-// files written by hyparquet-writer 0.17.0 (pure JavaScript, independent of Parquet.Net, which reads them in tests).
+// files written by hyparquet-writer 0.17.0 (flat) and parquetjs-lite 0.8.7 (nested), pure JavaScript writers
+// independent of Parquet.Net, which reads them in the tests.
 // Run: cd tools/datasets && npm ci && node make_fixtures.mjs
 import { writeFileSync, mkdirSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parquetWriteBuffer } from 'hyparquet-writer'
+import parquetjs from 'parquetjs-lite'
 
 const out = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'tests', 'fixtures', 'datasets')
 mkdirSync(out, { recursive: true })
@@ -109,7 +111,11 @@ parquet('gsm8k_rowgroups.parquet', [col(five, 'question', 'STRING'), col(five, '
 parquet('bad_null_answer.parquet', [col(fiveNull, 'question', 'STRING'), col(fiveNull, 'answer', 'STRING')], { rowGroupSize: 2 })
 parquet('prompt_completion.parquet', [col(pcText, 'prompt', 'STRING'), col(pcText, 'completion', 'STRING')])
 
-// Nested list<struct<role, content, reasoning_content>>, laid out as pyarrow/HF datasets write it.
+// Nested list<struct<role, content, reasoning_content>>, laid out as pyarrow/HF datasets write it
+// (optional group (LIST) { repeated group list { optional group element { ... } } }).
+// hyparquet-writer writes only data page v2, which Parquet.Net 6.1.0 cannot read for repeated columns
+// (NotImplementedException); conversations_pagev2.parquet keeps one such file to test our one-line error.
+// The nested files the loader must read are written by parquetjs-lite with data page v1 (pyarrow's default).
 const messagesSchema = name => [
   { name, repetition_type: 'OPTIONAL', converted_type: 'LIST', num_children: 1 },
   { name: 'list', repetition_type: 'REPEATED', num_children: 1 },
@@ -119,12 +125,23 @@ const messagesSchema = name => [
   { name: 'reasoning_content', type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'OPTIONAL' },
 ]
 const full = m => ({ role: m.role, content: m.content, reasoning_content: m.reasoning_content ?? null })
-parquet('conversations.parquet', [{ name: 'messages', data: convs.map(c => c.messages.map(full)) }],
+parquet('conversations_pagev2.parquet', [{ name: 'messages', data: convs.map(c => c.messages.map(full)) }],
   { schema: [{ name: 'root', num_children: 1 }, ...messagesSchema('messages')] })
-parquet('prompt_completion_conv.parquet',
-  [{ name: 'prompt', data: pcConv.map(r => r.prompt.map(full)) }, { name: 'completion', data: pcConv.map(r => r.completion.map(full)) }],
-  { schema: [{ name: 'root', num_children: 2 }, ...messagesSchema('prompt'), ...messagesSchema('completion')] })
+
+const listOfMessages = {
+  type: 'LIST', optional: true, fields: { list: { repeated: true, fields: { element: { optional: true, fields: {
+    role: { type: 'UTF8', optional: true }, content: { type: 'UTF8', optional: true },
+    reasoning_content: { type: 'UTF8', optional: true } } } } } },
+}
+const asList = messages => ({ list: messages.map(m => ({ element: m })) })
+const parquetV1 = async (name, fields, rows) => {
+  const w = await parquetjs.ParquetWriter.openFile(new parquetjs.ParquetSchema(fields), join(out, name), { useDataPageV2: false })
+  for (const r of rows) await w.appendRow(r)
+  await w.close()
+}
+await parquetV1('conversations.parquet', { messages: listOfMessages }, convs.map(c => ({ messages: asList(c.messages) })))
+await parquetV1('prompt_completion_conv.parquet', { prompt: listOfMessages, completion: listOfMessages },
+  pcConv.map(r => ({ prompt: asList(r.prompt), completion: asList(r.completion) })))
 const badConv = [convs[0], { messages: [{ role: 'user', content: 'hi' }, { role: 'assistant', content: 'hey' }, { role: 'bot', content: 'x' }] }]
-parquet('bad_role.parquet', [{ name: 'messages', data: badConv.map(c => c.messages.map(full)) }],
-  { schema: [{ name: 'root', num_children: 1 }, ...messagesSchema('messages')] })
+await parquetV1('bad_role.parquet', { messages: listOfMessages }, badConv.map(c => ({ messages: asList(c.messages) })))
 console.log('wrote fixtures to', out)
