@@ -22,8 +22,9 @@ internal static class RawRows
             throw new R1SharpException($"{path}: unsupported dataset extension '{Path.GetExtension(path)}'; use .jsonl (JSON Lines) or .parquet");
         if (!File.Exists(path)) throw new R1SharpException($"{path}: file not found");
         if (ext == ".jsonl") return Jsonl(path);
-        schemaColumns = ParquetColumns(path);
-        return Parquet(path);
+        var columns = ParquetColumns(path);
+        schemaColumns = columns;
+        return Parquet(path, columns);
     }
 
     private static IEnumerable<RawRow> Jsonl(string path)
@@ -73,7 +74,7 @@ internal static class RawRows
         }
     }
 
-    private static IEnumerable<RawRow> Parquet(string path)
+    private static IEnumerable<RawRow> Parquet(string path, IReadOnlyCollection<string> columns)
     {
         using var stream = File.OpenRead(path);
         int groups = Guard(path, () => RowGroupCount(stream));
@@ -84,7 +85,11 @@ internal static class RawRows
             var rows = Guard($"{path} row group {g}",
                 () => ParquetSerializer.DeserializeUntypedAsync(stream, null, g).GetAwaiter().GetResult().Data);
             for (int r = 0; r < rows.Count; r++)
+            {
+                // Parquet.Net leaves null columns out of the row; put them back so "is null" differs from "missing".
+                foreach (var c in columns) rows[r].TryAdd(c, null!);
                 yield return new RawRow(JsonSerializer.SerializeToElement(rows[r]), $"{path} row group {g} row {r}", ordinal++, null);
+            }
         }
     }
 
