@@ -60,13 +60,21 @@ public sealed record ChatMessage(
     };
 
     /// <summary>Parses an API role name; <paramref name="field"/> names where it came from for the error message.</summary>
-    public static ChatRole ParseRole(string role, string field = "role") => role switch
+    public static ChatRole ParseRole(string role, string field = "role") =>
+        TryParseRole(role, out var parsed) ? parsed : throw new R1SharpException(
+            $"{field}: unknown chat role '{role}'; use one of system, user, assistant, tool.");
+
+    /// <summary>Parses an API role name (also OpenAI's "developer" and Llama's "ipython"/"function"); false when unknown.</summary>
+    public static bool TryParseRole(string role, out ChatRole parsed)
     {
-        "system" or "developer" => ChatRole.System,
-        "user" => ChatRole.User,
-        "assistant" => ChatRole.Assistant,
-        "tool" or "ipython" or "function" => ChatRole.Tool,
-        _ => throw new R1SharpException(
-            $"{field}: unknown chat role '{role}'; use one of system, user, assistant, tool."),
-    };
+        parsed = role switch
+        {
+            "system" or "developer" => ChatRole.System,
+            "user" => ChatRole.User,
+            "assistant" => ChatRole.Assistant,
+            "tool" or "ipython" or "function" => ChatRole.Tool,
+            _ => (ChatRole)(-1),
+        };
+        return parsed >= 0;
+    }
 }

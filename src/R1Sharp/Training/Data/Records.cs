@@ -1,5 +1,7 @@
 // Immutable dataset records: problems with verifiable answers (GSM8K, MATH-500, AIME), chat conversations and
 // TRL-style prompt/completion pairs (standard = strings, conversational = lists of {role, content} messages).
+using R1Sharp.Text.ChatTemplates;
+
 namespace R1Sharp.Training.Data;
 
 /// <summary>A problem with a verifiable gold answer (the R1-Zero reward checks the model's final answer against it).</summary>
@@ -9,36 +11,6 @@ namespace R1Sharp.Training.Data;
 /// <param name="Solution">A worked solution when the dataset has one (GSM8K: the whole answer text, "#### 72" included).</param>
 /// <param name="Source">Where the problem came from: the load option's source name, else the file stem.</param>
 public sealed record Problem(string Id, string Question, string Answer, string? Solution, string Source);
-
-/// <summary>The speaker of a chat message; the four roles of the OpenAI/HF chat format.</summary>
-public enum ChatRole { System, User, Assistant, Tool }
-
-/// <summary>One chat message. <paramref name="ReasoningContent"/> holds an assistant's thinking kept apart from
-/// its answer (DeepSeek's <c>reasoning_content</c> field).</summary>
-public sealed record ChatMessage(ChatRole Role, string Content, string? ReasoningContent = null)
-{
-    /// <summary>The role's wire name: system, user, assistant or tool.</summary>
-    public static string RoleName(ChatRole role) => role switch
-    {
-        ChatRole.System => "system",
-        ChatRole.User => "user",
-        ChatRole.Assistant => "assistant",
-        _ => "tool",
-    };
-
-    /// <summary>Parses a wire name (exact, lower case); false for anything else.</summary>
-    public static bool TryParseRole(string name, out ChatRole role)
-    {
-        switch (name)
-        {
-            case "system": role = ChatRole.System; return true;
-            case "user": role = ChatRole.User; return true;
-            case "assistant": role = ChatRole.Assistant; return true;
-            case "tool": role = ChatRole.Tool; return true;
-            default: role = default; return false;
-        }
-    }
-}
 
 /// <summary>A conversation (the <c>messages</c> column). Equal when the messages are equal, in order.</summary>
 public sealed record Conversation(IReadOnlyList<ChatMessage> Messages)

@@ -2,6 +2,8 @@
 // ("field 'answer' missing", "field 'messages'[2].role: expected one of system, user, assistant, tool, got 'bot'").
 using System.Text.Json;
 
+using R1Sharp.Text.ChatTemplates;
+
 namespace R1Sharp.Training.Data;
 
 /// <summary>A malformed field; the loader prefixes the file and line/row.</summary>

@@ -1,6 +1,8 @@
 // Conversations and prompt/completion pairs from JSONL and nested Parquet (list<struct<role, content, reasoning_content>>).
 using R1Sharp.Training.Data;
 
+using R1Sharp.Text.ChatTemplates;
+
 namespace R1Sharp.Tests.Training.Data;
 
 public class ChatDatasetTests
