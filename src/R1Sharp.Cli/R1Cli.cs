@@ -25,6 +25,9 @@ public static class R1Cli
         ["inspect"] = InspectCommand.Create,
         ["tokenize"] = TokenizeCommand.Create,
         ["train-tokenizer"] = TrainTokenizerCommand.Create,
+        ["run"] = RunCommand.Create,
+        ["chat"] = ChatCommand.Create,
+        ["perplexity"] = PerplexityCommand.Create,
     };
 
     public static RootCommand BuildRoot()
