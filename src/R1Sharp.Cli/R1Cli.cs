@@ -26,6 +26,9 @@ public static class R1Cli
         ["tokenize"] = TokenizeCommand.Create,
         ["train-tokenizer"] = TrainTokenizerCommand.Create,
         ["new-model"] = NewModelCommand.Create,
+        ["run"] = RunCommand.Create,
+        ["chat"] = ChatCommand.Create,
+        ["perplexity"] = PerplexityCommand.Create,
     };
 
     public static RootCommand BuildRoot()

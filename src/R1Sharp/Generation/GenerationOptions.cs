@@ -1,0 +1,103 @@
+// Options of one batched generation call and the prompts it serves (HF GenerationConfig / OpenAI request fields:
+// max_tokens, n, seed, stop; llama.cpp --reasoning-budget; vLLM's per-request stop/seed semantics).
+using R1Sharp.Formats.Config;
+
+namespace R1Sharp.Generation;
+
+/// <summary>One prompt of a batched call, already rendered and tokenized.</summary>
+public sealed record GenerationRequest
+{
+    /// <summary>Creates a request for <paramref name="promptIds"/> (at least one token).</summary>
+    public GenerationRequest(IReadOnlyList<int> promptIds) => PromptIds = promptIds;
+
+    /// <summary>The prompt token ids (BOS included when the template/tokenizer put it there).</summary>
+    public IReadOnlyList<int> PromptIds { get; init; }
+
+    /// <summary>
+    /// True when the prompt ends inside a thinking block (R1's <c>&lt;think&gt;\n</c> prefill; see
+    /// <see cref="Text.ChatTemplates.ChatTemplate.EndsInThinking"/>): output starts as reasoning and the thinking
+    /// budget applies from the first token. Default false (the budget then applies only if the model opens &lt;think&gt;).
+    /// </summary>
+    public bool StartsInThinking { get; init; }
+
+    /// <summary>Sampling for this prompt's sequences; null = <see cref="GenerationOptions.Sampler"/>.</summary>
+    public SamplerOptions? Sampler { get; init; }
+
+    /// <summary>Limit for this prompt's sequences; null = <see cref="GenerationOptions.MaxNewTokens"/>.</summary>
+    public int? MaxNewTokens { get; init; }
+}
+
+/// <summary>
+/// How a batched call generates. Every sequence (prompt × sample) stops on its own: an EOS id, a stop string,
+/// <see cref="MaxNewTokens"/> or the context end, or the loop guard. Build defaults from a model's
+/// generation_config.json with <see cref="FromGenerationConfig"/>; call <see cref="Validate"/> before use.
+/// </summary>
+public sealed record GenerationOptions
+{
+    /// <summary>Default <see cref="MaxNewTokens"/> when generation_config.json sets none.</summary>
+    public const int DefaultMaxNewTokens = 512;
+
+    /// <summary>New tokens per sequence at most (EOS and forced thinking-end tokens count). Default 512.</summary>
+    public int MaxNewTokens { get; init; } = DefaultMaxNewTokens;
+
+    /// <summary>Samples per prompt (OpenAI <c>n</c>, GRPO's G). Default 1.</summary>
+    public int SamplesPerPrompt { get; init; } = 1;
+
+    /// <summary>Sampling (temperature 0 = greedy). Its <see cref="SamplerOptions.Seed"/> is ignored: see <see cref="Seed"/>.</summary>
+    public SamplerOptions Sampler { get; init; } = SamplerOptions.R1Recommended;
+
+    /// <summary>Base seed: sequence i (prompt-major: prompt·n + sample) samples with seed + i. Null = random, not reproducible.</summary>
+    public ulong? Seed { get; init; }
+
+    /// <summary>Stop strings (OpenAI <c>stop</c>); the matched text is not returned. Default none.</summary>
+    public IReadOnlyList<string> StopStrings { get; init; } = [];
+
+    /// <summary>Ids that end a sequence (kept as its last token); null = the model's (generation_config, config, tokenizer).</summary>
+    public IReadOnlyList<int>? EosTokenIds { get; init; }
+
+    /// <summary>Reasoning tokens allowed before "\n&lt;/think&gt;\n\n" is forced; null = unlimited.</summary>
+    public int? ThinkingBudget { get; init; }
+
+    /// <summary>Runaway-repetition detection (finish reason "loop"); null turns it off. Default on with its default thresholds.</summary>
+    public LoopGuardOptions? LoopGuard { get; init; } = new();
+
+    /// <summary>Context length (prompt + new tokens); null = the model's max_position_embeddings. Runtime <c>--ctx</c>.</summary>
+    public int? ContextLength { get; init; }
+
+    /// <summary>Most tokens (rows × columns) one prefill forward processes; longer batches prefill in column chunks. Default 4096.</summary>
+    public int PrefillChunkTokens { get; init; } = 4096;
+
+    /// <summary>
+    /// Defaults from a model's generation_config.json: do_sample false → greedy; temperature, top_p, top_k,
+    /// repetition_penalty and max_new_tokens when set; EOS ids are resolved by the generator.
+    /// </summary>
+    public static GenerationOptions FromGenerationConfig(GenerationConfig config)
+    {
+        var r1 = SamplerOptions.R1Recommended;
+        bool greedy = config.DoSample == false;
+        var sampler = new SamplerOptions
+        {
+            Temperature = greedy ? 0f : (float)(config.Temperature ?? r1.Temperature),
+            TopP = (float)(config.TopP ?? r1.TopP),
+            TopK = config.TopK ?? 0,
+            RepetitionPenalty = (float)(config.RepetitionPenalty ?? 1.0),
+        };
+        return new GenerationOptions { Sampler = sampler, MaxNewTokens = config.MaxNewTokens ?? DefaultMaxNewTokens };
+    }
+
+    /// <summary>Throws a one-line <see cref="R1SharpException"/> naming the first bad option.</summary>
+    public GenerationOptions Validate()
+    {
+        if (MaxNewTokens < 1) Fail($"max_tokens must be >= 1, got {MaxNewTokens}");
+        if (SamplesPerPrompt < 1) Fail($"n (samples per prompt) must be >= 1, got {SamplesPerPrompt}");
+        if (ThinkingBudget < 0) Fail($"think_budget must be >= 0 (0 = answer at once), got {ThinkingBudget}");
+        if (ContextLength < 2) Fail($"ctx must be >= 2 tokens, got {ContextLength}");
+        if (PrefillChunkTokens < 1) Fail($"prefill_chunk_tokens must be >= 1, got {PrefillChunkTokens}");
+        if (StopStrings.Count > 16) Fail($"at most 16 stop strings are allowed, got {StopStrings.Count}");
+        Sampler.Validate();
+        LoopGuard?.Validate();
+        return this;
+    }
+
+    private static void Fail(string message) => throw new R1SharpException(message);
+}

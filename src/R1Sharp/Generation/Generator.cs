@@ -1,0 +1,172 @@
+// The batched generator used by serving, evaluation and GRPO rollouts: many prompts × n samples in one loop
+// (HF generate / vLLM LLM.generate roles). This file: construction, request checks, streaming; the loop is in
+// Generator.Loop.cs.
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
+using R1Sharp.Formats.Config;
+using R1Sharp.Models;
+using R1Sharp.Text;
+
+namespace R1Sharp.Generation;
+
+/// <summary>
+/// Generates continuations of token prompts with a <see cref="DecoderModel"/>. One call runs every prompt × n
+/// samples as one batch: a left-padded prefill (each prompt once, its cache rows then copied n times), then one
+/// decode step per token for all live rows; finished rows leave the batch and the KV cache. Not thread-safe:
+/// one call at a time per instance (the model is shared state).
+/// </summary>
+public sealed partial class Generator : IDisposable
+{
+    private readonly bool _ownsModel;
+
+    /// <summary>Wraps a loaded model and its tokenizer. <paramref name="generationConfig"/> supplies EOS ids and defaults.</summary>
+    public Generator(DecoderModel model, HfTokenizer tokenizer, GenerationConfig? generationConfig = null)
+        : this(model, tokenizer, generationConfig, ownsModel: false) { }
+
+    private Generator(DecoderModel model, HfTokenizer tokenizer, GenerationConfig? generationConfig, bool ownsModel)
+    {
+        Model = model;
+        Tokenizer = tokenizer;
+        GenerationConfig = generationConfig ?? GenerationConfig.Default;
+        _ownsModel = ownsModel;
+        if (tokenizer.VocabSize > model.Config.VocabSize)
+            throw new R1SharpException($"tokenizer has {tokenizer.VocabSize} tokens but config.json vocab_size is {model.Config.VocabSize}; " +
+                "the tokenizer and the model do not belong together");
+        EosTokenIds = ResolveEos(model.Config, tokenizer, GenerationConfig);
+        ForcedThinkingEnd = tokenizer.Encode("\n</think>\n\n", addSpecialTokens: false);
+    }
+
+    /// <summary>Loads config.json, weights, tokenizer.json and generation_config.json from a model directory.</summary>
+    public static Generator Load(string modelDirectory, ModelLoadOptions? options = null)
+    {
+        if (!Directory.Exists(modelDirectory))
+            throw new R1SharpException($"{modelDirectory}: model directory not found; pass --model DIR with config.json and *.safetensors");
+        var tokenizer = HfTokenizer.Load(modelDirectory);
+        var generation = GenerationConfig.Load(modelDirectory);
+        var model = DecoderModel.Load(modelDirectory, options);
+        try { return new Generator(model, tokenizer, generation, ownsModel: true); }
+        catch { model.Dispose(); throw; }
+    }
+
+    /// <summary>The model.</summary>
+    public DecoderModel Model { get; }
+    /// <summary>The tokenizer (decoding and the forced thinking-end ids).</summary>
+    public HfTokenizer Tokenizer { get; }
+    /// <summary>The model's generation_config.json (or <see cref="GenerationConfig.Default"/>).</summary>
+    public GenerationConfig GenerationConfig { get; }
+    /// <summary>EOS ids used when options give none: generation_config eos_token_id, else config.json's, plus the tokenizer's EOS.</summary>
+    public IReadOnlyList<int> EosTokenIds { get; }
+    /// <summary>Ids of "\n&lt;/think&gt;\n\n", forced when the thinking budget is spent.</summary>
+    public IReadOnlyList<int> ForcedThinkingEnd { get; }
+    /// <summary>The model's context (max_position_embeddings).</summary>
+    public int ModelContextLength => Model.Config.MaxPositionEmbeddings;
+
+    /// <summary>Options with this model's generation_config.json defaults (R1-Distill: temperature 0.6, top-p 0.95).</summary>
+    public GenerationOptions DefaultOptions() => GenerationOptions.FromGenerationConfig(GenerationConfig);
+
+    /// <summary>
+    /// Generates n samples for every request in one batched loop and returns the results prompt-major
+    /// (index = prompt·n + sample). <paramref name="onDelta"/> receives streamed text, and each sequence's result
+    /// on its last delta, on the calling thread. Cancelling stops at the next step and returns partial results
+    /// with <see cref="FinishReason.Cancelled"/> (no exception).
+    /// </summary>
+    /// <exception cref="R1SharpException">Bad options, an empty prompt, an id outside the vocabulary, or a prompt that fills the context.</exception>
+    public IReadOnlyList<GenerationResult> Generate(IReadOnlyList<GenerationRequest> requests, GenerationOptions? options = null,
+        Action<GenerationDelta>? onDelta = null, CancellationToken cancellationToken = default)
+    {
+        options = (options ?? DefaultOptions()).Validate();
+        int context = CheckRequests(requests, options);
+        var sequences = CreateSequences(requests, options, context);
+        Run(requests, sequences, options, onDelta, cancellationToken);
+        return sequences.Select(s => s.ToResult()).ToArray();
+    }
+
+    /// <summary>One prompt, one sample: the result.</summary>
+    public GenerationResult Generate(GenerationRequest request, GenerationOptions? options = null,
+        Action<GenerationDelta>? onDelta = null, CancellationToken cancellationToken = default) =>
+        Generate([request], (options ?? DefaultOptions()) with { SamplesPerPrompt = 1 }, onDelta, cancellationToken)[0];
+
+    /// <summary>
+    /// Runs <see cref="Generate(IReadOnlyList{GenerationRequest}, GenerationOptions?, Action{GenerationDelta}?, CancellationToken)"/>
+    /// on a worker thread and yields its deltas as they come (each sequence's last one carries its result).
+    /// </summary>
+    public async IAsyncEnumerable<GenerationDelta> StreamAsync(IReadOnlyList<GenerationRequest> requests, GenerationOptions? options = null,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var channel = Channel.CreateUnbounded<GenerationDelta>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+        var worker = Task.Run(() =>
+        {
+            try { Generate(requests, options, d => channel.Writer.TryWrite(d), cancellationToken); channel.Writer.TryComplete(); }
+            catch (Exception e) { channel.Writer.TryComplete(e); }
+        }, CancellationToken.None);
+        await foreach (var delta in channel.Reader.ReadAllAsync(CancellationToken.None)) yield return delta;
+        await worker;
+    }
+
+    private int CheckRequests(IReadOnlyList<GenerationRequest> requests, GenerationOptions options)
+    {
+        if (requests.Count == 0) throw new R1SharpException("generation needs at least one prompt");
+        int context = options.ContextLength ?? ModelContextLength;
+        if (context > ModelContextLength)
+            throw new R1SharpException($"ctx {context} exceeds the model's max_position_embeddings {ModelContextLength} (config.json); use --ctx {ModelContextLength} or less");
+        int vocab = Model.Config.VocabSize;
+        for (int i = 0; i < requests.Count; i++)
+        {
+            var ids = requests[i].PromptIds;
+            if (ids.Count == 0) throw new R1SharpException($"prompt {i} is empty; generation needs at least one prompt token");
+            if (ids.Count >= context)
+                throw new R1SharpException($"prompt {i} has {ids.Count} tokens but the context is {context}; shorten the prompt or raise --ctx (model max {ModelContextLength})");
+            foreach (int id in ids)
+                if ((uint)id >= (uint)vocab) throw new R1SharpException($"prompt {i} holds token id {id} outside the vocabulary 0..{vocab - 1}");
+            requests[i].Sampler?.Validate();
+            if (requests[i].MaxNewTokens < 1) throw new R1SharpException($"prompt {i}: max_tokens must be >= 1, got {requests[i].MaxNewTokens}");
+        }
+        return context;
+    }
+
+    private List<GeneratorSequence> CreateSequences(IReadOnlyList<GenerationRequest> requests, GenerationOptions options, int context)
+    {
+        var rules = new SequenceRules
+        {
+            EosIds = [.. options.EosTokenIds ?? EosTokenIds],
+            ContextLength = context,
+            ThinkingBudget = options.ThinkingBudget,
+            OpenThinkId = Tokenizer.TokenToId("<think>") ?? -1,
+            CloseThinkId = Tokenizer.TokenToId("</think>") ?? -1,
+            ForcedEndIds = [.. ForcedThinkingEnd],
+        };
+        if (options.ThinkingBudget is not null && rules.CloseThinkId < 0)
+            throw new R1SharpException("think_budget needs a tokenizer with a single \"</think>\" token; this tokenizer has none");
+        var workspace = new SamplerWorkspace(Model.Config.VocabSize);
+        int n = options.SamplesPerPrompt;
+        var sequences = new List<GeneratorSequence>(requests.Count * n);
+        for (int p = 0; p < requests.Count; p++)
+        {
+            var request = requests[p];
+            for (int k = 0; k < n; k++)
+            {
+                int index = p * n + k;
+                var sampler = (request.Sampler ?? options.Sampler) with { Seed = options.Seed is { } seed ? seed + (ulong)index : null };
+                var chain = SamplerChain.FromOptions(sampler, Model.Config.VocabSize, workspace);
+                sequences.Add(new GeneratorSequence(index, p, k, request, chain, options.LoopGuard, Tokenizer, options.StopStrings,
+                    request.MaxNewTokens ?? options.MaxNewTokens, rules));
+            }
+        }
+        return sequences;
+    }
+
+    private static int[] ResolveEos(ModelConfig config, HfTokenizer tokenizer, GenerationConfig generation)
+    {
+        var ids = new List<int>();
+        if (generation.EosTokenIds is { Count: > 0 } g) ids.AddRange(g);
+        else ids.AddRange(config.EosTokenIds);
+        if (tokenizer.EosId is int eos) ids.Add(eos);
+        return [.. ids.Distinct()];
+    }
+
+    /// <summary>Frees the model when this generator loaded it.</summary>
+    public void Dispose()
+    {
+        if (_ownsModel) Model.Dispose();
+    }
+}

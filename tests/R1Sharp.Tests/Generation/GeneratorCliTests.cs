@@ -1,0 +1,95 @@
+// `r1 run`, `r1 chat` and `r1 perplexity` end to end (the real r1.dll) on a tiny random model saved to a temp
+// dir with an R1-format tokenizer: JSON shape, piped chat, a finite perplexity, and one-line errors (exit 2).
+using System.Text.Json;
+using R1Sharp.Tests.Cli;
+using static R1Sharp.Tests.Generation.GeneratorTestKit;
+
+namespace R1Sharp.Tests.Generation;
+
+public class GeneratorCliTests
+{
+    private static readonly Lazy<string> s_modelDir = new(() =>
+    {
+        using var model = RandomModel(seed: 21);
+        return SaveModelDir(model);
+    });
+
+    private static string ModelDir => s_modelDir.Value;
+
+    [Fact]
+    public void Run_json_prints_one_object_with_reasoning_content_and_usage()
+    {
+        var r = R1Process.Run("run", "--model", ModelDir, "--prompt", "What is 2+2?", "--max-tokens", "12", "--seed", "3", "--json");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        using var doc = JsonDocument.Parse(r.Stdout);
+        var root = doc.RootElement;
+        Assert.Equal(JsonValueKind.String, root.GetProperty("reasoning").ValueKind);
+        Assert.Equal(JsonValueKind.String, root.GetProperty("content").ValueKind);
+        Assert.Contains(root.GetProperty("finish_reason").GetString(), new[] { "stop", "length", "loop" });
+        var usage = root.GetProperty("usage");
+        Assert.True(usage.GetProperty("prompt_tokens").GetInt32() > 5);
+        Assert.InRange(usage.GetProperty("completion_tokens").GetInt32(), 1, 12);
+        Assert.InRange(usage.GetProperty("reasoning_tokens").GetInt32(), 0, 12);
+        // The same seed gives the same answer.
+        var again = R1Process.Run("run", "--model", ModelDir, "--prompt", "What is 2+2?", "--max-tokens", "12", "--seed", "3", "--json");
+        Assert.Equal(r.Stdout, again.Stdout);
+    }
+
+    [Fact]
+    public void Run_streams_the_answer_and_ends_with_token_counts_and_speed()
+    {
+        var r = R1Process.Run("run", "--model", ModelDir, "--prompt", "hello", "--max-tokens", "8", "--temperature", "0", "--think-budget", "3");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.DoesNotContain("\u001b[", r.Stdout); // no ANSI codes when stdout is not a terminal
+        Assert.Matches(@"prompt \d+ tokens, generated 8 \(3 reasoning\) in [\d.]+ s, [\d.]+ tokens/s, finish length", r.Stderr);
+    }
+
+    [Fact]
+    public void Chat_with_piped_input_answers_each_line_and_exits_0()
+    {
+        var r = R1Process.RunWithInput("hi\n/think-budget 2\nand again\n/reset\n/nope\n/exit\nnever read\n",
+            "chat", "--model", ModelDir, "--max-tokens", "6", "--seed", "1");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Equal(2, r.Stderr.Split('\n').Count(l => l.Contains("tokens/s")));
+        Assert.Contains("(thinking budget 2 tokens)", r.Stderr);
+        Assert.Contains("(conversation reset)", r.Stderr);
+        Assert.Contains("unknown command /nope", r.Stderr);
+    }
+
+    [Fact]
+    public void Perplexity_prints_a_finite_number()
+    {
+        var r = R1Process.Run("perplexity", "--model", ModelDir, "--file", RepoPaths.Fixture("bpe", "corpus.txt"), "--context", "64", "--json");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        using var doc = JsonDocument.Parse(r.Stdout);
+        double ppl = doc.RootElement.GetProperty("perplexity").GetDouble();
+        Assert.True(double.IsFinite(ppl) && ppl > 1, $"perplexity {ppl}");
+        Assert.Contains("window 1/", r.Stderr);
+        var text = R1Process.Run("perplexity", "--model", ModelDir, "--file", RepoPaths.Fixture("bpe", "corpus.txt"), "--context", "64");
+        Assert.Matches(@"^perplexity [\d.]+ \(mean nll", text.Stdout);
+    }
+
+    public static TheoryData<string, string[]> BadInputs => new()
+    {
+        { "model directory not found", ["run", "--model", "/nonexistent/model", "--prompt", "hi"] },
+        { "but the context is 16", ["run", "--model", "{model}", "--prompt", "a fairly long prompt that needs more than sixteen tokens surely", "--ctx", "16"] },
+        { "temperature must be a finite number >= 0", ["run", "--model", "{model}", "--prompt", "hi", "--temperature", "-1"] },
+        { "top_p must be in (0, 1]", ["chat", "--model", "{model}", "--top-p", "1.5"] },
+        { "max_tokens must be >= 1", ["run", "--model", "{model}", "--prompt", "hi", "--max-tokens", "0"] },
+        { "ctx 100000 exceeds the model's max_position_embeddings 256", ["run", "--model", "{model}", "--prompt", "hi", "--ctx", "100000"] },
+        { "--file: file not found", ["perplexity", "--model", "{model}", "--file", "/nonexistent.txt"] },
+        { "--context must be >= 4", ["perplexity", "--model", "{model}", "--file", "{corpus}", "--context", "3"] },
+        { "model directory not found", ["chat", "--model", "/nonexistent/model"] },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadInputs))]
+    public void Bad_input_gives_one_line_and_exit_code_2(string expected, string[] args)
+    {
+        var resolved = args.Select(a => a.Replace("{model}", ModelDir).Replace("{corpus}", RepoPaths.Fixture("bpe", "corpus.txt"))).ToArray();
+        var r = R1Process.RunWithInput("", resolved);
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains(expected, r.Stderr);
+        Assert.Single(r.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+}
