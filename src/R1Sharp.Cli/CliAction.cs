@@ -6,12 +6,12 @@ namespace R1Sharp.Cli;
 
 internal static class CliAction
 {
-    /// <summary>Runs a verb body with error handling: R1SharpException and bad files → exit 2.</summary>
+    /// <summary>Runs an asynchronous verb body with error handling: R1SharpException and bad files → exit 2.
+    /// System.CommandLine cancels <c>token</c> on Ctrl+C and ends the process shortly after.</summary>
     public static void Set(Command command, Func<ParseResult, CancellationToken, Task<int>> body)
     {
         command.SetAction(async (parse, token) =>
         {
-            bool verbose = parse.GetValue(R1Cli.Verbose);
             try
             {
                 return await body(parse, token);
@@ -21,17 +21,9 @@ internal static class CliAction
                 Console.Error.WriteLine("interrupted");
                 return R1Cli.Interrupted;
             }
-            catch (Exception e) when (IsUserError(e))
-            {
-                Console.Error.WriteLine($"error: {e.Message}");
-                if (verbose) Console.Error.WriteLine(e);
-                return R1Cli.UsageError;
-            }
             catch (Exception e)
             {
-                Console.Error.WriteLine($"error: {e.GetType().Name}: {e.Message}");
-                Console.Error.WriteLine(verbose ? e.ToString() : "(run with --verbose for the stack trace)");
-                return 1;
+                return Report(parse, e);
             }
         });
     }
@@ -39,6 +31,35 @@ internal static class CliAction
     /// <summary>Synchronous overload for verbs that do not await.</summary>
     public static void Set(Command command, Func<ParseResult, CancellationToken, int> body) =>
         Set(command, (p, t) => Task.FromResult(body(p, t)));
+
+    /// <summary>
+    /// A synchronous action with the same error handling, for verbs that handle Ctrl+C themselves
+    /// (`r1 chat`: Ctrl+C stops the answer, not the program). System.CommandLine installs its
+    /// process-termination handler only for asynchronous actions.
+    /// </summary>
+    public static void SetHandlingCtrlC(Command command, Func<ParseResult, int> body)
+    {
+        command.SetAction(parse =>
+        {
+            try { return body(parse); }
+            catch (Exception e) { return Report(parse, e); }
+        });
+    }
+
+    // User errors → one line and exit 2; anything else → type and message, exit 1; stack traces under --verbose.
+    static int Report(ParseResult parse, Exception e)
+    {
+        bool verbose = parse.GetValue(R1Cli.Verbose);
+        if (IsUserError(e))
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+            if (verbose) Console.Error.WriteLine(e);
+            return R1Cli.UsageError;
+        }
+        Console.Error.WriteLine($"error: {e.GetType().Name}: {e.Message}");
+        Console.Error.WriteLine(verbose ? e.ToString() : "(run with --verbose for the stack trace)");
+        return 1;
+    }
 
     static bool IsUserError(Exception e) =>
         e is R1SharpException or FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException;

@@ -19,9 +19,7 @@ internal static class ChatCommand
         var sampling = new SamplingCliOptions();
         var command = new Command("chat", "Chat with a model on stdin (" + Help + "); Ctrl+C stops the current answer") { model, system };
         sampling.AddTo(command);
-        // A synchronous action on purpose: System.CommandLine installs its process-termination handler (which ends
-        // the program shortly after Ctrl+C) only for asynchronous actions, and here Ctrl+C must stop just the answer.
-        command.SetAction(parse => Guard(parse, () => Run(parse, model, system, sampling)));
+        CliAction.SetHandlingCtrlC(command, parse => Run(parse, model, system, sampling));
         return command;
     }
 
@@ -100,17 +98,5 @@ internal static class ChatCommand
         }
         Console.Error.WriteLine($"(thinking budget {n} tokens)");
         return options with { ThinkingBudget = n };
-    }
-
-    // The same boundary as CliAction, for a synchronous action: user errors → one line, exit 2.
-    static int Guard(ParseResult parse, Func<int> body)
-    {
-        try { return body(); }
-        catch (Exception e) when (e is R1SharpException or FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException)
-        {
-            Console.Error.WriteLine($"error: {e.Message}");
-            if (parse.GetValue(R1Cli.Verbose)) Console.Error.WriteLine(e);
-            return R1Cli.UsageError;
-        }
     }
 }
