@@ -89,7 +89,7 @@ internal static class RecipeValues
     {
         foreach (Enum e in Enum.GetValues(t))
             if (string.Equals(EnumName(e), text, StringComparison.OrdinalIgnoreCase)) return e;
-        throw new R1SharpException($"{context}: '{text}' is not one of {Describe(t)}");
+        throw new R1SharpException($"{context}: '{text}' is not {Describe(t)}");
     }
 
     // Integers must be written without a fraction; doubles accept any JSON/C# number form (1e-6, 0.2).

@@ -17,7 +17,7 @@ public sealed partial record GrpoConfig
         var (generationBatch, stepsPerGeneration) = ResolveGenerationBatch();
         if (generationBatch % NumGenerations != 0)
             Fail($"generation_batch_size ({generationBatch}) must be a multiple of num_generations ({NumGenerations}) so every prompt's group is whole; " +
-                 $"set --generation_batch_size={RoundUp(generationBatch, NumGenerations)} or change num_generations");
+                 $"set --generation_batch_size={RoundUp(generationBatch, Lcm(NumGenerations, PerDeviceTrainBatchSize))} or change num_generations");
         if (LossType == LossType.DrGrpo && ScaleRewards != ScaleRewards.None)
             Fail($"loss_type=dr_grpo with scale_rewards={Name(ScaleRewards)}: Dr. GRPO removes both the length and the std normalisation " +
                  "(dividing by the std re-adds the question-difficulty bias); set --scale_rewards=none, or pick another loss_type");
@@ -86,6 +86,13 @@ public sealed partial record GrpoConfig
                 Fail("generation_batch_size and steps_per_generation cannot both be set; keep one (the other is derived from per_device_train_batch_size)");
                 return default;
         }
+    }
+
+    private static int Lcm(int a, int b)
+    {
+        int x = a, y = b;
+        while (y != 0) (x, y) = (y, x % y);
+        return a / x * b;
     }
 
     private static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;
