@@ -22,7 +22,6 @@ namespace R1Sharp.Training;
 public static class RecipeConfig
 {
     private static readonly ConcurrentDictionary<Type, Binding[]> Bindings = new();
-    private static readonly NullabilityInfoContext Nullability = new();
 
     private sealed record Binding(string Key, PropertyInfo Property, bool AllowsNull);
 
@@ -144,14 +143,17 @@ public static class RecipeConfig
         throw new R1SharpException($"{context}: unknown key '{key}'; {hint}");
     }
 
-    private static Binding[] BindingsOf(Type type) => Bindings.GetOrAdd(type, t =>
+    // NullabilityInfoContext is not thread-safe, so each (cached, once per type) scan makes its own.
+    private static Binding[] BindingsOf(Type type) => Bindings.GetOrAdd(type, t => Scan(t, new NullabilityInfoContext()));
+
+    private static Binding[] Scan(Type t, NullabilityInfoContext nullability) =>
         t.GetProperties(BindingFlags.Public | BindingFlags.Instance)
             .Where(p => p.GetCustomAttribute<JsonPropertyNameAttribute>() is not null && p.CanWrite)
             .OrderBy(p => p.MetadataToken)
             .Select(p => new Binding(p.GetCustomAttribute<JsonPropertyNameAttribute>()!.Name, p,
                 Nullable.GetUnderlyingType(p.PropertyType) is not null
-                || (!p.PropertyType.IsValueType && Nullability.Create(p).WriteState == NullabilityState.Nullable)))
-            .ToArray());
+                || (!p.PropertyType.IsValueType && nullability.Create(p).WriteState == NullabilityState.Nullable)))
+            .ToArray();
 
     // Records expose a compiler-generated clone; going through it keeps properties that are not config keys.
     private static T Clone<T>(T config) where T : class

@@ -6,7 +6,8 @@ namespace R1Sharp.Training.Grpo;
 /// <param name="RewardMean">Mean reward over the scored completions.</param>
 /// <param name="RewardStd">Unbiased (n − 1) std of the rewards over the batch; NaN with fewer than 2 scored.</param>
 /// <param name="ZeroStdGroups">Groups whose rewards are all equal (they carry no gradient).</param>
-/// <param name="FracZeroStdGroups">ZeroStdGroups / number of groups.</param>
+/// <param name="FracZeroStdGroups">ZeroStdGroups / number of groups. Always per group: TRL's frac_reward_zero_std
+/// under scale_rewards=batch tests the batch std instead, which is almost never zero and hides dead groups.</param>
 public readonly record struct AdvantageStats(double RewardMean, double RewardStd, int ZeroStdGroups, double FracZeroStdGroups);
 
 /// <summary>

@@ -25,9 +25,26 @@ public static partial class GrpoLoss
         using var scope = NewDisposeScope();
         long vocab = logits.shape[2];
         var flat = logits.reshape(-1, vocab);                                               // (B·T, V)
-        var chosen = flat.gather(1, ids.reshape(-1, 1).to_type(ScalarType.Int64)).squeeze(1);  // (B·T)
-        var lse = cat(flat.split(CheckChunk(chunkRows), 0).Select(c => c.logsumexp(1)).ToArray(), 0);
-        return (chosen - lse).reshape(ids.shape).MoveToOuterDisposeScope();
+        var flatIds = ids.reshape(-1, 1).to_type(ScalarType.Int64);                         // (B·T, 1)
+        long chunk = CheckChunk(chunkRows);
+        Tensor result;
+        if (NeedsGrad(logits))
+        {
+            // logsumexp's backward keeps only its input (the logits, alive anyway) and one value per row, where
+            // a chunked log_softmax would keep a (B·T, V) output for backward: the whole point of this function.
+            var chosen = flat.gather(1, flatIds).squeeze(1);                                // (B·T)
+            var lse = cat(flat.split(chunk, 0).Select(c => c.logsumexp(1)).ToArray(), 0);
+            result = chosen - lse;
+        }
+        else
+        {
+            // Without autograd (old/ref log-probs) the fused log_softmax per chunk is ~2.5× faster than logsumexp
+            // and each chunk is freed before the next.
+            var parts = flat.split(chunk, 0).Zip(flatIds.split(chunk, 0))
+                .Select(p => nn.functional.log_softmax(p.First, 1).gather(1, p.Second)).ToArray();
+            result = cat(parts, 0);
+        }
+        return result.reshape(ids.shape).MoveToOuterDisposeScope();
     }
 
     /// <summary>Per-position Shannon entropy in nats, −Σ p log p over the vocabulary, (B, T); chunked, differentiable.</summary>
@@ -36,10 +53,12 @@ public static partial class GrpoLoss
         if (logits.dim() != 3) throw new ArgumentException($"logits must be (B, T, V), got {Shape(logits)}", nameof(logits));
         using var scope = NewDisposeScope();
         var flat = logits.reshape(-1, logits.shape[2]);
+        bool grad = NeedsGrad(logits);
         var parts = flat.split(CheckChunk(chunkRows), 0).Select(c =>
         {
             var lp = nn.functional.log_softmax(c, 1);
-            return -(lp.exp() * lp).sum(1);
+            var p = lp.exp();
+            return -(grad ? p * lp : p.mul_(lp)).sum(1);                                    // in place when no backward
         }).ToArray();
         return cat(parts, 0).reshape(logits.shape[0], logits.shape[1]).MoveToOuterDisposeScope();
     }
@@ -51,6 +70,8 @@ public static partial class GrpoLoss
         using var scope = NewDisposeScope();
         return MaskedMean(PerTokenEntropy(logits, chunkRows), mask);
     }
+
+    private static bool NeedsGrad(Tensor t) => t.requires_grad && is_grad_enabled();
 
     private static long CheckChunk(int chunkRows) => chunkRows >= 1 ? chunkRows
         : throw new ArgumentOutOfRangeException(nameof(chunkRows), chunkRows, "must be >= 1");

@@ -34,6 +34,8 @@ public class GrpoLogProbsTests
         var g1 = autograd.grad([(reference * w).sum()], [logits])[0];
         var g2 = autograd.grad([(ours * w).sum()], [logits])[0];
         Assert.True(allclose(g1, g2, 1e-12, 1e-12));
+        using (no_grad())                                   // the no-autograd path (old/ref log-probs) agrees too
+            Assert.True(allclose(reference.detach(), GrpoLoss.SelectiveLogSoftmax(logits, ids, chunkRows), 1e-12, 1e-12));
     }
 
     [Fact]
@@ -75,5 +77,10 @@ public class GrpoLogProbsTests
         var p = nn.functional.softmax(logits, 2);
         var reference = -(p * p.log()).sum(2);
         Assert.True(allclose(reference, GrpoLoss.PerTokenEntropy(logits, 4), 1e-12, 1e-12));
+        var withGrad = logits.clone().requires_grad_();
+        var h = GrpoLoss.PerTokenEntropy(withGrad, 4);
+        Assert.True(allclose(reference, h.detach(), 1e-12, 1e-12));
+        h.sum().backward();                                 // differentiable: an entropy bonus can use it
+        Assert.NotNull(withGrad.grad);
     }
 }
