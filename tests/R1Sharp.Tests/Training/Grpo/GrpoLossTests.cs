@@ -97,8 +97,11 @@ public class GrpoLossTests
     public void Per_token_advantages_of_shape_BT_are_accepted()
     {
         using var scope = NewDisposeScope();
-        var r = GrpoLoss.PerToken(zeros(1, 3, float64), null, null, T2([1, -2, 3], 1), ones(1, 3, float64), 0.2, 0.2, 0.0);
+        var adv = T2([1, -2, 3], 1);
+        var mask = ones(1, 3, float64);
+        var r = GrpoLoss.PerToken(zeros(1, 3, float64), null, null, adv, mask, 0.2, 0.2, 0.0);
         Assert.Equal([-1.0, 2.0, -3.0], r.Loss.data<double>().ToArray());
+        Assert.Equal(5.0, (adv.sum() + mask.sum()).item<double>());        // 2 + 3: the caller's tensors stay alive
     }
 
     [Fact]
