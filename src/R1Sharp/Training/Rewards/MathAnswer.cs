@@ -121,7 +121,7 @@ public static partial class MathAnswer
         if (eq >= 0) s = s[(eq + 1)..];
         s = ThousandsRegex().Replace(s, "");
         s = s.Trim().TrimEnd('.').Trim();
-        s = TrailingWordsRegex().Replace(s, "$1");
+        s = StripTrailingWords(s);
         s = GluedUnitRegex().Replace(s, "$1");
         s = WhitespaceRegex().Replace(s, "").TrimEnd('.');
         return StripOuterBraces(s);
@@ -155,9 +155,25 @@ public static partial class MathAnswer
     [GeneratedRegex(@"(?<=\d)[, ](?=\d{3}(?!\d))")]
     private static partial Regex ThousandsRegex();
 
-    // "12 cm", "5 dollars", "3 \text{ apples}" (already unwrapped): words after a space that follows a number or '}'.
-    [GeneratedRegex(@"^(.*?[\d}])\s+[A-Za-z][A-Za-z\s.²³/^{}\d]*$")]
-    private static partial Regex TrailingWordsRegex();
+    // "12 cm", "5 dollars", "3 \text{ apples}" (already unwrapped): drops the words after the first digit or '}' that is
+    // followed by whitespace and a letter, when everything from that letter on is word-like (letters, digits, spaces,
+    // . / ^ { } ² ³). Hand-written instead of a lazy regex, which took quadratic time on adversarial answers.
+    private static string StripTrailingWords(string s)
+    {
+        int tailStart = s.Length;
+        while (tailStart > 0 && IsTailChar(s[tailStart - 1])) tailStart--;
+        for (int j = 0; j < s.Length; j++)
+        {
+            if (!char.IsAsciiDigit(s[j]) && s[j] != '}') continue;
+            int k = j + 1;
+            while (k < s.Length && char.IsWhiteSpace(s[k])) k++;
+            if (k > j + 1 && k < s.Length && k >= tailStart && char.IsAsciiLetter(s[k])) return s[..(j + 1)];
+        }
+        return s;
+    }
+
+    private static bool IsTailChar(char c) =>
+        char.IsAsciiLetterOrDigit(c) || char.IsWhiteSpace(c) || c is '.' or '/' or '^' or '{' or '}' or '²' or '³';
 
     [GeneratedRegex(@"^([-+]?[\d.]*\d)(?:cm|mm|km|kg|mg|ml|mph|ft|in|lbs?|oz|hrs?|min|sec|m|g|s|h|l)\.?$")]
     private static partial Regex GluedUnitRegex();

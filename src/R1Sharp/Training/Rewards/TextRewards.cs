@@ -24,7 +24,7 @@ public static partial class RewardFunctions
         ArgumentNullException.ThrowIfNull(text);
         ArgumentOutOfRangeException.ThrowIfLessThan(ngramSize, 1);
         var ids = WordIds(text);
-        int total = ids.Count - ngramSize + 1;
+        int total = ids.Length - ngramSize + 1;
         if (total <= 0) return 0.0;
         var distinct = new HashSet<int>(total, new NgramComparer(ids, ngramSize));
         for (int start = 0; start < total; start++) distinct.Add(start);
@@ -32,7 +32,7 @@ public static partial class RewardFunctions
     }
 
     // Interns whitespace-separated words (case-insensitively) into small ints without allocating per repeated word.
-    private static List<int> WordIds(string text)
+    private static int[] WordIds(string text)
     {
         var vocab = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
         var lookup = vocab.GetAlternateLookup<ReadOnlySpan<char>>();
@@ -52,23 +52,19 @@ public static partial class RewardFunctions
             }
             ids.Add(id);
         }
-        return ids;
+        return [.. ids];
     }
 
     // Compares n-grams by their start index into the word-id list, so no n-gram is ever materialised.
-    private sealed class NgramComparer(List<int> ids, int n) : IEqualityComparer<int>
+    private sealed class NgramComparer(int[] ids, int n) : IEqualityComparer<int>
     {
-        public bool Equals(int a, int b)
-        {
-            for (int k = 0; k < n; k++) if (ids[a + k] != ids[b + k]) return false;
-            return true;
-        }
+        public bool Equals(int a, int b) => ids.AsSpan(a, n).SequenceEqual(ids.AsSpan(b, n));
 
         public int GetHashCode(int start)
         {
-            var h = new HashCode();
-            for (int k = 0; k < n; k++) h.Add(ids[start + k]);
-            return h.ToHashCode();
+            uint h = 2166136261;
+            foreach (int id in ids.AsSpan(start, n)) h = (h ^ (uint)id) * 16777619; // FNV-1a over ids
+            return (int)h;
         }
     }
 
@@ -90,9 +86,17 @@ public static partial class RewardFunctions
     {
         int latin = 0, han = 0, other = 0;
         var previous = Script.None;
-        foreach (var rune in text.EnumerateRunes())
+        for (int i = 0; i < text.Length; i++)
         {
-            var script = ScriptOf(rune);
+            char c = text[i];
+            Script script;
+            if (c < 0x80) script = char.IsAsciiLetter(c) ? Script.Latin : Script.None; // fast path: most CoT is ASCII
+            else if (Rune.DecodeFromUtf16(text[i..], out var rune, out int used) == System.Buffers.OperationStatus.Done)
+            {
+                script = ScriptOf(rune);
+                i += used - 1;
+            }
+            else script = Script.None; // lone surrogate
             if (script == Script.Han) han++;
             else if (script != Script.None && script != previous)
             {

@@ -142,4 +142,14 @@ public class MathAnswerEquivalenceTests
         Assert.False(value.Value.IsNumber);
         Assert.Equal(@"(3,\frac{\pi}{2})", value.Value.Text);
     }
+
+    [Fact]
+    public void Normalize_stays_linear_on_adversarial_answers()
+    {
+        // "1 a 1 a ... !" made the former lazy unit-stripping regex quadratic (49 s for 100k chars); linear is ~0.1 s.
+        var answer = string.Concat(Enumerable.Repeat("1 a ", 25_000)) + "!";
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        Assert.False(MathAnswer.AreEquivalent(answer, "42"));
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), $"took {watch.Elapsed}");
+    }
 }
