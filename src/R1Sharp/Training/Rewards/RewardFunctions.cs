@@ -1,7 +1,5 @@
 // Built-in rule rewards of R1 and its reproductions: accuracy, format, tag count (R1-METHOD.md §2).
 // Accuracy follows open-r1's accuracy_reward (null = skip when the gold cannot be parsed); format/tag count its regexes.
-using System.Text.RegularExpressions;
-
 namespace R1Sharp.Training.Rewards;
 
 /// <summary>
@@ -46,8 +44,7 @@ public static partial class RewardFunctions
     public static bool IsWellFormatted(string completion, CompletionTemplate template, bool strict = false)
     {
         ArgumentNullException.ThrowIfNull(completion);
-        if (template == CompletionTemplate.R1Zero)
-            return strict ? StrictZeroFormat().IsMatch(completion) : ZeroFormat().IsMatch(completion);
+        if (template == CompletionTemplate.R1Zero) return IsZeroFormatted(completion, strict);
 
         int close = completion.IndexOf(ThinkClose, StringComparison.Ordinal);
         if (close < 0 || completion.IndexOf(ThinkClose, close + 1, StringComparison.Ordinal) >= 0) return false;
@@ -115,9 +112,30 @@ public static partial class RewardFunctions
         return count;
     }
 
-    [GeneratedRegex(@"^\s*<think>.*?</think>\s*<answer>.*?</answer>$", RegexOptions.Singleline)]
-    private static partial Regex ZeroFormat();
-
-    [GeneratedRegex("^<think>\n.*?\n</think>\n<answer>\n.*?\n</answer>$", RegexOptions.Singleline)]
-    private static partial Regex StrictZeroFormat();
+    // The R1-Zero pattern checked by hand in linear time (a lazy regex backtracks O(k·n) on degenerate loops of
+    // "</think><answer>" that were truncated). Same language as the regexes in the doc comment, including Python's
+    // '$' that also matches before one final '\n'.
+    private static bool IsZeroFormatted(string s, bool strict)
+    {
+        var open = strict ? "<think>\n" : "<think>";
+        var closeThink = strict ? "\n</think>\n<answer>\n" : "</think>";
+        var closeAnswer = strict ? "\n</answer>" : "</answer>";
+        int start = strict ? 0 : s.Length - s.AsSpan().TrimStart().Length;
+        if (!s.AsSpan(start).StartsWith(open, StringComparison.Ordinal)) return false;
+        int end = s.EndsWith('\n') && s.AsSpan(0, s.Length - 1).EndsWith(closeAnswer, StringComparison.Ordinal) ? s.Length - 1 : s.Length;
+        int answerClose = end - closeAnswer.Length;
+        if (answerClose < 0 || !s.AsSpan(0, end).EndsWith(closeAnswer, StringComparison.Ordinal)) return false;
+        // The earliest thinking close that is followed by an answer opening leaves the most room, so it decides.
+        for (int at = s.IndexOf(closeThink, start + open.Length, StringComparison.Ordinal); at >= 0;
+             at = s.IndexOf(closeThink, at + 1, StringComparison.Ordinal))
+        {
+            int afterClose = at + closeThink.Length;
+            if (strict) return afterClose <= answerClose;
+            int answerOpen = afterClose;
+            while (answerOpen < s.Length && char.IsWhiteSpace(s[answerOpen])) answerOpen++;
+            if (s.AsSpan(answerOpen).StartsWith("<answer>", StringComparison.Ordinal))
+                return answerOpen + "<answer>".Length <= answerClose;
+        }
+        return false;
+    }
 }

@@ -1,4 +1,6 @@
 // Hand-computed tables for each built-in reward: accuracy, format, tag count, language, cosine, repetition, overlong.
+using System.Text.RegularExpressions;
+using CsCheck;
 using R1Sharp.Training.Rewards;
 
 namespace R1Sharp.Tests.Training.Rewards;
@@ -46,10 +48,41 @@ public class RewardFunctionTests
     [InlineData("<answer>5</answer>", false, false)]
     [InlineData("<think>a</think><answer>5</answer> trailing", false, false)]
     [InlineData("intro <think>a</think><answer>5</answer>", false, false)]
+    [InlineData("<think></think><answer></answer>", false, true)]                // both parts may be empty
+    [InlineData("<think>a</think>x</think><answer>5</answer>", false, true)]    // '.*?' may span a stray close tag
+    [InlineData("<think>a</think><answer>5</answer>\n\n", false, false)]        // only one final newline
+    [InlineData("<think>\n\n</think>\n<answer>\n\n</answer>", true, true)]
+    [InlineData("<think>\n\n</think>\n<answer>\n</answer>", true, false)]     // answer's two \n may not overlap
+    [InlineData("<think>\n</think>\n<answer>\n5\n</answer>", true, false)]      // needs \n before </think> too
+    [InlineData("<think>\na\n</think>\n<answer>\n5\n</answer>\ngarbage", true, false)]
     public void Format_R1Zero_matches_the_tag_pattern(string completion, bool strict, bool expected)
     {
         Assert.Equal(expected, RewardFunctions.IsWellFormatted(completion, Zero, strict));
         Assert.Equal(expected ? 1.0 : 0.0, RewardFunctions.Format(new FormatOptions { Strict = strict })(In(completion)));
+    }
+
+    [Fact]
+    public void Format_R1Zero_agrees_with_the_reference_regexes()
+    {
+        // The hand-written check against the regexes it replaces, on random strings of tag pieces.
+        var loose = new Regex(@"^\s*<think>.*?</think>\s*<answer>.*?</answer>$", RegexOptions.Singleline);
+        var strict = new Regex("^<think>\n.*?\n</think>\n<answer>\n.*?\n</answer>$", RegexOptions.Singleline);
+        string[] pieces = ["<think>", "</think>", "<answer>", "</answer>", "\n", " ", "a"];
+        Gen.Int[0, pieces.Length - 1].Array[0, 10].Select(ix => string.Concat(ix.Select(i => pieces[i])))
+            .Sample(text =>
+                RewardFunctions.IsWellFormatted(text, Zero) == loose.IsMatch(text)
+                && RewardFunctions.IsWellFormatted(text, Zero, strict: true) == strict.IsMatch(text), iter: 20_000);
+    }
+
+    [Fact]
+    public void Format_stays_linear_on_truncated_tag_loops()
+    {
+        // A degenerate loop cut off at the length limit: a lazy regex retries every "</think>" against the whole tail.
+        var loop = "<think>x" + string.Concat(Enumerable.Repeat("</think><answer>5</answer>", 20_000)) + " trunc";
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        Assert.False(RewardFunctions.IsWellFormatted(loop, Zero));
+        Assert.True(RewardFunctions.IsWellFormatted(loop[..^6], Zero));
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(2), $"took {watch.Elapsed}");
     }
 
     [Theory]
