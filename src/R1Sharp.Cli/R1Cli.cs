@@ -25,6 +25,7 @@ public static class R1Cli
         ["inspect"] = InspectCommand.Create,
         ["tokenize"] = TokenizeCommand.Create,
         ["train-tokenizer"] = TrainTokenizerCommand.Create,
+        ["export-gguf"] = ExportGgufCommand.Create,
     };
 
     public static RootCommand BuildRoot()
