@@ -38,6 +38,26 @@ public class GgufExportParityTests
     }
 
     [Theory]
+    [MemberData(nameof(CaseNames))]
+    public void Every_corpus_line_tokenizes_the_same_in_llama_cpp_for_each_pre_tokenizer(string caseName)
+    {
+        // The corpus mixes prose, code, digits, 20 scripts, emoji and astral letters (tests/fixtures/bpe/README.md).
+        var c = ExportModels.Case(caseName);
+        using var tmp = new TempDir();
+        var (dir, _) = ExportModels.Write(c, tmp.Path);
+        string gguf = Path.Combine(tmp.Path, "model.gguf");
+        GgufExporter.Export(dir, gguf);
+        var tokenizer = HfTokenizer.Load(dir);
+        using var weights = LlamaCppReference.Load(gguf, out var p);
+        using var context = weights.CreateContext(p);
+        var mismatches = File.ReadLines(RepoPaths.Fixture("bpe", "corpus.txt"))
+            .Where(line => !tokenizer.Encode(line, addSpecialTokens: false)
+                .SequenceEqual(context.Tokenize(line, false, special: true).Select(t => (int)t)))
+            .ToList();
+        Assert.True(mismatches.Count == 0, $"{caseName}: {mismatches.Count} lines differ, first: {mismatches.FirstOrDefault()}");
+    }
+
+    [Theory]
     [InlineData("llama_h64_gqa2_llama3rope", "Q8_0")]
     [InlineData("qwen2_h64_gqa4_tied_padded", "Q8_0")]
     [InlineData("qwen2_h72_gqa1_untied", "F16")]
