@@ -69,6 +69,8 @@ public static class LlamaCppSideBySide
             var (lPrefill, lDecode) = MeasureLlamaCpp(gguf, ids, promptLength, threads);
             Report("llama.cpp (F32 GGUF)", lPrefill, lDecode);
             Console.WriteLine($"ratio R1Sharp/llama.cpp: prefill {rPrefill / lPrefill:0.00}x, decode {rDecode / lDecode:0.00}x");
+            foreach (int batch in new[] { 8, 32 })
+                Console.WriteLine($"R1Sharp batched decode, {batch,2} sequences: {MeasureBatchedDecode(model, config.VocabSize, batch, decodeLength),7:0.0} tok/s in total");
             return 0;
         }
         finally
@@ -100,6 +102,29 @@ public static class LlamaCppSideBySide
             decode = (ids.Length - promptLength) / clock.Elapsed.TotalSeconds;
         }
         return (prefill, decode);
+    }
+
+    // B sequences with a 64-token prompt each, then `steps` decode steps of B tokens (one per sequence).
+    private static double MeasureBatchedDecode(DecoderModel model, int vocab, int batch, int steps)
+    {
+        using var noGrad = no_grad();
+        const int prompt = 64;
+        var rng = new Random(9);
+        double rate = 0;
+        for (int round = 0; round < 2; round++) // the first round warms up
+        {
+            using var cache = model.CreateCache(batch, prompt + steps);
+            using (var ids = randint(vocab, new long[] { batch, prompt }, dtype: ScalarType.Int64))
+            using (model.Forward(ids, cache: cache, lastOnly: true)) { }
+            var clock = Stopwatch.StartNew();
+            for (int i = 0; i < steps; i++)
+            {
+                using var token = tensor(Enumerable.Range(0, batch).Select(_ => (long)rng.Next(vocab)).ToArray(), new long[] { batch, 1 });
+                using var logits = model.Forward(token, cache: cache, lastOnly: true);
+            }
+            rate = batch * steps / clock.Elapsed.TotalSeconds;
+        }
+        return rate;
     }
 
     private static (double Prefill, double Decode) MeasureLlamaCpp(string gguf, int[] ids, int promptLength, int threads)
