@@ -29,6 +29,9 @@ public static class R1Cli
         ["run"] = RunCommand.Create,
         ["chat"] = ChatCommand.Create,
         ["perplexity"] = PerplexityCommand.Create,
+        ["pull"] = PullCommand.Create,
+        ["list"] = ListCommand.Create,
+        ["rm"] = RmCommand.Create,
     };
 
     public static RootCommand BuildRoot()
