@@ -30,6 +30,9 @@ public static class R1Cli
         ["chat"] = ChatCommand.Create,
         ["perplexity"] = PerplexityCommand.Create,
         ["export-gguf"] = ExportGgufCommand.Create,
+        ["pull"] = PullCommand.Create,
+        ["list"] = ListCommand.Create,
+        ["rm"] = RmCommand.Create,
     };
 
     public static RootCommand BuildRoot()
