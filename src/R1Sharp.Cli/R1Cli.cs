@@ -29,6 +29,7 @@ public static class R1Cli
         ["run"] = RunCommand.Create,
         ["chat"] = ChatCommand.Create,
         ["perplexity"] = PerplexityCommand.Create,
+        ["train"] = TrainCommand.Create,
     };
 
     public static RootCommand BuildRoot()
