@@ -11,10 +11,10 @@ namespace R1Sharp.Training.Sft;
 
 /// <summary>What a run did.</summary>
 /// <param name="Steps">Optimizer steps completed in total (resumed ones included).</param>
-/// <param name="Interrupted">True when the cancellation token stopped the run (a checkpoint was written).</param>
+/// <param name="Interrupted">True when the cancellation token stopped the run before its last step (a checkpoint was written).</param>
 /// <param name="History">Every metrics row of the run (as in metrics.jsonl).</param>
 /// <param name="LastCheckpoint">The newest checkpoint directory, or null.</param>
-/// <param name="TokensPerSecond">Mean training throughput of this invocation.</param>
+/// <param name="TokensPerSecond">Mean training throughput of this invocation (its first step, which pays warm-up, left out).</param>
 /// <param name="Mfu">Mean model FLOPs utilisation against the measured matmul rate.</param>
 public sealed record SftResult(int Steps, bool Interrupted, IReadOnlyList<Dictionary<string, double>> History,
     string? LastCheckpoint, double TokensPerSecond, double Mfu);
@@ -73,11 +73,11 @@ public static partial class SftTrainer
         int[]? order = null;
         int orderEpoch = -1, lastSaved = state is null ? -1 : step;
         double tokensTotal = 0, secondsTotal = 0;
+        int stepsRun = 0;
         string? lastCheckpoint = state is null ? null : Checkpointer.Latest(config.OutputDir);
-        bool interrupted = false;
         while (step < totalSteps)
         {
-            if (cancel.IsCancellationRequested) { interrupted = true; break; }
+            if (cancel.IsCancellationRequested) break;
             var clock = Stopwatch.StartNew();
             double lr = LrSchedule.At(step, config.LearningRate, warmup, totalSteps, config.LrSchedulerType);
             optimizer.SetLearningRate(lr);
@@ -88,30 +88,21 @@ public static partial class SftTrainer
             var micro = Enumerable.Range(0, config.GradientAccumulationSteps)
                 .Select(m => Enumerable.Range(((step % stepsPerEpoch) * config.GradientAccumulationSteps + m) * config.PerDeviceTrainBatchSize,
                     config.PerDeviceTrainBatchSize).Select(i => trainRows[order![i]]).ToArray()).ToArray();
-            var batches = micro.Select(rows => SftBatches.Collate(rows, padId)).ToArray();
-            long lossTokens = Math.Max(1, batches.Sum(b => b.LossTokens)), tokens = batches.Sum(b => b.Tokens);
-            double lossSum = 0;
-            foreach (var batch in batches)
-            {
-                using var scope = NewDisposeScope();
-                var logits = model.Forward(batch.InputIds, batch.Positions, batch.AttentionMask);          // (B, T, V)
-                var nll = nn.functional.cross_entropy(logits.view(-1, logits.shape[2]), batch.Labels.view(-1),
-                    ignore_index: SftBatches.IgnoreIndex, reduction: nn.Reduction.Sum);
-                (nll / lossTokens).backward();
-                lossSum += nll.item<float>();
-                batch.Dispose();
-            }
+            var (loss, tokens) = Accumulate(model, micro.Select(rows => SftBatches.Collate(rows, padId)).ToArray());
             double gradNorm = optimizer.ClipGradNorm(config.MaxGradNorm);
             optimizer.Step();
             optimizer.ZeroGrad();
             step++;
             double seconds = clock.Elapsed.TotalSeconds;
-            tokensTotal += tokens;
-            secondsTotal += seconds;
+            if (stepsRun++ > 0 || step == totalSteps) // the first step of a process pays one-off warm-up costs
+            {
+                tokensTotal += tokens;
+                secondsTotal += seconds;
+            }
 
             var row = new Dictionary<string, double>
             {
-                ["step"] = step, ["epoch"] = (double)step / stepsPerEpoch, ["loss"] = lossSum / lossTokens, ["lr"] = lr,
+                ["step"] = step, ["epoch"] = (double)step / stepsPerEpoch, ["loss"] = loss, ["lr"] = lr,
                 ["grad_norm"] = gradNorm, ["tokens"] = tokens, ["tokens_per_second"] = tokens / seconds,
                 ["mfu"] = MatmulRate.Mfu(parameters, tokens / seconds, gflops),
             };
@@ -129,16 +120,41 @@ public static partial class SftTrainer
                 progress?.Report(Note(step, totalSteps, $"checkpoint saved: {lastCheckpoint}"));
             }
         }
-        if (interrupted && lastSaved != step)
+        bool finished = step >= totalSteps;
+        if (!finished && lastSaved != step)
             lastCheckpoint = checkpointer.Save(model, optimizer, StateOf(config, step, totalSteps, stepsPerEpoch, history));
-        if (!interrupted && !cancel.IsCancellationRequested)
+        if (finished)
         {
             Checkpointer.WriteModelDirectory(model, config.OutputDir, config.ModelNameOrPath);
             progress?.Report(Note(step, totalSteps, $"model saved: {config.OutputDir}"));
         }
         Charts.RenderAll(metrics.Path, ChartSpecs);
         double tps = secondsTotal > 0 ? tokensTotal / secondsTotal : 0;
-        return new SftResult(step, interrupted || cancel.IsCancellationRequested, history, lastCheckpoint, tps, MatmulRate.Mfu(parameters, tps, gflops));
+        return new SftResult(step, !finished, history, lastCheckpoint, tps, MatmulRate.Mfu(parameters, tps, gflops));
+    }
+
+    /// <summary>
+    /// Forward + backward over one optimizer step's micro-batches (disposing them). Each micro-batch's summed token
+    /// loss is divided by the target tokens of the whole step, so the gradient equals that of one big batch.
+    /// Returns the step's mean token loss and its real (non-pad) token count.
+    /// </summary>
+    private static (double Loss, long Tokens) Accumulate(DecoderModel model, SftBatch[] batches)
+    {
+        long lossTokens = Math.Max(1, batches.Sum(b => b.LossTokens)), tokens = batches.Sum(b => b.Tokens);
+        double lossSum = 0;
+        foreach (var batch in batches)
+        {
+            using var scope = NewDisposeScope();
+            using (batch)
+            {
+                var logits = model.Forward(batch.InputIds, batch.Positions, batch.AttentionMask);      // (B, T, V)
+                var nll = nn.functional.cross_entropy(logits.view(-1, logits.shape[2]), batch.Labels.view(-1),
+                    ignore_index: SftBatches.IgnoreIndex, reduction: nn.Reduction.Sum);
+                (nll / lossTokens).backward();
+                lossSum += nll.item<float>();
+            }
+        }
+        return (lossSum / lossTokens, tokens);
     }
 
     /// <summary>Mean next-token loss over the target tokens of <paramref name="rows"/>, without gradients.</summary>
