@@ -23,6 +23,12 @@ public sealed partial record GrpoConfig
                  "(dividing by the std re-adds the question-difficulty bias); set --scale_rewards=none, or pick another loss_type");
         if (RewardWeights is { } w && w.Count != RewardFuncs.Count)
             Fail($"reward_weights has {w.Count} values but reward_funcs has {RewardFuncs.Count}; give one weight per reward function");
+        if (Template is not ("r1-zero" or "chat"))
+            Fail($"template '{Template}' is unknown; use r1-zero (base models, R1 paper Table 1) or chat (the model's chat template)");
+        if (DatasetPath is not null && Task is not null)
+            Fail("dataset_path and task are both set; keep one (a dataset file, or a built-in task such as chain-sum)");
+        if (Task is not null && Task != Tasks.ChainSumTask.Name)
+            Fail($"task '{Task}' is unknown; the built-in task is {Tasks.ChainSumTask.Name}, or set dataset_path to a problem file");
         if (SoftOverlongCache >= MaxCompletionLength)
             Fail($"soft_overlong_cache ({SoftOverlongCache}) must be below max_completion_length ({MaxCompletionLength}); DAPO used 4096 of 20480");
         return this with
@@ -51,6 +57,7 @@ public sealed partial record GrpoConfig
         AtLeast("warmup_steps", WarmupSteps, 0);
         AtLeast("soft_overlong_cache", SoftOverlongCache, 0);
         AtLeast("dynamic_sampling_max_rounds", DynamicSamplingMaxRounds, 0);
+        AtLeast("task_size", TaskSize, 1);
         if (LogCompletionsSteps is { } lc) AtLeast("log_completions_steps", lc, 0);
         if (MaxSteps == 0 || MaxSteps < -1) Fail($"max_steps must be positive, or -1 for one pass over the prompts (got {MaxSteps})");
         Positive("temperature", Temperature);

@@ -157,6 +157,27 @@ public sealed partial record GrpoConfig
     /// <summary>Print sample completions every this many steps (TRL log_completions as a period); null → logging_steps, 0 = never.</summary>
     [JsonPropertyName("log_completions_steps")] public int? LogCompletionsSteps { get; init; }
 
+    // ---- model, data and output (the `r1 train grpo` recipe; TRL takes these as script arguments) ----
+
+    /// <summary>The policy's model directory (TRL model_name_or_path); the reference model, when β ≠ 0, is a frozen copy of it.</summary>
+    [JsonPropertyName("model_name_or_path")] public string? ModelNameOrPath { get; init; }
+
+    /// <summary>Where checkpoints, metrics.jsonl and completions.jsonl go (TrainingArguments.output_dir).</summary>
+    [JsonPropertyName("output_dir")] public string OutputDir { get; init; } = "runs/grpo";
+
+    /// <summary>A problem dataset (JSONL or Parquet with question/answer columns); exclusive with <see cref="Task"/>.</summary>
+    [JsonPropertyName("dataset_path")] public string? DatasetPath { get; init; }
+
+    /// <summary>A built-in task instead of a dataset: "chain-sum" (Training.Tasks.ChainSumTask).</summary>
+    [JsonPropertyName("task")] public string? Task { get; init; }
+
+    /// <summary>Problems drawn from the built-in task (seeded with <see cref="Seed"/>).</summary>
+    [JsonPropertyName("task_size")] public int TaskSize { get; init; } = 1000;
+
+    /// <summary>Prompt template: "r1-zero" (R1 paper Table 1, for base models) or "chat" (the model's own chat template,
+    /// thinking prefilled for R1-style models).</summary>
+    [JsonPropertyName("template")] public string Template { get; init; } = "r1-zero";
+
     // ---- derived (valid after Validate) ----
 
     /// <summary>ε_low, the lower clip (= epsilon).</summary>
