@@ -46,6 +46,8 @@ public sealed record GrpoStepMetrics
     public required double Kl { get; init; }
     /// <summary>Mean policy entropy over the completion tokens, nats.</summary>
     public required double Entropy { get; init; }
+    /// <summary>Mean ½(log ρ)² (PPO approx_kl): 0 in the first pass over a generation batch, &gt; 0 once μ &gt; 1 moved the policy.</summary>
+    public required double ApproxKl { get; init; }
     /// <summary>The learning rate used in this step.</summary>
     public required double LearningRate { get; init; }
     /// <summary>Gradient norm before clipping.</summary>
@@ -83,6 +85,7 @@ public sealed record GrpoStepMetrics
             Num(w, "clip_ratio/region_mean", ClipRatioRegion);
             Num(w, "kl", Kl);
             Num(w, "entropy", Entropy);
+            Num(w, "approx_kl", ApproxKl);
             Num(w, "learning_rate", LearningRate);
             Num(w, "grad_norm", GradNorm);
             w.WriteNumber("groups_kept", GroupsKept);

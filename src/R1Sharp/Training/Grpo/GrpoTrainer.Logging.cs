@@ -48,6 +48,7 @@ public sealed partial class GrpoTrainer
             ClipRatioRegion = update.ClipRegion,
             Kl = update.Kl,
             Entropy = update.Entropy,
+            ApproxKl = update.ApproxKl,
             LearningRate = update.LearningRate,
             GradNorm = update.GradNorm,
             GroupsKept = rollout.Groups.Count,

@@ -9,8 +9,10 @@ using static TorchSharp.torch;
 namespace R1Sharp.Training.Grpo;
 
 /// <summary>What one optimizer step measured (token-weighted means over its micro-batches).</summary>
+// ApproxKl: mean ½(log ρ)² over the unmasked tokens (PPO's approx_kl), 0 while π_θ = π_old, so it shows how far
+// μ > 1 iterations have moved the policy off the rollout policy.
 internal readonly record struct GrpoUpdateStats(double Loss, double ClipLow, double ClipHigh, double ClipRegion, double Kl,
-    double Entropy, double GradNorm, double LearningRate, double Seconds);
+    double Entropy, double ApproxKl, double GradNorm, double LearningRate, double Seconds);
 
 public sealed partial class GrpoTrainer
 {
@@ -54,7 +56,7 @@ public sealed partial class GrpoTrainer
         foreach (var group in _optimizer.ParamGroups) group.LearningRate = lr;
         _optimizer.zero_grad();
         double numItems = indices.Sum(i => batches[i].MaskedTokens);
-        double loss = 0, low = 0, high = 0, region = 0, kl = 0, entropy = 0, weight = 0;
+        double loss = 0, low = 0, high = 0, region = 0, kl = 0, entropy = 0, approxKl = 0, weight = 0;
         foreach (int i in indices)
         {
             using var scope = NewDisposeScope();
@@ -74,12 +76,13 @@ public sealed partial class GrpoTrainer
             low += w * m.ClipRatioLow; high += w * m.ClipRatioHigh; region += w * m.ClipRatioRegion;
             kl += w * (double.IsNaN(m.MeanKl) ? 0 : m.MeanKl);
             entropy += w * GrpoLoss.Entropy(logits.detach(), mb.CompletionMask);
+            if (old[i] is { } o) approxKl += w * GrpoLoss.MaskedMean((logp.detach() - o).square() * 0.5, mb.CompletionMask);
             weight += w;
         }
         double gradNorm = ClipGradients();
         _optimizer.step();
         return new GrpoUpdateStats(loss, low / weight, high / weight, region / weight,
-            reference is null ? double.NaN : kl / weight, entropy / weight, gradNorm, lr, clock.Elapsed.TotalSeconds);
+            reference is null ? double.NaN : kl / weight, entropy / weight, approxKl / weight, gradNorm, lr, clock.Elapsed.TotalSeconds);
     }
 
     /// <summary>The global L2 norm of the gradients before clipping (clipped to max_grad_norm when that is &gt; 0).</summary>
