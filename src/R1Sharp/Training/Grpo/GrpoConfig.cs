@@ -56,6 +56,9 @@ public sealed partial record GrpoConfig
     /// <summary>Clip the global gradient norm to this (TrainingArguments.max_grad_norm, default 1.0); 0 disables.</summary>
     [JsonPropertyName("max_grad_norm")] public double MaxGradNorm { get; init; } = 1.0;
 
+    /// <summary>Learning-rate shape after warm-up (TrainingArguments.lr_scheduler_type, default linear).</summary>
+    [JsonPropertyName("lr_scheduler_type")] public Infrastructure.LrSchedulerType LrSchedulerType { get; init; } = Infrastructure.LrSchedulerType.Linear;
+
     /// <summary>Linear warm-up as a fraction of max_steps (TrainingArguments.warmup_ratio, default 0).</summary>
     [JsonPropertyName("warmup_ratio")] public double WarmupRatio { get; init; } = 0.0;
 
@@ -153,6 +156,9 @@ public sealed partial record GrpoConfig
 
     /// <summary>Save a checkpoint every this many steps (TrainingArguments.save_steps, default 500); 0 = only at the end.</summary>
     [JsonPropertyName("save_steps")] public int SaveSteps { get; init; } = 500;
+
+    /// <summary>Checkpoints kept, the newest (TrainingArguments.save_total_limit); 0 keeps all.</summary>
+    [JsonPropertyName("save_total_limit")] public int SaveTotalLimit { get; init; }
 
     /// <summary>Print sample completions every this many steps (TRL log_completions as a period); null → logging_steps, 0 = never.</summary>
     [JsonPropertyName("log_completions_steps")] public int? LogCompletionsSteps { get; init; }

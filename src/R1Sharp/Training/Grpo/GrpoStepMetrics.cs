@@ -1,8 +1,6 @@
 // What every GRPO step logs (the set R1-METHOD.md §1 lists; key names follow TRL's GRPOTrainer log keys:
 // reward, reward_std, rewards/{name}/mean, frac_reward_zero_std, completions/*, clip_ratio/*, kl, entropy).
 using System.Globalization;
-using System.Text;
-using System.Text.Json;
 
 namespace R1Sharp.Training.Grpo;
 
@@ -61,40 +59,33 @@ public sealed record GrpoStepMetrics
     /// <summary>Seconds in this step's forward/backward/optimizer work (old/ref log-probs included).</summary>
     public required double UpdateSeconds { get; init; }
 
-    /// <summary>One line of metrics.jsonl, TRL key names.</summary>
-    public string ToJsonLine()
+    /// <summary>The metrics.jsonl row, TRL key names in a fixed order (NaN is written as null).</summary>
+    public Dictionary<string, double> ToRow()
     {
-        using var stream = new MemoryStream();
-        using (var w = new Utf8JsonWriter(stream))
+        var row = new Dictionary<string, double>
         {
-            w.WriteStartObject();
-            w.WriteNumber("step", Step);
-            Num(w, "epoch", Epoch);
-            Num(w, "loss", Loss);
-            Num(w, "reward", Reward);
-            Num(w, "reward_std", RewardStd);
-            foreach (var r in Rewards) { Num(w, $"rewards/{r.Name}/mean", r.Mean); Num(w, $"rewards/{r.Name}/std", r.Std); }
-            Num(w, "accuracy", Accuracy);
-            Num(w, "frac_reward_zero_std", FracRewardZeroStd);
-            Num(w, "completions/mean_length", CompletionMeanLength);
-            w.WriteNumber("completions/min_length", CompletionMinLength);
-            w.WriteNumber("completions/max_length", CompletionMaxLength);
-            Num(w, "completions/clipped_ratio", TruncatedRatio);
-            Num(w, "clip_ratio/low_mean", ClipRatioLow);
-            Num(w, "clip_ratio/high_mean", ClipRatioHigh);
-            Num(w, "clip_ratio/region_mean", ClipRatioRegion);
-            Num(w, "kl", Kl);
-            Num(w, "entropy", Entropy);
-            Num(w, "approx_kl", ApproxKl);
-            Num(w, "learning_rate", LearningRate);
-            Num(w, "grad_norm", GradNorm);
-            w.WriteNumber("groups_kept", GroupsKept);
-            w.WriteNumber("groups_sampled", GroupsSampled);
-            Num(w, "time/rollout_s", RolloutSeconds);
-            Num(w, "time/update_s", UpdateSeconds);
-            w.WriteEndObject();
-        }
-        return Encoding.UTF8.GetString(stream.ToArray());
+            ["step"] = Step, ["epoch"] = Epoch, ["loss"] = Loss, ["reward"] = Reward, ["reward_std"] = RewardStd,
+        };
+        foreach (var r in Rewards) { row[$"rewards/{r.Name}/mean"] = r.Mean; row[$"rewards/{r.Name}/std"] = r.Std; }
+        row["accuracy"] = Accuracy;
+        row["frac_reward_zero_std"] = FracRewardZeroStd;
+        row["completions/mean_length"] = CompletionMeanLength;
+        row["completions/min_length"] = CompletionMinLength;
+        row["completions/max_length"] = CompletionMaxLength;
+        row["completions/clipped_ratio"] = TruncatedRatio;
+        row["clip_ratio/low_mean"] = ClipRatioLow;
+        row["clip_ratio/high_mean"] = ClipRatioHigh;
+        row["clip_ratio/region_mean"] = ClipRatioRegion;
+        row["kl"] = Kl;
+        row["entropy"] = Entropy;
+        row["approx_kl"] = ApproxKl;
+        row["learning_rate"] = LearningRate;
+        row["grad_norm"] = GradNorm;
+        row["groups_kept"] = GroupsKept;
+        row["groups_sampled"] = GroupsSampled;
+        row["time/rollout_s"] = RolloutSeconds;
+        row["time/update_s"] = UpdateSeconds;
+        return row;
     }
 
     /// <summary>The progress line: step, loss, reward, accuracy, length, KL, lr, times.</summary>
@@ -108,10 +99,4 @@ public sealed record GrpoStepMetrics
     }
 
     private static string Inv(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
-
-    private static void Num(Utf8JsonWriter w, string key, double value)
-    {
-        if (double.IsFinite(value)) w.WriteNumber(key, value);
-        else w.WriteNull(key);
-    }
 }

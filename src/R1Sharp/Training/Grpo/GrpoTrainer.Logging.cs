@@ -3,13 +3,14 @@
 using System.Text;
 using System.Text.Json;
 using R1Sharp.Generation;
+using R1Sharp.Training.Infrastructure;
 
 namespace R1Sharp.Training.Grpo;
 
 public sealed partial class GrpoTrainer
 {
     /// <summary>metrics.jsonl in output_dir.</summary>
-    public string MetricsPath => Path.Combine(_config.OutputDir, "metrics.jsonl");
+    public string MetricsPath => Path.Combine(_config.OutputDir, MetricsLog.FileName);
     /// <summary>completions.jsonl in output_dir.</summary>
     public string CompletionsPath => Path.Combine(_config.OutputDir, "completions.jsonl");
 
@@ -64,10 +65,12 @@ public sealed partial class GrpoTrainer
         _options.Progress?.Report(metrics);
         if (metrics.Step % _config.LoggingSteps == 0 || metrics.Step == 1 || metrics.Step == _totalSteps)
             _options.Log?.Invoke(metrics.ToProgressLine(_totalSteps));
-        Directory.CreateDirectory(_config.OutputDir);
-        File.AppendAllText(MetricsPath, metrics.ToJsonLine() + "\n");
+        _metricsLog!.Write(metrics.ToRow());
         if (_config.LogCompletionsSteps is > 0 and int every && metrics.Step % every == 0)
+        {
+            Directory.CreateDirectory(_config.OutputDir);
             File.AppendAllText(CompletionsPath, CompletionLines(metrics.Step, rollout));
+        }
     }
 
     /// <summary>One JSON object per trained completion: step, prompt, completion, each reward, total, advantage.</summary>
@@ -104,5 +107,24 @@ public sealed partial class GrpoTrainer
             }
         }
         return text.ToString();
+    }
+
+    /// <summary>The charts drawn beside metrics.jsonl at the end of a run (and on interruption).</summary>
+    public static readonly IReadOnlyList<ChartSpec> ChartSpecs =
+    [
+        new("reward.png", "Reward", ["reward", "accuracy"]),
+        new("completion_length.png", "Completion length (tokens)", ["completions/mean_length", "completions/min_length", "completions/max_length"]),
+        new("kl_entropy.png", "KL to reference and entropy", ["kl", "entropy"]),
+        new("clip_ratio.png", "Clipped tokens and zero-std groups", ["clip_ratio/region_mean", "frac_reward_zero_std", "completions/clipped_ratio"]),
+        new("loss_lr.png", "Loss and grad norm", ["loss", "grad_norm"]),
+    ];
+
+    private void RenderCharts()
+    {
+        try { Charts.RenderAll(MetricsPath, ChartSpecs); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            _options.Log?.Invoke($"charts not written: {e.Message}");
+        }
     }
 }

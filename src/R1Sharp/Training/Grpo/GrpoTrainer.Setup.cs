@@ -2,13 +2,15 @@
 // the learning-rate schedule, and checkpoints (model directory + trainer state, as DESIGN.md "Model directory").
 using R1Sharp.Models;
 using R1Sharp.Text;
+using System.Text.Json.Nodes;
+using R1Sharp.Training.Infrastructure;
 using R1Sharp.Training.Rewards;
 
 namespace R1Sharp.Training.Grpo;
 
 public sealed partial class GrpoTrainer
 {
-    private string? _tokenizerSource;
+    private readonly string? _tokenizerSource;
 
     /// <summary>
     /// Loads model_name_or_path, the prompts (dataset_path or task, rendered with template) and the reward functions
@@ -26,7 +28,8 @@ public sealed partial class GrpoTrainer
         var prompts = GrpoPrompts.FromConfig(config, tokenizer, model);
         var rewards = RewardsFromConfig(config);
         using var policy = DecoderModel.Load(model);
-        using var trainer = new GrpoTrainer(config, policy, tokenizer, prompts, rewards, options) { _tokenizerSource = model };
+        using var trainer = new GrpoTrainer(config, policy, tokenizer, prompts, rewards,
+            (options ?? new GrpoRunOptions()) with { TokenizerSource = model });
         return trainer.Train(cancellationToken);
     }
 
@@ -44,26 +47,45 @@ public sealed partial class GrpoTrainer
         }));
     }
 
-    /// <summary>Linear warm-up to learning_rate, then cosine decay to 0 at the last step.</summary>
-    private double LearningRateAt(int step)
-    {
-        int warmup = _config.WarmupStepsFor(_totalSteps);
-        if (step < warmup) return _config.LearningRate * (step + 1) / warmup;
-        double progress = _totalSteps <= warmup ? 0 : (double)(step - warmup) / (_totalSteps - warmup);
-        return _config.LearningRate * 0.5 * (1 + Math.Cos(Math.PI * progress));
-    }
+    private double LearningRateAt(int step) => LrSchedule.At(step, _config.LearningRate,
+        _config.WarmupStepsFor(_totalSteps), _totalSteps, _config.LrSchedulerType);
 
-    /// <summary>Writes output_dir/checkpoint-{step}: the model directory and the trainer state.</summary>
+    /// <summary>Writes output_dir/checkpoint-{step}: model directory, optimizer.safetensors, trainer_state.json.</summary>
     private string SaveCheckpoint()
     {
-        string dir = Path.Combine(_config.OutputDir, $"checkpoint-{_state.Step}");
-        _policy.Save(dir);
-        if (_tokenizerSource is not null)
-            foreach (var file in new[] { "tokenizer.json", "tokenizer_config.json", "generation_config.json" })
-                if (File.Exists(Path.Combine(_tokenizerSource, file)))
-                    File.Copy(Path.Combine(_tokenizerSource, file), Path.Combine(dir, file), overwrite: true);
-        File.WriteAllText(Path.Combine(dir, "grpo_config.json"), _config.ToJson());
+        var state = new TrainerState
+        {
+            GlobalStep = _state.Step,
+            Epoch = _state.Epoch + (double)_state.Cursor / _prompts.Count,
+            MaxSteps = _totalSteps,
+            SamplerSeeds = new() { ["prompts"] = _config.Seed },
+            TorchRngState = TrainerState.CaptureTorchRng(),
+            Counters = new()
+            {
+                ["epoch"] = _state.Epoch, ["prompt_cursor"] = _state.Cursor, ["generation_calls"] = _state.GenerationCalls,
+            },
+            Config = JsonNode.Parse(_config.ToJson()),
+            LogHistory = _metricsLog is null || !File.Exists(MetricsPath) ? [] : MetricsLog.Read(MetricsPath),
+        };
+        string dir = _checkpointer.Save(_policy, _optimizer, state);
         _options.Log?.Invoke($"checkpoint {dir}");
+        return dir;
+    }
+
+    /// <summary>
+    /// Restores the newest checkpoint in output_dir: weights, optimizer, step and prompt stream. The reference model
+    /// stays the starting policy (it was copied before the checkpoint's weights were loaded). Returns its path.
+    /// </summary>
+    private string Resume()
+    {
+        string dir = Checkpointer.Latest(_config.OutputDir)
+            ?? throw new R1SharpException($"{_config.OutputDir}: no checkpoint to resume from (checkpoint-N with trainer_state.json); run without --resume");
+        var state = Checkpointer.Load(dir, _policy, _optimizer);
+        int Counter(string key) => state.Counters.TryGetValue(key, out double v) ? (int)v
+            : throw new R1SharpException($"{dir}: trainer_state.json has no counter '{key}'; it was not written by GRPO");
+        _state = new GrpoTrainerState(state.GlobalStep, Counter("epoch"), Counter("prompt_cursor"), Counter("generation_calls"));
+        Reshuffle();
+        _options.Log?.Invoke($"resumed from {dir} at step {_state.Step}");
         return dir;
     }
 }

@@ -53,8 +53,8 @@ public sealed partial class GrpoTrainer
     {
         var clock = Stopwatch.StartNew();
         double lr = LearningRateAt(_state.Step);
-        foreach (var group in _optimizer.ParamGroups) group.LearningRate = lr;
-        _optimizer.zero_grad();
+        _optimizer.SetLearningRate(lr);
+        _optimizer.ZeroGrad();
         double numItems = indices.Sum(i => batches[i].MaskedTokens);
         double loss = 0, low = 0, high = 0, region = 0, kl = 0, entropy = 0, approxKl = 0, weight = 0;
         foreach (int i in indices)
@@ -79,20 +79,9 @@ public sealed partial class GrpoTrainer
             if (old[i] is { } o) approxKl += w * GrpoLoss.MaskedMean((logp.detach() - o).square() * 0.5, mb.CompletionMask);
             weight += w;
         }
-        double gradNorm = ClipGradients();
-        _optimizer.step();
+        double gradNorm = _optimizer.ClipGradNorm(_config.MaxGradNorm);
+        _optimizer.Step();
         return new GrpoUpdateStats(loss, low / weight, high / weight, region / weight,
             reference is null ? double.NaN : kl / weight, entropy / weight, approxKl / weight, gradNorm, lr, clock.Elapsed.TotalSeconds);
-    }
-
-    /// <summary>The global L2 norm of the gradients before clipping (clipped to max_grad_norm when that is &gt; 0).</summary>
-    private double ClipGradients()
-    {
-        var parameters = _policy.parameters().Where(p => p.requires_grad).ToArray();
-        if (_config.MaxGradNorm > 0) return nn.utils.clip_grad_norm_(parameters, _config.MaxGradNorm);
-        using var noGrad = no_grad();
-        using var scope = NewDisposeScope();
-        var norms = parameters.Where(p => p.grad is not null).Select(p => p.grad!.norm().square()).ToArray();
-        return norms.Length == 0 ? 0 : stack(norms).sum().sqrt().ToDouble();
     }
 }

@@ -6,6 +6,7 @@ using R1Sharp.Generation;
 using Generator = R1Sharp.Generation.Generator;
 using R1Sharp.Models;
 using R1Sharp.Text;
+using R1Sharp.Training.Infrastructure;
 using R1Sharp.Training.Rewards;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -19,6 +20,8 @@ public sealed record GrpoRunOptions
     public bool Resume { get; init; }
     /// <summary>Receives every step's metrics (on the training thread).</summary>
     public IProgress<GrpoStepMetrics>? Progress { get; init; }
+    /// <summary>Model directory whose tokenizer files are copied into every checkpoint (so it loads as a model); null = none.</summary>
+    public string? TokenizerSource { get; init; }
     /// <summary>Receives plain progress lines (one per step, plus checkpoint notices); null = silent.</summary>
     public Action<string>? Log { get; init; }
 }
@@ -49,7 +52,9 @@ public sealed partial class GrpoTrainer : IDisposable
     private readonly WeightedRewards _rewards;
     private readonly CompletionTemplate _completionTemplate;
     private readonly GrpoRunOptions _options;
-    private readonly optim.Optimizer _optimizer;
+    private readonly TrainingOptimizer _optimizer;
+    private readonly Checkpointer _checkpointer;
+    private MetricsLog? _metricsLog;
     private readonly int _totalSteps;
     private GrpoTrainerState _state = new(0, 0, 0, 0);
     private int[] _order = [];
@@ -70,9 +75,11 @@ public sealed partial class GrpoTrainer : IDisposable
         _rewards = WithOverlongShaping(rewards, _config);
         _generator = new Generator(policy, tokenizer);
         _reference = _config.UsesReferenceModel ? FrozenCopy(policy) : null;
-        _optimizer = optim.AdamW(policy.parameters().Where(p => p.requires_grad), _config.LearningRate,
-            _config.AdamBeta1, _config.AdamBeta2, _config.AdamEpsilon, _config.WeightDecay);
+        _optimizer = TrainingOptimizer.Create(policy, new AdamWOptions(_config.LearningRate, _config.AdamBeta1, _config.AdamBeta2,
+            _config.AdamEpsilon, _config.WeightDecay));
         _totalSteps = TotalSteps(_config, prompts.Count);
+        _tokenizerSource = _options.TokenizerSource;
+        _checkpointer = new Checkpointer(_config.OutputDir, _config.SaveTotalLimit, _tokenizerSource);
         Reshuffle();
     }
 
@@ -90,7 +97,9 @@ public sealed partial class GrpoTrainer : IDisposable
     public GrpoRunResult Train(CancellationToken cancellationToken = default)
     {
         var history = new List<GrpoStepMetrics>();
-        string? lastCheckpoint = null;
+        string? lastCheckpoint = _options.Resume ? Resume() : null;
+        _metricsLog ??= new MetricsLog(MetricsPath, _options.Resume ? _state.Step : null);
+        if (!_options.Resume && File.Exists(CompletionsPath)) File.Delete(CompletionsPath);
         _policy.train();
         while (_state.Step < _totalSteps)
         {
@@ -138,12 +147,14 @@ public sealed partial class GrpoTrainer : IDisposable
             }
         }
         lastCheckpoint = SaveCheckpoint();
+        RenderCharts();
         return new GrpoRunResult(_state.Step, false, lastCheckpoint, history);
     }
 
     private GrpoRunResult Interrupt(List<GrpoStepMetrics> history)
     {
         string checkpoint = SaveCheckpoint();
+        RenderCharts();
         _options.Log?.Invoke($"interrupted: checkpoint of step {_state.Step} written to {checkpoint}");
         return new GrpoRunResult(_state.Step, true, checkpoint, history);
     }
@@ -187,6 +198,7 @@ public sealed partial class GrpoTrainer : IDisposable
     {
         _reference?.Dispose();
         _optimizer.Dispose();
+        _metricsLog?.Dispose();
         _generator.Dispose();
     }
 }

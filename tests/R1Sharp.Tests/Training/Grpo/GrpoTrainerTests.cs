@@ -133,6 +133,26 @@ public sealed class GrpoTrainerTests
         Assert.True(File.Exists(Path.Combine(dir, "checkpoint-1", "config.json")));
     }
 
+    [Fact]
+    public void Resume_continues_from_the_latest_checkpoint_and_keeps_metrics_consistent()
+    {
+        string dir = TempDir();
+        using (var policy = Policy())
+        using (var first = new GrpoTrainer(Config(dir), policy, Tokenizer, Prompts(8), LengthRewards()))
+            Assert.Equal(2, first.Train().Steps);
+
+        using var resumed = Policy();
+        var options = new GrpoRunOptions { Resume = true };
+        using var second = new GrpoTrainer(Config(dir, "--max_steps=3"), resumed, Tokenizer, Prompts(8), LengthRewards(), options);
+        var result = second.Train();
+
+        Assert.Equal(3, result.Steps);
+        Assert.Equal([3], result.History.Select(m => m.Step));
+        Assert.Equal([1, 2, 3], ReadJsonl(second.MetricsPath).Select(r => r.GetProperty("step").GetInt32()));
+        Assert.True(File.Exists(Path.Combine(dir, "checkpoint-3", "trainer_state.json")));
+        Assert.True(File.Exists(Path.Combine(dir, "reward.png")));
+    }
+
     /// <summary>IProgress that reports synchronously (Progress&lt;T&gt; posts to the thread pool).</summary>
     internal sealed class SyncProgress(Action<GrpoStepMetrics> report) : IProgress<GrpoStepMetrics>
     {
