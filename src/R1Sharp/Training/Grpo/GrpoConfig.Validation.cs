@@ -13,6 +13,9 @@ public sealed partial record GrpoConfig
     /// </summary>
     public GrpoConfig Validate()
     {
+        // The resolved config sets both generation_batch_size and steps_per_generation, which a raw config may not:
+        // validating it again returns it as is (callers that print the resolved config and then train validate twice).
+        if (IsValidated) return this;
         CheckRanges();
         var (generationBatch, stepsPerGeneration) = ResolveGenerationBatch();
         if (generationBatch % NumGenerations != 0)
@@ -38,8 +41,12 @@ public sealed partial record GrpoConfig
             StepsPerGeneration = stepsPerGeneration,
             RewardWeights = RewardWeights ?? Enumerable.Repeat(1.0, RewardFuncs.Count).ToArray(),
             LogCompletionsSteps = LogCompletionsSteps ?? LoggingSteps,
+            IsValidated = true,
         };
     }
+
+    /// <summary>True on the result of <see cref="Validate"/> (and on copies made from it with <c>with</c>).</summary>
+    [System.Text.Json.Serialization.JsonIgnore] public bool IsValidated { get; private init; }
 
     private void CheckRanges()
     {

@@ -12,6 +12,8 @@ public sealed record GrpoStepMetrics
 {
     /// <summary>Optimizer steps done (1-based).</summary>
     public required int Step { get; init; }
+    /// <summary>Optimizer steps of the whole run.</summary>
+    public required int TotalSteps { get; init; }
     /// <summary>Passes over the prompts so far (fractional).</summary>
     public required double Epoch { get; init; }
     /// <summary>The aggregated loss back-propagated in this step (summed over its micro-batches).</summary>

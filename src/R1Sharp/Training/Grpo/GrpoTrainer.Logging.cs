@@ -33,6 +33,7 @@ public sealed partial class GrpoTrainer
         return new GrpoStepMetrics
         {
             Step = _state.Step,
+            TotalSteps = _totalSteps,
             Epoch = _state.Epoch + (double)_state.Cursor / _prompts.Count,
             Loss = update.Loss,
             Reward = mean,
