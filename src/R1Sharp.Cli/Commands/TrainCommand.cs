@@ -1,5 +1,5 @@
 // `r1 train <recipe> --config FILE.json [--key=value ...] [--resume]`: training recipes as subcommands of one verb.
-// Each recipe is one entry of Recipes (sft here; grpo is one more line). Ctrl+C stops after the step and checkpoints (exit 130).
+// Each recipe is one entry of Recipes (sft, grpo). Ctrl+C stops after the step and checkpoints (exit 130).
 using System.CommandLine;
 using R1Sharp.Training.Infrastructure;
 using R1Sharp.Training.Sft;
@@ -12,6 +12,7 @@ internal static class TrainCommand
     static readonly (string Name, Func<Command> Create)[] Recipes =
     [
         ("sft", Sft),
+        ("grpo", TrainGrpoCommand.Create),
     ];
 
     public static Command Create()

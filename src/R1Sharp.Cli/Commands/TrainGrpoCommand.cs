@@ -12,28 +12,23 @@ public static class TrainGrpoCommand
     /// <summary>The `grpo` subcommand of `r1 train`.</summary>
     public static Command Create()
     {
-        var config = new Option<string?>("--config") { Description = "GRPO recipe JSON (TRL GRPOConfig keys + model_name_or_path, dataset_path|task, template, reward_funcs)" };
-        var resume = new Option<bool>("--resume") { Description = "Continue from the newest checkpoint in output_dir" };
-        var command = new Command("grpo", "Train with GRPO on rule rewards (R1-Zero / R1 reasoning RL); extra --key=value pairs override the config")
-        {
-            config, resume,
-        };
-        command.TreatUnmatchedTokensAsErrors = false;
+        var command = new Command("grpo", "Train with GRPO on rule rewards (R1-Zero / R1 reasoning RL): r1 train grpo --config grpo.json [--key=value ...] [--resume]");
+        var options = TrainCommand.RecipeOptions.AddTo(command);
         CliAction.SetHandlingCtrlC(command, parse =>
         {
             var overrides = parse.UnmatchedTokens.ToArray();
-            var resolved = GrpoConfig.Load(parse.GetValue(config), overrides).Validate();
+            var resolved = GrpoConfig.Load(parse.GetValue(options.Config), overrides).Validate();
             Console.WriteLine(resolved.ToJson());
             using var interrupt = new Interrupt();
             var result = TrainingProgress.Run("GRPO", progress =>
             {
-                var options = new GrpoRunOptions
+                var runOptions = new GrpoRunOptions
                 {
-                    Resume = parse.GetValue(resume),
+                    Resume = parse.GetValue(options.Resume),
                     Progress = new Reporter(progress),
                     Log = line => progress.Report(new TrainingStepReport(0, 0, new Dictionary<string, double>(), Message: line)),
                 };
-                return GrpoTrainer.Run(resolved, options, interrupt.Token);
+                return GrpoTrainer.Run(resolved, runOptions, interrupt.Token);
             });
             Console.WriteLine(result.Interrupted
                 ? $"interrupted at step {result.Steps}; resume with --resume (checkpoint {result.LastCheckpoint})"

@@ -1,25 +1,17 @@
 // `r1 train grpo` end to end on the shipped tiny model and the chain-sum task: resolved config printed, metrics and
 // checkpoint written, bad keys reported in one line with exit 2.
-using System.CommandLine;
 using R1Sharp.Cli;
-using R1Sharp.Cli.Commands;
 using static R1Sharp.Tests.Training.Grpo.GrpoTrainerTestKit;
 
 namespace R1Sharp.Tests.Training.Grpo;
 
-[Collection("Console")]
 public sealed class GrpoTrainerCliTests
 {
+    // The real `r1` program: real exit codes and output, no shared Console state with other tests.
     private static (int Code, string Out, string Err) Invoke(params string[] args)
     {
-        var root = new RootCommand { TrainGrpoCommand.Create() };
-        root.Options.Add(R1Cli.Verbose);
-        var (oldOut, oldErr) = (Console.Out, Console.Error);
-        var (stdout, stderr) = (new StringWriter(), new StringWriter());
-        Console.SetOut(stdout);
-        Console.SetError(stderr);
-        try { return (root.Parse(args).Invoke(), stdout.ToString(), stderr.ToString()); }
-        finally { Console.SetOut(oldOut); Console.SetError(oldErr); }
+        var result = R1Sharp.Tests.Cli.R1Process.Run(["train", .. args]);
+        return (result.ExitCode, result.Stdout, result.Stderr);
     }
 
     [Fact]
