@@ -4,6 +4,8 @@
 using R1Sharp.Generation;
 using R1Sharp.Training.Rewards;
 
+using R1Sharp.Training.Data;
+
 namespace R1Sharp.Training.Grpo;
 
 /// <summary>One scored group: a prompt and its G completions.</summary>
@@ -58,8 +60,9 @@ public sealed partial class GrpoTrainer
 
     private void Reshuffle()
     {
-        _order = Enumerable.Range(0, _prompts.Count).ToArray();
-        new Random(HashCode.Combine(_config.Seed, _state.Epoch)).Shuffle(_order);
+        // Seeded xoshiro permutation (as SFT's epochs): the same order in every process, so a resumed run
+        // continues exactly. (HashCode.Combine is randomised per process and must not seed anything.)
+        _order = Dataset<int>.Permutation(_prompts.Count, unchecked(_config.Seed + _state.Epoch));
     }
 
     /// <summary>Generates and scores G completions for each prompt; null when cancelled.</summary>
