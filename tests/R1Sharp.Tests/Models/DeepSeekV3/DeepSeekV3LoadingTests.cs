@@ -122,3 +122,26 @@ public class DeepSeekV3LoadingTests
         Assert.Contains($"{name} F8_E4M3", e.Message);
     }
 }
+
+public class DeepSeekV3PresetTests
+{
+    [Fact]
+    public void Tiny_deepseek_v3_preset_creates_a_model_directory_that_loads_and_runs()
+    {
+        using var tmp = new TempDir();
+        string tokenizerDir = Path.Combine(tmp.Path, "tok");
+        DeepSeekV3Export.WriteTokenizer(tokenizerDir);
+        var tok = R1Sharp.Text.HfTokenizer.Load(tokenizerDir);
+        var config = (DeepSeekV3Config)ModelPresets.ToConfig(ModelPresets.Get("tiny"), "deepseek_v3", tok.VocabSize, tok.BosId, tok.EosId);
+        Assert.Equal((16, 8, 16, 32, 32), (config.QkNopeHeadDim, config.QkRopeHeadDim, config.VHeadDim, config.KvLoraRank, config.QLoraRank));
+        Assert.False(config.IsMoeLayer(0));
+        Assert.True(config.IsMoeLayer(1));
+        string dir = Path.Combine(tmp.Path, "m");
+        ModelFactory.CreateRandom(config, tokenizerDir, seed: 3, dir);
+        using var model = DecoderModel.Load(dir);
+        using var noGrad = no_grad();
+        using var logits = model.Forward(tensor(new long[] { 0, 5, 9, 11 }).unsqueeze(0));
+        Assert.Equal(new long[] { 1, 4, config.VocabSize }, logits.shape);
+        Assert.False(logits.isnan().any().item<bool>());
+    }
+}
