@@ -31,8 +31,20 @@ internal static class InspectCommand
         void Line(string key, string value) => w.WriteLine($"{key,-13}{value}");
         Line("model", s.Directory);
         Line("architecture", $"{c.ModelType} ({string.Join(", ", c.Architectures.DefaultIfEmpty(c.DefaultArchitecture))})");
-        Line("parameters", $"{s.Parameters:N0} ({Human(s.Parameters)}){(c.TieWordEmbeddings ? ", tied embeddings" : "")}");
-        Line("shape", $"{c.NumHiddenLayers} layers, hidden {c.HiddenSize}, ffn {c.IntermediateSize}, heads {c.NumAttentionHeads} (kv {c.NumKeyValueHeads}), head_dim {c.HeadDim}, vocab {c.VocabSize}");
+        Line("parameters", $"{s.Parameters:N0} ({Human(s.Parameters)}){(c.TieWordEmbeddings ? ", tied embeddings" : "")}{(s.ConfigOnly ? ", computed from config.json (no weights)" : "")}");
+        var n = s.Counts;
+        if (c is Formats.Config.DeepSeekV3Config ds)
+        {
+            Line("moe", $"{ds.NRoutedExperts} routed experts ({ds.NumExpertsPerTok} per token, {ds.NGroup} groups, top {ds.TopkGroup}) + {ds.NSharedExperts} shared, first {ds.FirstKDenseReplace} layers dense");
+            Line("mla", $"q_lora_rank {(ds.QLoraRank?.ToString(CultureInfo.InvariantCulture) ?? "none")}, kv_lora_rank {ds.KvLoraRank}, qk {ds.QkNopeHeadDim}+{ds.QkRopeHeadDim} (rope), v {ds.VHeadDim}");
+        }
+        Line("total", $"{n.Total:N0} ({Human(n.Total)}): embedding, all layers, final norm, lm_head; without MTP");
+        Line("active", $"{n.Active:N0} ({Human(n.Active)}) per token: all but unselected routed experts (embedding, head, shared experts, routers included); {Human(n.ActiveWithoutEmbedding)} without the embedding");
+        if (n.Mtp > 0) Line("mtp", $"{n.Mtp:N0} ({Human(n.Mtp)}) in {((Formats.Config.DeepSeekV3Config)c).NumNextnPredictLayers} MTP module(s), not loaded; total with MTP {Human(n.Total + n.Mtp)}");
+        Line("kv cache", n.KvBytesPerTokenAbsorbed is { } abs
+            ? $"{HumanBytes(n.KvBytesPerToken)}/token plain MLA, {HumanBytes(abs)}/token absorbed (latent + rope key; {n.KvBytesPerToken / (double)abs:0.#}x smaller), at {n.BytesPerElement} bytes/value"
+            : $"{HumanBytes(n.KvBytesPerToken)}/token at {n.BytesPerElement} bytes/value");
+        Line("shape", $"{c.NumHiddenLayers} layers, hidden {c.HiddenSize}, ffn {c.IntermediateSize}, heads {c.NumAttentionHeads} (kv {c.NumKeyValueHeads}), head_dim {(c is Formats.Config.DeepSeekV3Config dsv ? dsv.QkHeadDim : c.HeadDim)}, vocab {c.VocabSize}");
         Line("attention", $"rope_theta {c.RopeTheta:G}{(c.RopeScaling is null ? "" : $", rope_scaling {c.RopeScaling}")}, context {c.MaxPositionEmbeddings}, rms_eps {c.RmsNormEps.ToString("G", CultureInfo.InvariantCulture).ToLowerInvariant()}, qkv bias {(c.AttentionBias ? "yes" : "no")}");
         Line("weights", $"{s.WeightFiles} file(s), {s.TensorCount} tensors, {HumanBytes(s.WeightBytes)}; " +
             string.Join(", ", s.ParametersByDType.Select(kv => $"{kv.Key} {Human(kv.Value)}")));
@@ -65,6 +77,13 @@ internal static class InspectCommand
             ["weight_bytes"] = s.WeightBytes,
             ["weight_files"] = s.WeightFiles,
             ["tensors"] = s.TensorCount,
+            ["config_only"] = s.ConfigOnly,
+            ["total_parameters"] = s.Counts.Total,
+            ["active_parameters"] = s.Counts.Active,
+            ["active_parameters_without_embedding"] = s.Counts.ActiveWithoutEmbedding,
+            ["mtp_parameters"] = s.Counts.Mtp,
+            ["kv_bytes_per_token"] = s.Counts.KvBytesPerToken,
+            ["kv_bytes_per_token_absorbed"] = s.Counts.KvBytesPerTokenAbsorbed,
             ["config"] = JsonNode.Parse(c.ToJson()),
             ["parameters_by_dtype"] = new JsonObject(s.ParametersByDType.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value))),
             ["tensor_groups"] = new JsonArray(s.TensorGroups.Select(g => (JsonNode)new JsonObject

@@ -33,7 +33,8 @@ public static class DecoderArchitectures
     public static IDecoderArchitecture For(ModelConfig config, string source = "config.json") => config switch
     {
         Qwen2Config or LlamaConfig => new DenseArchitecture(config, source),
-        _ => throw new R1SharpException($"{source}: model_type '{config.ModelType}' has no decoder implementation; supported: qwen2, llama"),
+        DeepSeekV3Config d => new DeepSeekV3.DeepSeekV3Architecture(d, DeepSeekV3.MlaPath.Absorbed, source),
+        _ => throw new R1SharpException($"{source}: model_type '{config.ModelType}' has no decoder implementation; supported: qwen2, llama, deepseek_v3"),
     };
 }
 

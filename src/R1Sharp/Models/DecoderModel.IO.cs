@@ -59,12 +59,12 @@ public sealed partial class DecoderModel
         {
             if (!weights.Tensors.TryGetValue(name, out var info)) continue;
             if (!info.Shape.SequenceEqual(p.shape)) misshaped.Add($"{name} {info.ShapeText} (model expects [{string.Join(", ", p.shape)}])");
-            else if (!WeightCopy.IsLoadable(info.DType)) badType.Add($"{name} {info.DType.ToHeaderString()}");
+            else if (!WeightCopy.IsLoadable(info.DType) && !IsBlockFp8(weights, info)) badType.Add($"{name} {info.DType.ToHeaderString()}");
         }
         if (missing.Count + unexpected.Count + misshaped.Count + badType.Count > 0)
             throw new R1SharpException($"{weights.Directory}: weights do not match config.json ({Config.ModelType}): "
                 + string.Join("; ", new[] { Describe("missing", missing), Describe("unexpected", unexpected),
-                    Describe("mis-shaped", misshaped), Describe("unsupported dtype (need F32/BF16/F16)", badType) }.Where(s => s.Length > 0))
+                    Describe("mis-shaped", misshaped), Describe("unsupported dtype (need F32/BF16/F16, or F8_E4M3 with a weight_scale_inv)", badType) }.Where(s => s.Length > 0))
                 + "; check that the directory and its config.json belong to the same model");
 
         // Positional reads, not the memory mapping: mapped pages would count as resident on top of the parameters.
@@ -76,15 +76,49 @@ public sealed partial class DecoderModel
             foreach (var (name, p) in group)
             {
                 var info = weights.Tensors[name];
-                WeightCopy.Fill(p, info.DType, WeightCopy.FromFile(handle, file.DataStart + info.DataOffset, file.Path));
+                var read = WeightCopy.FromFile(handle, file.DataStart + info.DataOffset, file.Path);
+                if (info.DType == SafetensorsDType.F8_E4M3) FillFp8(weights, info, p, read);
+                else WeightCopy.Fill(p, info.DType, read);
             }
         }
     }
 
-    // Tensors HF itself skips: non-persistent RoPE buffers of old checkpoints, an lm_head stored although tied.
+    // Tensors HF itself skips: non-persistent RoPE buffers of old checkpoints, an lm_head stored although tied; for
+    // deepseek_v3 the MTP layers (model.layers.{≥ num_hidden_layers}) and the FP8 scales (consumed with their weight).
     private bool Ignorable(string name) =>
         name.EndsWith("rotary_emb.inv_freq", StringComparison.Ordinal)
-        || (name == "lm_head.weight" && Config.TieWordEmbeddings);
+        || (name == "lm_head.weight" && Config.TieWordEmbeddings)
+        || (Config is DeepSeekV3Config && (name.EndsWith(".weight_scale_inv", StringComparison.Ordinal) || IsMtpLayer(name)));
+
+    private bool IsMtpLayer(string name)
+    {
+        const string prefix = "model.layers.";
+        if (!name.StartsWith(prefix, StringComparison.Ordinal)) return false;
+        int end = name.IndexOf('.', prefix.Length);
+        return end > 0 && int.TryParse(name.AsSpan(prefix.Length, end - prefix.Length), out int layer) && layer >= Config.NumHiddenLayers;
+    }
+
+    // An F8_E4M3 matrix with its F32 weight_scale_inv of shape [⌈rows/br⌉, ⌈cols/bc⌉] (DeepSeek-V3 block FP8).
+    private bool IsBlockFp8(SafetensorsModel weights, SafetensorsTensorInfo info)
+    {
+        if (info.DType != SafetensorsDType.F8_E4M3 || info.Shape.Length != 2) return false;
+        if (!weights.Tensors.TryGetValue(Models.DeepSeekV3.Fp8Dequantizer.ScaleName(info.Name), out var scale)) return false;
+        var (br, bc) = Fp8BlockSize();
+        return scale.DType == SafetensorsDType.F32 && scale.Shape.Length == 2
+            && scale.Shape[0] == (info.Shape[0] + br - 1) / br && scale.Shape[1] == (info.Shape[1] + bc - 1) / bc;
+    }
+
+    private (int Rows, int Columns) Fp8BlockSize() =>
+        Config is DeepSeekV3Config { Quantization: { } q } ? (q.BlockRows, q.BlockColumns) : (128, 128);
+
+    private void FillFp8(SafetensorsModel weights, SafetensorsTensorInfo info, Tensor destination, WeightCopy.ReadSource read)
+    {
+        var scaleInfo = weights.Tensors[Models.DeepSeekV3.Fp8Dequantizer.ScaleName(info.Name)];
+        var scale = new float[scaleInfo.ElementCount];
+        SafetensorsConvert.ToSingle(SafetensorsDType.F32, weights.FileOf(scaleInfo.Name).GetBytes(scaleInfo.Name), scale);
+        var (br, bc) = Fp8BlockSize();
+        Models.DeepSeekV3.Fp8Dequantizer.Fill(destination, read, scale, br, bc);
+    }
 
     private static string Describe(string what, List<string> names)
     {
@@ -107,6 +141,8 @@ public sealed partial class DecoderModel
             s => WeightCopy.WriteTo(p.parameter, s))).ToList();
         SafetensorsWriter.WriteSharded(directory, entries, maxShardBytes, new Dictionary<string, string> { ["format"] = "pt" });
         string torchDtype = DType switch { ScalarType.BFloat16 => "bfloat16", ScalarType.Float16 => "float16", _ => "float32" };
-        File.WriteAllText(Path.Combine(directory, "config.json"), (Config with { TorchDtype = torchDtype }).ToJson());
+        // Weights were dequantized at load: the saved model is no longer FP8.
+        var saved = Config is DeepSeekV3Config d ? d with { Quantization = null } : Config;
+        File.WriteAllText(Path.Combine(directory, "config.json"), (saved with { TorchDtype = torchDtype }).ToJson());
     }
 }

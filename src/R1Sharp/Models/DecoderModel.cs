@@ -155,6 +155,7 @@ public sealed partial class DecoderModel : nn.Module
         foreach (var (name, p) in named_parameters())
         {
             if (name.EndsWith("norm.weight", StringComparison.Ordinal)) p.fill_(1.0);
+            else if (name.EndsWith("e_score_correction_bias", StringComparison.Ordinal)) p.zero_(); // MoE selection bias
             else if (name.EndsWith(".bias", StringComparison.Ordinal)) p.zero_();
             else p.normal_(0.0, sigma, generator);
         }

@@ -24,7 +24,13 @@ public sealed record ModelSummary(
     HfTokenizer? Tokenizer,
     IChatTemplate? ChatTemplate,
     string? ChatTemplateProblem,
-    GenerationConfig Generation);
+    GenerationConfig Generation)
+{
+    /// <summary>Config-derived sizes: total vs active parameters, MTP, KV-cache bytes per token.</summary>
+    public ModelCounts Counts => ModelArithmetic.Count(Config);
+    /// <summary>True when the directory had no weights and <see cref="Parameters"/> was computed from config.json.</summary>
+    public bool ConfigOnly { get; init; }
+}
 
 public static partial class ModelInspector
 {
@@ -35,6 +41,7 @@ public static partial class ModelInspector
         if (!System.IO.Directory.Exists(directory))
             throw new R1SharpException($"{directory}: model directory not found");
         var config = ModelConfig.Load(directory);
+        if (!HasWeights(directory)) return ConfigOnly(directory, config);
         using var weights = SafetensorsModel.Open(directory);
 
         long parameters = 0, bytes = 0;
@@ -55,14 +62,31 @@ public static partial class ModelInspector
             .OrderBy(g => GroupOrder(g.Pattern)).ThenBy(g => g.Pattern, StringComparer.Ordinal)
             .ToList();
 
+        var (tokenizer, template, templateProblem) = TextFacts(directory);
+        return new ModelSummary(directory, config, parameters, bytes, weights.Files.Count, weights.Tensors.Count,
+            byDType, tensorGroups, tokenizer, template, templateProblem, GenerationConfig.Load(directory));
+    }
+
+    private static bool HasWeights(string directory) =>
+        File.Exists(Path.Combine(directory, SafetensorsIndex.SingleFileName)) || File.Exists(Path.Combine(directory, SafetensorsIndex.FileName));
+
+    // A directory with only config.json (e.g. the 671B R1 config): sizes come from the arithmetic, not from headers.
+    private static ModelSummary ConfigOnly(string directory, ModelConfig config)
+    {
+        var (tokenizer, template, templateProblem) = TextFacts(directory);
+        return new ModelSummary(directory, config, ModelArithmetic.Count(config).Total, 0, 0, 0,
+            new SortedDictionary<string, long>(StringComparer.Ordinal), [], tokenizer, template, templateProblem,
+            GenerationConfig.Load(directory)) { ConfigOnly = true };
+    }
+
+    private static (HfTokenizer?, IChatTemplate?, string?) TextFacts(string directory)
+    {
         HfTokenizer? tokenizer = File.Exists(Path.Combine(directory, "tokenizer.json")) ? HfTokenizer.Load(directory) : null;
         IChatTemplate? template = null;
         string? templateProblem = null;
         try { template = ChatTemplate.FromModelDirectory(directory); }
         catch (R1SharpException e) { templateProblem = e.Message; }
-
-        return new ModelSummary(directory, config, parameters, bytes, weights.Files.Count, weights.Tensors.Count,
-            byDType, tensorGroups, tokenizer, template, templateProblem, GenerationConfig.Load(directory));
+        return (tokenizer, template, templateProblem);
     }
 
     // Embeddings first, then layers, then the final norm and head: the order of the forward pass.

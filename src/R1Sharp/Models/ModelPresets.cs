@@ -1,5 +1,6 @@
 // Named model shapes for `r1 new-model`: tiny ones for tests and laptop training, and the shapes of real
-// checkpoints (Qwen2.5-0.5B, R1-Distill-Qwen-1.5B, Llama-3.2-1B, R1-Distill-Llama-8B; ARCHITECTURES.md §2).
+// checkpoints (Qwen2.5-0.5B, R1-Distill-Qwen-1.5B, Llama-3.2-1B, R1-Distill-Llama-8B; ARCHITECTURES.md §2); any shape also
+// maps to a small deepseek_v3 (MLA + MoE) model.
 using R1Sharp.Formats.Config;
 
 namespace R1Sharp.Models;
@@ -13,7 +14,7 @@ public sealed record ModelPreset(
 public static class ModelPresets
 {
     /// <summary>The architectures `r1 new-model` creates.</summary>
-    public static readonly string[] Architectures = ["qwen2", "llama"];
+    public static readonly string[] Architectures = ["qwen2", "llama", "deepseek_v3"];
 
     static readonly Llama3RopeScaling Llama31Scaling = new()
     {
@@ -68,9 +69,30 @@ public static class ModelPresets
                 MaxPositionEmbeddings = p.MaxPositions, TieWordEmbeddings = p.Tied, RmsNormEps = p.RmsEps,
                 RopeScaling = p.RopeScaling, BosTokenId = bosId, EosTokenIds = new(eos), TorchDtype = "float32",
             },
+            "deepseek_v3" => DeepSeekV3(p, vocab, bosId, eos),
             _ => throw new R1SharpException($"--arch: unknown architecture '{arch}'; use one of {string.Join(", ", Architectures)}"),
         };
         config.Validate($"preset {p.Name}");
         return config;
+    }
+
+    /// <summary>
+    /// A deepseek_v3 model of the preset's width/depth: per-head size d = hidden/heads gives qk_nope d, rope d/2, v d,
+    /// kv_lora_rank 2d and q_lora_rank hidden/2; 8 routed experts in 4 groups (2 kept, 2 per token) of
+    /// intermediate/4 plus 1 shared; the first layer dense; YaRN off. Tiny: 2 layers, ~0.2M parameters + embeddings.
+    /// </summary>
+    private static DeepSeekV3Config DeepSeekV3(ModelPreset p, int vocab, int? bosId, IReadOnlyList<int> eos)
+    {
+        int d = p.Hidden / p.Heads, rope = Math.Max(2, d / 2 / 2 * 2);
+        return new DeepSeekV3Config
+        {
+            VocabSize = vocab, HiddenSize = p.Hidden, IntermediateSize = p.Intermediate, NumHiddenLayers = p.Layers,
+            NumAttentionHeads = p.Heads, NumKeyValueHeads = p.Heads, RopeTheta = p.RopeTheta, MaxPositionEmbeddings = p.MaxPositions,
+            TieWordEmbeddings = p.Tied, RmsNormEps = p.RmsEps, BosTokenId = bosId, EosTokenIds = new(eos), TorchDtype = "float32",
+            QLoraRank = p.Hidden / 2, KvLoraRank = 2 * d, QkNopeHeadDim = d, QkRopeHeadDim = rope, VHeadDim = d,
+            MoeIntermediateSize = Math.Max(8, p.Intermediate / 4), NRoutedExperts = 8, NSharedExperts = 1, NumExpertsPerTok = 2,
+            NGroup = 4, TopkGroup = 2, NormTopkProb = true, RoutedScalingFactor = 2.5, FirstKDenseReplace = Math.Min(1, p.Layers - 1),
+            MoeLayerFreq = 1, NumNextnPredictLayers = 0,
+        };
     }
 }

@@ -43,6 +43,9 @@ internal readonly struct ConfigJson(JsonElement obj, string source, string prefi
 
     public bool Has(string name) => Get(name) is not null;
 
+    /// <summary>Whether the key exists at all, even with a JSON null (HF distinguishes "null" from "absent = default").</summary>
+    public bool Present(string name) => obj.TryGetProperty(name, out _);
+
     public int? Int(string name)
     {
         if (Get(name) is not { } v) return null;

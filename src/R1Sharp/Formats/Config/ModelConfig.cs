@@ -11,7 +11,7 @@ namespace R1Sharp.Formats.Config;
 public abstract record ModelConfig
 {
     /// <summary>The <c>model_type</c> values <see cref="Parse"/> accepts.</summary>
-    public const string SupportedModelTypes = "qwen2, llama";
+    public const string SupportedModelTypes = "qwen2, llama, deepseek_v3";
 
     /// <summary>Written as <c>transformers_version</c> when the config did not carry one.</summary>
     public const string DefaultTransformersVersion = "4.46.3";
@@ -118,6 +118,7 @@ public abstract record ModelConfig
         {
             "qwen2" => new Qwen2Config(j),
             "llama" => new LlamaConfig(j),
+            "deepseek_v3" => new DeepSeekV3Config(j),
             _ => throw new R1SharpException($"{sourceName}: model_type '{type}' is not supported; supported: {SupportedModelTypes}"),
         };
         config.Validate(sourceName);

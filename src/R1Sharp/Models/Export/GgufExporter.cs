@@ -60,6 +60,25 @@ public static class GgufExporter
         writer.AddString(GgufKeys.GeneralName, ModelName(modelDirectory));
         writer.AddUInt32(GgufKeys.GeneralFileType, (uint)fileType);
         writer.AddUInt32(GgufKeys.GeneralQuantizationVersion, QuantizationVersion);
+        if (config is DeepSeekV3Config deepSeek)
+        {
+            DeepSeek2Gguf.AddHyperParameters(writer, deepSeek, configPath);
+            GgufTokenizerMetadata.Add(writer, tokenizer, config.VocabSize, chatTemplate, Path.Combine(modelDirectory, "tokenizer.json"));
+            var entries = DeepSeek2Gguf.Plan(deepSeek, weights, type);
+            for (int i = 0; i < entries.Count; i++)
+            {
+                var (entry, at) = (entries[i], i);
+                writer.AddTensor(entry.GgufName, entry.TorchShape, entry.Type, sink =>
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    progress?.Report(new GgufExportProgress(at, entries.Count, entry.GgufName, entry.Type));
+                    entry.Source(sink);
+                });
+            }
+            writer.WriteTo(outputPath);
+            string path = Path.GetFullPath(outputPath);
+            return new GgufExportResult(path, arch, type, entries.Count, new FileInfo(path).Length, clock.Elapsed);
+        }
         GgufHyperParameters.Add(writer, config, configPath);
         GgufTokenizerMetadata.Add(writer, tokenizer, config.VocabSize, chatTemplate, Path.Combine(modelDirectory, "tokenizer.json"));
 

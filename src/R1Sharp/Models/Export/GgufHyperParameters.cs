@@ -13,7 +13,8 @@ public static class GgufHyperParameters
     {
         "qwen2" => "qwen2",
         "llama" => "llama",
-        _ => throw new R1SharpException($"{source}: model_type '{config.ModelType}' cannot be exported to GGUF; supported: qwen2, llama"),
+        "deepseek_v3" => "deepseek2",
+        _ => throw new R1SharpException($"{source}: model_type '{config.ModelType}' cannot be exported to GGUF; supported: qwen2, llama, deepseek_v3"),
     };
 
     /// <summary>

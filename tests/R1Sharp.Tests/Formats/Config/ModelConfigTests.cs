@@ -106,11 +106,11 @@ public class ModelConfigTests
     }
 
     [Fact]
-    public void Deepseek_v3_is_reported_unsupported_with_the_supported_list()
+    public void Unknown_model_type_is_reported_with_the_supported_list()
     {
-        string json = File.ReadAllText(Path.Combine(ConfigFixtures.Root, "deepseek-r1-config.json"));
+        string json = File.ReadAllText(Path.Combine(ConfigFixtures.Root, "deepseek-r1-config.json")).Replace("\"deepseek_v3\"", "\"deepseek_v2\"");
         var e = Assert.Throws<R1SharpException>(() => ModelConfig.Parse(json, "config.json"));
-        Assert.Equal("config.json: model_type 'deepseek_v3' is not supported; supported: qwen2, llama", e.Message);
+        Assert.Equal("config.json: model_type 'deepseek_v2' is not supported; supported: qwen2, llama, deepseek_v3", e.Message);
     }
 
     [Fact]
@@ -124,6 +124,6 @@ public class ModelConfigTests
     public void Missing_model_type_says_which_values_to_use()
     {
         var e = Assert.Throws<R1SharpException>(() => ModelConfig.Parse("{\"hidden_size\": 8}", "c.json"));
-        Assert.Equal("c.json: field 'model_type' is missing; set it to one of: qwen2, llama", e.Message);
+        Assert.Equal("c.json: field 'model_type' is missing; set it to one of: qwen2, llama, deepseek_v3", e.Message);
     }
 }
