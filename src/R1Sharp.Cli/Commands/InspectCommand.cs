@@ -45,10 +45,11 @@ internal static class InspectCommand
             ? $"{HumanBytes(n.KvBytesPerToken)}/token plain MLA, {HumanBytes(abs)}/token absorbed (latent + rope key; {n.KvBytesPerToken / (double)abs:0.#}x smaller), at {n.BytesPerElement} bytes/value"
             : $"{HumanBytes(n.KvBytesPerToken)}/token at {n.BytesPerElement} bytes/value");
         Line("shape", $"{c.NumHiddenLayers} layers, hidden {c.HiddenSize}, ffn {c.IntermediateSize}, heads {c.NumAttentionHeads} (kv {c.NumKeyValueHeads}), head_dim {(c is Formats.Config.DeepSeekV3Config dsv ? dsv.QkHeadDim : c.HeadDim)}, vocab {c.VocabSize}");
-        Line("attention", $"rope_theta {c.RopeTheta:G}{(c.RopeScaling is null ? "" : $", rope_scaling {c.RopeScaling}")}, context {c.MaxPositionEmbeddings}, rms_eps {c.RmsNormEps.ToString("G", CultureInfo.InvariantCulture).ToLowerInvariant()}, qkv bias {(c.AttentionBias ? "yes" : "no")}");
-        Line("weights", $"{s.WeightFiles} file(s), {s.TensorCount} tensors, {HumanBytes(s.WeightBytes)}; " +
+        Line("attention", $"rope_theta {c.RopeTheta:G}{(c.RopeScaling is null ? "" : $", rope_scaling {Describe(c.RopeScaling)}")}, context {c.MaxPositionEmbeddings}, rms_eps {c.RmsNormEps.ToString("G", CultureInfo.InvariantCulture).ToLowerInvariant()}, qkv bias {(c.AttentionBias ? "yes" : "no")}");
+        if (s.ConfigOnly) Line("weights", "none (config.json only)");
+        else Line("weights", $"{s.WeightFiles} file(s), {s.TensorCount} tensors, {HumanBytes(s.WeightBytes)}; " +
             string.Join(", ", s.ParametersByDType.Select(kv => $"{kv.Key} {Human(kv.Value)}")));
-        w.WriteLine("tensors");
+        if (!s.ConfigOnly) w.WriteLine("tensors");
         foreach (var g in s.TensorGroups)
             w.WriteLine($"  {g.Pattern,-48} {(g.Count > 1 ? $"x{g.Count}" : ""),-5} [{string.Join(", ", g.Shape)}] {g.DType}");
         if (s.Tokenizer is { } t)
@@ -104,6 +105,13 @@ internal static class InspectCommand
         };
         return o.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
     }
+
+    static string Describe(R1Sharp.Formats.Config.RopeScaling r) => r switch
+    {
+        R1Sharp.Formats.Config.Llama3RopeScaling l => $"llama3 x{l.Factor:G} (original {l.OriginalMaxPositionEmbeddings}, low/high freq factor {l.LowFreqFactor:G}/{l.HighFreqFactor:G})",
+        R1Sharp.Formats.Config.YarnRopeScaling y => $"yarn x{y.Factor:G} (original {y.OriginalMaxPositionEmbeddings}, beta {y.BetaFast:G}/{y.BetaSlow:G}, mscale {y.Mscale:G}/{y.MscaleAllDim:G})",
+        _ => $"{r.Type} x{r.Factor:G}",
+    };
 
     static string Token(string? text, int? id) => id is null ? "none" : text is null ? $"{id}" : $"{text} ({id})";
     static string Opt<T>(T? v) where T : struct => v is { } x ? Convert.ToString(x, CultureInfo.InvariantCulture)!.ToLowerInvariant() : "unset";
