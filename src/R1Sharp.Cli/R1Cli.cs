@@ -33,6 +33,7 @@ public static class R1Cli
         ["pull"] = PullCommand.Create,
         ["list"] = ListCommand.Create,
         ["rm"] = RmCommand.Create,
+        ["serve"] = ServeCommand.Create,
     };
 
     public static RootCommand BuildRoot()
