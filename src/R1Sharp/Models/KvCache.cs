@@ -131,9 +131,10 @@ public sealed class KvCache : IDisposable
             Replace(ref _keys[i], Stack(_keys[i], other._keys[i], rows, capacity, length, Length, other.Length));
             Replace(ref _values[i], Stack(_values[i], other._values[i], rows, capacity, length, Length, other.Length));
         }
-        using (var a = _valid.unsqueeze(1)) using (var b = other._valid.unsqueeze(1))
+        // The validity mask goes through the same placement as (B, 1, slots, 1).
+        using (var a = _valid.view(BatchSize, 1, Capacity, 1)) using (var b = other._valid.view(other.BatchSize, 1, other.Capacity, 1))
         using (var stacked = Stack(a, b, rows, capacity, length, Length, other.Length))
-            Replace(ref _valid, stacked.squeeze(1));
+            Replace(ref _valid, stacked.view(rows, capacity));
         HasPadding = HasPadding || other.HasPadding || Length != other.Length;
         (BatchSize, Capacity, Length) = (rows, capacity, length);
     }
@@ -172,7 +173,7 @@ public sealed class KvCache : IDisposable
                 Replace(ref _keys[i], Shift(_keys[i], first, kept));
                 Replace(ref _values[i], Shift(_values[i], first, kept));
             }
-            using (var v = _valid.unsqueeze(1)) using (var shifted = Shift(v, first, kept)) Replace(ref _valid, shifted.squeeze(1));
+            using (var v = _valid.view(BatchSize, 1, Capacity, 1)) using (var shifted = Shift(v, first, kept)) Replace(ref _valid, shifted.view(BatchSize, Capacity));
             Length = kept;
         }
         if (HasPadding && Length > 0)
