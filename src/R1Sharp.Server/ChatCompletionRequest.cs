@@ -41,7 +41,18 @@ public sealed record ChatCompletionRequest
         }
         using (doc)
         {
-            var root = doc.RootElement;
+            try { return FromJson(doc.RootElement); }
+            catch (InvalidOperationException e)
+            {
+                // JsonElement.GetString refuses escaped lone surrogates ("\ud800"): not text a tokenizer can take.
+                throw new ApiError(400, $"The request holds a string that is not valid Unicode text: {e.Message}", code: "invalid_json");
+            }
+        }
+    }
+
+    private static ChatCompletionRequest FromJson(JsonElement root)
+    {
+        {
             if (root.ValueKind != JsonValueKind.Object) throw new ApiError(400, "The request body must be a JSON object.", code: "invalid_json");
             var model = root.TryGetProperty("model", out var m) && m.ValueKind == JsonValueKind.String ? m.GetString()!
                 : throw ApiError.BadField("model", "you must provide a model parameter (a string)", "missing_required_parameter");

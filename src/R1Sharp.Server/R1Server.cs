@@ -107,8 +107,10 @@ public sealed class R1Server : IAsyncDisposable
             await Metrics.WriteAsync(http.Response.Body, http.RequestAborted);
         });
         MapPage();
-        _app.MapFallback((HttpContext http) =>
-            throw new ApiError(404, $"Unknown route {http.Request.Method} {http.Request.Path}; see /v1/chat/completions, /v1/models, /health, /metrics", code: "not_found"));
+        string[] routes = ["/v1/chat/completions", "/v1/models", "/health", "/metrics"];
+        _app.MapFallback((HttpContext http) => throw (routes.Contains(http.Request.Path.Value)
+            ? new ApiError(405, $"Method {http.Request.Method} is not allowed on {http.Request.Path}", code: "method_not_allowed")
+            : new ApiError(404, $"Unknown route {http.Request.Method} {http.Request.Path}; see {string.Join(", ", routes)}", code: "not_found")));
     }
 
     private Task WriteModels(HttpContext http) => WriteJson(http, 200, w =>
