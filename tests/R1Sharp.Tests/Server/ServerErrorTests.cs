@@ -70,7 +70,10 @@ public sealed class ServerErrorTests
     public async Task Oversized_bodies_get_413_unknown_routes_404_wrong_methods_405()
     {
         await using var host = await ServerTestHost.StartAsync(configure: o => o with { MaxBodyBytes = 4096 });
-        await ErrorOf(await host.PostAsync(ServerTestHost.Chat(new string('a', 10_000), 2)), HttpStatusCode.RequestEntityTooLarge);
+        // Expect: 100-continue lets the server refuse on Content-Length before the client sends the body (no broken pipe).
+        var big = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions") { Content = new StringContent(ServerTestHost.Chat(new string('a', 10_000), 2)) };
+        big.Headers.ExpectContinue = true;
+        await ErrorOf(await host.Http.SendAsync(big), HttpStatusCode.RequestEntityTooLarge);
         // Chunked upload with no Content-Length: the limit is enforced while reading.
         var chunked = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions") { Content = new StreamContent(new MemoryStream(new byte[6_000])) };
         chunked.Headers.TransferEncodingChunked = true;
