@@ -34,6 +34,7 @@ public static class R1Cli
         ["list"] = ListCommand.Create,
         ["rm"] = RmCommand.Create,
         ["train"] = TrainCommand.Create,
+        ["serve"] = ServeCommand.Create,
     };
 
     public static RootCommand BuildRoot()

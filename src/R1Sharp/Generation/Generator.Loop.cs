@@ -59,7 +59,7 @@ public sealed partial class Generator
     /// chunks of at most <paramref name="chunkTokens"/>/P columns; writes each row's last logits into
     /// <paramref name="logits"/>. Returns false when cancelled between chunks.
     /// </summary>
-    private bool Prefill(IReadOnlyList<GenerationRequest> requests, KvCache cache, float[] logits, int chunkTokens, CancellationToken token)
+    internal bool Prefill(IReadOnlyList<GenerationRequest> requests, KvCache cache, float[] logits, int chunkTokens, CancellationToken token)
     {
         int p = requests.Count, t = requests.Max(r => r.PromptIds.Count);
         var ids = new long[p * t];
@@ -95,7 +95,7 @@ public sealed partial class Generator
     }
 
     /// <summary>Feeds every live row's last token at its own position; writes (B, V) logits into <paramref name="logits"/>.</summary>
-    private void DecodeStep(List<GeneratorSequence> live, KvCache cache, float[] logits)
+    internal void DecodeStep(List<GeneratorSequence> live, KvCache cache, float[] logits)
     {
         using var scope = NewDisposeScope();
         int b = live.Count;
@@ -128,7 +128,7 @@ public sealed partial class Generator
             if (!s.IsFinished) Report(s, s.Cancel(), onDelta);
     }
 
-    private static void Report(GeneratorSequence s, ReasoningDelta delta, Action<GenerationDelta>? onDelta)
+    internal static void Report(GeneratorSequence s, ReasoningDelta delta, Action<GenerationDelta>? onDelta)
     {
         if (onDelta is null || (delta.IsEmpty && !s.IsFinished)) return;
         onDelta(new GenerationDelta(s.Index, s.PromptIndex, s.SampleIndex, delta.Reasoning, delta.Content,

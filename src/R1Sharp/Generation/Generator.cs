@@ -103,7 +103,7 @@ public sealed partial class Generator : IDisposable
         await worker;
     }
 
-    private int CheckRequests(IReadOnlyList<GenerationRequest> requests, GenerationOptions options)
+    internal int CheckRequests(IReadOnlyList<GenerationRequest> requests, GenerationOptions options)
     {
         if (requests.Count == 0) throw new R1SharpException("generation needs at least one prompt");
         int context = options.ContextLength ?? ModelContextLength;
@@ -124,7 +124,12 @@ public sealed partial class Generator : IDisposable
         return context;
     }
 
-    private List<GeneratorSequence> CreateSequences(IReadOnlyList<GenerationRequest> requests, GenerationOptions options, int context)
+    private List<GeneratorSequence> CreateSequences(IReadOnlyList<GenerationRequest> requests, GenerationOptions options, int context) =>
+        CreateSequences(requests, options, context, new SamplerWorkspace(Model.Config.VocabSize));
+
+    /// <summary>The sequences of one call (prompt-major), sharing <paramref name="workspace"/> (one thread only).</summary>
+    internal List<GeneratorSequence> CreateSequences(IReadOnlyList<GenerationRequest> requests, GenerationOptions options, int context,
+        SamplerWorkspace workspace)
     {
         var rules = new SequenceRules
         {
@@ -137,7 +142,6 @@ public sealed partial class Generator : IDisposable
         };
         if (options.ThinkingBudget is not null && rules.CloseThinkId < 0)
             throw new R1SharpException("think_budget needs a tokenizer with a single \"</think>\" token; this tokenizer has none");
-        var workspace = new SamplerWorkspace(Model.Config.VocabSize);
         int n = options.SamplesPerPrompt;
         var sequences = new List<GeneratorSequence>(requests.Count * n);
         for (int p = 0; p < requests.Count; p++)

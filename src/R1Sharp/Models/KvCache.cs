@@ -112,6 +112,103 @@ public sealed class KvCache : IDisposable
         BatchSize = rows.Length;
     }
 
+    /// <summary>
+    /// Appends the rows of <paramref name="other"/> (a freshly prefilled cache of the same model) after this cache's
+    /// rows, right-aligning both histories so their last filled slots coincide: the shorter side gets invalid
+    /// (padding) slots in front. Positions live in the keys (RoPE), so shifting slots changes nothing for attention.
+    /// Continuous batching uses this to admit new sequences into a running batch. <paramref name="other"/> is left as is.
+    /// Example: this 1 row × 5 slots, other 2 rows × 3 slots → 3 rows × 5 slots, rows 1–2 padded in slots 0–1.
+    /// </summary>
+    public void AppendRows(KvCache other)
+    {
+        if (other.Layers != Layers || other._heads != _heads || other._keyDim != _keyDim || other._valueDim != _valueDim || other._dtype != _dtype)
+            throw new ArgumentException("AppendRows needs a cache of the same model layout", nameof(other));
+        long length = Math.Max(Length, other.Length);
+        long capacity = length + Math.Max(Capacity - Length, 64);
+        long rows = BatchSize + other.BatchSize;
+        for (int i = 0; i < _keys.Length; i++)
+        {
+            Replace(ref _keys[i], Stack(_keys[i], other._keys[i], rows, capacity, length, Length, other.Length));
+            Replace(ref _values[i], Stack(_values[i], other._values[i], rows, capacity, length, Length, other.Length));
+        }
+        // The validity mask goes through the same placement as (B, 1, slots, 1).
+        using (var a = _valid.view(BatchSize, 1, Capacity, 1)) using (var b = other._valid.view(other.BatchSize, 1, other.Capacity, 1))
+        using (var stacked = Stack(a, b, rows, capacity, length, Length, other.Length))
+            Replace(ref _valid, stacked.view(rows, capacity));
+        HasPadding = HasPadding || other.HasPadding || Length != other.Length;
+        (BatchSize, Capacity, Length) = (rows, capacity, length);
+    }
+
+    // (B1, H, ·, D) + (B2, H, ·, D) → (B1+B2, H, capacity, D), each side's filled slots ending at slot `length`.
+    private static Tensor Stack(Tensor top, Tensor bottom, long rows, long capacity, long length, long topLength, long bottomLength)
+    {
+        var result = zeros(new[] { rows, top.shape[1], capacity, top.shape[3] }, top.dtype, top.device);
+        Place(result, top, 0, length - topLength, topLength);
+        Place(result, bottom, top.shape[0], length - bottomLength, bottomLength);
+        return result;
+    }
+
+    private static void Place(Tensor result, Tensor source, long firstRow, long firstSlot, long slots)
+    {
+        if (slots == 0) return;
+        using var rowsView = result.narrow(0, firstRow, source.shape[0]);
+        using var target = rowsView.narrow(2, firstSlot, slots);
+        using var filled = source.narrow(2, 0, slots);
+        target.copy_(filled);
+    }
+
+    /// <summary>
+    /// Drops the leading slots that no row uses (left behind when long sequences leave a batch) and clears
+    /// <see cref="HasPadding"/> when no padding remains. Returns the number of slots dropped. One copy of the cache
+    /// when it drops anything; call it when the count is worth it (see <see cref="UnusedLeadingSlots"/>).
+    /// </summary>
+    public long TrimLeadingSlots()
+    {
+        long first = UnusedLeadingSlots();
+        if (first > 0)
+        {
+            long kept = Length - first;
+            for (int i = 0; i < _keys.Length; i++)
+            {
+                Replace(ref _keys[i], Shift(_keys[i], first, kept));
+                Replace(ref _values[i], Shift(_values[i], first, kept));
+            }
+            using (var v = _valid.view(BatchSize, 1, Capacity, 1)) using (var shifted = Shift(v, first, kept)) Replace(ref _valid, shifted.view(BatchSize, Capacity));
+            Length = kept;
+        }
+        if (HasPadding && Length > 0)
+        {
+            using var filled = _valid.narrow(1, 0, Length);
+            using var all = filled.all();
+            HasPadding = !all.item<bool>();
+        }
+        return first;
+    }
+
+    /// <summary>How many leading filled slots are padding in every row.</summary>
+    public long UnusedLeadingSlots()
+    {
+        if (Length == 0 || !HasPadding) return 0;
+        using var filled = _valid.narrow(1, 0, Length);
+        using var used = filled.any(0);
+        using var firstUsed = used.to_type(ScalarType.Int32).argmax();
+        long first = firstUsed.item<long>();
+        using var anyUsed = used.any();
+        return anyUsed.item<bool>() ? first : Length;
+    }
+
+    private Tensor Shift(Tensor source, long first, long kept)
+    {
+        var result = zeros(new[] { source.shape[0], source.shape[1], Capacity, source.shape[3] }, source.dtype, source.device);
+        if (kept > 0)
+        {
+            using var target = result.narrow(2, 0, kept);
+            using var tail = source.narrow(2, first, kept);
+            target.copy_(tail);
+        }
+        return result;
+    }
+
     /// <summary>Forgets every token (keeps the allocation).</summary>
     public void Clear()
     {

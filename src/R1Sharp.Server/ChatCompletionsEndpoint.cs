@@ -1,0 +1,182 @@
+// POST /v1/chat/completions: request → chat template → tokens → BatchScheduler job → one JSON object, or SSE
+// chat.completion.chunk events ending with `data: [DONE]` (OpenAI streaming; DeepSeek's reasoning_content deltas).
+using System.Buffers;
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using R1Sharp.Generation;
+using R1Sharp.Text.ChatTemplates;
+
+namespace R1Sharp.Server;
+
+internal sealed class ChatCompletionsEndpoint(BatchScheduler scheduler, IChatTemplate template, ServerOptions options, ServerMetrics metrics)
+{
+    private static readonly byte[] s_dataPrefix = "data: "u8.ToArray();
+    private static readonly byte[] s_eventEnd = "\n\n"u8.ToArray();
+    private static readonly byte[] s_done = "data: [DONE]\n\n"u8.ToArray();
+
+    public async Task HandleAsync(HttpContext http)
+    {
+        var clock = Stopwatch.StartNew();
+        var body = await ReadBodyAsync(http);
+        var request = ChatCompletionRequest.Parse(body);
+        if (request.Model != options.ModelId)
+            throw ApiError.BadField("model", $"The model '{request.Model}' does not exist; this server serves '{options.ModelId}' (see /v1/models)", "model_not_found");
+        var (prompt, generationOptions) = Prepare(request);
+        GenerationJob? job;
+        try { job = scheduler.TrySubmit(prompt, generationOptions, http.RequestAborted); }
+        catch (R1SharpException e) { throw new ApiError(400, e.Message, param: null, code: "invalid_value"); }
+        if (job is null)
+        {
+            http.Response.Headers.RetryAfter = options.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            throw new ApiError(429, $"The server is busy ({options.MaxQueue} requests queued); retry after {options.RetryAfterSeconds} s.",
+                "rate_limit_error", code: "queue_full");
+        }
+        string id = "chatcmpl-" + Guid.NewGuid().ToString("N")[..24];
+        long created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        var run = new RunInfo(clock);
+        IReadOnlyList<GenerationResult>? results = request.Stream
+            ? await StreamAsync(http, request, job, id, created, run)
+            : await CompleteAsync(http, job, id, created, run);
+        if (results is null) return;
+        var usage = OpenAiJson.Usage(results);
+        metrics.Completion(usage, run.FirstToken, clock.Elapsed - (run.FirstToken ?? TimeSpan.Zero));
+        http.Items[R1Server.LogKey] = $"prompt={usage.PromptTokens} completion={usage.CompletionTokens} reasoning={usage.ReasoningTokens} " +
+            $"n={request.N} finish={string.Join(',', results.Select(r => r.FinishReason.ToApiString()))}{(request.Stream ? " stream" : "")}";
+    }
+
+    private (GenerationRequest, GenerationOptions) Prepare(ChatCompletionRequest request)
+    {
+        string text;
+        try { text = template.Render(request.Messages, addGenerationPrompt: true); }
+        catch (R1SharpException e) { throw ApiError.BadField("messages", e.Message); }
+        var ids = scheduler.Generator.Tokenizer.Encode(text, addSpecialTokens: false);
+        if (ids.Length >= scheduler.ContextLength)
+            throw ApiError.BadField("messages", $"This model's context is {scheduler.ContextLength} tokens, but the messages take {ids.Length}; shorten them.",
+                "context_length_exceeded");
+        var defaults = scheduler.Generator.DefaultOptions();
+        var sampler = defaults.Sampler with
+        {
+            Temperature = request.Temperature ?? defaults.Sampler.Temperature,
+            TopP = request.TopP ?? defaults.Sampler.TopP,
+            TopK = request.TopK ?? defaults.Sampler.TopK,
+            PresencePenalty = request.PresencePenalty ?? 0f,
+            FrequencyPenalty = request.FrequencyPenalty ?? 0f,
+        };
+        var generation = defaults with
+        {
+            Sampler = sampler,
+            MaxNewTokens = request.MaxTokens ?? defaults.MaxNewTokens,
+            SamplesPerPrompt = request.N,
+            Seed = request.Seed,
+            StopStrings = [.. template.StopStrings, .. request.Stop],
+            ThinkingBudget = request.HasThinkingBudget ? request.ThinkingBudget : null,
+        };
+        return (new GenerationRequest(ids) { StartsInThinking = ChatTemplate.EndsInThinking(text) }, generation);
+    }
+
+    private static async Task<IReadOnlyList<GenerationResult>?> CompleteAsync(HttpContext http, GenerationJob job, string id, long created, RunInfo run)
+    {
+        await foreach (var delta in job.Deltas.ReadAllAsync(CancellationToken.None))
+            if (run.FirstToken is null && (delta.Reasoning.Length > 0 || delta.Content.Length > 0)) run.FirstToken = run.Clock.Elapsed;
+        var results = await job.Completion;
+        if (http.RequestAborted.IsCancellationRequested) return results;
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var w = new Utf8JsonWriter(buffer, OpenAiJson.WriterOptions))
+            OpenAiJson.WriteCompletion(w, id, created, ModelOf(http), results);
+        http.Response.ContentType = "application/json";
+        await http.Response.Body.WriteAsync(buffer.WrittenMemory);
+        return results;
+    }
+
+    private static string ModelOf(HttpContext http) => (string)http.Items[R1Server.ModelKey]!;
+
+    private static async Task<IReadOnlyList<GenerationResult>?> StreamAsync(HttpContext http, ChatCompletionRequest request, GenerationJob job,
+        string id, long created, RunInfo run)
+    {
+        var response = http.Response;
+        response.ContentType = "text/event-stream";
+        response.Headers.CacheControl = "no-cache";
+        response.Headers["X-Accel-Buffering"] = "no";
+        http.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
+        string model = ModelOf(http);
+        var buffer = new ArrayBufferWriter<byte>();
+        var w = new Utf8JsonWriter(buffer, OpenAiJson.WriterOptions);
+        try
+        {
+            for (int i = 0; i < request.N; i++)
+                Event(buffer, w, () => OpenAiJson.WriteChunk(w, id, created, model, i, "assistant", "", "", null, request.IncludeUsage));
+            var reader = job.Deltas;
+            while (await reader.WaitToReadAsync(CancellationToken.None))
+            {
+                // Everything already produced goes out in one flush (several rows finish a step together).
+                while (reader.TryRead(out var d))
+                {
+                    if (run.FirstToken is null && (d.Reasoning.Length > 0 || d.Content.Length > 0)) run.FirstToken = run.Clock.Elapsed;
+                    if (d.Reasoning.Length > 0 || d.Content.Length > 0)
+                        Event(buffer, w, () => OpenAiJson.WriteChunk(w, id, created, model, d.Sequence, null, d.Reasoning, d.Content, null, request.IncludeUsage));
+                    if (d.Result is { } r)
+                        Event(buffer, w, () => OpenAiJson.WriteChunk(w, id, created, model, d.Sequence, null, "", "",
+                            OpenAiJson.FinishReasonOf(r.FinishReason), request.IncludeUsage));
+                }
+                if (http.RequestAborted.IsCancellationRequested) break;
+                await response.Body.WriteAsync(buffer.WrittenMemory, http.RequestAborted);
+                buffer.Clear();
+                await response.Body.FlushAsync(http.RequestAborted);
+            }
+            var results = await job.Completion;
+            if (http.RequestAborted.IsCancellationRequested) return results;
+            if (request.IncludeUsage) Event(buffer, w, () => OpenAiJson.WriteUsageChunk(w, id, created, model, OpenAiJson.Usage(results)));
+            buffer.Write(s_done);
+            await response.Body.WriteAsync(buffer.WrittenMemory, http.RequestAborted);
+            await response.Body.FlushAsync(http.RequestAborted);
+            return results;
+        }
+        catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested) { return await SafeResults(job); }
+        catch (IOException) { return await SafeResults(job); }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Headers are gone: report the failure as an error event, as OpenAI-compatible servers do mid-stream.
+            buffer.Clear();
+            Event(buffer, w, () => { w.WriteStartObject(); new ApiError(500, e.Message, "server_error").WriteErrorObject(w); w.WriteEndObject(); });
+            await response.Body.WriteAsync(buffer.WrittenMemory, CancellationToken.None);
+            return null;
+        }
+        finally { await w.DisposeAsync(); }
+    }
+
+    private static async Task<IReadOnlyList<GenerationResult>?> SafeResults(GenerationJob job)
+    {
+        try { return await job.Completion; } catch { return null; }
+    }
+
+    private static void Event(ArrayBufferWriter<byte> buffer, Utf8JsonWriter w, Action write)
+    {
+        buffer.Write(s_dataPrefix);
+        w.Reset(buffer);
+        write();
+        w.Flush();
+        buffer.Write(s_eventEnd);
+    }
+
+    private async Task<ReadOnlyMemory<byte>> ReadBodyAsync(HttpContext http)
+    {
+        if (http.Request.ContentLength > options.MaxBodyBytes) throw TooLarge();
+        var stream = new MemoryStream();
+        try { await http.Request.Body.CopyToAsync(stream, http.RequestAborted); }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge) { throw TooLarge(); }
+        if (stream.Length > options.MaxBodyBytes) throw TooLarge();
+        return stream.GetBuffer().AsMemory(0, (int)stream.Length);
+    }
+
+    private ApiError TooLarge() =>
+        new(413, $"The request body exceeds {options.MaxBodyBytes} bytes.", code: "request_too_large");
+
+    private sealed class RunInfo(Stopwatch clock)
+    {
+        public Stopwatch Clock { get; } = clock;
+        public TimeSpan? FirstToken { get; set; }
+    }
+}

@@ -1,0 +1,216 @@
+// The HTTP server: Kestrel + minimal APIs. Routes: POST /v1/chat/completions, GET /v1/models, GET /health,
+// GET /metrics, the chat page at /. Middleware: one log line per request, OpenAI-shaped errors, bearer keys.
+using System.Diagnostics;
+using System.Globalization;
+using System.Reflection;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using R1Sharp.Generation;
+using R1Sharp.Text.ChatTemplates;
+
+namespace R1Sharp.Server;
+
+/// <summary>
+/// An OpenAI-compatible server over one model. <see cref="Load"/> a model directory or wrap a
+/// <see cref="Generator"/> with <see cref="Create"/>; <see cref="StartAsync"/>, then <see cref="DisposeAsync"/>.
+/// </summary>
+public sealed class R1Server : IAsyncDisposable
+{
+    internal const string LogKey = "r1.log";
+    internal const string ModelKey = "r1.model";
+    private readonly WebApplication _app;
+    private readonly BatchScheduler _scheduler;
+    private readonly bool _ownsGenerator;
+    private readonly TextWriter _log;
+    private readonly object _logGate = new();
+
+    private R1Server(Generator generator, IChatTemplate template, ServerOptions options, TextWriter log, bool ownsGenerator)
+    {
+        Options = options.Validate();
+        _log = log;
+        _ownsGenerator = ownsGenerator;
+        _scheduler = new BatchScheduler(generator, new BatchSchedulerOptions
+        {
+            MaxBatchRows = options.MaxBatch, MaxQueuedJobs = options.MaxQueue, ContextLength = options.ContextLength, StepDelay = options.StepDelay,
+        });
+        Metrics = new ServerMetrics(_scheduler);
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls($"http://{(options.Host.Contains(':') ? $"[{options.Host}]" : options.Host)}:{options.Port}");
+        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = options.MaxBodyBytes);
+        _app = builder.Build();
+        Map(new ChatCompletionsEndpoint(_scheduler, template, Options, Metrics));
+    }
+
+    /// <summary>A server over a loaded generator (not disposed with the server) and a chat template.</summary>
+    public static R1Server Create(Generator generator, IChatTemplate template, ServerOptions options, TextWriter? log = null) =>
+        new(generator, template, options, log ?? Console.Out, ownsGenerator: false);
+
+    /// <summary>Loads the model, tokenizer, generation_config.json and chat template from a model directory.</summary>
+    public static R1Server Load(string modelDirectory, ServerOptions options, TextWriter? log = null)
+    {
+        var template = ChatTemplate.FromModelDirectory(modelDirectory);
+        var generator = Generator.Load(modelDirectory);
+        try { return new R1Server(generator, template, options, log ?? Console.Out, ownsGenerator: true); }
+        catch { generator.Dispose(); throw; }
+    }
+
+    /// <summary>The options.</summary>
+    public ServerOptions Options { get; }
+    /// <summary>The scheduler (queue depth, running batch).</summary>
+    public BatchScheduler Scheduler => _scheduler;
+    /// <summary>The /metrics collectors.</summary>
+    public ServerMetrics Metrics { get; }
+    /// <summary>The bound address (the real port when <see cref="ServerOptions.Port"/> is 0), after <see cref="StartAsync"/>.</summary>
+    public Uri Address => new(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+
+    /// <summary>Binds and starts serving.</summary>
+    public Task StartAsync(CancellationToken cancellationToken = default) => _app.StartAsync(cancellationToken);
+
+    /// <summary>Completes when the server stops (Ctrl+C / SIGTERM, or <paramref name="cancellationToken"/>).</summary>
+    public Task WaitForShutdownAsync(CancellationToken cancellationToken = default)
+    {
+        var stopped = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var lifetime = _app.Services.GetRequiredService<Microsoft.Extensions.Hosting.IHostApplicationLifetime>();
+        lifetime.ApplicationStopping.Register(() => stopped.TrySetResult());
+        cancellationToken.Register(() => stopped.TrySetResult());
+        return stopped.Task;
+    }
+
+    /// <summary>Stops the server and the scheduler; frees the model when <see cref="Load"/> loaded it.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        _scheduler.Dispose();
+        if (_ownsGenerator) _scheduler.Generator.Dispose();
+    }
+
+    private void Map(ChatCompletionsEndpoint chat)
+    {
+        _app.Use(LogAndHandleErrors);
+        _app.Use(Authenticate);
+        _app.MapPost("/v1/chat/completions", chat.HandleAsync);
+        _app.MapGet("/v1/models", WriteModels);
+        _app.MapGet("/health", (HttpContext http) => WriteJson(http, 200, w => { w.WriteStartObject(); w.WriteString("status", "ok"); w.WriteEndObject(); }));
+        _app.MapGet("/metrics", async (HttpContext http) =>
+        {
+            http.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
+            await Metrics.WriteAsync(http.Response.Body, http.RequestAborted);
+        });
+        MapPage();
+        string[] routes = ["/v1/chat/completions", "/v1/models", "/health", "/metrics"];
+        _app.MapFallback((HttpContext http) => throw (routes.Contains(http.Request.Path.Value)
+            ? new ApiError(405, $"Method {http.Request.Method} is not allowed on {http.Request.Path}", code: "method_not_allowed")
+            : new ApiError(404, $"Unknown route {http.Request.Method} {http.Request.Path}; see {string.Join(", ", routes)}", code: "not_found")));
+    }
+
+    private Task WriteModels(HttpContext http) => WriteJson(http, 200, w =>
+    {
+        w.WriteStartObject();
+        w.WriteString("object", "list");
+        w.WriteStartArray("data");
+        w.WriteStartObject();
+        w.WriteString("id", Options.ModelId);
+        w.WriteString("object", "model");
+        w.WriteNumber("created", 0);
+        w.WriteString("owned_by", "r1sharp");
+        w.WriteNumber("context_length", _scheduler.ContextLength);
+        w.WriteEndObject();
+        w.WriteEndArray();
+        w.WriteEndObject();
+    });
+
+    // The chat page: embedded static files (no build step), index.html at /.
+    private void MapPage()
+    {
+        var assembly = typeof(R1Server).Assembly;
+        foreach (var name in assembly.GetManifestResourceNames().Where(n => n.StartsWith("wwwroot/", StringComparison.Ordinal)))
+        {
+            string file = name["wwwroot/".Length..];
+            using var stream = assembly.GetManifestResourceStream(name)!;
+            var bytes = new byte[stream.Length];
+            stream.ReadExactly(bytes);
+            string type = Path.GetExtension(file) switch
+            {
+                ".html" => "text/html; charset=utf-8", ".js" => "text/javascript; charset=utf-8", ".css" => "text/css; charset=utf-8",
+                _ => "application/octet-stream",
+            };
+            RequestDelegate serve = async http => { http.Response.ContentType = type; await http.Response.Body.WriteAsync(bytes); };
+            _app.MapGet("/" + file, serve);
+            if (file == "index.html") _app.MapGet("/", serve);
+        }
+    }
+
+    private async Task LogAndHandleErrors(HttpContext http, RequestDelegate next)
+    {
+        var clock = Stopwatch.StartNew();
+        http.Items[ModelKey] = Options.ModelId;
+        try { await next(http); }
+        catch (ApiError e) { await WriteError(http, e); }
+        catch (BadHttpRequestException e) { await WriteError(http, new ApiError(e.StatusCode, e.Message, code: e.StatusCode == 413 ? "request_too_large" : null)); }
+        catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested) { http.Items[LogKey] = "client disconnected"; }
+        catch (Exception e)
+        {
+            await WriteError(http, new ApiError(500, $"{e.GetType().Name}: {e.Message}", "server_error"));
+        }
+        if (http.Response.StatusCode == 405 && !http.Response.HasStarted)
+            await WriteError(http, new ApiError(405, $"Method {http.Request.Method} is not allowed on {http.Request.Path}", code: "method_not_allowed"));
+        string route = http.GetEndpoint()?.DisplayName?.Split(' ').LastOrDefault() ?? "unmatched";
+        Metrics.Request(http.Request.Path.StartsWithSegments("/v1") || http.Request.Path == "/health" || http.Request.Path == "/metrics" ? http.Request.Path.Value! : "other",
+            http.Response.StatusCode);
+        string line = string.Create(CultureInfo.InvariantCulture,
+            $"{DateTime.UtcNow:yyyy-MM-ddTHH:mm:ss.fffZ} {http.Connection.RemoteIpAddress} {http.Request.Method} {http.Request.Path} {http.Response.StatusCode} {clock.Elapsed.TotalMilliseconds:0} ms {http.Items[LogKey]}");
+        lock (_logGate) { _log.WriteLine(line.TrimEnd()); _log.Flush(); }
+        _ = route;
+    }
+
+    private async Task Authenticate(HttpContext http, RequestDelegate next)
+    {
+        var path = http.Request.Path;
+        bool protectedRoute = path.StartsWithSegments("/v1") || path.StartsWithSegments("/metrics");
+        if (Options.ApiKeys.Count > 0 && protectedRoute && !HasValidKey(http.Request.Headers.Authorization.ToString()))
+            throw new ApiError(401, "Incorrect or missing API key; send it as 'Authorization: Bearer KEY'.", code: "invalid_api_key");
+        await next(http);
+    }
+
+    private bool HasValidKey(string header)
+    {
+        if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)) return false;
+        var given = Encoding.UTF8.GetBytes(header[7..].Trim());
+        bool ok = false;
+        foreach (var key in Options.ApiKeys)
+            ok |= CryptographicOperations.FixedTimeEquals(given, Encoding.UTF8.GetBytes(key));
+        return ok;
+    }
+
+    private static async Task WriteError(HttpContext http, ApiError e)
+    {
+        if (http.Response.HasStarted) return;
+        http.Items[LogKey] = $"error {e.Code ?? e.Type}: {e.Message}";
+        var retry = http.Response.Headers.RetryAfter;
+        http.Response.Clear();
+        if (e.Status == 429) http.Response.Headers.RetryAfter = retry.Count > 0 ? retry : "1";
+        if (e.Status == 401) http.Response.Headers.WWWAuthenticate = "Bearer";
+        http.Response.StatusCode = e.Status;
+        http.Response.ContentType = "application/json";
+        await http.Response.Body.WriteAsync(e.ToJson());
+    }
+
+    private static async Task WriteJson(HttpContext http, int status, Action<Utf8JsonWriter> write)
+    {
+        http.Response.StatusCode = status;
+        http.Response.ContentType = "application/json";
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var w = new Utf8JsonWriter(buffer, OpenAiJson.WriterOptions)) write(w);
+        await http.Response.Body.WriteAsync(buffer.WrittenMemory);
+    }
+}

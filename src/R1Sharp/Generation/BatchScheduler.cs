@@ -1,0 +1,125 @@
+// Continuous batching (vLLM's scheduler, llama.cpp server -cb): one thread owns the model; between decode steps it
+// admits queued requests (prefilled together, their cache rows appended to the running batch) and drops finished
+// or cancelled sequences. This file: options, submission and lifecycle; the loop is in BatchScheduler.Loop.cs.
+using R1Sharp.Models;
+
+namespace R1Sharp.Generation;
+
+/// <summary>Limits of a <see cref="BatchScheduler"/> (runtime options, like llama.cpp's -np / vLLM's max_num_seqs).</summary>
+public sealed record BatchSchedulerOptions
+{
+    /// <summary>Sequences decoded together at most (a request with n samples takes n). Default 8.</summary>
+    public int MaxBatchRows { get; init; } = 8;
+    /// <summary>Requests waiting for a slot at most; <see cref="BatchScheduler.TrySubmit"/> refuses more. Default 64.</summary>
+    public int MaxQueuedJobs { get; init; } = 64;
+    /// <summary>Context length (prompt + output) of every sequence; null = the model's max_position_embeddings.</summary>
+    public int? ContextLength { get; init; }
+    /// <summary>Most tokens one prefill forward processes. Default 4096.</summary>
+    public int PrefillChunkTokens { get; init; } = 4096;
+    /// <summary>A pause before every decode step (demos and UI tests that need slow output). Default none.</summary>
+    public TimeSpan StepDelay { get; init; }
+
+    /// <summary>Throws a one-line <see cref="R1SharpException"/> naming the first bad option.</summary>
+    public BatchSchedulerOptions Validate()
+    {
+        if (MaxBatchRows < 1) throw new R1SharpException($"max-batch must be >= 1, got {MaxBatchRows}");
+        if (MaxQueuedJobs < 0) throw new R1SharpException($"max-queue must be >= 0, got {MaxQueuedJobs}");
+        if (ContextLength < 2) throw new R1SharpException($"ctx must be >= 2 tokens, got {ContextLength}");
+        if (PrefillChunkTokens < 1) throw new R1SharpException($"prefill chunk must be >= 1 token, got {PrefillChunkTokens}");
+        if (StepDelay < TimeSpan.Zero) throw new R1SharpException("step delay must not be negative");
+        return this;
+    }
+}
+
+/// <summary>
+/// Serves many concurrent generation requests with one model: requests join and leave a running decode batch
+/// (continuous batching). Thread-safe: submit from any thread; a dedicated thread runs the model. Dispose to stop
+/// it (running and queued jobs end as cancelled).
+/// </summary>
+public sealed partial class BatchScheduler : IDisposable
+{
+    private readonly object _gate = new();
+    private readonly Queue<GenerationJob> _queue = new();
+    private readonly SemaphoreSlim _signal = new(0);
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Thread _thread;
+    private int _running;
+    private long _generatedTokens, _steps;
+    private bool _disposed;
+
+    /// <summary>Starts the scheduler thread over <paramref name="generator"/> (which it then owns exclusively; do not call it elsewhere).</summary>
+    public BatchScheduler(Generator generator, BatchSchedulerOptions? options = null)
+    {
+        Generator = generator;
+        Options = (options ?? new BatchSchedulerOptions()).Validate();
+        ContextLength = Options.ContextLength ?? generator.ModelContextLength;
+        if (ContextLength > generator.ModelContextLength)
+            throw new R1SharpException($"ctx {ContextLength} exceeds the model's max_position_embeddings {generator.ModelContextLength} (config.json); use --ctx {generator.ModelContextLength} or less");
+        _workspace = new SamplerWorkspace(generator.Model.Config.VocabSize);
+        _thread = new Thread(Loop) { IsBackground = true, Name = "r1-batch-scheduler" };
+        _thread.Start();
+    }
+
+    /// <summary>The generator (model, tokenizer, defaults).</summary>
+    public Generator Generator { get; }
+    /// <summary>The limits.</summary>
+    public BatchSchedulerOptions Options { get; }
+    /// <summary>Context length of every sequence.</summary>
+    public int ContextLength { get; }
+    /// <summary>Requests waiting for a slot.</summary>
+    public int QueuedJobs { get { lock (_gate) return _queue.Count; } }
+    /// <summary>Sequences in the running batch.</summary>
+    public int RunningSequences => Volatile.Read(ref _running);
+    /// <summary>Tokens generated so far (all sequences, prefill-sampled first tokens included).</summary>
+    public long GeneratedTokens => Interlocked.Read(ref _generatedTokens);
+    /// <summary>Decode steps run so far.</summary>
+    public long DecodeSteps => Interlocked.Read(ref _steps);
+
+    /// <summary>
+    /// Queues one prompt × n samples. Returns null when the queue is full (answer 429 and retry later).
+    /// Cancel <paramref name="cancellationToken"/> (e.g. the client disconnected) to free its rows within one step.
+    /// </summary>
+    /// <exception cref="R1SharpException">Bad options, n above the batch size, or a prompt that does not fit the context.</exception>
+    public GenerationJob? TrySubmit(GenerationRequest request, GenerationOptions options, CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (options.ContextLength > ContextLength)
+            throw new R1SharpException($"ctx {options.ContextLength} exceeds the server's context {ContextLength}");
+        options = (options with { ContextLength = options.ContextLength ?? ContextLength }).Validate();
+        if (options.SamplesPerPrompt > Options.MaxBatchRows)
+            throw new R1SharpException($"n = {options.SamplesPerPrompt} exceeds the batch size {Options.MaxBatchRows}; ask for fewer samples or raise --max-batch");
+        int context = Generator.CheckRequests([request], options);
+        var job = new GenerationJob(request, options, context, cancellationToken);
+        lock (_gate)
+        {
+            // Jobs that free batch rows will take at the next step are not waiting; only the rest count against the queue.
+            int freeRows = Math.Max(0, Options.MaxBatchRows - _running);
+            if (_queue.Count >= Options.MaxQueuedJobs + freeRows) return null;
+            _queue.Enqueue(job);
+        }
+        _signal.Release();
+        return job;
+    }
+
+    /// <summary>Submits and streams the deltas; throws <see cref="R1SharpException"/> when the queue is full.</summary>
+    public async IAsyncEnumerable<GenerationDelta> StreamAsync(GenerationRequest request, GenerationOptions options,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var job = TrySubmit(request, options, cancellationToken)
+            ?? throw new R1SharpException($"the generation queue is full ({Options.MaxQueuedJobs} waiting); retry later");
+        await foreach (var delta in job.Deltas.ReadAllAsync(CancellationToken.None)) yield return delta;
+    }
+
+    /// <summary>Stops the thread; queued and running jobs end as cancelled.</summary>
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        _stop.Cancel();
+        _thread.Join();
+        lock (_gate)
+            while (_queue.Count > 0) _queue.Dequeue().CancelUnstarted();
+        _stop.Dispose();
+        _signal.Dispose();
+    }
+}

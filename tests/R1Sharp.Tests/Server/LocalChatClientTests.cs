@@ -1,0 +1,72 @@
+// The in-process IChatClient: thinking arrives as TextReasoningContent, usage carries reasoning tokens, ChatOptions
+// map onto generation options (effort → budget, stop, seed, max tokens), and concurrent calls share a scheduler.
+using Microsoft.Extensions.AI;
+using R1Sharp.Generation;
+using R1Sharp.Serving;
+using R1Sharp.Tests.Generation;
+using R1Sharp.Text.ChatTemplates;
+using AiChatMessage = Microsoft.Extensions.AI.ChatMessage;
+using AiChatRole = Microsoft.Extensions.AI.ChatRole;
+using AiReasoningEffort = Microsoft.Extensions.AI.ReasoningEffort;
+
+namespace R1Sharp.Tests.Server;
+
+public sealed class LocalChatClientTests
+{
+    static IChatTemplate Template => ChatTemplate.FromModelDirectory(GeneratorTestKit.TokenizerDir);
+
+    [Fact]
+    public async Task Streaming_yields_reasoning_then_text_then_usage_with_reasoning_tokens()
+    {
+        using var model = GeneratorTestKit.ConstantModel(ServerTestHost.X);
+        using var scheduler = new BatchScheduler(GeneratorTestKit.NewGenerator(model));
+        IChatClient client = new LocalChatClient(scheduler, Template, "const");
+        var options = new ChatOptions { MaxOutputTokens = 12, Reasoning = new ReasoningOptions { Effort = AiReasoningEffort.None } };
+        var updates = new List<ChatResponseUpdate>();
+        await foreach (var u in client.GetStreamingResponseAsync([new AiChatMessage(AiChatRole.User, "hi")], options)) updates.Add(u);
+        var response = updates.ToChatResponse();
+        Assert.Equal("\n", string.Concat(response.Messages.SelectMany(m => m.Contents).OfType<TextReasoningContent>().Select(r => r.Text)));
+        Assert.StartsWith("xx", response.Text);
+        Assert.Equal(ChatFinishReason.Length, response.FinishReason);
+        Assert.Equal((12L, 0L), (response.Usage!.OutputTokenCount!.Value, response.Usage.ReasoningTokenCount!.Value));
+
+        var thinking = await client.GetResponseAsync([new AiChatMessage(AiChatRole.User, "hi")], new ChatOptions { MaxOutputTokens = 6 });
+        Assert.Equal("xxxxxx", string.Concat(thinking.Messages.SelectMany(m => m.Contents).OfType<TextReasoningContent>().Select(r => r.Text)));
+        Assert.Equal(6L, thinking.Usage!.ReasoningTokenCount);
+        Assert.Equal("const", client.GetService<ChatClientMetadata>()!.DefaultModelId);
+    }
+
+    [Fact]
+    public void Chat_options_map_to_generation_options()
+    {
+        var defaults = new GenerationOptions();
+        var mapped = LocalChatClient.MapOptions(defaults, Template, new ChatOptions
+        {
+            Temperature = 0.3f, TopP = 0.8f, TopK = 5, MaxOutputTokens = 77, StopSequences = ["END"], Seed = 42,
+            Reasoning = new ReasoningOptions { Effort = AiReasoningEffort.Low },
+        });
+        Assert.Equal((0.3f, 0.8f, 5), (mapped.Sampler.Temperature, mapped.Sampler.TopP, mapped.Sampler.TopK));
+        Assert.Equal((77, 42UL, 512), (mapped.MaxNewTokens, mapped.Seed!.Value, mapped.ThinkingBudget!.Value));
+        Assert.Contains("END", mapped.StopStrings);
+        Assert.Null(LocalChatClient.MapOptions(defaults, Template, new ChatOptions { Reasoning = new ReasoningOptions { Effort = AiReasoningEffort.High } }).ThinkingBudget);
+        Assert.Equal(2048, LocalChatClient.MapOptions(defaults, Template, new ChatOptions { Reasoning = new ReasoningOptions { Effort = AiReasoningEffort.Medium } }).ThinkingBudget);
+        Assert.Equal(defaults.Sampler, LocalChatClient.MapOptions(defaults, Template, null).Sampler);
+    }
+
+    [Fact]
+    public async Task Concurrent_calls_are_batched_and_match_sequential_ones()
+    {
+        using var model = GeneratorTestKit.RandomModel(seed: 41);
+        using var scheduler = new BatchScheduler(GeneratorTestKit.NewGenerator(model));
+        IChatClient client = new LocalChatClient(scheduler, Template);
+        var options = new ChatOptions { MaxOutputTokens = 10, Temperature = 0 };
+        string[] prompts = ["one", "two two", "three three three"];
+        var sequential = new List<string>();
+        foreach (var p in prompts) sequential.Add(Describe(await client.GetResponseAsync([new AiChatMessage(AiChatRole.User, p)], options)));
+        var concurrent = await Task.WhenAll(prompts.Select(async p => Describe(await client.GetResponseAsync([new AiChatMessage(AiChatRole.User, p)], options))));
+        Assert.Equal(sequential, concurrent);
+    }
+
+    static string Describe(ChatResponse r) =>
+        string.Concat(r.Messages.SelectMany(m => m.Contents).Select(c => c is TextReasoningContent t ? "[r]" + t.Text : c is TextContent x ? x.Text : ""));
+}

@@ -1,0 +1,121 @@
+// Real clients against a real `r1 serve` process on a loopback port: the official OpenAI .NET SDK (OpenAI 2.15.0),
+// streaming and not, with an API key; and Microsoft.Extensions.AI.OpenAI's IChatClient reading reasoning_content.
+#pragma warning disable OPENAI001 // Seed and reasoning effort are marked experimental in the SDK
+using System.ClientModel;
+using System.Diagnostics;
+using System.Text;
+using Microsoft.Extensions.AI;
+using OpenAI;
+using OpenAI.Chat;
+using ChatFinishReason = OpenAI.Chat.ChatFinishReason;
+using ChatRole = Microsoft.Extensions.AI.ChatRole;
+using R1Sharp.Tests.Cli;
+
+namespace R1Sharp.Tests.Server;
+
+/// <summary>One `r1 serve --model models/tiny-qwen2 --port 0 --api-key KEY` process for the class.</summary>
+public sealed class ServeProcess : IDisposable
+{
+    public const string Key = "test-key-123";
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+
+    public ServeProcess()
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, StandardOutputEncoding = Encoding.UTF8 };
+        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "r1.dll"), "serve", "--model", Path.Combine(RepoPaths.Root, "models", "tiny-qwen2"),
+                     "--port", "0", "--api-key", Key, "--max-batch", "4" })
+            info.ArgumentList.Add(a);
+        _process = Process.Start(info)!;
+        _process.ErrorDataReceived += (_, e) => { lock (_output) _output.AppendLine(e.Data); };
+        _process.BeginErrorReadLine();
+        var ready = new TaskCompletionSource<Uri>();
+        _process.OutputDataReceived += (_, e) =>
+        {
+            lock (_output) _output.AppendLine(e.Data);
+            // "serving tiny-qwen2 on http://127.0.0.1:PORT/ (...)"
+            if (e.Data?.StartsWith("serving ", StringComparison.Ordinal) == true) ready.TrySetResult(new Uri(e.Data.Split(' ')[3]));
+        };
+        _process.BeginOutputReadLine();
+        if (!ready.Task.Wait(TimeSpan.FromMinutes(2))) { Dispose(); throw new TimeoutException("r1 serve did not start: " + Output); }
+        Address = ready.Task.Result;
+    }
+
+    public Uri Address { get; }
+    public string Output { get { lock (_output) return _output.ToString(); } }
+
+    public ChatClient Client(string key = Key) =>
+        new("tiny-qwen2", new ApiKeyCredential(key), new OpenAIClientOptions { Endpoint = new Uri(Address, "v1") });
+
+    public void Dispose()
+    {
+        if (!_process.HasExited) { _process.Kill(entireProcessTree: true); _process.WaitForExit(10_000); }
+        _process.Dispose();
+    }
+}
+
+public sealed class OpenAiClientTests(ServeProcess serve) : IClassFixture<ServeProcess>
+{
+    static ChatCompletionOptions Options(int maxTokens) => new()
+    {
+        MaxOutputTokenCount = maxTokens,
+        Seed = 7,
+        Temperature = 0.7f,
+        // "none" → thinking budget 0: the answer starts at once (R1Sharp's reasoning_effort mapping).
+        ReasoningEffortLevel = new ChatReasoningEffortLevel("none"),
+    };
+
+    [Fact]
+    public async Task Openai_sdk_non_streaming_completion_parses()
+    {
+        ChatCompletion completion = await serve.Client().CompleteChatAsync([new UserChatMessage("What is 2+2?")], Options(16));
+        Assert.Equal(ChatMessageRole.Assistant, completion.Role);
+        Assert.Equal("tiny-qwen2", completion.Model);
+        Assert.Contains(completion.FinishReason, new[] { ChatFinishReason.Stop, ChatFinishReason.Length });
+        Assert.True(completion.Usage.OutputTokenCount is > 0 and <= 16);
+        Assert.Equal(0, completion.Usage.OutputTokenDetails.ReasoningTokenCount);
+        Assert.Contains("POST /v1/chat/completions 200", serve.Output);
+    }
+
+    [Fact]
+    public async Task Openai_sdk_streams_updates_finish_reason_and_usage()
+    {
+        var text = new StringBuilder();
+        ChatFinishReason? finish = null;
+        ChatTokenUsage? usage = null;
+        await foreach (var update in serve.Client().CompleteChatStreamingAsync([new UserChatMessage("Hello")], Options(12)))
+        {
+            foreach (var part in update.ContentUpdate) text.Append(part.Text);
+            finish ??= update.FinishReason;
+            usage ??= update.Usage;
+        }
+        Assert.NotNull(finish);
+        Assert.NotNull(usage);
+        Assert.True(usage!.OutputTokenCount is > 0 and <= 12);
+    }
+
+    [Fact]
+    public async Task Openai_sdk_with_a_wrong_key_gets_401()
+    {
+        var e = await Assert.ThrowsAsync<ClientResultException>(() => serve.Client("wrong").CompleteChatAsync([new UserChatMessage("hi")], Options(2)));
+        Assert.Equal(401, e.Status);
+    }
+
+    [Fact]
+    public async Task Meai_openai_chat_client_reads_reasoning_content_as_text_reasoning_content()
+    {
+        IChatClient chat = serve.Client().AsIChatClient();
+        // Unlimited thinking on a random model: the 10 tokens are (almost surely) all reasoning.
+        var response = await chat.GetResponseAsync([new Microsoft.Extensions.AI.ChatMessage(ChatRole.User, "Think about it")],
+            new ChatOptions { MaxOutputTokens = 10, Seed = 3 });
+        var reasoning = response.Messages.SelectMany(m => m.Contents).OfType<TextReasoningContent>().ToList();
+        Assert.NotEmpty(reasoning);
+        Assert.False(string.IsNullOrEmpty(string.Concat(reasoning.Select(r => r.Text))));
+
+        var streamed = new StringBuilder();
+        await foreach (var update in chat.GetStreamingResponseAsync([new Microsoft.Extensions.AI.ChatMessage(ChatRole.User, "Again")],
+                           new ChatOptions { MaxOutputTokens = 10, Seed = 3 }))
+            foreach (var r in update.Contents.OfType<TextReasoningContent>()) streamed.Append(r.Text);
+        Assert.NotEqual("", streamed.ToString());
+    }
+}
