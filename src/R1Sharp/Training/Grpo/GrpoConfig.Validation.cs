@@ -6,6 +6,8 @@ namespace R1Sharp.Training.Grpo;
 
 public sealed partial record GrpoConfig
 {
+    private static readonly RecipeChecks Check = new("GRPO config");
+
     /// <summary>
     /// Checks every field and returns the resolved config: epsilon_high, generation_batch_size,
     /// steps_per_generation, reward_weights and log_completions_steps filled in. Throws
@@ -19,21 +21,21 @@ public sealed partial record GrpoConfig
         CheckRanges();
         var (generationBatch, stepsPerGeneration) = ResolveGenerationBatch();
         if (generationBatch % NumGenerations != 0)
-            Fail($"generation_batch_size ({generationBatch}) must be a multiple of num_generations ({NumGenerations}) so every prompt's group is whole; " +
+            Check.Fail($"generation_batch_size ({generationBatch}) must be a multiple of num_generations ({NumGenerations}) so every prompt's group is whole; " +
                  $"set --generation_batch_size={RoundUp(generationBatch, Lcm(NumGenerations, PerDeviceTrainBatchSize))} or change num_generations");
         if (LossType == LossType.DrGrpo && ScaleRewards != ScaleRewards.None)
-            Fail($"loss_type=dr_grpo with scale_rewards={Name(ScaleRewards)}: Dr. GRPO removes both the length and the std normalisation " +
+            Check.Fail($"loss_type=dr_grpo with scale_rewards={Name(ScaleRewards)}: Dr. GRPO removes both the length and the std normalisation " +
                  "(dividing by the std re-adds the question-difficulty bias); set --scale_rewards=none, or pick another loss_type");
         if (RewardWeights is { } w && w.Count != RewardFuncs.Count)
-            Fail($"reward_weights has {w.Count} values but reward_funcs has {RewardFuncs.Count}; give one weight per reward function");
+            Check.Fail($"reward_weights has {w.Count} values but reward_funcs has {RewardFuncs.Count}; give one weight per reward function");
         if (Template is not ("r1-zero" or "chat"))
-            Fail($"template '{Template}' is unknown; use r1-zero (base models, R1 paper Table 1) or chat (the model's chat template)");
+            Check.Fail($"template '{Template}' is unknown; use r1-zero (base models, R1 paper Table 1) or chat (the model's chat template)");
         if (DatasetPath is not null && Task is not null)
-            Fail("dataset_path and task are both set; keep one (a dataset file, or a built-in task such as chain-sum)");
+            Check.Fail("dataset_path and task are both set; keep one (a dataset file, or a built-in task such as chain-sum)");
         if (Task is not null && Task != Tasks.ChainSumTask.Name)
-            Fail($"task '{Task}' is unknown; the built-in task is {Tasks.ChainSumTask.Name}, or set dataset_path to a problem file");
+            Check.Fail($"task '{Task}' is unknown; the built-in task is {Tasks.ChainSumTask.Name}, or set dataset_path to a problem file");
         if (SoftOverlongCache >= MaxCompletionLength)
-            Fail($"soft_overlong_cache ({SoftOverlongCache}) must be below max_completion_length ({MaxCompletionLength}); DAPO used 4096 of 20480");
+            Check.Fail($"soft_overlong_cache ({SoftOverlongCache}) must be below max_completion_length ({MaxCompletionLength}); DAPO used 4096 of 20480");
         return this with
         {
             EpsilonHigh = EpsilonHigh ?? Epsilon,
@@ -50,34 +52,34 @@ public sealed partial record GrpoConfig
 
     private void CheckRanges()
     {
-        Positive("learning_rate", LearningRate);
+        Check.Positive("learning_rate", LearningRate);
         if (NumGenerations < 2)
-            Fail($"num_generations must be at least 2 (got {NumGenerations}): advantages compare samples of the same prompt; R1 used 16");
-        AtLeast("per_device_train_batch_size", PerDeviceTrainBatchSize, 1);
-        AtLeast("gradient_accumulation_steps", GradientAccumulationSteps, 1);
-        AtLeast("num_iterations", NumIterations, 1);
-        AtLeast("max_prompt_length", MaxPromptLength, 1);
-        AtLeast("max_completion_length", MaxCompletionLength, 1);
-        AtLeast("top_k", TopK, 0);
-        AtLeast("logging_steps", LoggingSteps, 1);
-        AtLeast("save_steps", SaveSteps, 0);
-        AtLeast("warmup_steps", WarmupSteps, 0);
-        AtLeast("soft_overlong_cache", SoftOverlongCache, 0);
-        AtLeast("dynamic_sampling_max_rounds", DynamicSamplingMaxRounds, 0);
-        AtLeast("task_size", TaskSize, 1);
-        if (LogCompletionsSteps is { } lc) AtLeast("log_completions_steps", lc, 0);
-        if (MaxSteps == 0 || MaxSteps < -1) Fail($"max_steps must be positive, or -1 for one pass over the prompts (got {MaxSteps})");
-        Positive("temperature", Temperature);
-        if (!(TopP > 0 && TopP <= 1)) Fail($"top_p must be in (0, 1] (got {F(TopP)}); 1.0 turns nucleus sampling off");
-        if (Beta < 0) Fail($"beta must be >= 0 (got {F(Beta)}); 0 skips the reference model, R1 used 0.001");
-        if (!(Epsilon > 0 && Epsilon < 1)) Fail($"epsilon must be in (0, 1) (got {F(Epsilon)}); GRPO uses 0.2");
-        if (EpsilonHigh is { } eh && !(eh > 0)) Fail($"epsilon_high must be > 0 (got {F(eh)}); DAPO uses 0.28, or leave it unset to use epsilon");
-        if (!(WarmupRatio >= 0 && WarmupRatio < 1)) Fail($"warmup_ratio must be in [0, 1) (got {F(WarmupRatio)})");
-        if (!(MaxGradNorm >= 0)) Fail($"max_grad_norm must be >= 0 (got {F(MaxGradNorm)}); 0 disables clipping");
-        if (!(WeightDecay >= 0)) Fail($"weight_decay must be >= 0 (got {F(WeightDecay)})");
-        if (!(AdamBeta1 >= 0 && AdamBeta1 < 1)) Fail($"adam_beta1 must be in [0, 1) (got {F(AdamBeta1)}); usual 0.9");
-        if (!(AdamBeta2 >= 0 && AdamBeta2 < 1)) Fail($"adam_beta2 must be in [0, 1) (got {F(AdamBeta2)}); usual 0.999");
-        Positive("adam_epsilon", AdamEpsilon);
+            Check.Fail($"num_generations must be at least 2 (got {NumGenerations}): advantages compare samples of the same prompt; R1 used 16");
+        Check.AtLeast("per_device_train_batch_size", PerDeviceTrainBatchSize, 1);
+        Check.AtLeast("gradient_accumulation_steps", GradientAccumulationSteps, 1);
+        Check.AtLeast("num_iterations", NumIterations, 1);
+        Check.AtLeast("max_prompt_length", MaxPromptLength, 1);
+        Check.AtLeast("max_completion_length", MaxCompletionLength, 1);
+        Check.AtLeast("top_k", TopK, 0);
+        Check.AtLeast("logging_steps", LoggingSteps, 1);
+        Check.AtLeast("save_steps", SaveSteps, 0);
+        Check.AtLeast("warmup_steps", WarmupSteps, 0);
+        Check.AtLeast("soft_overlong_cache", SoftOverlongCache, 0);
+        Check.AtLeast("dynamic_sampling_max_rounds", DynamicSamplingMaxRounds, 0);
+        Check.AtLeast("task_size", TaskSize, 1);
+        if (LogCompletionsSteps is { } lc) Check.AtLeast("log_completions_steps", lc, 0);
+        if (MaxSteps == 0 || MaxSteps < -1) Check.Fail($"max_steps must be positive, or -1 for one pass over the prompts (got {MaxSteps})");
+        Check.Positive("temperature", Temperature);
+        if (!(TopP > 0 && TopP <= 1)) Check.Fail($"top_p must be in (0, 1] (got {RecipeChecks.F(TopP)}); 1.0 turns nucleus sampling off");
+        if (Beta < 0) Check.Fail($"beta must be >= 0 (got {RecipeChecks.F(Beta)}); 0 skips the reference model, R1 used 0.001");
+        if (!(Epsilon > 0 && Epsilon < 1)) Check.Fail($"epsilon must be in (0, 1) (got {RecipeChecks.F(Epsilon)}); GRPO uses 0.2");
+        if (EpsilonHigh is { } eh && !(eh > 0)) Check.Fail($"epsilon_high must be > 0 (got {RecipeChecks.F(eh)}); DAPO uses 0.28, or leave it unset to use epsilon");
+        if (!(WarmupRatio >= 0 && WarmupRatio < 1)) Check.Fail($"warmup_ratio must be in [0, 1) (got {RecipeChecks.F(WarmupRatio)})");
+        if (!(MaxGradNorm >= 0)) Check.Fail($"max_grad_norm must be >= 0 (got {RecipeChecks.F(MaxGradNorm)}); 0 disables clipping");
+        if (!(WeightDecay >= 0)) Check.Fail($"weight_decay must be >= 0 (got {RecipeChecks.F(WeightDecay)})");
+        if (!(AdamBeta1 >= 0 && AdamBeta1 < 1)) Check.Fail($"adam_beta1 must be in [0, 1) (got {RecipeChecks.F(AdamBeta1)}); usual 0.9");
+        if (!(AdamBeta2 >= 0 && AdamBeta2 < 1)) Check.Fail($"adam_beta2 must be in [0, 1) (got {RecipeChecks.F(AdamBeta2)}); usual 0.999");
+        Check.Positive("adam_epsilon", AdamEpsilon);
     }
 
     // TRL: at most one of generation_batch_size / steps_per_generation; the other follows from the micro-batch size.
@@ -89,15 +91,15 @@ public sealed partial record GrpoConfig
             case (null, null):
                 return (micro * GradientAccumulationSteps, GradientAccumulationSteps);
             case (null, int steps):
-                AtLeast("steps_per_generation", steps, 1);
+                Check.AtLeast("steps_per_generation", steps, 1);
                 return (micro * steps, steps);
             case (int gen, null):
-                AtLeast("generation_batch_size", gen, 1);
+                Check.AtLeast("generation_batch_size", gen, 1);
                 if (gen % micro != 0)
-                    Fail($"generation_batch_size ({gen}) must be a multiple of per_device_train_batch_size ({micro}); set --generation_batch_size={RoundUp(gen, micro)}");
+                    Check.Fail($"generation_batch_size ({gen}) must be a multiple of per_device_train_batch_size ({micro}); set --generation_batch_size={RoundUp(gen, micro)}");
                 return (gen, gen / micro);
             default:
-                Fail("generation_batch_size and steps_per_generation cannot both be set; keep one (the other is derived from per_device_train_batch_size)");
+                Check.Fail("generation_batch_size and steps_per_generation cannot both be set; keep one (the other is derived from per_device_train_batch_size)");
                 return default;
         }
     }
@@ -112,18 +114,4 @@ public sealed partial record GrpoConfig
     private static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;
 
     private static string Name(Enum e) => RecipeValues.EnumName(e);
-
-    private static string F(double v) => v.ToString("R", CultureInfo.InvariantCulture);
-
-    private static void Positive(string key, double v)
-    {
-        if (!(v > 0)) Fail($"{key} must be > 0 (got {F(v)})");
-    }
-
-    private static void AtLeast(string key, int v, int min)
-    {
-        if (v < min) Fail($"{key} must be >= {min} (got {v})");
-    }
-
-    private static void Fail(string message) => throw new R1SharpException("GRPO config: " + message);
 }
