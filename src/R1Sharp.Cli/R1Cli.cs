@@ -29,6 +29,7 @@ public static class R1Cli
         ["run"] = RunCommand.Create,
         ["chat"] = ChatCommand.Create,
         ["perplexity"] = PerplexityCommand.Create,
+        ["pretrain"] = PretrainCommand.Create,
     };
 
     public static RootCommand BuildRoot()
