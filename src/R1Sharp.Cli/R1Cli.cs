@@ -30,6 +30,7 @@ public static class R1Cli
         ["chat"] = ChatCommand.Create,
         ["perplexity"] = PerplexityCommand.Create,
         ["pretrain"] = PretrainCommand.Create,
+        ["zero"] = ZeroCommand.Create,
     };
 
     public static RootCommand BuildRoot()
