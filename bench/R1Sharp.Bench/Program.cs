@@ -1,11 +1,12 @@
 // Benchmarks. Micro-benchmarks: `dotnet run -c Release --project bench/R1Sharp.Bench -- --filter '*'`;
-// side-by-side programs by name: `... -- load-memory --model DIR`.
+// side-by-side programs by name: `... -- load-memory --model DIR`, `... -- sidebyside [--preset qwen2.5-0.5b]`.
 using BenchmarkDotNet.Running;
 using R1Sharp.Bench;
 
 var programs = new Dictionary<string, Func<string[], int>>
 {
     ["load-memory"] = LoadMemory.Run,
+    ["sidebyside"] = LlamaCppSideBySide.Run,
 };
 if (args.Length > 0 && programs.TryGetValue(args[0], out var program)) return program(args[1..]);
 BenchmarkSwitcher.FromAssembly(typeof(LoadMemory).Assembly).Run(args);

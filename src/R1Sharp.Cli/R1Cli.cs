@@ -29,6 +29,11 @@ public static class R1Cli
         ["run"] = RunCommand.Create,
         ["chat"] = ChatCommand.Create,
         ["perplexity"] = PerplexityCommand.Create,
+        ["export-gguf"] = ExportGgufCommand.Create,
+        ["pull"] = PullCommand.Create,
+        ["list"] = ListCommand.Create,
+        ["rm"] = RmCommand.Create,
+        ["train"] = TrainCommand.Create,
         ["pretrain"] = PretrainCommand.Create,
         ["zero"] = ZeroCommand.Create,
     };

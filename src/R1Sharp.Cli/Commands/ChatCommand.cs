@@ -25,7 +25,7 @@ internal static class ChatCommand
 
     static int Run(ParseResult parse, Option<string> model, Option<string?> system, SamplingCliOptions sampling)
     {
-        string dir = parse.GetRequiredValue(model);
+        string dir = CommonOptions.ResolveModel(parse, model);
         using var generator = Generator.Load(dir);
         var template = ChatTemplate.FromModelDirectory(dir);
         var options = sampling.Resolve(parse, generator, template);

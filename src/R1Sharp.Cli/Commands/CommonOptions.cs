@@ -1,14 +1,19 @@
 // Options shared by several verbs, defined once so their names and help stay consistent.
 using System.CommandLine;
+using R1Sharp.Hub;
 
 namespace R1Sharp.Cli.Commands;
 
 internal static class CommonOptions
 {
-    /// <summary>`--model DIR`: a Hugging Face model directory.</summary>
+    /// <summary>`--model DIR|ORG/NAME[@REV]`: a Hugging Face model directory or a repo in the hub cache.</summary>
     public static Option<string> Model() => new("--model", "-m")
     {
-        Description = "Model directory (config.json, *.safetensors, tokenizer.json, tokenizer_config.json)",
+        Description = "Model directory (config.json, *.safetensors, tokenizer.json, tokenizer_config.json), or ORG/NAME[@REV] fetched by `r1 pull`",
         Required = true,
     };
+
+    /// <summary>The model directory an option names: a directory as is, or a cached repo's snapshot directory.</summary>
+    public static string ResolveModel(ParseResult parse, Option<string> option) =>
+        HubCache.FromEnvironment().ResolveModel(parse.GetRequiredValue(option));
 }

@@ -17,7 +17,7 @@ internal static class InspectCommand
         var command = new Command("inspect", "Show a model's architecture, parameters, weights, tokenizer and chat template") { model, json };
         CliAction.Set(command, (parse, _) =>
         {
-            var summary = ModelInspector.Inspect(parse.GetRequiredValue(model));
+            var summary = ModelInspector.Inspect(CommonOptions.ResolveModel(parse, model));
             Console.Out.Write(parse.GetValue(json) ? ToJson(summary) + "\n" : ToText(summary));
             return 0;
         });

@@ -27,7 +27,7 @@ internal static class PerplexityCommand
             string path = parse.GetRequiredValue(file);
             if (!File.Exists(path)) throw new R1SharpException($"--file: file not found: {path}");
             var options = new PerplexityOptions { Context = parse.GetValue(context), ScoreSecondHalf = !parse.GetValue(all) }.Validate();
-            string dir = parse.GetRequiredValue(model);
+            string dir = CommonOptions.ResolveModel(parse, model);
             var tokenizer = HfTokenizer.Load(dir);
             using var decoder = DecoderModel.Load(dir);
             var tokens = tokenizer.Encode(File.ReadAllText(path), addSpecialTokens: false);

@@ -107,7 +107,7 @@ internal static class RunCommand
         sampling.AddTo(command);
         CliAction.Set(command, (parse, token) =>
         {
-            string dir = parse.GetRequiredValue(model);
+            string dir = CommonOptions.ResolveModel(parse, model);
             using var generator = Generator.Load(dir);
             var template = ChatTemplate.FromModelDirectory(dir);
             var messages = new List<ChatMessage>();

@@ -20,7 +20,7 @@ internal static class TokenizeCommand
         };
         CliAction.Set(command, (parse, token) =>
         {
-            var tokenizer = HfTokenizer.Load(parse.GetRequiredValue(model));
+            var tokenizer = HfTokenizer.Load(CommonOptions.ResolveModel(parse, model));
             bool special = !parse.GetValue(noSpecial);
             using var stdin = new StreamReader(Console.OpenStandardInput(), new UTF8Encoding(false));
             using var stdout = new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(false)) { AutoFlush = false };

@@ -13,6 +13,9 @@ public sealed partial record GrpoConfig
     /// </summary>
     public GrpoConfig Validate()
     {
+        // The resolved config sets both generation_batch_size and steps_per_generation, which a raw config may not:
+        // validating it again returns it as is (callers that print the resolved config and then train validate twice).
+        if (IsValidated) return this;
         CheckRanges();
         var (generationBatch, stepsPerGeneration) = ResolveGenerationBatch();
         if (generationBatch % NumGenerations != 0)
@@ -23,6 +26,12 @@ public sealed partial record GrpoConfig
                  "(dividing by the std re-adds the question-difficulty bias); set --scale_rewards=none, or pick another loss_type");
         if (RewardWeights is { } w && w.Count != RewardFuncs.Count)
             Fail($"reward_weights has {w.Count} values but reward_funcs has {RewardFuncs.Count}; give one weight per reward function");
+        if (Template is not ("r1-zero" or "chat"))
+            Fail($"template '{Template}' is unknown; use r1-zero (base models, R1 paper Table 1) or chat (the model's chat template)");
+        if (DatasetPath is not null && Task is not null)
+            Fail("dataset_path and task are both set; keep one (a dataset file, or a built-in task such as chain-sum)");
+        if (Task is not null && Task != Tasks.ChainSumTask.Name)
+            Fail($"task '{Task}' is unknown; the built-in task is {Tasks.ChainSumTask.Name}, or set dataset_path to a problem file");
         if (SoftOverlongCache >= MaxCompletionLength)
             Fail($"soft_overlong_cache ({SoftOverlongCache}) must be below max_completion_length ({MaxCompletionLength}); DAPO used 4096 of 20480");
         return this with
@@ -32,8 +41,12 @@ public sealed partial record GrpoConfig
             StepsPerGeneration = stepsPerGeneration,
             RewardWeights = RewardWeights ?? Enumerable.Repeat(1.0, RewardFuncs.Count).ToArray(),
             LogCompletionsSteps = LogCompletionsSteps ?? LoggingSteps,
+            IsValidated = true,
         };
     }
+
+    /// <summary>True on the result of <see cref="Validate"/> (and on copies made from it with <c>with</c>).</summary>
+    [System.Text.Json.Serialization.JsonIgnore] public bool IsValidated { get; private init; }
 
     private void CheckRanges()
     {
@@ -51,6 +64,7 @@ public sealed partial record GrpoConfig
         AtLeast("warmup_steps", WarmupSteps, 0);
         AtLeast("soft_overlong_cache", SoftOverlongCache, 0);
         AtLeast("dynamic_sampling_max_rounds", DynamicSamplingMaxRounds, 0);
+        AtLeast("task_size", TaskSize, 1);
         if (LogCompletionsSteps is { } lc) AtLeast("log_completions_steps", lc, 0);
         if (MaxSteps == 0 || MaxSteps < -1) Fail($"max_steps must be positive, or -1 for one pass over the prompts (got {MaxSteps})");
         Positive("temperature", Temperature);

@@ -56,6 +56,9 @@ public sealed partial record GrpoConfig
     /// <summary>Clip the global gradient norm to this (TrainingArguments.max_grad_norm, default 1.0); 0 disables.</summary>
     [JsonPropertyName("max_grad_norm")] public double MaxGradNorm { get; init; } = 1.0;
 
+    /// <summary>Learning-rate shape after warm-up (TrainingArguments.lr_scheduler_type, default linear).</summary>
+    [JsonPropertyName("lr_scheduler_type")] public Infrastructure.LrSchedulerType LrSchedulerType { get; init; } = Infrastructure.LrSchedulerType.Linear;
+
     /// <summary>Linear warm-up as a fraction of max_steps (TrainingArguments.warmup_ratio, default 0).</summary>
     [JsonPropertyName("warmup_ratio")] public double WarmupRatio { get; init; } = 0.0;
 
@@ -154,8 +157,32 @@ public sealed partial record GrpoConfig
     /// <summary>Save a checkpoint every this many steps (TrainingArguments.save_steps, default 500); 0 = only at the end.</summary>
     [JsonPropertyName("save_steps")] public int SaveSteps { get; init; } = 500;
 
+    /// <summary>Checkpoints kept, the newest (TrainingArguments.save_total_limit); 0 keeps all.</summary>
+    [JsonPropertyName("save_total_limit")] public int SaveTotalLimit { get; init; }
+
     /// <summary>Print sample completions every this many steps (TRL log_completions as a period); null → logging_steps, 0 = never.</summary>
     [JsonPropertyName("log_completions_steps")] public int? LogCompletionsSteps { get; init; }
+
+    // ---- model, data and output (the `r1 train grpo` recipe; TRL takes these as script arguments) ----
+
+    /// <summary>The policy's model directory (TRL model_name_or_path); the reference model, when β ≠ 0, is a frozen copy of it.</summary>
+    [JsonPropertyName("model_name_or_path")] public string? ModelNameOrPath { get; init; }
+
+    /// <summary>Where checkpoints, metrics.jsonl and completions.jsonl go (TrainingArguments.output_dir).</summary>
+    [JsonPropertyName("output_dir")] public string OutputDir { get; init; } = "runs/grpo";
+
+    /// <summary>A problem dataset (JSONL or Parquet with question/answer columns); exclusive with <see cref="Task"/>.</summary>
+    [JsonPropertyName("dataset_path")] public string? DatasetPath { get; init; }
+
+    /// <summary>A built-in task instead of a dataset: "chain-sum" (Training.Tasks.ChainSumTask).</summary>
+    [JsonPropertyName("task")] public string? Task { get; init; }
+
+    /// <summary>Problems drawn from the built-in task (seeded with <see cref="Seed"/>).</summary>
+    [JsonPropertyName("task_size")] public int TaskSize { get; init; } = 1000;
+
+    /// <summary>Prompt template: "r1-zero" (R1 paper Table 1, for base models) or "chat" (the model's own chat template,
+    /// thinking prefilled for R1-style models).</summary>
+    [JsonPropertyName("template")] public string Template { get; init; } = "r1-zero";
 
     // ---- derived (valid after Validate) ----
 

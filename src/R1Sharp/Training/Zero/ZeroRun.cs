@@ -4,6 +4,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using R1Sharp.Evaluation;
 using R1Sharp.Training.Grpo;
+using R1Sharp.Training.Infrastructure;
 
 namespace R1Sharp.Training.Zero;
 
@@ -46,8 +47,16 @@ public sealed record ZeroSummary(double BasePass1, double FinalPass1, double Bas
 /// <summary>The experiment (see file header). Files in the run directory: see <see cref="Run"/>.</summary>
 public static class ZeroRun
 {
+    /// <summary>The PNG charts drawn from metrics.jsonl against step.</summary>
+    public static readonly ChartSpec[] ChartSpecs =
+    [
+        new("reward.png", "reward (accuracy + format)", ["reward", "format"]),
+        new("accuracy.png", "rollout accuracy and share of completions that think", ["accuracy", "thinking_fraction"]),
+        new("completion_length.png", "completion length (tokens)", ["completion_length"]),
+    ];
+
     /// <summary>
-    /// Writes eval_base.jsonl, metrics.jsonl, completions.jsonl, checkpoint/ (an HF model directory + trainer_state.json,
+    /// Writes eval_base.jsonl, metrics.jsonl, completions.jsonl, reward/accuracy/completion_length.png, checkpoint/ (an HF model directory + trainer_state.json,
     /// replaced atomically every save_steps), eval_final.jsonl and summary.json into the run directory. Cancelling leaves
     /// the last checkpoint intact; <see cref="ZeroOptions.Resume"/> continues from it.
     /// </summary>
@@ -99,6 +108,7 @@ public static class ZeroRun
                 files.SaveCheckpoint(generator, options.BaseModel, modelDir, step);
         }
 
+        Charts.RenderAll(Path.Combine(outDir, "metrics.jsonl"), ChartSpecs);
         log($"evaluating the trained model on {heldOut.Count} held-out problems ...");
         var finalEval = Evaluator.Run(generator, heldOut, ZeroTask.Template, evalOptions, ct);
         files.WriteEval("final", finalEval);

@@ -37,6 +37,8 @@ public class ZeroSmokeTests
             foreach (var key in new[] { "base_pass1", "final_pass1", "base_cons8", "final_cons8", "base_mean_length", "final_mean_length", "steps", "seconds" })
                 Assert.True(json.TryGetProperty(key, out _), key);
             Assert.True(File.Exists(Path.Combine(run, "checkpoint", "model.safetensors")));
+            foreach (var png in new[] { "reward.png", "accuracy.png", "completion_length.png" })
+                Assert.True(new FileInfo(Path.Combine(run, png)).Length > 1000, png);
 
             var resumed = ZeroRun.Run(options with { Resume = true, Grpo = grpo with { MaxSteps = 3 } }, _ => { });
             Assert.Equal(3, resumed.Summary.Steps);

@@ -1,0 +1,182 @@
+// Side-by-side speed of R1Sharp's DecoderModel and llama.cpp (LLamaSharp 0.30, CPU) on the same random weights:
+// the model is saved as safetensors, exported to F32 GGUF by GgufExporter, and both run prefill and batch-1 decode.
+using System.Diagnostics;
+using System.Globalization;
+using LLama;
+using LLama.Common;
+using LLama.Native;
+using R1Sharp.Formats.Config;
+using R1Sharp.Models;
+using R1Sharp.Models.Export;
+using R1Sharp.Text;
+using R1Sharp.Text.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace R1Sharp.Bench;
+
+/// <summary>
+/// <c>dotnet run -c Release --project bench/R1Sharp.Bench -- sidebyside [--preset qwen2.5-0.5b|tiny] [--prompt 512]
+/// [--decode 128] [--threads N]</c>: prefill tok/s and decode tok/s of both engines, and their ratio.
+/// </summary>
+public static class LlamaCppSideBySide
+{
+    private static readonly Dictionary<string, ModelConfig> Presets = new()
+    {
+        ["qwen2.5-0.5b"] = new Qwen2Config
+        {
+            VocabSize = 151936, HiddenSize = 896, IntermediateSize = 4864, NumHiddenLayers = 24, NumAttentionHeads = 14,
+            NumKeyValueHeads = 2, RmsNormEps = 1e-6, RopeTheta = 1000000, TieWordEmbeddings = true, MaxPositionEmbeddings = 32768,
+        },
+        ["tiny"] = new Qwen2Config
+        {
+            VocabSize = 4096, HiddenSize = 256, IntermediateSize = 688, NumHiddenLayers = 4, NumAttentionHeads = 8,
+            NumKeyValueHeads = 2, RmsNormEps = 1e-6, RopeTheta = 10000, TieWordEmbeddings = true, MaxPositionEmbeddings = 4096,
+        },
+    };
+
+    /// <summary>Runs the comparison and prints one line per engine and the ratios; returns the exit code.</summary>
+    public static int Run(string[] args)
+    {
+        string preset = Arg(args, "--preset", "qwen2.5-0.5b");
+        int promptLength = int.Parse(Arg(args, "--prompt", "512"), CultureInfo.InvariantCulture);
+        int decodeLength = int.Parse(Arg(args, "--decode", "128"), CultureInfo.InvariantCulture);
+        int threads = int.Parse(Arg(args, "--threads", Environment.ProcessorCount.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
+        if (!Presets.TryGetValue(preset, out var config))
+        {
+            Console.Error.WriteLine($"unknown --preset '{preset}'; use one of {string.Join(", ", Presets.Keys)}");
+            return 2;
+        }
+        torch.set_num_threads(threads);
+        string dir = Path.Combine(Path.GetTempPath(), "r1-sidebyside-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var clock = Stopwatch.StartNew();
+            using var model = new DecoderModel(config);
+            model.InitializeWeights(seed: 1);
+            model.eval();
+            model.Save(dir);
+            SaveTokenizer(dir);
+            string gguf = Path.Combine(dir, "model.f32.gguf");
+            var export = GgufExporter.Export(dir, gguf);
+            Console.WriteLine($"preset {preset}: {config.NumHiddenLayers} layers, hidden {config.HiddenSize}, vocab {config.VocabSize}; " +
+                $"export {export.FileBytes / 1e6:0} MB in {export.Elapsed.TotalSeconds:0.0} s; setup {clock.Elapsed.TotalSeconds:0.0} s; threads {threads}");
+            var rng = new Random(5);
+            int[] ids = Enumerable.Range(0, promptLength + decodeLength).Select(_ => rng.Next(config.VocabSize)).ToArray();
+
+            var (rPrefill, rDecode) = MeasureR1Sharp(model, ids, promptLength);
+            Report("R1Sharp DecoderModel (fp32)", rPrefill, rDecode);
+            var (lPrefill, lDecode) = MeasureLlamaCpp(gguf, ids, promptLength, threads);
+            Report("llama.cpp (F32 GGUF)", lPrefill, lDecode);
+            Console.WriteLine($"ratio R1Sharp/llama.cpp: prefill {rPrefill / lPrefill:0.00}x, decode {rDecode / lDecode:0.00}x");
+            foreach (int batch in new[] { 8, 32 })
+                Console.WriteLine($"R1Sharp batched decode, {batch,2} sequences: {MeasureBatchedDecode(model, config.VocabSize, batch, decodeLength),7:0.0} tok/s in total");
+            return 0;
+        }
+        finally
+        {
+            try { Directory.Delete(dir, recursive: true); } catch (IOException) { }
+        }
+    }
+
+    private static void Report(string engine, double prefill, double decode) =>
+        Console.WriteLine($"{engine,-28} prefill {prefill,8:0.0} tok/s   decode {decode,6:0.0} tok/s");
+
+    private static (double Prefill, double Decode) MeasureR1Sharp(DecoderModel model, int[] ids, int promptLength)
+    {
+        using var noGrad = no_grad();
+        double prefill = 0, decode = 0;
+        for (int round = 0; round < 2; round++) // the first round warms up allocators and kernels
+        {
+            using var cache = model.CreateCache(1, ids.Length);
+            var clock = Stopwatch.StartNew();
+            using (var prompt = tensor(ids.Take(promptLength).Select(i => (long)i).ToArray(), new long[] { 1, promptLength }))
+            using (model.Forward(prompt, cache: cache, lastOnly: true)) { }
+            prefill = promptLength / clock.Elapsed.TotalSeconds;
+            clock.Restart();
+            for (int i = promptLength; i < ids.Length; i++)
+            {
+                using var token = tensor(new long[] { ids[i] }, new long[] { 1, 1 });
+                using var logits = model.Forward(token, cache: cache, lastOnly: true);
+            }
+            decode = (ids.Length - promptLength) / clock.Elapsed.TotalSeconds;
+        }
+        return (prefill, decode);
+    }
+
+    // B sequences with a 64-token prompt each, then `steps` decode steps of B tokens (one per sequence).
+    private static double MeasureBatchedDecode(DecoderModel model, int vocab, int batch, int steps)
+    {
+        using var noGrad = no_grad();
+        const int prompt = 64;
+        var rng = new Random(9);
+        double rate = 0;
+        for (int round = 0; round < 2; round++) // the first round warms up
+        {
+            using var cache = model.CreateCache(batch, prompt + steps);
+            using (var ids = randint(vocab, new long[] { batch, prompt }, dtype: ScalarType.Int64))
+            using (model.Forward(ids, cache: cache, lastOnly: true)) { }
+            var clock = Stopwatch.StartNew();
+            for (int i = 0; i < steps; i++)
+            {
+                using var token = tensor(Enumerable.Range(0, batch).Select(_ => (long)rng.Next(vocab)).ToArray(), new long[] { batch, 1 });
+                using var logits = model.Forward(token, cache: cache, lastOnly: true);
+            }
+            rate = batch * steps / clock.Elapsed.TotalSeconds;
+        }
+        return rate;
+    }
+
+    private static (double Prefill, double Decode) MeasureLlamaCpp(string gguf, int[] ids, int promptLength, int threads)
+    {
+        NativeLogConfig.llama_log_set((level, message) => { if (level == LLamaLogLevel.Error) Console.Error.Write(message); });
+        var p = new ModelParams(gguf)
+        {
+            ContextSize = (uint)ids.Length, GpuLayerCount = 0, BatchSize = (uint)promptLength, UBatchSize = (uint)promptLength,
+            Threads = threads, BatchThreads = threads, TypeK = GGMLType.GGML_TYPE_F32, TypeV = GGMLType.GGML_TYPE_F32, FlashAttention = false,
+        };
+        using var weights = LLamaWeights.LoadFromFile(p);
+        double prefill = 0, decode = 0;
+        for (int round = 0; round < 2; round++)
+        {
+            using var context = weights.CreateContext(p);
+            var batch = new LLamaBatch();
+            for (int i = 0; i < promptLength; i++) batch.Add((LLamaToken)ids[i], i, LLamaSeqId.Zero, i == promptLength - 1);
+            var clock = Stopwatch.StartNew();
+            Check(context.Decode(batch));
+            prefill = promptLength / clock.Elapsed.TotalSeconds;
+            clock.Restart();
+            for (int i = promptLength; i < ids.Length; i++)
+            {
+                batch.Clear();
+                batch.Add((LLamaToken)ids[i], i, LLamaSeqId.Zero, true);
+                Check(context.Decode(batch));
+                _ = context.NativeHandle.GetLogitsIth(0);
+            }
+            decode = (ids.Length - promptLength) / clock.Elapsed.TotalSeconds;
+        }
+        return (prefill, decode);
+    }
+
+    private static void Check(DecodeResult result)
+    {
+        if (result != DecodeResult.Ok) throw new InvalidOperationException($"llama.cpp decode failed: {result}");
+    }
+
+    // The export needs a tokenizer; the benchmark feeds ids directly, so a small trained one padded to the vocab will do.
+    private static void SaveTokenizer(string dir)
+    {
+        string[] text = ["The quick brown fox jumps over the lazy dog. ", "A reasoning model thinks step by step before it answers. "];
+        var result = BpeTrainer.Train(Enumerable.Repeat(text, 20).SelectMany(t => t), new BpeTrainerOptions
+        {
+            VocabSize = 300, SpecialTokens = ["<|endoftext|>"], MinFrequency = 1, PreTokenizerPatterns = [SplitPreTokenizer.Qwen2Pattern],
+        });
+        TrainedTokenizerWriter.Save(result, dir, new TokenizerFileOptions { EosToken = "<|endoftext|>" });
+    }
+
+    private static string Arg(string[] args, string name, string fallback)
+    {
+        int i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
+    }
+}

@@ -1,0 +1,91 @@
+// Setting up a GRPO run from a recipe config (model directory, prompts from a dataset or task, rewards by name),
+// the learning-rate schedule, and checkpoints (model directory + trainer state, as DESIGN.md "Model directory").
+using R1Sharp.Models;
+using R1Sharp.Text;
+using System.Text.Json.Nodes;
+using R1Sharp.Training.Infrastructure;
+using R1Sharp.Training.Rewards;
+
+namespace R1Sharp.Training.Grpo;
+
+public sealed partial class GrpoTrainer
+{
+    private readonly string? _tokenizerSource;
+
+    /// <summary>
+    /// Loads model_name_or_path, the prompts (dataset_path or task, rendered with template) and the reward functions
+    /// (reward_funcs as registry specs such as <c>accuracy</c> or <c>cosine:max_len=512</c>, with reward_weights), and
+    /// trains. Checkpoints, metrics.jsonl and completions.jsonl go to output_dir.
+    /// </summary>
+    public static GrpoRunResult Run(GrpoConfig config, GrpoRunOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        config = config.Validate();
+        string model = config.ModelNameOrPath
+            ?? throw new R1SharpException("GRPO config: model_name_or_path is not set; point it at a model directory (config.json, *.safetensors, tokenizer.json)");
+        if (!Directory.Exists(model))
+            throw new R1SharpException($"{model}: model directory not found (model_name_or_path); check the path");
+        var tokenizer = HfTokenizer.Load(model);
+        var prompts = GrpoPrompts.FromConfig(config, tokenizer, model);
+        var rewards = RewardsFromConfig(config);
+        using var policy = DecoderModel.Load(model);
+        using var trainer = new GrpoTrainer(config, policy, tokenizer, prompts, rewards,
+            (options ?? new GrpoRunOptions()) with { TokenizerSource = model });
+        return trainer.Train(cancellationToken);
+    }
+
+    /// <summary>The weighted reward functions named by reward_funcs / reward_weights (built-in registry names and specs).</summary>
+    public static WeightedRewards RewardsFromConfig(GrpoConfig config)
+    {
+        if (config.RewardFuncs.Count == 0)
+            throw new R1SharpException("GRPO config: reward_funcs is empty; name at least one, e.g. [\"accuracy\", \"format\"]");
+        var registry = new RewardRegistry();
+        var weights = config.RewardWeights ?? Enumerable.Repeat(1.0, config.RewardFuncs.Count).ToArray();
+        return new WeightedRewards(config.RewardFuncs.Select((spec, i) =>
+        {
+            var (name, function) = registry.CreateFromSpec(spec);
+            return new WeightedReward(name, function, weights[i]);
+        }));
+    }
+
+    private double LearningRateAt(int step) => LrSchedule.At(step, _config.LearningRate,
+        _config.WarmupStepsFor(_totalSteps), _totalSteps, _config.LrSchedulerType);
+
+    /// <summary>Writes output_dir/checkpoint-{step}: model directory, optimizer.safetensors, trainer_state.json.</summary>
+    private string SaveCheckpoint()
+    {
+        var state = new TrainerState
+        {
+            GlobalStep = _state.Step,
+            Epoch = _state.Epoch + (double)_state.Cursor / _prompts.Count,
+            MaxSteps = _totalSteps,
+            SamplerSeeds = new() { ["prompts"] = _config.Seed },
+            TorchRngState = TrainerState.CaptureTorchRng(),
+            Counters = new()
+            {
+                ["epoch"] = _state.Epoch, ["prompt_cursor"] = _state.Cursor, ["generation_calls"] = _state.GenerationCalls,
+            },
+            Config = JsonNode.Parse(_config.ToJson()),
+            LogHistory = _metricsLog is null || !File.Exists(MetricsPath) ? [] : MetricsLog.Read(MetricsPath),
+        };
+        string dir = _checkpointer.Save(_policy, _optimizer, state);
+        _options.Log?.Invoke($"checkpoint {dir}");
+        return dir;
+    }
+
+    /// <summary>
+    /// Restores the newest checkpoint in output_dir: weights, optimizer, step and prompt stream. The reference model
+    /// stays the starting policy (it was copied before the checkpoint's weights were loaded). Returns its path.
+    /// </summary>
+    private string Resume()
+    {
+        string dir = Checkpointer.Latest(_config.OutputDir)
+            ?? throw new R1SharpException($"{_config.OutputDir}: no checkpoint to resume from (checkpoint-N with trainer_state.json); run without --resume");
+        var state = Checkpointer.Load(dir, _policy, _optimizer);
+        int Counter(string key) => state.Counters.TryGetValue(key, out double v) ? (int)v
+            : throw new R1SharpException($"{dir}: trainer_state.json has no counter '{key}'; it was not written by GRPO");
+        _state = new GrpoTrainerState(state.GlobalStep, Counter("epoch"), Counter("prompt_cursor"), Counter("generation_calls"));
+        Reshuffle();
+        _options.Log?.Invoke($"resumed from {dir} at step {_state.Step}");
+        return dir;
+    }
+}

@@ -1,0 +1,87 @@
+// The GRPO policy update of one optimizer step: per micro-batch, log-probs of the sampled completions under the
+// policy (autograd), the clipped per-token loss with k3 KL, aggregation by loss_type, backward with accumulation;
+// then clip, AdamW step and the learning-rate schedule (trl GRPOTrainer._compute_loss + transformers Trainer step).
+using System.Diagnostics;
+using R1Sharp.Models;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace R1Sharp.Training.Grpo;
+
+/// <summary>What one optimizer step measured (token-weighted means over its micro-batches).</summary>
+// ApproxKl: mean ½(log ρ)² over the unmasked tokens (PPO's approx_kl), 0 while π_θ = π_old, so it shows how far
+// μ > 1 iterations have moved the policy off the rollout policy.
+internal readonly record struct GrpoUpdateStats(double Loss, double ClipLow, double ClipHigh, double ClipRegion, double Kl,
+    double Entropy, double ApproxKl, double GradNorm, double LearningRate, double Seconds);
+
+public sealed partial class GrpoTrainer
+{
+    /// <summary>
+    /// logits/T of the positions that predict the completion tokens, (B, C, V): column P−1+j predicts token j.
+    /// Dividing by the rollout temperature makes the log-probs those of the distribution that was sampled (as TRL does).
+    /// </summary>
+    private Tensor CompletionLogits(DecoderModel model, GrpoMicroBatch mb)
+    {
+        using var scope = NewDisposeScope();
+        var logits = model.Forward(mb.InputIds, mb.Positions, mb.AttentionMask);                // (B, P+C, V)
+        var completion = logits.narrow(1, mb.PromptLength - 1, mb.CompletionLength);            // (B, C, V)
+        if (_config.Temperature != 1.0) completion = completion / _config.Temperature;
+        return completion.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Log-probs (B, C) of each micro-batch under <paramref name="model"/> without autograd, kept outside any scope.</summary>
+    private Tensor[] LogProbsNoGrad(DecoderModel model, IReadOnlyList<GrpoMicroBatch> batches)
+    {
+        using var noGrad = no_grad();
+        var result = new Tensor[batches.Count];
+        for (int i = 0; i < batches.Count; i++)
+        {
+            using var scope = NewDisposeScope();
+            var logits = CompletionLogits(model, batches[i]);
+            result[i] = GrpoLoss.SelectiveLogSoftmax(logits, batches[i].CompletionIds).DetachFromDisposeScope();
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// One optimizer step over the micro-batches <paramref name="indices"/>. <paramref name="old"/>[i] holds π_old's
+    /// log-probs; a null slot is filled from this pass when <paramref name="storeOld"/> (the policy has not moved since
+    /// the rollout yet), else left null (μ = 1: ρ = 1 by construction).
+    /// </summary>
+    private GrpoUpdateStats UpdateStep(IReadOnlyList<GrpoMicroBatch> batches, IReadOnlyList<int> indices, Tensor?[] old,
+        Tensor[]? reference, bool storeOld)
+    {
+        var clock = Stopwatch.StartNew();
+        double lr = LearningRateAt(_state.Step);
+        _optimizer.SetLearningRate(lr);
+        _optimizer.ZeroGrad();
+        double numItems = indices.Sum(i => batches[i].MaskedTokens);
+        double loss = 0, low = 0, high = 0, region = 0, kl = 0, entropy = 0, approxKl = 0, weight = 0;
+        foreach (int i in indices)
+        {
+            using var scope = NewDisposeScope();
+            var mb = batches[i];
+            var logits = CompletionLogits(_policy, mb);                                           // (B, C, V)
+            var logp = GrpoLoss.SelectiveLogSoftmax(logits, mb.CompletionIds);                     // (B, C)
+            if (storeOld && old[i] is null) old[i] = logp.detach().clone().DetachFromDisposeScope();
+            var perToken = GrpoLoss.PerToken(logp, old[i], reference?[i], mb.Advantages, mb.CompletionMask,
+                _config.EpsilonLow, _config.EpsilonHigh ?? _config.Epsilon, _config.Beta);
+            var aggregated = GrpoLoss.Aggregate(perToken.Loss, mb.CompletionMask, _config.LossType, _config.MaxCompletionLength,
+                numItems, indices.Count);
+            aggregated.backward();
+
+            double w = Math.Max(mb.MaskedTokens, 1);
+            loss += aggregated.ToDouble();
+            var m = perToken.Metrics;
+            low += w * m.ClipRatioLow; high += w * m.ClipRatioHigh; region += w * m.ClipRatioRegion;
+            kl += w * (double.IsNaN(m.MeanKl) ? 0 : m.MeanKl);
+            entropy += w * GrpoLoss.Entropy(logits.detach(), mb.CompletionMask);
+            if (old[i] is { } o) approxKl += w * GrpoLoss.MaskedMean((logp.detach() - o).square() * 0.5, mb.CompletionMask);
+            weight += w;
+        }
+        double gradNorm = _optimizer.ClipGradNorm(_config.MaxGradNorm);
+        _optimizer.Step();
+        return new GrpoUpdateStats(loss, low / weight, high / weight, region / weight,
+            reference is null ? double.NaN : kl / weight, entropy / weight, approxKl / weight, gradNorm, lr, clock.Elapsed.TotalSeconds);
+    }
+}

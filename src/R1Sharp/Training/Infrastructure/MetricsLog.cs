@@ -1,0 +1,86 @@
+// metrics.jsonl: one JSON object of numbers per optimizer step, appended and flushed as the run goes, so a crash
+// loses at most the current line and charts/tools can read it live (DESIGN.md "Model directory produced by training").
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+
+namespace R1Sharp.Training.Infrastructure;
+
+/// <summary>Appends metric rows to a JSON Lines file. Rows are ordered maps of name → number; "step" comes first.</summary>
+public sealed class MetricsLog : IDisposable
+{
+    /// <summary>The usual file name inside an output directory.</summary>
+    public const string FileName = "metrics.jsonl";
+
+    private readonly StreamWriter _writer;
+
+    /// <summary>The file written.</summary>
+    public string Path { get; }
+
+    /// <summary>
+    /// Opens <paramref name="path"/> for appending. With <paramref name="keepThroughStep"/> set (a resumed run), rows
+    /// with a larger "step" are dropped first, so the file matches an uninterrupted run; null starts a new file.
+    /// </summary>
+    public MetricsLog(string path, int? keepThroughStep = null)
+    {
+        Path = path;
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!);
+        if (keepThroughStep is int keep && File.Exists(path))
+        {
+            var kept = File.ReadAllLines(path).Where(l => l.Length > 0 && StepOf(l) is int s && s <= keep).ToArray();
+            IO.AtomicFile.WriteAllText(path, kept.Length == 0 ? "" : string.Join('\n', kept) + "\n");
+        }
+        else if (keepThroughStep is null && File.Exists(path)) File.Delete(path);
+        _writer = new StreamWriter(new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read), new UTF8Encoding(false));
+    }
+
+    /// <summary>Writes one row as a JSON line and flushes it. NaN and infinities are written as null.</summary>
+    public void Write(IReadOnlyDictionary<string, double> row)
+    {
+        _writer.Write(Format(row));
+        _writer.Write('\n');
+        _writer.Flush();
+    }
+
+    /// <summary>One row as compact JSON, keys in the dictionary's order. Example: {"step":1,"loss":2.5}.</summary>
+    public static string Format(IReadOnlyDictionary<string, double> row)
+    {
+        var sb = new StringBuilder("{");
+        foreach (var (key, value) in row)
+        {
+            if (sb.Length > 1) sb.Append(',');
+            sb.Append(JsonSerializer.Serialize(key)).Append(':');
+            sb.Append(double.IsFinite(value) ? value.ToString("R", CultureInfo.InvariantCulture) : "null");
+        }
+        return sb.Append('}').ToString();
+    }
+
+    /// <summary>Reads every row of a metrics file (null values are skipped; non-numeric values are ignored).</summary>
+    public static List<Dictionary<string, double>> Read(string path)
+    {
+        var rows = new List<Dictionary<string, double>>();
+        foreach (string line in File.ReadLines(path))
+        {
+            if (line.Length == 0) continue;
+            using var doc = JsonDocument.Parse(line);
+            var row = new Dictionary<string, double>();
+            foreach (var p in doc.RootElement.EnumerateObject())
+                if (p.Value.ValueKind == JsonValueKind.Number) row[p.Name] = p.Value.GetDouble();
+            rows.Add(row);
+        }
+        return rows;
+    }
+
+    private static int? StepOf(string line)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(line);
+            return doc.RootElement.TryGetProperty("step", out var s) && s.TryGetInt32(out int v) ? v : null;
+        }
+        catch (JsonException) { return null; }
+    }
+
+    /// <summary>Closes the file.</summary>
+    public void Dispose() => _writer.Dispose();
+}
