@@ -17,10 +17,11 @@ internal static class ZeroCommand
         var seed = new Option<int>("--seed") { Description = "Seed of problems, rollouts and evaluation samples", DefaultValueFactory = _ => grpo.Seed };
         var baseModel = new Option<string>("--base") { Description = "Base model directory", DefaultValueFactory = _ => "models/chain-sum-base" };
         var evalProblems = new Option<int>("--eval-problems") { Description = "Held-out problems evaluated before and after", DefaultValueFactory = _ => 100 };
+        var lr = new Option<double>("--lr") { Description = "GRPO learning rate (AdamW)", DefaultValueFactory = _ => grpo.LearningRate };
         var resume = new Option<bool>("--resume") { Description = "Continue the run in --out from its last checkpoint" };
         var command = new Command("zero", "R1-Zero: GRPO with rule rewards from a tiny base model, evaluated before and after")
         {
-            output, steps, seed, baseModel, evalProblems, resume,
+            output, steps, seed, baseModel, evalProblems, lr, resume,
         };
         CliAction.Set(command, (parse, token) =>
         {
@@ -31,7 +32,7 @@ internal static class ZeroCommand
             var options = new ZeroOptions
             {
                 OutDirectory = outDir, BaseModel = parse.GetValue(baseModel)!, Resume = isResume, EvalProblems = parse.GetValue(evalProblems),
-                Grpo = grpo with { MaxSteps = parse.GetValue(steps), Seed = parse.GetValue(seed) },
+                Grpo = grpo with { MaxSteps = parse.GetValue(steps), Seed = parse.GetValue(seed), LearningRate = parse.GetValue(lr) },
             };
             var (summary, before, after) = ZeroRun.Run(options, Console.Error.WriteLine, token);
             PrintTable(summary, before, after, outDir);

@@ -20,9 +20,9 @@ public sealed record PretrainOptions
     /// <summary>qwen2 or llama.</summary>
     public string Arch { get; init; } = "qwen2";
     /// <summary>A <see cref="ModelPresets"/> name.</summary>
-    public string Preset { get; init; } = "small";
+    public string Preset { get; init; } = "tiny";
     /// <summary>Optimizer steps.</summary>
-    public int Steps { get; init; } = 1200;
+    public int Steps { get; init; } = 1500;
     /// <summary>Documents per step.</summary>
     public int BatchSize { get; init; } = 32;
     /// <summary>Peak AdamW learning rate (linear warmup, cosine decay to 10%).</summary>
@@ -38,7 +38,7 @@ public sealed record PretrainOptions
     /// <summary>Tokenizer vocabulary size (the trainer may stop earlier).</summary>
     public int VocabSize { get; init; } = 512;
     /// <summary>The corpus mix: how often solutions are worked step by step and how often a step is wrong.</summary>
-    public ChainSumCorpusOptions Corpus { get; init; } = new() { WorkedFraction = 0.25, MistakeRate = 0.1 };
+    public ChainSumCorpusOptions Corpus { get; init; } = new() { WorkedFraction = 0.5, MistakeRate = 0.1 };
 
     /// <summary>Held-out problems the finished model is evaluated on (k = 8, temperature 0.6); 0 skips.</summary>
     public int EvalProblems { get; init; } = 100;
