@@ -35,6 +35,8 @@ public static class R1Cli
         ["rm"] = RmCommand.Create,
         ["train"] = TrainCommand.Create,
         ["serve"] = ServeCommand.Create,
+        ["pretrain"] = PretrainCommand.Create,
+        ["zero"] = ZeroCommand.Create,
     };
 
     public static RootCommand BuildRoot()
