@@ -59,9 +59,11 @@ internal static class EvalCommand
                 : LoadLocal(HubCache.FromEnvironment().ResolveModel(modelArg!), options, instr);
             using var owned = (IDisposable)backend;
             Console.Error.WriteLine($"evaluating {backend.Name} on {problems.Count} problems of {path}, k = {options.K} -> {outPath}");
+            var ids = problems.Select(p => p.Id).ToHashSet(StringComparer.Ordinal);
+            int resumed = EvalRunner.ReadRecords(outPath).Select(r => r.Id).Where(ids.Contains).Distinct().Count();
+            if (resumed > 0) Console.Error.WriteLine($"resuming: {resumed} of {problems.Count} problems already in {outPath}");
             var result = await EvalRunner.RunAsync(backend, problems, options.K, outPath, p =>
             {
-                if (p.Resumed > 0 && p.Done == p.Resumed + 1) Console.Error.WriteLine($"resumed: {p.Resumed} problems already in {outPath}");
                 Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"[{p.Done}/{p.Total}] {p.Record.Id}: pass@1 {p.Record.PassAt1:0.000}, cons {(p.Record.ConsAtK ? "right" : "wrong")}"));
             }, token);
