@@ -37,6 +37,7 @@ public static class R1Cli
         ["serve"] = ServeCommand.Create,
         ["pretrain"] = PretrainCommand.Create,
         ["zero"] = ZeroCommand.Create,
+        ["eval"] = EvalCommand.Create,
     };
 
     public static RootCommand BuildRoot()

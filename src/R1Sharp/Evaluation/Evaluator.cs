@@ -35,11 +35,23 @@ public sealed record EvalOptions
     }
 }
 
-/// <summary>One problem's evaluation (one JSONL line): its k completions, extracted answers and correctness.</summary>
+/// <summary>One problem's evaluation (one JSONL line): its k completions, extracted answers and correctness.
+/// Local (<see cref="Evaluator"/>) and remote (<see cref="OpenAiEvalClient"/>) runs produce the same record.</summary>
 public sealed record EvalRecord(
     string Question, string Gold, IReadOnlyList<string> Completions, IReadOnlyList<string?> Answers,
     IReadOnlyList<bool> Correct, IReadOnlyList<int> Lengths, IReadOnlyList<int> ReasoningLengths,
-    double PassAt1, bool ConsAtK);
+    double PassAt1, bool ConsAtK)
+{
+    /// <summary>The problem's id (<see cref="Problem.Id"/>): what a resumed run matches finished problems by.</summary>
+    public string Id { get; init; } = "";
+}
+
+/// <summary>
+/// One graded sample, whatever produced it. <paramref name="Text"/> is the whole completion (reasoning included, as
+/// stored in the record); <paramref name="Graded"/> is what the answer is extracted from: the content after thinking,
+/// or the whole text when there is no content (thinking never closed, or a server that does not split reasoning).
+/// </summary>
+public readonly record struct EvalSample(string Text, string Graded, int CompletionTokens, int ReasoningTokens);
 
 /// <summary>Aggregates over problems: mean pass@1, cons@k rate, mean completion and reasoning lengths (tokens).</summary>
 public sealed record EvalSummary(int Problems, int K, double PassAt1, double ConsAtK, double MeanLength,
@@ -87,23 +99,34 @@ public static class Evaluator
         return new EvalResult(records, Summarize(records, options.K));
     }
 
-    /// <summary>Grades one problem's samples.</summary>
-    public static EvalRecord Grade(Problem problem, IReadOnlyList<GenerationResult> samples)
+    /// <summary>Grades one problem's samples from a local generator (answer searched after &lt;/think&gt;).</summary>
+    public static EvalRecord Grade(Problem problem, IReadOnlyList<GenerationResult> samples) =>
+        Grade(problem, [.. samples.Select(ToSample)]);
+
+    /// <summary>A generator result as a sample: graded after &lt;/think&gt;, or whole when thinking never closed.</summary>
+    public static EvalSample ToSample(GenerationResult result) =>
+        new(result.Text, MathAnswer.AfterThinking(result.Text), result.Usage.CompletionTokens, result.Usage.ReasoningTokens);
+
+    /// <summary>Grades one problem's samples with <see cref="MathAnswer"/> (the rewards' extraction and equivalence).</summary>
+    public static EvalRecord Grade(Problem problem, IReadOnlyList<EvalSample> samples)
     {
+        ArgumentNullException.ThrowIfNull(problem);
+        ArgumentNullException.ThrowIfNull(samples);
         var answers = new string?[samples.Count];
         var correct = new bool[samples.Count];
         var lengths = new int[samples.Count];
         var reasoning = new int[samples.Count];
+        var graded = new AnswerOptions { SkipThinking = false }; // Graded is already the part after thinking
         for (int i = 0; i < samples.Count; i++)
         {
             var s = samples[i];
-            answers[i] = ExtractAnswer(s.Text);
-            correct[i] = MathAnswer.Score(s.Text, problem.Answer) == true;
-            lengths[i] = s.Usage.CompletionTokens;
-            reasoning[i] = s.Usage.ReasoningTokens;
+            answers[i] = MathAnswer.Extract(s.Graded);
+            correct[i] = MathAnswer.Score(s.Graded, problem.Answer, graded) == true;
+            lengths[i] = s.CompletionTokens;
+            reasoning[i] = s.ReasoningTokens;
         }
         return new EvalRecord(problem.Question, problem.Answer, [.. samples.Select(s => s.Text)], answers, correct,
-            lengths, reasoning, PassAtK.PassAt1(correct), PassAtK.Consensus(answers, correct));
+            lengths, reasoning, PassAtK.PassAt1(correct), PassAtK.Consensus(answers, correct)) { Id = problem.Id };
     }
 
     /// <summary>The final answer of a completion as the graders see it (after thinking; boxed, tag, last number).</summary>

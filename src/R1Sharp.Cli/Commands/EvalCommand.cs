@@ -1,0 +1,91 @@
+// `r1 eval (--model DIR|REPO | --endpoint URL --model-name NAME [--api-key K]) --dataset FILE --samples K ...`:
+// the R1 evaluation protocol (R1-METHOD.md §5) — pass@1 over K samples, cons@K by majority vote — locally or remotely.
+using System.CommandLine;
+using System.Globalization;
+using R1Sharp.Evaluation;
+using R1Sharp.Generation;
+using R1Sharp.Hub;
+using R1Sharp.Text.ChatTemplates;
+using R1Sharp.Training.Data;
+
+namespace R1Sharp.Cli.Commands;
+
+internal static class EvalCommand
+{
+    public static Command Create()
+    {
+        var model = new Option<string?>("--model", "-m") { Description = "Local model directory, or ORG/NAME[@REV] fetched by `r1 pull` (or use --endpoint)" };
+        var endpoint = new Option<string?>("--endpoint") { Description = "OpenAI-compatible server base URL, e.g. http://localhost:8000 or https://api.deepseek.com/v1" };
+        var modelName = new Option<string?>("--model-name") { Description = "The model field sent to --endpoint" };
+        var apiKey = new Option<string?>("--api-key") { Description = "Bearer key for --endpoint (default: $OPENAI_API_KEY)" };
+        var dataset = new Option<string>("--dataset", "-d") { Description = "Problems (.jsonl or .parquet; GSM8K, MATH-500 or AIME columns)", Required = true };
+        var samples = new Option<int>("--samples", "-k") { Description = "Samples per problem (pass@1 averages them; cons@k votes)", DefaultValueFactory = _ => 8 };
+        var temperature = new Option<float>("--temperature") { Description = "Sampling temperature", DefaultValueFactory = _ => 0.6f };
+        var topP = new Option<float>("--top-p") { Description = "Nucleus mass", DefaultValueFactory = _ => 0.95f };
+        var maxTokens = new Option<int>("--max-tokens") { Description = "New tokens per sample at most (local: capped by the context)", DefaultValueFactory = _ => 32768 };
+        var concurrency = new Option<int>("--concurrency", "-c") { Description = "Requests in flight at most (--endpoint)", DefaultValueFactory = _ => 8 };
+        var output = new Option<string?>("--out", "-o") { Description = "Per-problem records (JSONL); a rerun skips the problems already there (default eval-<dataset>.jsonl)" };
+        var instruction = new Option<string>("--instruction") { Description = "Appended to each problem on its own line ('' for none)", DefaultValueFactory = _ => EvalPrompt.DefaultInstruction };
+        var limit = new Option<int?>("--limit") { Description = "Evaluate only the first N problems" };
+        var seed = new Option<ulong>("--seed") { Description = "Base seed (sample i of problem p uses seed + p*k + i)", DefaultValueFactory = _ => 1234UL };
+        var command = new Command("eval", "Evaluate a model on math problems: pass@1 over k samples and cons@k (R1 protocol), locally or on an OpenAI-compatible endpoint")
+        {
+            model, endpoint, modelName, apiKey, dataset, samples, temperature, topP, maxTokens, concurrency, output, instruction, limit, seed,
+        };
+        CliAction.Set(command, async (parse, token) =>
+        {
+            string? modelArg = parse.GetValue(model), url = parse.GetValue(endpoint);
+            if ((modelArg is null) == (url is null))
+                throw new R1SharpException("give exactly one of --model DIR|ORG/NAME (local) and --endpoint URL (remote)");
+            if (url is not null && parse.GetValue(modelName) is null)
+                throw new R1SharpException("--endpoint needs --model-name NAME (the model the server serves)");
+            string path = parse.GetRequiredValue(dataset);
+            if (!File.Exists(path)) throw new R1SharpException($"--dataset: file not found: {path}");
+            var options = new EvalOptions
+            {
+                K = parse.GetValue(samples), Temperature = parse.GetValue(temperature), TopP = parse.GetValue(topP),
+                MaxNewTokens = parse.GetValue(maxTokens), Seed = parse.GetValue(seed),
+            }.Validate();
+            IReadOnlyList<Problem> problems = DatasetLoader.LoadProblems(path);
+            if (parse.GetValue(limit) is { } n) problems = [.. problems.Take(Math.Max(0, n))];
+            string outPath = parse.GetValue(output) ?? $"eval-{Path.GetFileNameWithoutExtension(path)}.jsonl";
+            string? instr = parse.GetValue(instruction);
+            IEvalBackend backend = url is not null
+                ? (IEvalBackend)new OpenAiEvalClient(new OpenAiEvalClientOptions
+                {
+                    Endpoint = url, ModelName = parse.GetValue(modelName)!, ApiKey = parse.GetValue(apiKey) ?? Environment.GetEnvironmentVariable("OPENAI_API_KEY"),
+                    Concurrency = parse.GetValue(concurrency), Instruction = instr,
+                }, options)
+                : LoadLocal(HubCache.FromEnvironment().ResolveModel(modelArg!), options, instr);
+            using var owned = (IDisposable)backend;
+            Console.Error.WriteLine($"evaluating {backend.Name} on {problems.Count} problems of {path}, k = {options.K} -> {outPath}");
+            var ids = problems.Select(p => p.Id).ToHashSet(StringComparer.Ordinal);
+            int resumed = EvalRunner.ReadRecords(outPath).Select(r => r.Id).Where(ids.Contains).Distinct().Count();
+            if (resumed > 0) Console.Error.WriteLine($"resuming: {resumed} of {problems.Count} problems already in {outPath}");
+            var result = await EvalRunner.RunAsync(backend, problems, options.K, outPath, p =>
+            {
+                Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"[{p.Done}/{p.Total}] {p.Record.Id}: pass@1 {p.Record.PassAt1:0.000}, cons {(p.Record.ConsAtK ? "right" : "wrong")}"));
+            }, token);
+            Console.Out.Write(EvalRunner.FormatSummary(result.Summary, $"{Path.GetFileName(path)} — {backend.Name}"));
+            return 0;
+        });
+        return command;
+    }
+
+    static LocalBackend LoadLocal(string dir, EvalOptions options, string? instruction)
+    {
+        var generator = Generator.Load(dir);
+        try { return new LocalBackend(generator, new LocalEvalBackend(generator, ChatTemplate.FromModelDirectory(dir), options, instruction, Path.GetFileName(Path.GetFullPath(dir).TrimEnd('/')))); }
+        catch { generator.Dispose(); throw; }
+    }
+
+    // Owns the generator so that `using` frees the model after the run.
+    sealed class LocalBackend(Generator generator, LocalEvalBackend inner) : IEvalBackend, IDisposable
+    {
+        public string Name => inner.Name;
+        public int MaxConcurrentProblems => inner.MaxConcurrentProblems;
+        public Task<IReadOnlyList<EvalSample>> SampleAsync(Problem problem, int problemIndex, CancellationToken ct) => inner.SampleAsync(problem, problemIndex, ct);
+        public void Dispose() => generator.Dispose();
+    }
+}

@@ -1,0 +1,122 @@
+// A resumable evaluation run over any IEvalBackend: finished problems are appended to a JSONL file one record per
+// line (flushed as each problem finishes), and a rerun with the same file samples only the problems not in it.
+using System.Globalization;
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using R1Sharp.Training.Data;
+
+namespace R1Sharp.Evaluation;
+
+/// <summary>Progress of a run: problems done (resumed ones included) of the total, and the record just finished.</summary>
+public readonly record struct EvalProgress(int Done, int Total, int Resumed, EvalRecord Record);
+
+/// <summary>Runs the R1 evaluation protocol with resumable per-problem records.</summary>
+public static class EvalRunner
+{
+    /// <summary>snake_case, compact, unescaped: one record per JSONL line.</summary>
+    public static JsonSerializerOptions Json { get; } = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
+    /// <summary>
+    /// Evaluates <paramref name="problems"/> (ids must be distinct) with <paramref name="k"/> samples each. With
+    /// <paramref name="outPath"/> set, records already in that file are kept and their problems not sampled again; each
+    /// newly finished problem is appended and flushed, so a crash or Ctrl+C loses at most the problems in flight. The
+    /// result holds the records in dataset order and their summary (same as an uninterrupted run).
+    /// </summary>
+    public static async Task<EvalResult> RunAsync(IEvalBackend backend, IReadOnlyList<Problem> problems, int k, string? outPath = null,
+        Action<EvalProgress>? progress = null, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(backend);
+        ArgumentNullException.ThrowIfNull(problems);
+        var index = new Dictionary<string, int>(problems.Count, StringComparer.Ordinal);
+        for (int i = 0; i < problems.Count; i++)
+            if (!index.TryAdd(problems[i].Id, i))
+                throw new R1SharpException($"dataset: problem id '{problems[i].Id}' appears twice (rows {index[problems[i].Id]} and {i}); ids must be distinct to resume");
+        var done = new EvalRecord?[problems.Count];
+        int resumed = 0;
+        if (outPath is not null)
+            foreach (var r in ReadRecords(outPath))
+            {
+                if (!index.TryGetValue(r.Id, out int at)) continue; // another dataset's record: kept in the file, not counted
+                if (r.Completions.Count != k)
+                    throw new R1SharpException($"{outPath}: problem '{r.Id}' has {r.Completions.Count} samples but --samples is {k}; use another --out or the same --samples");
+                if (done[at] is null) resumed++;
+                done[at] = r;
+            }
+        var todo = Enumerable.Range(0, problems.Count).Where(i => done[i] is null).ToList();
+        int finished = resumed;
+        using var writer = outPath is null ? null : OpenAppend(outPath);
+        var writeLock = new object();
+        await Parallel.ForEachAsync(todo, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, backend.MaxConcurrentProblems), CancellationToken = ct },
+            async (i, token) =>
+            {
+                var samples = await backend.SampleAsync(problems[i], i, token).ConfigureAwait(false);
+                var record = Evaluator.Grade(problems[i], samples);
+                lock (writeLock)
+                {
+                    done[i] = record;
+                    if (writer is not null)
+                    {
+                        writer.Write(JsonSerializer.Serialize(record, Json));
+                        writer.Write('\n');
+                        writer.Flush();
+                    }
+                    progress?.Invoke(new EvalProgress(++finished, problems.Count, resumed, record));
+                }
+            }).ConfigureAwait(false);
+        var records = done.Select(r => r!).ToList();
+        return new EvalResult(records, Evaluator.Summarize(records, k));
+    }
+
+    /// <summary>
+    /// The complete records of a JSONL file (none when it does not exist). A last line without its newline (a crash
+    /// mid-write) is cut off the file, so its problem is redone and appends start on a fresh line; a bad line elsewhere
+    /// is an error naming it.
+    /// </summary>
+    public static IReadOnlyList<EvalRecord> ReadRecords(string path)
+    {
+        if (!File.Exists(path)) return [];
+        var bytes = File.ReadAllBytes(path);
+        int end = Array.LastIndexOf(bytes, (byte)'\n') + 1;
+        if (end < bytes.Length)
+            using (var f = new FileStream(path, FileMode.Open, FileAccess.Write)) f.SetLength(end);
+        var records = new List<EvalRecord>();
+        int line = 0;
+        foreach (var text in Encoding.UTF8.GetString(bytes, 0, end).Split('\n'))
+        {
+            line++;
+            if (text.Trim().Length == 0) continue;
+            EvalRecord? record;
+            try { record = JsonSerializer.Deserialize<EvalRecord>(text, Json); }
+            catch (JsonException e) { throw new R1SharpException($"{path} line {line}: not an eval record ({e.Message}); move the file away or use another --out", e); }
+            if (record is null || record.Id.Length == 0 || record.Completions is null || record.Correct is null)
+                throw new R1SharpException($"{path} line {line}: not an eval record (no id, completions or correct); move the file away or use another --out");
+            records.Add(record);
+        }
+        return records;
+    }
+
+    private static StreamWriter OpenAppend(string path)
+    {
+        if (Path.GetDirectoryName(Path.GetFullPath(path)) is { } dir) Directory.CreateDirectory(dir);
+        return new StreamWriter(new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read), new UTF8Encoding(false));
+    }
+
+    /// <summary>The summary as an aligned text table (one metric per line), as `r1 eval` prints it.</summary>
+    public static string FormatSummary(EvalSummary s, string? title = null)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var sb = new StringBuilder();
+        if (title is not null) sb.Append(title).Append('\n');
+        sb.Append(inv, $"{"problems",-26}{s.Problems,10}\n");
+        sb.Append(inv, $"{"samples per problem (k)",-26}{s.K,10}\n");
+        sb.Append(inv, $"{"pass@1 (mean over k)",-26}{s.PassAt1 * 100,9:0.00}%\n");
+        sb.Append(inv, $"{"cons@" + s.K + " (majority vote)",-26}{s.ConsAtK * 100,9:0.00}%\n");
+        sb.Append(inv, $"{"mean length (tokens)",-26}{s.MeanLength,10:0.0}\n");
+        sb.Append(inv, $"{"mean reasoning (tokens)",-26}{s.MeanReasoningLength,10:0.0}\n");
+        return sb.ToString();
+    }
+}
