@@ -8,6 +8,7 @@ var programs = new Dictionary<string, Func<string[], int>>
     ["load-memory"] = LoadMemory.Run,
     ["sidebyside"] = LlamaCppSideBySide.Run,
     ["serve"] = ServeBenchmark.Run,
+    ["mla-cache"] = MlaCacheBenchmark.Run,
 };
 if (args.Length > 0 && programs.TryGetValue(args[0], out var program)) return program(args[1..]);
 BenchmarkSwitcher.FromAssembly(typeof(LoadMemory).Assembly).Run(args);

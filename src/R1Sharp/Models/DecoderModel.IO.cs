@@ -12,6 +12,12 @@ public sealed record ModelLoadOptions
 {
     /// <summary>Parameter and activation dtype: Float32 (default; fastest on CPUs without AMX), BFloat16 or Float16.</summary>
     public ScalarType DType { get; init; } = ScalarType.Float32;
+
+    /// <summary>
+    /// deepseek_v3 only: also load the Multi-Token Prediction layers (<c>model.layers.{num_hidden_layers}.*</c>) into
+    /// <see cref="DecoderModel.Mtp"/>, every one of their tensors required. False (default): they are skipped, as HF does.
+    /// </summary>
+    public bool LoadMtp { get; init; }
 }
 
 public sealed partial class DecoderModel
@@ -34,6 +40,7 @@ public sealed partial class DecoderModel
         var model = new DecoderModel(DecoderArchitectures.For(config, Path.Combine(modelDirectory, "config.json")), options.DType);
         try
         {
+            if (options.LoadMtp) model.AttachMtp();
             using var weights = SafetensorsModel.Open(modelDirectory);
             model.LoadWeights(weights);
             return model;
@@ -49,7 +56,7 @@ public sealed partial class DecoderModel
     /// <exception cref="R1SharpException">Lists every missing, unexpected, mis-shaped or unsupported tensor.</exception>
     public void LoadWeights(SafetensorsModel weights)
     {
-        var parameters = named_parameters().ToDictionary(p => p.name, p => p.parameter, StringComparer.Ordinal);
+        var parameters = CheckpointParameters().ToDictionary(p => p.Name, p => p.Parameter, StringComparer.Ordinal);
         var missing = parameters.Keys.Where(k => !weights.Contains(k)).OrderBy(k => k, StringComparer.Ordinal).ToList();
         var unexpected = weights.Tensors.Keys.Where(k => !parameters.ContainsKey(k) && !Ignorable(k))
             .OrderBy(k => k, StringComparer.Ordinal).ToList();
@@ -84,11 +91,11 @@ public sealed partial class DecoderModel
     }
 
     // Tensors HF itself skips: non-persistent RoPE buffers of old checkpoints, an lm_head stored although tied; for
-    // deepseek_v3 the MTP layers (model.layers.{≥ num_hidden_layers}) and the FP8 scales (consumed with their weight).
+    // deepseek_v3 the MTP layers (model.layers.{≥ num_hidden_layers}) unless LoadMtp attached them, and the FP8 scales (consumed with their weight).
     private bool Ignorable(string name) =>
         name.EndsWith("rotary_emb.inv_freq", StringComparison.Ordinal)
         || (name == "lm_head.weight" && Config.TieWordEmbeddings)
-        || (Config is DeepSeekV3Config && (name.EndsWith(".weight_scale_inv", StringComparison.Ordinal) || IsMtpLayer(name)));
+        || (Config is DeepSeekV3Config && (name.EndsWith(".weight_scale_inv", StringComparison.Ordinal) || (Mtp is null && IsMtpLayer(name))));
 
     private bool IsMtpLayer(string name)
     {
@@ -137,8 +144,8 @@ public sealed partial class DecoderModel
     {
         var dtype = WeightCopy.ToSafetensors(DType) ?? throw new R1SharpException($"cannot save parameters of dtype {DType}");
         Directory.CreateDirectory(directory);
-        var entries = named_parameters().Select(p => SafetensorsEntry.FromStream(p.name, dtype, p.parameter.shape,
-            s => WeightCopy.WriteTo(p.parameter, s))).ToList();
+        var entries = CheckpointParameters().Select(p => SafetensorsEntry.FromStream(p.Name, dtype, p.Parameter.shape,
+            s => WeightCopy.WriteTo(p.Parameter, s))).ToList();
         SafetensorsWriter.WriteSharded(directory, entries, maxShardBytes, new Dictionary<string, string> { ["format"] = "pt" });
         string torchDtype = DType switch { ScalarType.BFloat16 => "bfloat16", ScalarType.Float16 => "float16", _ => "float32" };
         // Weights were dequantized at load: the saved model is no longer FP8.

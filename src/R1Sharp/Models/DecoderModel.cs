@@ -85,6 +85,35 @@ public sealed partial class DecoderModel : nn.Module
     public DecoderModel(ModelConfig config, ScalarType dtype = ScalarType.Float32)
         : this(DecoderArchitectures.For(config), dtype) { }
 
+    /// <summary>
+    /// The DeepSeek-V3 Multi-Token Prediction layers when loaded with <see cref="ModelLoadOptions.LoadMtp"/> (or attached
+    /// with <see cref="AttachMtp"/>); null otherwise. Kept out of this module's parameters (the forward does not use
+    /// them); <see cref="Save"/> and <see cref="InitializeWeights"/> include them under their HF names.
+    /// </summary>
+    public DeepSeekV3.MtpModule? Mtp { get; private set; }
+
+    /// <summary>Creates (uninitialized) and attaches the MTP layers of a deepseek_v3 model with num_nextn_predict_layers &gt; 0.</summary>
+    /// <exception cref="R1SharpException">Not a deepseek_v3 model, or its config has no MTP layers.</exception>
+    public DeepSeekV3.MtpModule AttachMtp()
+    {
+        if (Architecture is not DeepSeekV3.DeepSeekV3Architecture arch)
+            throw new R1SharpException($"load option LoadMtp: model_type {Config.ModelType} has no Multi-Token Prediction layers; only deepseek_v3 does");
+        Mtp?.Dispose();
+        Mtp = new DeepSeekV3.MtpModule((DeepSeekV3Config)arch.Config, arch.Path, DType);
+        return Mtp;
+    }
+
+    /// <summary>Every parameter under its checkpoint name: the module's own, then the MTP layers' when attached.</summary>
+    internal IEnumerable<(string Name, Parameter Parameter)> CheckpointParameters() =>
+        named_parameters().Select(p => (p.name, p.parameter)).Concat(Mtp?.HfParameters() ?? []);
+
+    /// <inheritdoc/>
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) Mtp?.Dispose();
+        base.Dispose(disposing);
+    }
+
     /// <summary>A cache sized for this model.</summary>
     public KvCache CreateCache(long batchSize, long capacity)
     {
@@ -152,7 +181,7 @@ public sealed partial class DecoderModel : nn.Module
         double sigma = std ?? Config.InitializerRange;
         using var noGrad = no_grad();
         using var generator = new Generator((ulong)seed);
-        foreach (var (name, p) in named_parameters())
+        foreach (var (name, p) in CheckpointParameters())
         {
             if (name.EndsWith("norm.weight", StringComparison.Ordinal)) p.fill_(1.0);
             else if (name.EndsWith("e_score_correction_bias", StringComparison.Ordinal)) p.zero_(); // MoE selection bias

@@ -149,6 +149,13 @@ public sealed partial record GrpoConfig
     /// <summary>Weight of each reward function (TRL reward_weights; null → all 1).</summary>
     [JsonPropertyName("reward_weights")] public IReadOnlyList<double>? RewardWeights { get; init; }
 
+    /// <summary>
+    /// γ of auxiliary-loss-free MoE balancing (DeepSeek-V3 report §2.1.2; the paper's bias update speed 0.001): after
+    /// each optimizer step every DeepSeekMoE expert's selection bias moves by −γ if it was overloaded in the step, +γ if
+    /// underloaded. 0 disables the update (loads are still logged); dense models ignore it.
+    /// </summary>
+    [JsonPropertyName("moe_bias_update_speed")] public double MoeBiasUpdateSpeed { get; init; } = 0.001;
+
     // ---- logging and checkpoints ----
 
     /// <summary>Log metrics every this many steps (TRL GRPOConfig default 10).</summary>

@@ -61,6 +61,9 @@ public sealed record GrpoStepMetrics
     /// <summary>Seconds in this step's forward/backward/optimizer work (old/ref log-probs included).</summary>
     public required double UpdateSeconds { get; init; }
 
+    /// <summary>Expert loads of this step and the balancing bias (DeepSeekMoE models only; null for dense models).</summary>
+    public R1Sharp.Models.DeepSeekV3.MoeLoadStats? MoeLoad { get; init; }
+
     /// <summary>The metrics.jsonl row, TRL key names in a fixed order (NaN is written as null).</summary>
     public Dictionary<string, double> ToRow()
     {
@@ -87,6 +90,7 @@ public sealed record GrpoStepMetrics
         row["groups_sampled"] = GroupsSampled;
         row["time/rollout_s"] = RolloutSeconds;
         row["time/update_s"] = UpdateSeconds;
+        foreach (var (key, value) in MoeLoad?.ToMetrics() ?? []) row[key] = value;
         return row;
     }
 

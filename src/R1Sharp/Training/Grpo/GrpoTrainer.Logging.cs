@@ -57,6 +57,7 @@ public sealed partial class GrpoTrainer
             GroupsSampled = sampled.Count,
             RolloutSeconds = rolloutSeconds,
             UpdateSeconds = updateSeconds,
+            MoeLoad = update.MoeLoad,
         };
     }
 

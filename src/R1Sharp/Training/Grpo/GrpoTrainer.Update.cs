@@ -3,6 +3,7 @@
 // then clip, AdamW step and the learning-rate schedule (trl GRPOTrainer._compute_loss + transformers Trainer step).
 using System.Diagnostics;
 using R1Sharp.Models;
+using R1Sharp.Models.DeepSeekV3;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -12,7 +13,7 @@ namespace R1Sharp.Training.Grpo;
 // ApproxKl: mean ½(log ρ)² over the unmasked tokens (PPO's approx_kl), 0 while π_θ = π_old, so it shows how far
 // μ > 1 iterations have moved the policy off the rollout policy.
 internal readonly record struct GrpoUpdateStats(double Loss, double ClipLow, double ClipHigh, double ClipRegion, double Kl,
-    double Entropy, double ApproxKl, double GradNorm, double LearningRate, double Seconds);
+    double Entropy, double ApproxKl, double GradNorm, double LearningRate, double Seconds, MoeLoadStats? MoeLoad);
 
 public sealed partial class GrpoTrainer
 {
@@ -55,6 +56,7 @@ public sealed partial class GrpoTrainer
         double lr = LearningRateAt(_state.Step);
         _optimizer.SetLearningRate(lr);
         _optimizer.ZeroGrad();
+        _balancer?.BeginStep();   // rollouts and no-grad log-probs routed tokens too; only this step's passes count
         double numItems = indices.Sum(i => batches[i].MaskedTokens);
         double loss = 0, low = 0, high = 0, region = 0, kl = 0, entropy = 0, approxKl = 0, weight = 0;
         foreach (int i in indices)
@@ -81,7 +83,8 @@ public sealed partial class GrpoTrainer
         }
         double gradNorm = _optimizer.ClipGradNorm(_config.MaxGradNorm);
         _optimizer.Step();
+        var moeLoad = _balancer?.AfterOptimizerStep();
         return new GrpoUpdateStats(loss, low / weight, high / weight, region / weight,
-            reference is null ? double.NaN : kl / weight, entropy / weight, approxKl / weight, gradNorm, lr, clock.Elapsed.TotalSeconds);
+            reference is null ? double.NaN : kl / weight, entropy / weight, approxKl / weight, gradNorm, lr, clock.Elapsed.TotalSeconds, moeLoad);
     }
 }

@@ -5,6 +5,7 @@ using System.Diagnostics;
 using R1Sharp.Generation;
 using Generator = R1Sharp.Generation.Generator;
 using R1Sharp.Models;
+using R1Sharp.Models.DeepSeekV3;
 using R1Sharp.Text;
 using R1Sharp.Training.Infrastructure;
 using R1Sharp.Training.Rewards;
@@ -53,6 +54,7 @@ public sealed partial class GrpoTrainer : IDisposable
     private readonly CompletionTemplate _completionTemplate;
     private readonly GrpoRunOptions _options;
     private readonly TrainingOptimizer _optimizer;
+    private readonly MoeBalancer? _balancer;
     private readonly Checkpointer _checkpointer;
     private MetricsLog? _metricsLog;
     private readonly int _totalSteps;
@@ -77,6 +79,7 @@ public sealed partial class GrpoTrainer : IDisposable
         _reference = _config.UsesReferenceModel ? FrozenCopy(policy) : null;
         _optimizer = TrainingOptimizer.Create(policy, new AdamWOptions(_config.LearningRate, _config.AdamBeta1, _config.AdamBeta2,
             _config.AdamEpsilon, _config.WeightDecay));
+        _balancer = MoeBalancer.For(policy, _config.MoeBiasUpdateSpeed);
         _totalSteps = TotalSteps(_config, prompts.Count);
         _tokenizerSource = _options.TokenizerSource;
         _checkpointer = new Checkpointer(_config.OutputDir, _config.SaveTotalLimit, _tokenizerSource);

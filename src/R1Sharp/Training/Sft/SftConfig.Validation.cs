@@ -35,6 +35,8 @@ public sealed partial record SftConfig
         if (!(AdamBeta1 >= 0 && AdamBeta1 < 1)) Check.Fail($"adam_beta1 must be in [0, 1) (got {RecipeChecks.F(AdamBeta1)}); usual 0.9");
         if (!(AdamBeta2 >= 0 && AdamBeta2 < 1)) Check.Fail($"adam_beta2 must be in [0, 1) (got {RecipeChecks.F(AdamBeta2)}); usual 0.999");
         Check.Positive("adam_epsilon", AdamEpsilon);
+        if (!(MoeBiasUpdateSpeed >= 0) || double.IsInfinity(MoeBiasUpdateSpeed))
+            Check.Fail($"moe_bias_update_speed must be finite and >= 0 (got {RecipeChecks.F(MoeBiasUpdateSpeed)}); DeepSeek-V3 used 0.001, 0 disables");
         return this with { EvalSteps = EvalSteps ?? LoggingSteps };
     }
 }

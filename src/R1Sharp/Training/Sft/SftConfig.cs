@@ -107,6 +107,13 @@ public sealed partial record SftConfig
     /// <summary>Parameter dtype; only float32 (bf16 matmul is ~2× slower on these CPUs: DESIGN.md).</summary>
     [JsonPropertyName("dtype")] public string DType { get; init; } = "float32";
 
+    /// <summary>
+    /// γ of auxiliary-loss-free MoE balancing (DeepSeek-V3 report §2.1.2; the paper's bias update speed 0.001): after
+    /// each optimizer step every DeepSeekMoE expert's selection bias moves by −γ if it was overloaded in the step, +γ if
+    /// underloaded. 0 disables the update (loads are still logged); dense models ignore it.
+    /// </summary>
+    [JsonPropertyName("moe_bias_update_speed")] public double MoeBiasUpdateSpeed { get; init; } = 0.001;
+
     // ---- logging, evaluation, checkpoints ----
 
     /// <summary>Print a metrics line every this many steps (TRL SFTConfig default 10). metrics.jsonl gets every step.</summary>

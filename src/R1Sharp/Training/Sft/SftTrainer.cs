@@ -3,6 +3,7 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using R1Sharp.Models;
+using R1Sharp.Models.DeepSeekV3;
 using R1Sharp.Text;
 using R1Sharp.Training.Infrastructure;
 using static TorchSharp.torch;
@@ -59,6 +60,7 @@ public static partial class SftTrainer
         using var model = DecoderModel.Load(config.ModelNameOrPath);
         model.train();
         using var optimizer = TrainingOptimizer.Create(model, config.AdamW);
+        var balancer = MoeBalancer.For(model, config.MoeBiasUpdateSpeed);
         long parameters = model.parameters().Sum(p => p.numel());
         var checkpointer = new Checkpointer(config.OutputDir, config.SaveTotalLimit, config.ModelNameOrPath);
         var state = Resume(config, model, optimizer);
@@ -88,10 +90,12 @@ public static partial class SftTrainer
             var micro = Enumerable.Range(0, config.GradientAccumulationSteps)
                 .Select(m => Enumerable.Range(((step % stepsPerEpoch) * config.GradientAccumulationSteps + m) * config.PerDeviceTrainBatchSize,
                     config.PerDeviceTrainBatchSize).Select(i => trainRows[order![i]]).ToArray()).ToArray();
+            balancer?.BeginStep();
             var (loss, tokens) = Accumulate(model, micro.Select(rows => SftBatches.Collate(rows, padId)).ToArray());
             double gradNorm = optimizer.ClipGradNorm(config.MaxGradNorm);
             optimizer.Step();
             optimizer.ZeroGrad();
+            var moeLoad = balancer?.AfterOptimizerStep();
             step++;
             double seconds = clock.Elapsed.TotalSeconds;
             if (stepsRun++ > 0 || step == totalSteps) // the first step of a process pays one-off warm-up costs
@@ -106,6 +110,7 @@ public static partial class SftTrainer
                 ["grad_norm"] = gradNorm, ["tokens"] = tokens, ["tokens_per_second"] = tokens / seconds,
                 ["mfu"] = MatmulRate.Mfu(parameters, tokens / seconds, gflops),
             };
+            foreach (var (key, value) in moeLoad?.ToMetrics() ?? []) row[key] = value;
             bool last = step == totalSteps || cancel.IsCancellationRequested;
             if (evalRows.Count > 0 && ((config.EvalSteps > 0 && step % config.EvalSteps == 0) || last))
                 row["eval_loss"] = Evaluate(model, evalRows, config.PerDeviceTrainBatchSize, padId);

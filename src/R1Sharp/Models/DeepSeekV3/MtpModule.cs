@@ -1,0 +1,101 @@
+// DeepSeek-V3 Multi-Token Prediction modules (V3 report §2.2; ARCHITECTURES.md §1 "Multi-Token Prediction"): the
+// model.layers.{num_hidden_layers + d}.* tensors kept under their HF names when a load asks for them.
+using R1Sharp.Formats.Config;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace R1Sharp.Models.DeepSeekV3;
+
+/// <summary>
+/// One MTP depth: <c>h = eh_proj(cat(enorm(embed(t+1)), hnorm(h_prev)))</c>, then a full decoder block (MLA + MoE or
+/// dense by its layer index), then <c>shared_head.head(shared_head.norm(h))</c> predicts the token after next.
+/// Field names are the HF suffixes after <c>model.layers.{index}.</c>.
+/// </summary>
+public sealed class MtpLayer : nn.Module
+{
+#pragma warning disable CS1591 // HF parameter names; documented in the class summary.
+    public TokenEmbedding embed_tokens;
+    public RmsNorm enorm;
+    public RmsNorm hnorm;
+    public Projection eh_proj;
+    public MtpSharedHead shared_head;
+    public RmsNorm input_layernorm;
+    public MlaAttention self_attn;
+    public RmsNorm post_attention_layernorm;
+    public nn.Module<Tensor, Tensor> mlp;
+#pragma warning restore CS1591
+
+    /// <summary>Creates the MTP layer at model layer index <paramref name="index"/> (≥ num_hidden_layers), uninitialized.</summary>
+    public MtpLayer(DeepSeekV3Config c, int index, MlaPath path, ScalarType dtype) : base(index.ToString(System.Globalization.CultureInfo.InvariantCulture))
+    {
+        Index = index;
+        embed_tokens = new TokenEmbedding(nameof(embed_tokens), c.VocabSize, c.HiddenSize, dtype);
+        enorm = new RmsNorm(nameof(enorm), c.HiddenSize, c.RmsNormEps, dtype);
+        hnorm = new RmsNorm(nameof(hnorm), c.HiddenSize, c.RmsNormEps, dtype);
+        eh_proj = Projection.Create(nameof(eh_proj), 2L * c.HiddenSize, c.HiddenSize, hasBias: false, dtype);
+        shared_head = new MtpSharedHead(c, dtype);
+        input_layernorm = new RmsNorm(nameof(input_layernorm), c.HiddenSize, c.RmsNormEps, dtype);
+        self_attn = new MlaAttention(c, index, path, dtype);
+        post_attention_layernorm = new RmsNorm(nameof(post_attention_layernorm), c.HiddenSize, c.RmsNormEps, dtype);
+        mlp = c.IsMoeLayer(index) ? new DeepSeekMoe(c, dtype) : new SwiGluMlp(nameof(mlp), c.HiddenSize, c.IntermediateSize, dtype);
+        RegisterComponents();
+    }
+
+    /// <summary>The model layer index (the HF name's layer number).</summary>
+    public int Index { get; }
+
+    /// <summary>
+    /// Logits (B, T, V) for the token after next: position t combines the main model's last hidden state at t
+    /// (<paramref name="previousHidden"/>, before the final norm) with the embedding of token t+1 (<paramref name="nextIds"/>).
+    /// </summary>
+    public Tensor Forward(Tensor previousHidden, Tensor nextIds, DecoderContext ctx)
+    {
+        using var scope = NewDisposeScope();
+        var e = enorm.forward(embed_tokens.forward(nextIds));
+        var h = eh_proj.forward(cat(new[] { e, hnorm.forward(previousHidden) }, -1));
+        h = h + self_attn.Forward(input_layernorm.forward(h), ctx);
+        h = h + mlp.forward(post_attention_layernorm.forward(h));
+        return shared_head.head.forward(shared_head.norm.forward(h)).MoveToOuterDisposeScope();
+    }
+}
+
+/// <summary>The MTP output head <c>shared_head</c>: <c>norm</c> and <c>head</c> (vocab, hidden).</summary>
+public sealed class MtpSharedHead : nn.Module
+{
+#pragma warning disable CS1591 // HF parameter names.
+    public RmsNorm norm;
+    public Projection head;
+#pragma warning restore CS1591
+
+    /// <summary>Creates the head, uninitialized.</summary>
+    public MtpSharedHead(DeepSeekV3Config c, ScalarType dtype) : base("shared_head")
+    {
+        norm = new RmsNorm(nameof(norm), c.HiddenSize, c.RmsNormEps, dtype);
+        head = Projection.Create(nameof(head), c.HiddenSize, c.VocabSize, hasBias: false, dtype);
+        RegisterComponents();
+    }
+}
+
+/// <summary>The num_nextn_predict_layers MTP layers of a deepseek_v3 model (indices num_hidden_layers, +1, …).</summary>
+public sealed class MtpModule : nn.Module
+{
+    private readonly MtpLayer[] _layers;
+
+    /// <summary>Creates every MTP layer of <paramref name="c"/>, uninitialized.</summary>
+    /// <exception cref="R1SharpException">The config has no MTP layers (num_nextn_predict_layers 0).</exception>
+    public MtpModule(DeepSeekV3Config c, MlaPath path, ScalarType dtype) : base("mtp")
+    {
+        if (c.NumNextnPredictLayers <= 0)
+            throw new R1SharpException("load option LoadMtp: config.json has num_nextn_predict_layers 0, so the model has no MTP layers; load without LoadMtp");
+        _layers = Enumerable.Range(c.NumHiddenLayers, c.NumNextnPredictLayers).Select(i => new MtpLayer(c, i, path, dtype)).ToArray();
+        for (int d = 0; d < _layers.Length; d++) register_module(d.ToString(System.Globalization.CultureInfo.InvariantCulture), _layers[d]);
+    }
+
+    /// <summary>The MTP depths in order (depth 1 first).</summary>
+    public IReadOnlyList<MtpLayer> Layers => _layers;
+
+    /// <summary>Every parameter under its checkpoint name <c>model.layers.{index}.{suffix}</c>.</summary>
+    public IEnumerable<(string Name, Parameter Parameter)> HfParameters() =>
+        _layers.SelectMany(l => l.named_parameters().Select(p => ($"model.layers.{l.Index}.{p.name}", p.parameter)));
+}
