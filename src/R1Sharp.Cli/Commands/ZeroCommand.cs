@@ -41,7 +41,6 @@ internal static class ZeroCommand
         return command;
     }
 
-    static double ThinkingRate(EvalResult r) => PassAtK.Mean(r.Records.SelectMany(x => x.Completions).Select(c => ZeroText.Thinks(c) ? 1.0 : 0.0));
 
     static void PrintTable(ZeroSummary s, EvalResult before, EvalResult after, string outDir)
     {
@@ -50,7 +49,10 @@ internal static class ZeroCommand
         Console.WriteLine($"{"pass@1",-22}{s.BasePass1,10:P1}{s.FinalPass1,10:P1}");
         Console.WriteLine($"{"cons@" + before.Summary.K,-22}{s.BaseCons8,10:P1}{s.FinalCons8,10:P1}");
         Console.WriteLine($"{"mean length (tokens)",-22}{s.BaseMeanLength,10:0.0}{s.FinalMeanLength,10:0.0}");
-        Console.WriteLine($"{"thinks (non-empty)",-22}{ThinkingRate(before),10:P1}{ThinkingRate(after),10:P1}");
+        ModeAccuracy b = ZeroText.ByMode(before), a = ZeroText.ByMode(after);
+        Console.WriteLine($"{"thinks (non-empty)",-22}{b.ThinkingShare,10:P1}{a.ThinkingShare,10:P1}");
+        Console.WriteLine($"{"accuracy thinking",-22}{b.ThinkingAccuracy,10:P1}{a.ThinkingAccuracy,10:P1}");
+        Console.WriteLine($"{"accuracy direct",-22}{b.DirectAccuracy,10:P1}{a.DirectAccuracy,10:P1}");
         // The longest held-out question shows the difference best: direct answers fail there.
         int pick = Enumerable.Range(0, before.Records.Count).OrderByDescending(i => before.Records[i].Question.Length).FirstOrDefault();
         if (before.Records.Count == 0) return;

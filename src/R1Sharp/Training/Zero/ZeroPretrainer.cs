@@ -22,7 +22,7 @@ public sealed record PretrainOptions
     /// <summary>A <see cref="ModelPresets"/> name.</summary>
     public string Preset { get; init; } = "tiny";
     /// <summary>Optimizer steps.</summary>
-    public int Steps { get; init; } = 1500;
+    public int Steps { get; init; } = 3500;
     /// <summary>Documents per step.</summary>
     public int BatchSize { get; init; } = 32;
     /// <summary>Peak AdamW learning rate (linear warmup, cosine decay to 10%).</summary>
@@ -38,7 +38,7 @@ public sealed record PretrainOptions
     /// <summary>Tokenizer vocabulary size (the trainer may stop earlier).</summary>
     public int VocabSize { get; init; } = 512;
     /// <summary>The corpus mix: how often solutions are worked step by step and how often a step is wrong.</summary>
-    public ChainSumCorpusOptions Corpus { get; init; } = new() { WorkedFraction = 0.5, MistakeRate = 0.1 };
+    public ChainSumCorpusOptions Corpus { get; init; } = new() { WorkedFraction = 0.5, MistakeRate = 0.05 };
 
     /// <summary>Held-out problems the finished model is evaluated on (k = 8, temperature 0.6); 0 skips.</summary>
     public int EvalProblems { get; init; } = 100;
@@ -59,7 +59,7 @@ public sealed record PretrainOptions
 }
 
 /// <summary>What a pretraining run did.</summary>
-public sealed record PretrainReport(int Steps, double FinalLoss, long Parameters, int VocabSize, double Seconds, EvalSummary Eval);
+public sealed record PretrainReport(int Steps, double FinalLoss, long Parameters, int VocabSize, double Seconds, EvalSummary Eval, ModeAccuracy Modes);
 
 /// <summary>Builds the base model directory (see file header).</summary>
 public static class ZeroPretrainer
@@ -112,13 +112,16 @@ public static class ZeroPretrainer
                 EosTokenIds = new ValueList<int>([eos]), PadTokenId = eos, MaxNewTokens = 128,
             };
             File.WriteAllText(Path.Combine(temp, "generation_config.json"), generation.ToJson());
-            EvalSummary eval;
+            EvalResult result;
             using (var generator = new R1Sharp.Generation.Generator(model, tokenizer, generation))
-                eval = Evaluator.Run(generator, ZeroTask.EvalProblems(options.EvalProblems), ZeroTask.Template,
-                    new EvalOptions { MaxNewTokens = ZeroTask.MaxCompletionTokens }, ct).Summary;
+                result = Evaluator.Run(generator, ZeroTask.EvalProblems(options.EvalProblems), ZeroTask.Template,
+                    new EvalOptions { MaxNewTokens = ZeroTask.MaxCompletionTokens }, ct);
+            var eval = result.Summary;
             log($"held-out ({eval.Problems} problems, k = {eval.K}): pass@1 {eval.PassAt1:P1}, cons@{eval.K} {eval.ConsAtK:P1}, " +
                 $"mean length {eval.MeanLength:0.0} tokens, format {eval.FormatRate:P0}");
-            var report = new PretrainReport(options.Steps, loss, parameters, tokenizer.VocabSize, clock.Elapsed.TotalSeconds, eval);
+            var modes = ZeroText.ByMode(result);
+            log($"thinks {modes.ThinkingShare:P1}: accuracy thinking {modes.ThinkingAccuracy:P1}, direct {modes.DirectAccuracy:P1}");
+            var report = new PretrainReport(options.Steps, loss, parameters, tokenizer.VocabSize, clock.Elapsed.TotalSeconds, eval, modes);
             File.WriteAllText(Path.Combine(temp, "README.md"), Readme(options, report, command));
             if (Directory.Exists(outDirectory)) Directory.Delete(outDirectory);
             Directory.Move(temp, outDirectory);
@@ -170,8 +173,10 @@ public static class ZeroPretrainer
         # chain-sum base model (R1-Zero demo)
 
         A tiny {o.Arch} decoder ({r.Parameters:N0} parameters, vocabulary {r.VocabSize}) pretrained from scratch on
-        R1-Zero prompts with chain-sum completions (`{ChainSumTask.Name}`): {o.Corpus.WorkedFraction:P0} worked
-        step-by-step solutions ({o.Corpus.MistakeRate:P0} of them with one wrong step), the rest direct answers.
+        R1-Zero prompts with chain-sum completions (`{ChainSumTask.Name}`: the last digit of a sum of
+        {ChainSumTask.MinTerms} to {ChainSumTask.MaxTerms} labelled one-digit terms, "Last digit of a7 + b5 + c9 + d3"):
+        {o.Corpus.WorkedFraction:P0} worked step-by-step solutions ({o.Corpus.MistakeRate:P0} of them with one wrong step),
+        the rest direct answers.
         The held-out evaluation problems of `r1 zero` never appear in the corpus.
 
         Made by:
@@ -181,7 +186,9 @@ public static class ZeroPretrainer
         Preset {o.Preset}, {r.Steps} steps of {o.BatchSize} documents, AdamW lr {o.LearningRate} (cosine), seed {o.Seed},
         corpus {o.CorpusSize:N0} documents; final loss {r.FinalLoss:0.0000}; {r.Seconds:0} s on a 2-core CPU.
         Held-out ({r.Eval.Problems} problems, k = {r.Eval.K}, temperature 0.6): pass@1 {r.Eval.PassAt1:P1},
-        cons@{r.Eval.K} {r.Eval.ConsAtK:P1}, mean completion length {r.Eval.MeanLength:0.0} tokens.
+        cons@{r.Eval.K} {r.Eval.ConsAtK:P1}, mean completion length {r.Eval.MeanLength:0.0} tokens;
+        {r.Modes.ThinkingShare:P1} of completions think, and they are right {r.Modes.ThinkingAccuracy:P1} of the time,
+        direct answers {r.Modes.DirectAccuracy:P1}.
         Prompts are plain text (`R1ZeroTemplate.Prompt(question)`), so there is no chat template.
         """;
 }

@@ -27,13 +27,14 @@ public sealed record ZeroOptions
     public GrpoConfig Grpo { get; init; } = DefaultGrpo;
 
     /// <summary>
-    /// The defaults: G = 8 samples × 8 prompts per step, 60 steps, AdamW lr 5e-5 (5e-4 let Adam's
-    /// normalised noise steps wreck the 0.1M-parameter base within 60 steps; 1e-6 barely moves it), β = 0, ε = 0.2, loss bnpo, group-scaled advantages, rollouts at
-    /// temperature 1.0, rewards accuracy + format, completions up to 96 tokens.
+    /// The defaults: G = 8 samples × 8 prompts per step, 300 steps (~1.5 min on 2 cores), AdamW lr 1e-4 (60 steps at
+    /// 5e-5 already gain +21 pass@1 points; 300 at 1e-4 make every completion think and gain ~40), β = 0, ε = 0.2,
+    /// loss bnpo, group-scaled advantages, rollouts at temperature 1.0, rewards accuracy + format, completions up to
+    /// 96 tokens.
     /// </summary>
     public static GrpoConfig DefaultGrpo { get; } = new()
     {
-        MaxSteps = 60, NumGenerations = 8, GenerationBatchSize = 64, PerDeviceTrainBatchSize = 64, LearningRate = 5e-5,
+        MaxSteps = 300, NumGenerations = 8, GenerationBatchSize = 64, PerDeviceTrainBatchSize = 64, LearningRate = 1e-4,
         Beta = 0, Epsilon = 0.2, LossType = LossType.Bnpo, ScaleRewards = ScaleRewards.Group, Temperature = 1.0, TopP = 1.0,
         MaxCompletionLength = ZeroTask.MaxCompletionTokens, RewardFuncs = ["accuracy", "format"], SaveSteps = 10, Seed = 1,
         MaxPromptLength = 256,

@@ -12,7 +12,7 @@ public static class ZeroTask
     /// <summary>EOS (and pad) token of the tokenizers `r1 pretrain` trains.</summary>
     public const string Eos = "<|endoftext|>";
 
-    /// <summary>Completion budget (tokens) of rollouts and evaluation: a 6-term worked solution takes ~70.</summary>
+    /// <summary>Completion budget (tokens) of rollouts and evaluation: an 8-term worked solution takes ~75.</summary>
     public const int MaxCompletionTokens = 96;
 
     /// <summary>Seed of the held-out problems (fixed: changing it would leak evaluation problems into old corpora).</summary>

@@ -1,6 +1,7 @@
 // Small text helpers of the R1-Zero pipeline: whether a completion reasons, and the JSON style of its output files.
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using R1Sharp.Evaluation;
 
 namespace R1Sharp.Training.Zero;
 
@@ -29,4 +30,25 @@ public static class ZeroText
         var inside = close < 0 ? completion.AsSpan(start) : completion.AsSpan(start, close - start);
         return !inside.IsWhiteSpace();
     }
+
+    /// <summary>
+    /// Per-mode view of an evaluation: the share of completions that think, and the accuracy of thinking and of
+    /// direct completions (NaN where a mode never occurs). This is what shows whether thinking pays.
+    /// </summary>
+    public static ModeAccuracy ByMode(EvalResult result)
+    {
+        int thinking = 0, thinkingRight = 0, direct = 0, directRight = 0;
+        foreach (var record in result.Records)
+            for (int i = 0; i < record.Completions.Count; i++)
+            {
+                if (Thinks(record.Completions[i])) { thinking++; if (record.Correct[i]) thinkingRight++; }
+                else { direct++; if (record.Correct[i]) directRight++; }
+            }
+        int all = thinking + direct;
+        return new(all == 0 ? double.NaN : thinking / (double)all,
+            thinking == 0 ? double.NaN : thinkingRight / (double)thinking, direct == 0 ? double.NaN : directRight / (double)direct);
+    }
 }
+
+/// <summary>Share of completions that think and the accuracy of thinking and of direct completions.</summary>
+public sealed record ModeAccuracy(double ThinkingShare, double ThinkingAccuracy, double DirectAccuracy);

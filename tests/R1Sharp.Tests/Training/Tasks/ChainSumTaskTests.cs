@@ -1,5 +1,5 @@
-// The built-in chain-sum task: deterministic problems, correct worked solutions, mistakes that carry
-// through, held-out problems kept out of the corpus, and the corpus mix.
+// The built-in chain-sum task (last digit of a labelled sum): deterministic problems, correct worked solutions,
+// mistakes that carry through, held-out problems kept out of the corpus, and the corpus mix.
 using R1Sharp.Training.Tasks;
 
 namespace R1Sharp.Tests.Training.Tasks;
@@ -7,21 +7,26 @@ namespace R1Sharp.Tests.Training.Tasks;
 public class ChainSumTaskTests
 {
     [Fact]
-    public void Worked_solution_adds_one_term_per_step()
+    public void Worked_solution_adds_one_labelled_term_per_step_keeping_the_last_digit()
     {
         var p = ChainSumTask.Make([7, 5, 9, 3]);
-        Assert.Equal("Compute 7 + 5 + 9 + 3", p.Question);
-        Assert.Equal("24", p.Answer);
-        Assert.Equal(" <think> 7 + 5 = 12 , 12 + 9 = 21 , 21 + 3 = 24 </think> <answer> 24 </answer>", ChainSumTask.WorkedCompletion(p));
-        Assert.Equal(" <think> </think> <answer> 24 </answer>", ChainSumTask.DirectCompletion(p));
+        Assert.Equal("Last digit of a7 + b5 + c9 + d3", p.Question);
+        Assert.Equal("4", p.Answer);
+        Assert.Equal(4, p.Terms);
+        Assert.Equal([7, 5, 9, 3], ChainSumTask.Terms(p));
+        Assert.Equal(" <think> a7 + b5 = 2 , 2 + c9 = 1 , 1 + d3 = 4 </think> <answer> 4 </answer>", ChainSumTask.WorkedCompletion(p));
+        Assert.Equal(" <think> </think> <answer> 4 </answer>", ChainSumTask.DirectCompletion(p));
     }
 
     [Fact]
     public void A_mistake_carries_through_to_the_answer()
     {
         var p = ChainSumTask.Make([7, 5, 9, 3]);
-        Assert.Equal(" <think> 7 + 5 = 12 , 12 + 9 = 23 , 23 + 3 = 26 </think> <answer> 26 </answer>",
+        Assert.Equal(" <think> a7 + b5 = 2 , 2 + c9 = 3 , 3 + d3 = 6 </think> <answer> 6 </answer>",
             ChainSumTask.WorkedCompletion(p, mistakeAt: 1, error: 2));
+        // Errors wrap around mod 10 like the running digit does.
+        Assert.Equal(" <think> a7 + b5 = 1 , 1 + c9 = 0 , 0 + d3 = 3 </think> <answer> 3 </answer>",
+            ChainSumTask.WorkedCompletion(p, mistakeAt: 0, error: 9));
     }
 
     [Fact]
@@ -30,7 +35,8 @@ public class ChainSumTaskTests
         var a = ChainSumTask.Problems(200, seed: 5);
         Assert.Equal(a, ChainSumTask.Problems(200, seed: 5));
         Assert.Equal(200, a.Select(p => p.Question).Distinct().Count());
-        Assert.All(a, p => Assert.Equal(ChainSumTask.Terms(p).Sum().ToString(), p.Answer));
+        Assert.All(a, p => Assert.Equal((ChainSumTask.Terms(p).Sum() % 10).ToString(), p.Answer));
+        Assert.All(a, p => Assert.EndsWith($"<answer> {p.Answer} </answer>", ChainSumTask.WorkedCompletion(p)));
         Assert.All(a, p => Assert.InRange(p.Terms, ChainSumTask.MinTerms, ChainSumTask.MaxTerms));
 
         var held = a.Select(p => p.Question).ToHashSet();

@@ -1,5 +1,6 @@
 // The R1-Zero pipeline's pure pieces: batch layout (shifted targets, completion mask), the LR schedule, the
-// "does it think" check, and the held-out/train split.
+// "does it think" check, and the held-out/train split, and accuracy by mode (thinking vs direct).
+using R1Sharp.Evaluation;
 using R1Sharp.Training.Zero;
 
 namespace R1Sharp.Tests.Training.Zero;
@@ -53,5 +54,21 @@ public class ZeroPieceTests
         var heldOut = ZeroTask.EvalProblems(ZeroTask.HeldOutCount).Select(p => p.Question).ToHashSet();
         Assert.Equal(ZeroTask.HeldOutCount, heldOut.Count);
         Assert.DoesNotContain(ZeroTask.TrainProblems(3000, 7), p => heldOut.Contains(p.Question));
+    }
+
+    [Fact]
+    public void ByMode_splits_accuracy_between_thinking_and_direct_completions()
+    {
+        string[] completions = [" <think> a1 + b2 = 3 </think> <answer> 3 </answer>", " <think> a1 + b2 = 4 </think> <answer> 4 </answer>",
+            " <think> </think> <answer> 3 </answer>", " <think> </think> <answer> 5 </answer>"];
+        var first = new EvalRecord("q1", "3", completions, ["3", "4", "3", "5"], [true, false, true, false], [9, 9, 5, 5], [5, 5, 0, 0], 0.5, true);
+        var second = new EvalRecord("q2", "7", [" <think> </think> <answer> 1 </answer>", " <think> x </think> <answer> 7 </answer>"],
+            ["1", "7"], [false, true], [5, 6], [0, 1], 0.5, false);
+        var modes = ZeroText.ByMode(new EvalResult([first, second], new EvalSummary(2, 4, 0.5, 0.5, 6, 2, 1)));
+        Assert.Equal(3 / 6.0, modes.ThinkingShare, 12);
+        Assert.Equal(2 / 3.0, modes.ThinkingAccuracy, 12);
+        Assert.Equal(1 / 3.0, modes.DirectAccuracy, 12);
+        var directOnly = second with { Completions = [completions[2], completions[3]] };
+        Assert.True(double.IsNaN(ZeroText.ByMode(new EvalResult([directOnly], new EvalSummary(1, 2, 0.5, 0, 5, 0, 1))).ThinkingAccuracy));
     }
 }
