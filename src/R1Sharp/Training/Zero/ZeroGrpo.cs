@@ -66,6 +66,8 @@ public sealed class ZeroGrpo
             Sampler = new SamplerOptions { Temperature = (float)_config.Temperature, TopP = (float)_config.TopP, TopK = _config.TopK },
             Seed = (ulong)_config.Seed * 1_000_003UL + (ulong)step * (ulong)(prompts * g),
         }, cancellationToken: ct).OrderBy(r => r.PromptIndex).ThenBy(r => r.SampleIndex).ToList();
+        // Rollouts cut short by Ctrl+C come back marked cancelled: never train on them.
+        ct.ThrowIfCancellationRequested();
 
         var inputs = results.Select(r => new RewardInput
         {

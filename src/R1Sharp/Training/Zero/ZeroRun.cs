@@ -94,24 +94,41 @@ public static class ZeroRun
         {
             log($"evaluating the base model on {heldOut.Count} held-out problems (k = {evalOptions.K}) ...");
             baseEval = Evaluator.Run(generator, heldOut, ZeroTask.Template, evalOptions, ct);
+            ct.ThrowIfCancellationRequested(); // a cut-short evaluation is not a result
             files.WriteEval("base", baseEval);
         }
         log($"base: pass@1 {baseEval.Summary.PassAt1:P1}, cons@{evalOptions.K} {baseEval.Summary.ConsAtK:P1}, mean length {baseEval.Summary.MeanLength:0.0}");
 
         var trainer = new ZeroGrpo(generator, grpo, ZeroTask.TrainProblems(options.TrainProblems, (ulong)grpo.Seed));
-        for (int step = startStep + 1; step <= grpo.MaxSteps; step++)
+        int done = startStep, lastSaved = startStep;
+        try
         {
-            var (metrics, completions) = trainer.Step(step, ct);
-            files.AppendStep(metrics, completions);
-            log($"step {step}/{grpo.MaxSteps} reward {metrics.Reward:0.000} acc {metrics.Accuracy:0.000} think {metrics.ThinkingFraction:0.00} " +
-                $"len {metrics.CompletionLength:0.0} loss {metrics.Loss:0.0000} ({metrics.Seconds:0.0} s)");
-            if (step == grpo.MaxSteps || (grpo.SaveSteps > 0 && step % grpo.SaveSteps == 0))
-                files.SaveCheckpoint(generator, options.BaseModel, modelDir, step);
+            for (int step = startStep + 1; step <= grpo.MaxSteps; step++)
+            {
+                var (metrics, completions) = trainer.Step(step, ct);
+                files.AppendStep(metrics, completions);
+                log($"step {step}/{grpo.MaxSteps} reward {metrics.Reward:0.000} acc {metrics.Accuracy:0.000} think {metrics.ThinkingFraction:0.00} " +
+                    $"len {metrics.CompletionLength:0.0} loss {metrics.Loss:0.0000} ({metrics.Seconds:0.0} s)");
+                done = step;
+                if (step == grpo.MaxSteps || (grpo.SaveSteps > 0 && step % grpo.SaveSteps == 0))
+                {
+                    files.SaveCheckpoint(generator, options.BaseModel, modelDir, step);
+                    lastSaved = step;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // Ctrl+C: the step in flight is dropped (it never updated the weights); keep every finished step.
+            if (done > lastSaved) files.SaveCheckpoint(generator, options.BaseModel, modelDir, done);
+            log($"interrupted after step {done}; checkpoint at step {done} in {files.Checkpoint}; continue with --resume");
+            throw;
         }
 
         Charts.RenderAll(Path.Combine(outDir, "metrics.jsonl"), ChartSpecs);
         log($"evaluating the trained model on {heldOut.Count} held-out problems ...");
         var finalEval = Evaluator.Run(generator, heldOut, ZeroTask.Template, evalOptions, ct);
+        ct.ThrowIfCancellationRequested();
         files.WriteEval("final", finalEval);
         var summary = new ZeroSummary(baseEval.Summary.PassAt1, finalEval.Summary.PassAt1, baseEval.Summary.ConsAtK,
             finalEval.Summary.ConsAtK, baseEval.Summary.MeanLength, finalEval.Summary.MeanLength, grpo.MaxSteps,
