@@ -9,6 +9,8 @@ using System.Text.Json;
 using R1Sharp.Training.Data;
 using R1Sharp.Training.Rewards;
 
+using R1Sharp.IO;
+
 namespace R1Sharp.Evaluation;
 
 /// <summary>Where and how <see cref="OpenAiEvalClient"/> connects.</summary>
@@ -155,23 +157,11 @@ public sealed class OpenAiEvalClient : IEvalBackend, IDisposable
     }
 
     /// <summary>408, 429 and 5xx are worth retrying (overload, restarts); other errors are the caller's.</summary>
-    public static bool IsRetryable(HttpStatusCode code) => code is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests || (int)code >= 500;
+    public static bool IsRetryable(HttpStatusCode code) => HttpRetry.IsRetryable(code);
 
-    /// <summary>Delay before retry <paramref name="attempt"/> (0-based): Retry-After when the server gave it, else
-    /// base·2^attempt with up to 50% jitter (so clients that failed together do not retry together); capped.</summary>
-    public static TimeSpan RetryDelay(int attempt, RetryConditionHeaderValue? retryAfter, OpenAiEvalClientOptions options)
-    {
-        TimeSpan wait;
-        if (retryAfter?.Delta is { } delta) wait = delta;
-        else if (retryAfter?.Date is { } date) wait = date - DateTimeOffset.UtcNow;
-        else
-        {
-            double ms = options.RetryBaseDelay.TotalMilliseconds * Math.Pow(2, Math.Min(attempt, 20));
-            wait = TimeSpan.FromMilliseconds(ms * (1 + 0.5 * Random.Shared.NextDouble()));
-        }
-        if (wait < TimeSpan.Zero) wait = TimeSpan.Zero;
-        return wait > options.MaxRetryDelay ? options.MaxRetryDelay : wait;
-    }
+    /// <summary>Delay before retry <paramref name="attempt"/> (0-based): see <see cref="HttpRetry.Delay"/>.</summary>
+    public static TimeSpan RetryDelay(int attempt, RetryConditionHeaderValue? retryAfter, OpenAiEvalClientOptions options) =>
+        HttpRetry.Delay(attempt, retryAfter, options.RetryBaseDelay, options.MaxRetryDelay);
 
     private R1SharpException Refused(HttpStatusCode code, string message)
     {

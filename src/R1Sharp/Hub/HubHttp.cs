@@ -4,6 +4,8 @@
 using System.Net;
 using System.Net.Http.Headers;
 
+using R1Sharp.IO;
+
 namespace R1Sharp.Hub;
 
 internal sealed class HubHttp(HttpClient http, HubSettings settings)
@@ -49,26 +51,15 @@ internal sealed class HubHttp(HttpClient http, HubSettings settings)
         return request;
     }
 
-    public static bool IsRetryable(HttpStatusCode code) => code is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests || (int)code >= 500;
+    public static bool IsRetryable(HttpStatusCode code) => HttpRetry.IsRetryable(code);
 
     /// <summary>Connection failures, resets and read timeouts (not the user's Ctrl+C).</summary>
     public static bool IsTransient(Exception e, CancellationToken ct) =>
         e is HttpRequestException or IOException || (e is OperationCanceledException && !ct.IsCancellationRequested);
 
-    /// <summary>Delay before retry <paramref name="attempt"/> (0-based): Retry-After when given, else base·2^attempt with jitter.</summary>
-    public TimeSpan Backoff(int attempt, RetryConditionHeaderValue? retryAfter)
-    {
-        TimeSpan wait;
-        if (retryAfter?.Delta is { } delta) wait = delta;
-        else if (retryAfter?.Date is { } date) wait = date - DateTimeOffset.UtcNow;
-        else
-        {
-            double ms = settings.RetryBaseDelay.TotalMilliseconds * Math.Pow(2, Math.Min(attempt, 20));
-            wait = TimeSpan.FromMilliseconds(ms * (1 + 0.5 * Random.Shared.NextDouble()));
-        }
-        if (wait < TimeSpan.Zero) wait = TimeSpan.Zero;
-        return wait > settings.MaxRetryDelay ? settings.MaxRetryDelay : wait;
-    }
+    /// <summary>Delay before retry <paramref name="attempt"/> (0-based): see <see cref="HttpRetry.Delay"/>.</summary>
+    public TimeSpan Backoff(int attempt, RetryConditionHeaderValue? retryAfter) =>
+        HttpRetry.Delay(attempt, retryAfter, settings.RetryBaseDelay, settings.MaxRetryDelay);
 
     public R1SharpException Unreachable(Exception e) => new(
         $"cannot reach the hub at {settings.Endpoint} ({e.Message}) after {settings.MaxRetries} retries: check the network, " +

@@ -22,4 +22,16 @@ internal sealed class RecipeChecks(string prefix)
 
     /// <summary>Throws the recipe's one-line <see cref="R1SharpException"/>.</summary>
     public void Fail(string message) => throw new R1SharpException($"{prefix}: {message}");
+
+    /// <summary>The AdamW, clipping and MoE-balancing keys every recipe shares.</summary>
+    public void Optimizer(double maxGradNorm, double weightDecay, double beta1, double beta2, double epsilon, double moeBiasUpdateSpeed)
+    {
+        if (!(maxGradNorm >= 0)) Fail($"max_grad_norm must be >= 0 (got {F(maxGradNorm)}); 0 disables clipping");
+        if (!(weightDecay >= 0)) Fail($"weight_decay must be >= 0 (got {F(weightDecay)})");
+        if (!(beta1 >= 0 && beta1 < 1)) Fail($"adam_beta1 must be in [0, 1) (got {F(beta1)}); usual 0.9");
+        if (!(beta2 >= 0 && beta2 < 1)) Fail($"adam_beta2 must be in [0, 1) (got {F(beta2)}); usual 0.999");
+        Positive("adam_epsilon", epsilon);
+        if (!(moeBiasUpdateSpeed >= 0) || double.IsInfinity(moeBiasUpdateSpeed))
+            Fail($"moe_bias_update_speed must be finite and >= 0 (got {F(moeBiasUpdateSpeed)}); DeepSeek-V3 used 0.001, 0 disables");
+    }
 }

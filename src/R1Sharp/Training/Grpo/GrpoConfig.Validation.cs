@@ -75,13 +75,7 @@ public sealed partial record GrpoConfig
         if (!(Epsilon > 0 && Epsilon < 1)) Check.Fail($"epsilon must be in (0, 1) (got {RecipeChecks.F(Epsilon)}); GRPO uses 0.2");
         if (EpsilonHigh is { } eh && !(eh > 0)) Check.Fail($"epsilon_high must be > 0 (got {RecipeChecks.F(eh)}); DAPO uses 0.28, or leave it unset to use epsilon");
         if (!(WarmupRatio >= 0 && WarmupRatio < 1)) Check.Fail($"warmup_ratio must be in [0, 1) (got {RecipeChecks.F(WarmupRatio)})");
-        if (!(MaxGradNorm >= 0)) Check.Fail($"max_grad_norm must be >= 0 (got {RecipeChecks.F(MaxGradNorm)}); 0 disables clipping");
-        if (!(WeightDecay >= 0)) Check.Fail($"weight_decay must be >= 0 (got {RecipeChecks.F(WeightDecay)})");
-        if (!(AdamBeta1 >= 0 && AdamBeta1 < 1)) Check.Fail($"adam_beta1 must be in [0, 1) (got {RecipeChecks.F(AdamBeta1)}); usual 0.9");
-        if (!(AdamBeta2 >= 0 && AdamBeta2 < 1)) Check.Fail($"adam_beta2 must be in [0, 1) (got {RecipeChecks.F(AdamBeta2)}); usual 0.999");
-        Check.Positive("adam_epsilon", AdamEpsilon);
-        if (!(MoeBiasUpdateSpeed >= 0) || double.IsInfinity(MoeBiasUpdateSpeed))
-            Check.Fail($"moe_bias_update_speed must be finite and >= 0 (got {RecipeChecks.F(MoeBiasUpdateSpeed)}); DeepSeek-V3 used 0.001, 0 disables");
+        Check.Optimizer(MaxGradNorm, WeightDecay, AdamBeta1, AdamBeta2, AdamEpsilon, MoeBiasUpdateSpeed);
     }
 
     // TRL: at most one of generation_batch_size / steps_per_generation; the other follows from the micro-batch size.

@@ -30,13 +30,7 @@ public sealed partial record SftConfig
         if (MaxSteps == -1 && !(NumTrainEpochs > 0)) Check.Fail($"num_train_epochs must be > 0 when max_steps is -1 (got {RecipeChecks.F(NumTrainEpochs)})");
         if (!(WarmupRatio >= 0 && WarmupRatio < 1)) Check.Fail($"warmup_ratio must be in [0, 1) (got {RecipeChecks.F(WarmupRatio)})");
         if (!(EvalFraction >= 0 && EvalFraction < 1)) Check.Fail($"eval_fraction must be in [0, 1) (got {RecipeChecks.F(EvalFraction)}); e.g. 0.05 holds out 5%");
-        if (!(MaxGradNorm >= 0)) Check.Fail($"max_grad_norm must be >= 0 (got {RecipeChecks.F(MaxGradNorm)}); 0 disables clipping");
-        if (!(WeightDecay >= 0)) Check.Fail($"weight_decay must be >= 0 (got {RecipeChecks.F(WeightDecay)})");
-        if (!(AdamBeta1 >= 0 && AdamBeta1 < 1)) Check.Fail($"adam_beta1 must be in [0, 1) (got {RecipeChecks.F(AdamBeta1)}); usual 0.9");
-        if (!(AdamBeta2 >= 0 && AdamBeta2 < 1)) Check.Fail($"adam_beta2 must be in [0, 1) (got {RecipeChecks.F(AdamBeta2)}); usual 0.999");
-        Check.Positive("adam_epsilon", AdamEpsilon);
-        if (!(MoeBiasUpdateSpeed >= 0) || double.IsInfinity(MoeBiasUpdateSpeed))
-            Check.Fail($"moe_bias_update_speed must be finite and >= 0 (got {RecipeChecks.F(MoeBiasUpdateSpeed)}); DeepSeek-V3 used 0.001, 0 disables");
+        Check.Optimizer(MaxGradNorm, WeightDecay, AdamBeta1, AdamBeta2, AdamEpsilon, MoeBiasUpdateSpeed);
         return this with { EvalSteps = EvalSteps ?? LoggingSteps };
     }
 }
