@@ -48,7 +48,7 @@ public static class TrainingProgress
         var sb = new StringBuilder($"step {r.Step}/{r.TotalSteps}");
         foreach (var (key, v) in r.Metrics)
         {
-            if (key is "step" or "epoch") continue;
+            if (key is "step" or "epoch" || double.IsNaN(v)) continue; // NaN = not measured this run (e.g. KL with beta 0)
             string text = key switch
             {
                 "lr" or "learning_rate" => v.ToString("0.00e+00", CultureInfo.InvariantCulture),
