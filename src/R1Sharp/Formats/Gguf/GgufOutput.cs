@@ -4,6 +4,8 @@ using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using System.Text;
 
+using R1Sharp.IO;
+
 namespace R1Sharp.Formats.Gguf;
 
 /// <summary>Writes GGUF primitives to a stream and counts the bytes written so far.</summary>
@@ -174,20 +176,8 @@ public sealed class GgufFloatSink
 public delegate void GgufFloatSource(GgufFloatSink sink);
 
 /// <summary>A write-only stream for pre-encoded tensor bytes; refuses more than the tensor's byte count.</summary>
-internal sealed class GgufTensorByteStream(GgufOutput output, string name, long expected) : Stream
+internal sealed class GgufTensorByteStream(GgufOutput output, string name, long expected) : WriteOnlyStream
 {
-    public long Written { get; private set; }
-    public override bool CanRead => false;
-    public override bool CanSeek => false;
-    public override bool CanWrite => true;
-    public override long Length => Written;
-    public override long Position { get => Written; set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
-
     public override void Write(ReadOnlySpan<byte> buffer)
     {
         if (Written + buffer.Length > expected)

@@ -2,6 +2,8 @@
 // Sizes follow the Rust crate's rule (bits = numel·bitsize, a multiple of 8); ARCHITECTURES.md §3.
 using System.Runtime.InteropServices;
 
+using R1Sharp.IO;
+
 namespace R1Sharp.Formats.Safetensors;
 
 /// <summary>
@@ -82,34 +84,18 @@ public sealed class SafetensorsEntry
         }
         var counting = new CountingStream(output);
         _write(counting);
-        if (counting.Count != ByteLength)
+        if (counting.Written != ByteLength)
             throw SafetensorsText.TensorError(path, Name,
-                $"the write callback produced {counting.Count} bytes but dtype {DType.ToHeaderString()} with shape [{string.Join(", ", Shape)}] needs {ByteLength}");
+                $"the write callback produced {counting.Written} bytes but dtype {DType.ToHeaderString()} with shape [{string.Join(", ", Shape)}] needs {ByteLength}");
     }
 
     /// <summary>Forward-only wrapper that counts bytes and keeps callbacks from seeking or closing the file.</summary>
-    private sealed class CountingStream(Stream inner) : Stream
+    private sealed class CountingStream(Stream inner) : WriteOnlyStream
     {
-        public long Count { get; private set; }
-        public override bool CanRead => false;
-        public override bool CanSeek => false;
-        public override bool CanWrite => true;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => Count; set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
         public override void Write(ReadOnlySpan<byte> buffer)
         {
             inner.Write(buffer);
-            Count += buffer.Length;
-        }
-        public override void WriteByte(byte value)
-        {
-            inner.WriteByte(value);
-            Count++;
+            Written += buffer.Length;
         }
     }
 }

@@ -23,20 +23,7 @@ public sealed class MoeTrainingTests
         return modelDir;
     }
 
-    static string WriteToyDataset(string dir, int rows = 32)
-    {
-        var rng = new Random(5);
-        string path = Path.Combine(dir, "toy.jsonl");
-        File.WriteAllLines(path, Enumerable.Range(0, rows).Select(_ =>
-        {
-            int a = rng.Next(10), b = rng.Next(10);
-            return JsonSerializer.Serialize(new
-            {
-                messages = new object[] { new { role = "user", content = $"add {a} {b}" }, new { role = "assistant", content = $"{a}+{b}={a + b}" } },
-            });
-        }));
-        return path;
-    }
+    static string WriteToyDataset(string dir) => R1Sharp.Tests.Training.Sft.SftTrainerTests.WriteToyDataset(dir, 32);
 
     [Fact]
     public void Sft_on_a_tiny_deepseek_v3_lowers_the_loss_logs_expert_loads_and_moves_the_bias_at_most_gamma_a_step()

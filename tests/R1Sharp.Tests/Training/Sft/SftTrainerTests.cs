@@ -14,7 +14,7 @@ public class SftTrainerTests
     static string TempDir() => Directory.CreateTempSubdirectory("r1-sft-").FullName;
 
     // "add a b" → "a+b=c": learnable, with a prompt the loss must ignore.
-    static string WriteToyDataset(string dir, int rows = 48)
+    internal static string WriteToyDataset(string dir, int rows = 48)
     {
         var rng = new Random(5);
         string path = Path.Combine(dir, "toy.jsonl");
