@@ -54,10 +54,11 @@ public sealed class R1Server : IAsyncDisposable
     public static R1Server Create(Generator generator, IChatTemplate template, ServerOptions options, TextWriter? log = null) =>
         new(generator, template, options, log ?? Console.Out, ownsGenerator: false);
 
-    /// <summary>Loads the model, tokenizer, generation_config.json and chat template from a model directory.</summary>
+    /// <summary>Loads the model, tokenizer, generation_config.json and chat template (unless
+    /// <see cref="ServerOptions.ChatTemplate"/> names one) from a model directory.</summary>
     public static R1Server Load(string modelDirectory, ServerOptions options, TextWriter? log = null)
     {
-        var template = ChatTemplate.FromModelDirectory(modelDirectory);
+        var template = ChatTemplate.ForModel(modelDirectory, options.ChatTemplate);
         var generator = Generator.Load(modelDirectory);
         try { return new R1Server(generator, template, options, log ?? Console.Out, ownsGenerator: true); }
         catch { generator.Dispose(); throw; }

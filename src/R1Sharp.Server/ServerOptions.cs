@@ -18,6 +18,8 @@ public sealed record ServerOptions
     public int MaxQueue { get; init; } = 64;
     /// <summary>Context length; null = the model's max_position_embeddings.</summary>
     public int? ContextLength { get; init; }
+    /// <summary>Chat template name (<see cref="R1Sharp.Text.ChatTemplates.ChatTemplate.Names"/>); null or "auto" = the model's own.</summary>
+    public string? ChatTemplate { get; init; }
     /// <summary>Largest request body in bytes; larger ones get 413. Default 4 MiB.</summary>
     public long MaxBodyBytes { get; init; } = 4 << 20;
     /// <summary>Seconds a 429 asks the client to wait (Retry-After). Default 1.</summary>

@@ -16,18 +16,19 @@ internal static class ChatCommand
     {
         var model = CommonOptions.Model();
         var system = new Option<string?>("--system") { Description = "A system prompt" };
+        var chatTemplate = CommonOptions.ChatTemplateName();
         var sampling = new SamplingCliOptions();
-        var command = new Command("chat", "Chat with a model on stdin (" + Help + "); Ctrl+C stops the current answer") { model, system };
+        var command = new Command("chat", "Chat with a model on stdin (" + Help + "); Ctrl+C stops the current answer") { model, system, chatTemplate };
         sampling.AddTo(command);
-        CliAction.SetHandlingCtrlC(command, parse => Run(parse, model, system, sampling));
+        CliAction.SetHandlingCtrlC(command, parse => Run(parse, model, system, chatTemplate, sampling));
         return command;
     }
 
-    static int Run(ParseResult parse, Option<string> model, Option<string?> system, SamplingCliOptions sampling)
+    static int Run(ParseResult parse, Option<string> model, Option<string?> system, Option<string> chatTemplate, SamplingCliOptions sampling)
     {
         string dir = CommonOptions.ResolveModel(parse, model);
         using var generator = Generator.Load(dir);
-        var template = ChatTemplate.FromModelDirectory(dir);
+        var template = ChatTemplate.ForModel(dir, parse.GetValue(chatTemplate));
         var options = sampling.Resolve(parse, generator, template);
         bool hide = parse.GetValue(sampling.HideThinking);
         var history = new List<ChatMessage>();

@@ -1,6 +1,7 @@
 // Options shared by several verbs, defined once so their names and help stay consistent.
 using System.CommandLine;
 using R1Sharp.Hub;
+using R1Sharp.Text.ChatTemplates;
 
 namespace R1Sharp.Cli.Commands;
 
@@ -16,4 +17,11 @@ internal static class CommonOptions
     /// <summary>The model directory an option names: a directory as is, or a cached repo's snapshot directory.</summary>
     public static string ResolveModel(ParseResult parse, Option<string> option) =>
         HubCache.FromEnvironment().ResolveModel(parse.GetRequiredValue(option));
+
+    /// <summary>`--chat-template NAME`: override the model's chat template (llama.cpp's option of the same name).</summary>
+    public static Option<string> ChatTemplateName() => new("--chat-template")
+    {
+        Description = $"Chat template: {string.Join(", ", ChatTemplate.Names)} (auto = the model's own; r1-zero for base models trained with the R1-Zero prompt)",
+        DefaultValueFactory = _ => "auto",
+    };
 }

@@ -102,14 +102,15 @@ internal static class RunCommand
         var prompt = new Option<string>("--prompt", "-p") { Description = "The user message", Required = true };
         var system = new Option<string?>("--system") { Description = "A system prompt" };
         var json = new Option<bool>("--json") { Description = "Print one JSON object {reasoning, content, finish_reason, usage} instead of streaming" };
+        var chatTemplate = CommonOptions.ChatTemplateName();
         var sampling = new SamplingCliOptions();
-        var command = new Command("run", "Answer one prompt with a model (chat template, streamed thinking then answer)") { model, prompt, system, json };
+        var command = new Command("run", "Answer one prompt with a model (chat template, streamed thinking then answer)") { model, prompt, system, json, chatTemplate };
         sampling.AddTo(command);
         CliAction.Set(command, (parse, token) =>
         {
             string dir = CommonOptions.ResolveModel(parse, model);
             using var generator = Generator.Load(dir);
-            var template = ChatTemplate.FromModelDirectory(dir);
+            var template = ChatTemplate.ForModel(dir, parse.GetValue(chatTemplate));
             var messages = new List<ChatMessage>();
             if (parse.GetValue(system) is { } s) messages.Add(ChatMessage.System(s));
             messages.Add(ChatMessage.User(parse.GetRequiredValue(prompt)));

@@ -17,9 +17,10 @@ internal static class ServeCommand
         var maxBatch = new Option<int>("--max-batch") { Description = "Sequences decoded together at most (default 8)", DefaultValueFactory = _ => 8 };
         var maxQueue = new Option<int>("--max-queue") { Description = "Requests waiting for a slot at most; more get 429 (default 64)", DefaultValueFactory = _ => 64 };
         var ctx = new Option<int?>("--ctx") { Description = "Context length in tokens (default: the model's max_position_embeddings)" };
+        var chatTemplate = CommonOptions.ChatTemplateName();
         var command = new Command("serve", "Serve a model over an OpenAI-compatible HTTP API (/v1/chat/completions) with a chat page at /")
         {
-            model, host, port, apiKey, apiKeyFile, maxBatch, maxQueue, ctx,
+            model, host, port, apiKey, apiKeyFile, maxBatch, maxQueue, ctx, chatTemplate,
         };
         command.Validators.Add(r =>
         {
@@ -38,6 +39,7 @@ internal static class ServeCommand
                 MaxBatch = parse.GetValue(maxBatch),
                 MaxQueue = parse.GetValue(maxQueue),
                 ContextLength = parse.GetValue(ctx),
+                ChatTemplate = parse.GetValue(chatTemplate),
             }.Validate();
             await using var server = R1Server.Load(dir, options);
             await server.StartAsync(token);

@@ -56,6 +56,20 @@ public class GeneratorCliTests
         Assert.Contains("unknown command /nope", r.Stderr);
     }
 
+    static string ChainSumBase => Path.Combine(RepoPaths.Root, "models", "chain-sum-base");
+
+    [Fact]
+    public void Run_with_the_r1_zero_template_drives_a_base_model_without_a_chat_template()
+    {
+        var r = R1Process.Run("run", "--model", ChainSumBase, "--chat-template", "r1-zero", "--prompt", "Last digit of a7 + b1 + c5",
+            "--temperature", "0", "--max-tokens", "60", "--json");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        using var doc = JsonDocument.Parse(r.Stdout);
+        // The base was pretrained on "<think> … </think> <answer> d </answer>" completions after the R1-Zero prompt.
+        Assert.Matches(@"<answer> \d </answer>", doc.RootElement.GetProperty("content").GetString());
+        Assert.Equal("stop", doc.RootElement.GetProperty("finish_reason").GetString());
+    }
+
     [Fact]
     public void Perplexity_prints_a_finite_number()
     {
@@ -80,13 +94,15 @@ public class GeneratorCliTests
         { "--file: file not found", ["perplexity", "--model", "{model}", "--file", "/nonexistent.txt"] },
         { "--context must be >= 4", ["perplexity", "--model", "{model}", "--file", "{corpus}", "--context", "3"] },
         { "model directory not found", ["chat", "--model", "/nonexistent/model"] },
+        { "--chat-template: unknown template 'chatml'", ["run", "--model", "{model}", "--prompt", "hi", "--chat-template", "chatml"] },
+        { "pass --chat-template r1-zero", ["run", "--model", "{base}", "--prompt", "hi"] },
     };
 
     [Theory]
     [MemberData(nameof(BadInputs))]
     public void Bad_input_gives_one_line_and_exit_code_2(string expected, string[] args)
     {
-        var resolved = args.Select(a => a.Replace("{model}", ModelDir).Replace("{corpus}", RepoPaths.Fixture("bpe", "corpus.txt"))).ToArray();
+        var resolved = args.Select(a => a.Replace("{model}", ModelDir).Replace("{base}", ChainSumBase).Replace("{corpus}", RepoPaths.Fixture("bpe", "corpus.txt"))).ToArray();
         var r = R1Process.RunWithInput("", resolved);
         Assert.Equal(2, r.ExitCode);
         Assert.Contains(expected, r.Stderr);

@@ -88,7 +88,10 @@ public sealed class ServerErrorTests
         await using var host = await ServerTestHost.StartAsync(configure: o => o with { MaxBatch = 1, MaxQueue = 1, StepDelay = TimeSpan.FromMilliseconds(20) });
         using var cts = new CancellationTokenSource();
         var slow = Enumerable.Range(0, 3).Select(_ => host.PostAsync(ServerTestHost.Chat("hi", 60, ""","thinking_budget":0"""))).ToList();
-        await Task.Delay(300);
+        // Wait for one running and one queued request (a loaded machine may take a while to send them), not a fixed time.
+        var scheduler = host.Server.Scheduler;
+        for (int i = 0; i < 500 && !(scheduler.RunningSequences == 1 && scheduler.QueuedJobs == 1); i++) await Task.Delay(20);
+        Assert.True(scheduler.RunningSequences == 1 && scheduler.QueuedJobs == 1, $"running {scheduler.RunningSequences}, queued {scheduler.QueuedJobs}");
         using var refused = await host.PostAsync(ServerTestHost.Chat("hi", 2));
         var error = await ErrorOf(refused, HttpStatusCode.TooManyRequests);
         Assert.Equal("1", refused.Headers.RetryAfter!.Delta!.Value.TotalSeconds.ToString());

@@ -13,6 +13,46 @@ public static class ChatTemplate
     public const string RecognisedFamilies =
         "DeepSeek-R1 (<｜Assistant｜>), Llama-3 (<|start_header_id|>), Qwen2.5 ChatML (<|im_start|>)";
 
+    /// <summary>Names accepted by <see cref="ForModel"/> (the <c>--chat-template</c> option), "auto" first.</summary>
+    public static IReadOnlyList<string> Names { get; } = ["auto", "r1-zero", "deepseek-r1", "qwen2.5", "llama3"];
+
+    /// <summary>
+    /// The template a model is run with: "auto" (or null) reads it from the model's files; a name from <see cref="Names"/>
+    /// overrides them, the way llama.cpp's <c>--chat-template</c> does — "r1-zero" runs base models trained with the
+    /// R1-Zero prompt (they ship no chat template). BOS/EOS texts come from the model's tokenizer_config.json.
+    /// </summary>
+    /// <param name="dir">The model directory.</param>
+    /// <param name="name">A <see cref="Names"/> entry, or null for "auto".</param>
+    /// <param name="runtimeAddsBos">True when the runtime adds BOS itself, so the template must not render it.</param>
+    public static IChatTemplate ForModel(string dir, string? name = null, bool runtimeAddsBos = false)
+    {
+        if (name is null or "auto") return FromModelDirectory(dir, runtimeAddsBos);
+        if (!Names.Contains(name))
+            throw new R1SharpException($"--chat-template: unknown template '{name}'; use one of {string.Join(", ", Names)}");
+        string path = Path.Combine(dir, "tokenizer_config.json");
+        string? bos = null, eos = null;
+        if (File.Exists(path))
+        {
+            try
+            {
+                using var doc = JsonDocument.Parse(File.ReadAllText(path));
+                bos = ReadTokenText(doc.RootElement, "bos_token", path);
+                eos = ReadTokenText(doc.RootElement, "eos_token", path);
+            }
+            catch (JsonException e) { throw new R1SharpException($"{path}: not valid JSON ({e.Message.Split('\n')[0]}).", e); }
+        }
+        return name switch
+        {
+            "r1-zero" => new R1ZeroTemplate(eos ?? DeepSeekR1ChatTemplate.Eos),
+            "deepseek-r1" => new DeepSeekR1ChatTemplate(new DeepSeekR1TemplateOptions
+            {
+                BosToken = bos ?? DeepSeekR1ChatTemplate.Bos, AddBos = !runtimeAddsBos, PrefillThinking = true,
+            }),
+            "qwen2.5" => new Qwen25ChatTemplate(),
+            _ => new Llama3ChatTemplate(new Llama3TemplateOptions { BosToken = bos ?? Llama3ChatTemplate.BeginOfText, AddBos = !runtimeAddsBos }),
+        };
+    }
+
     /// <summary>Reads tokenizer_config.json (and chat_template.jinja, which newer transformers save beside it) from a model directory.</summary>
     /// <param name="dir">The model directory.</param>
     /// <param name="runtimeAddsBos">True when the runtime adds BOS itself, so the template must not render it.</param>
@@ -49,7 +89,7 @@ public static class ChatTemplate
             string? jinja = ReadChatTemplate(root, sourceName) ?? separateJinja;
             if (string.IsNullOrEmpty(jinja))
                 throw new R1SharpException($"{sourceName}: the model has no chat template (no \"chat_template\" field and no chat_template.jinja); " +
-                    "it is probably a base model: use the R1-Zero template or add a chat_template.");
+                    "it is probably a base model: pass --chat-template r1-zero (the R1-Zero prompt) or add a chat_template.");
             return FromJinja(jinja, sourceName, ReadTokenText(root, "bos_token", sourceName), runtimeAddsBos);
         }
     }

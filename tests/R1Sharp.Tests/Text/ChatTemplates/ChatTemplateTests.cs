@@ -131,4 +131,20 @@ public class ChatTemplateTests
             Assert.Equal(role, ChatMessage.ParseRole(ChatMessage.RoleName(role)));
         Assert.Throws<R1SharpException>(() => ChatMessage.ParseRole("narrator"));
     }
+
+    [Fact]
+    public void Named_template_overrides_the_model_files_and_takes_eos_from_the_tokenizer_config()
+    {
+        string dir = Path.Combine(RepoPaths.Root, "models", "chain-sum-base"); // a base model: no chat_template
+        var zero = Assert.IsType<R1ZeroTemplate>(ChatTemplate.ForModel(dir, "r1-zero"));
+        Assert.Equal("<|endoftext|>", zero.EosToken);
+        Assert.EndsWith(" User: q. Assistant:", zero.Render([ChatMessage.User("q")]));
+        Assert.IsType<DeepSeekR1ChatTemplate>(ChatTemplate.ForModel(dir, "deepseek-r1"));
+        Assert.IsType<Qwen25ChatTemplate>(ChatTemplate.ForModel(dir, "qwen2.5"));
+        Assert.IsType<Llama3ChatTemplate>(ChatTemplate.ForModel(dir, "llama3"));
+        var auto = Assert.Throws<R1SharpException>(() => ChatTemplate.ForModel(dir, "auto"));
+        Assert.Contains("--chat-template r1-zero", auto.Message);
+        var unknown = Assert.Throws<R1SharpException>(() => ChatTemplate.ForModel(dir, "vicuna"));
+        Assert.Contains("unknown template 'vicuna'; use one of auto, r1-zero, deepseek-r1, qwen2.5, llama3", unknown.Message);
+    }
 }
