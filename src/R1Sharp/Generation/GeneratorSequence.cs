@@ -51,6 +51,8 @@ internal sealed class GeneratorSequence
         chain.AcceptPrompt(prompt);
     }
 
+    private int _textReasoningTokens;
+
     public int Index { get; }
     public int PromptIndex { get; }
     public int SampleIndex { get; }
@@ -85,6 +87,8 @@ internal sealed class GeneratorSequence
             return End(FinishReason.Stop, step.Text);
         }
         var delta = Emit(step.Text);
+        // Without single-token think tags there is no budget to count thinking; count the tokens that produced reasoning text.
+        if (_budget is null && (delta.Reasoning.Length > 0 || _parser.InThinking)) _textReasoningTokens++;
         if (_loop?.Accept(token) == true) return Join(delta, End(FinishReason.Loop, ""));
         if (_tokens.Count >= _maxNewTokens || Request.PromptIds.Count + _tokens.Count >= _rules.ContextLength)
             return Join(delta, End(FinishReason.Length, ""));
@@ -106,7 +110,7 @@ internal sealed class GeneratorSequence
         Content = _content.ToString(),
         FinishReason = Finish ?? FinishReason.Cancelled,
         StopString = _stopString,
-        Usage = new GenerationUsage(Request.PromptIds.Count, _tokens.Count, _budget?.ThinkingTokens ?? 0),
+        Usage = new GenerationUsage(Request.PromptIds.Count, _tokens.Count, _budget?.ThinkingTokens ?? _textReasoningTokens),
         ThinkingForced = _budget?.EndForced ?? false,
     };
 

@@ -68,6 +68,16 @@ public class GeneratorCliTests
         // The base was pretrained on "<think> … </think> <answer> d </answer>" completions after the R1-Zero prompt.
         Assert.Matches(@"<answer> \d </answer>", doc.RootElement.GetProperty("content").GetString());
         Assert.Equal("stop", doc.RootElement.GetProperty("finish_reason").GetString());
+
+        // Seed 2 thinks ("a7 + b1 = 8 , 8 + c5 = 3"). "<think>" is several tokens in this vocabulary, so reasoning
+        // tokens are counted from the text the parser routes to reasoning.
+        var thinking = R1Process.Run("run", "--model", ChainSumBase, "--chat-template", "r1-zero", "--prompt", "Last digit of a7 + b1 + c5",
+            "--temperature", "1", "--seed", "2", "--max-tokens", "60", "--json");
+        using var t = JsonDocument.Parse(thinking.Stdout);
+        Assert.Contains("=", t.RootElement.GetProperty("reasoning").GetString());
+        var usage = t.RootElement.GetProperty("usage");
+        int reasoningTokens = usage.GetProperty("reasoning_tokens").GetInt32(), completionTokens = usage.GetProperty("completion_tokens").GetInt32();
+        Assert.InRange(reasoningTokens, 10, completionTokens - 5);
     }
 
     [Fact]
