@@ -18,6 +18,13 @@ public sealed record ModelLoadOptions
     /// <see cref="DecoderModel.Mtp"/>, every one of their tensors required. False (default): they are skipped, as HF does.
     /// </summary>
     public bool LoadMtp { get; init; }
+
+    /// <summary>
+    /// With <see cref="LoadMtp"/>: the MTP layers use the main embedding and output head (V3 report: shared), so the
+    /// checkpoint's copies (<c>model.layers.{L}.embed_tokens.weight</c>, <c>shared_head.head.weight</c>) are not read.
+    /// Training uses this; default false keeps the copies as separate tensors.
+    /// </summary>
+    public bool ShareMtpEmbeddingAndHead { get; init; }
 }
 
 public sealed partial class DecoderModel
@@ -40,7 +47,7 @@ public sealed partial class DecoderModel
         var model = new DecoderModel(DecoderArchitectures.For(config, Path.Combine(modelDirectory, "config.json")), options.DType);
         try
         {
-            if (options.LoadMtp) model.AttachMtp();
+            if (options.LoadMtp) model.AttachMtp(options.ShareMtpEmbeddingAndHead);
             using var weights = SafetensorsModel.Open(modelDirectory);
             model.LoadWeights(weights);
             return model;
@@ -91,9 +98,11 @@ public sealed partial class DecoderModel
     }
 
     // Tensors HF itself skips: non-persistent RoPE buffers of old checkpoints, an lm_head stored although tied; for
-    // deepseek_v3 the MTP layers (model.layers.{≥ num_hidden_layers}) unless LoadMtp attached them, and the FP8 scales (consumed with their weight).
+    // deepseek_v3 the MTP layers (model.layers.{≥ num_hidden_layers}) unless LoadMtp attached them (and their copies of
+    // the embedding and head when shared), and the FP8 scales (consumed with their weight).
     private bool Ignorable(string name) =>
-        name.EndsWith("rotary_emb.inv_freq", StringComparison.Ordinal)
+        (Mtp is { SharesEmbeddingAndHead: true } && Mtp.SharedNames().Contains(name))
+        || name.EndsWith("rotary_emb.inv_freq", StringComparison.Ordinal)
         || (name == "lm_head.weight" && Config.TieWordEmbeddings)
         || (Config is DeepSeekV3Config && (name.EndsWith(".weight_scale_inv", StringComparison.Ordinal) || (Mtp is null && IsMtpLayer(name))));
 
@@ -144,7 +153,7 @@ public sealed partial class DecoderModel
     {
         var dtype = WeightCopy.ToSafetensors(DType) ?? throw new R1SharpException($"cannot save parameters of dtype {DType}");
         Directory.CreateDirectory(directory);
-        var entries = CheckpointParameters().Select(p => SafetensorsEntry.FromStream(p.Name, dtype, p.Parameter.shape,
+        var entries = SavedParameters().Select(p => SafetensorsEntry.FromStream(p.Name, dtype, p.Parameter.shape,
             s => WeightCopy.WriteTo(p.Parameter, s))).ToList();
         SafetensorsWriter.WriteSharded(directory, entries, maxShardBytes, new Dictionary<string, string> { ["format"] = "pt" });
         string torchDtype = DType switch { ScalarType.BFloat16 => "bfloat16", ScalarType.Float16 => "float16", _ => "float32" };

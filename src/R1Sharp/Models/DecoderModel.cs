@@ -92,19 +92,30 @@ public sealed partial class DecoderModel : nn.Module
     /// </summary>
     public DeepSeekV3.MtpModule? Mtp { get; private set; }
 
-    /// <summary>Creates (uninitialized) and attaches the MTP layers of a deepseek_v3 model with num_nextn_predict_layers &gt; 0.</summary>
+    /// <summary>
+    /// Creates (uninitialized) and attaches the MTP layers of a deepseek_v3 model with num_nextn_predict_layers &gt; 0.
+    /// With <paramref name="shareEmbeddingAndHead"/> they use this model's embedding and output head (the V3 report's
+    /// shared modules; what training does) instead of their own copies.
+    /// </summary>
     /// <exception cref="R1SharpException">Not a deepseek_v3 model, or its config has no MTP layers.</exception>
-    public DeepSeekV3.MtpModule AttachMtp()
+    public DeepSeekV3.MtpModule AttachMtp(bool shareEmbeddingAndHead = false)
     {
         if (Architecture is not DeepSeekV3.DeepSeekV3Architecture arch)
             throw new R1SharpException($"load option LoadMtp: model_type {Config.ModelType} has no Multi-Token Prediction layers; only deepseek_v3 does");
         Mtp?.Dispose();
-        Mtp = new DeepSeekV3.MtpModule((DeepSeekV3Config)arch.Config, arch.Path, DType);
+        Mtp = null;
+        var sharing = shareEmbeddingAndHead ? new DeepSeekV3.MtpSharing(model.embed_tokens.weight, lm_head?.weight ?? model.embed_tokens.weight) : null;
+        Mtp = new DeepSeekV3.MtpModule((DeepSeekV3Config)arch.Config, arch.Path, DType, sharing);
         return Mtp;
     }
 
-    /// <summary>Every parameter under its checkpoint name: the module's own, then the MTP layers' when attached.</summary>
-    internal IEnumerable<(string Name, Parameter Parameter)> CheckpointParameters() =>
+    /// <summary>Every parameter this model owns under its checkpoint name: the module's own, then the MTP layers' when
+    /// attached (shared aliases left out). What loading fills, initialisation draws and optimizers update.</summary>
+    public IEnumerable<(string Name, Parameter Parameter)> CheckpointParameters() =>
+        named_parameters().Select(p => (p.name, p.parameter)).Concat(Mtp?.OwnParameters() ?? []);
+
+    /// <summary>What <see cref="Save"/> writes: <see cref="CheckpointParameters"/> plus the MTP names that alias shared tensors.</summary>
+    internal IEnumerable<(string Name, Parameter Parameter)> SavedParameters() =>
         named_parameters().Select(p => (p.name, p.parameter)).Concat(Mtp?.HfParameters() ?? []);
 
     /// <inheritdoc/>
@@ -135,14 +146,29 @@ public sealed partial class DecoderModel : nn.Module
         KvCache? cache = null, bool lastOnly = false)
     {
         using var scope = NewDisposeScope();
+        long t = inputIds.shape[1];
+        using var ctx = Context(inputIds, positions, attentionMask, cache);
+        var h = Trunk(inputIds, ctx);
+        cache?.Commit(t);
+        if (lastOnly) h = h.narrow(1, t - 1, 1);
+        return Head(h).MoveToOuterDisposeScope();
+    }
+
+    // RoPE tables and the attention mask of one forward (reserving the cache slots first).
+    private DecoderContext Context(Tensor inputIds, Tensor? positions, Tensor? attentionMask, KvCache? cache)
+    {
         long b = inputIds.shape[0], t = inputIds.shape[1];
         var device = model.embed_tokens.weight.device;
         long start = cache?.Reserve(t, attentionMask) ?? 0;
         positions ??= arange(start, start + t, device: device).unsqueeze(0).expand(b, t);
         using var invFreq = tensor(_inverseFrequencies, device: device);
         var (cos, sin) = Rope.CosSin(positions, invFreq, DType);
-        using var ctx = MakeContext(cos, sin, start, t, attentionMask, cache);
+        return MakeContext(cos, sin, start, t, attentionMask, cache);
+    }
 
+    // Embedding and decoder layers: the last layer's output (B, T, hidden), before the final norm.
+    private Tensor Trunk(Tensor inputIds, DecoderContext ctx)
+    {
         var h = model.embed_tokens.forward(inputIds);
         foreach (var layer in model.layers)
         {
@@ -150,12 +176,10 @@ public sealed partial class DecoderModel : nn.Module
             h.Dispose();
             h = next;
         }
-        cache?.Commit(t);
-        if (lastOnly) h = h.narrow(1, t - 1, 1);
-        h = model.norm.forward(h);
-        var logits = nn.functional.linear(h, lm_head?.weight ?? model.embed_tokens.weight);
-        return logits.MoveToOuterDisposeScope();
+        return h;
     }
+
+    private Tensor Head(Tensor h) => nn.functional.linear(model.norm.forward(h), lm_head?.weight ?? model.embed_tokens.weight);
 
     private static DecoderContext MakeContext(Tensor cos, Tensor sin, long start, long t, Tensor? attentionMask, KvCache? cache)
     {
@@ -178,10 +202,20 @@ public sealed partial class DecoderModel : nn.Module
     /// </summary>
     public void InitializeWeights(long seed, double? std = null)
     {
-        double sigma = std ?? Config.InitializerRange;
+        Initialize(CheckpointParameters(), seed, std ?? Config.InitializerRange);
+    }
+
+    /// <summary>Draws the attached MTP layers only (as <see cref="InitializeWeights"/>): a fresh MTP module on a trained model.</summary>
+    public void InitializeMtpWeights(long seed, double? std = null)
+    {
+        if (Mtp is not null) Initialize(Mtp.OwnParameters(), seed, std ?? Config.InitializerRange);
+    }
+
+    private static void Initialize(IEnumerable<(string Name, Parameter Parameter)> parameters, long seed, double sigma)
+    {
         using var noGrad = no_grad();
         using var generator = new Generator((ulong)seed);
-        foreach (var (name, p) in CheckpointParameters())
+        foreach (var (name, p) in parameters)
         {
             if (name.EndsWith("norm.weight", StringComparison.Ordinal)) p.fill_(1.0);
             else if (name.EndsWith("e_score_correction_bias", StringComparison.Ordinal)) p.zero_(); // MoE selection bias

@@ -34,4 +34,10 @@ internal sealed class RecipeChecks(string prefix)
         if (!(moeBiasUpdateSpeed >= 0) || double.IsInfinity(moeBiasUpdateSpeed))
             Fail($"moe_bias_update_speed must be finite and >= 0 (got {F(moeBiasUpdateSpeed)}); DeepSeek-V3 used 0.001, 0 disables");
     }
+
+    /// <summary>A loss weight (seq_aux_loss_alpha, mtp_loss_weight): finite and ≥ 0, 0 = off.</summary>
+    public void LossWeight(string key, double v, string usual)
+    {
+        if (!(v >= 0) || double.IsInfinity(v)) Fail($"{key} must be finite and >= 0 (got {F(v)}); {usual}, 0 disables");
+    }
 }

@@ -84,10 +84,14 @@ public sealed class MoeBalancer
 
     /// <summary>A balancer for <paramref name="model"/>, or null when it has no DeepSeekMoE layer (dense models).</summary>
     /// <exception cref="ArgumentOutOfRangeException">γ negative or not finite.</exception>
-    public static MoeBalancer? For(nn.Module model, double gamma)
+    public static MoeBalancer? For(nn.Module model, double gamma) => For(gamma, model);
+
+    /// <summary>A balancer over the DeepSeekMoE layers of <paramref name="modules"/> (e.g. a model and its MTP layers), or null when none has one.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">γ negative or not finite.</exception>
+    public static MoeBalancer? For(double gamma, params nn.Module?[] modules)
     {
         if (!(gamma >= 0) || double.IsInfinity(gamma)) throw new ArgumentOutOfRangeException(nameof(gamma), gamma, "the bias update speed must be finite and >= 0");
-        var layers = model.modules().OfType<DeepSeekMoe>().ToArray();
+        var layers = modules.Where(m => m is not null).SelectMany(m => m!.modules().OfType<DeepSeekMoe>()).ToArray();
         return layers.Length == 0 ? null : new MoeBalancer(layers, gamma);
     }
 

@@ -30,6 +30,7 @@ public sealed class MoeRouter : nn.Module
     /// </summary>
     public Parameter e_score_correction_bias;
     private readonly RouterOptions _options;
+    private Tensor? _lastScores, _lastIndices;
 
     /// <summary>Creates the router with uninitialized weight and a zero bias.</summary>
     public MoeRouter(DeepSeekV3Config c, ScalarType dtype) : base("gate")
@@ -41,13 +42,48 @@ public sealed class MoeRouter : nn.Module
         register_parameter(nameof(e_score_correction_bias), e_score_correction_bias);
     }
 
+    /// <summary>
+    /// When true, each <see cref="Forward"/> keeps its sigmoid scores (N, E) — with their autograd graph — and chosen
+    /// indices (N, K) as <see cref="LastScores"/> / <see cref="LastIndices"/> (the sequence-wise balance loss reads
+    /// them). False (default): nothing is kept, so inference pays nothing.
+    /// </summary>
+    public bool CaptureRouting { get; set; }
+
+    /// <summary>The sigmoid affinities (N, E) float32 of the last forward while <see cref="CaptureRouting"/>, else null.</summary>
+    public Tensor? LastScores => _lastScores;
+
+    /// <summary>The chosen expert indices (N, K) int64 of the last forward while <see cref="CaptureRouting"/>, else null.</summary>
+    public Tensor? LastIndices => _lastIndices;
+
+    /// <summary>Frees the captured scores and indices (and the autograd graph they keep alive).</summary>
+    public void ClearCapture()
+    {
+        _lastScores?.Dispose();
+        _lastIndices?.Dispose();
+        (_lastScores, _lastIndices) = (null, null);
+    }
+
     /// <summary>Expert indices (N, K) int64 and weights (N, K) float32 for tokens (N, hidden).</summary>
     public (Tensor Indices, Tensor Weights) Forward(Tensor x)
     {
         using var scope = NewDisposeScope();
         var scores = nn.functional.linear(x.to_type(ScalarType.Float32), weight.to_type(ScalarType.Float32)).sigmoid();
         var (indices, weights) = Route(scores, e_score_correction_bias, _options);
+        if (CaptureRouting)
+        {
+            ClearCapture();
+            // Owned by the router, outside every dispose scope, until the next forward or ClearCapture.
+            _lastScores = scores.alias().DetachFromDisposeScope();
+            _lastIndices = indices.alias().DetachFromDisposeScope();
+        }
         return (indices.MoveToOuterDisposeScope(), weights.MoveToOuterDisposeScope());
+    }
+
+    /// <inheritdoc/>
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) ClearCapture();
+        base.Dispose(disposing);
     }
 
     /// <summary>

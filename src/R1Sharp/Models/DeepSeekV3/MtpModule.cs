@@ -10,12 +10,14 @@ namespace R1Sharp.Models.DeepSeekV3;
 /// <summary>
 /// One MTP depth: <c>h = eh_proj(cat(enorm(embed(t+1)), hnorm(h_prev)))</c>, then a full decoder block (MLA + MoE or
 /// dense by its layer index), then <c>shared_head.head(shared_head.norm(h))</c> predicts the token after next.
-/// Field names are the HF suffixes after <c>model.layers.{index}.</c>.
+/// Field names are the HF suffixes after <c>model.layers.{index}.</c>. With <see cref="MtpSharing"/> the embedding and the
+/// output head are the main model's (V3 report §2.2: "shared"): <c>embed_tokens</c> and <c>shared_head.head</c> are then
+/// null and the checkpoint names of those two tensors alias the main parameters.
 /// </summary>
 public sealed class MtpLayer : nn.Module
 {
 #pragma warning disable CS1591 // HF parameter names; documented in the class summary.
-    public TokenEmbedding embed_tokens;
+    public TokenEmbedding? embed_tokens;
     public RmsNorm enorm;
     public RmsNorm hnorm;
     public Projection eh_proj;
@@ -26,15 +28,22 @@ public sealed class MtpLayer : nn.Module
     public nn.Module<Tensor, Tensor> mlp;
 #pragma warning restore CS1591
 
-    /// <summary>Creates the MTP layer at model layer index <paramref name="index"/> (≥ num_hidden_layers), uninitialized.</summary>
-    public MtpLayer(DeepSeekV3Config c, int index, MlaPath path, ScalarType dtype) : base(index.ToString(System.Globalization.CultureInfo.InvariantCulture))
+    private readonly MtpSharing? _shared;
+
+    /// <summary>
+    /// Creates the MTP layer at model layer index <paramref name="index"/> (≥ num_hidden_layers), uninitialized; with
+    /// <paramref name="shared"/> it uses (and never disposes) the main model's embedding and head.
+    /// </summary>
+    public MtpLayer(DeepSeekV3Config c, int index, MlaPath path, ScalarType dtype, MtpSharing? shared = null)
+        : base(index.ToString(System.Globalization.CultureInfo.InvariantCulture))
     {
         Index = index;
-        embed_tokens = new TokenEmbedding(nameof(embed_tokens), c.VocabSize, c.HiddenSize, dtype);
+        _shared = shared;
+        if (shared is null) embed_tokens = new TokenEmbedding(nameof(embed_tokens), c.VocabSize, c.HiddenSize, dtype);
         enorm = new RmsNorm(nameof(enorm), c.HiddenSize, c.RmsNormEps, dtype);
         hnorm = new RmsNorm(nameof(hnorm), c.HiddenSize, c.RmsNormEps, dtype);
         eh_proj = Projection.Create(nameof(eh_proj), 2L * c.HiddenSize, c.HiddenSize, hasBias: false, dtype);
-        shared_head = new MtpSharedHead(c, dtype);
+        shared_head = new MtpSharedHead(c, dtype, ownHead: shared is null);
         input_layernorm = new RmsNorm(nameof(input_layernorm), c.HiddenSize, c.RmsNormEps, dtype);
         self_attn = new MlaAttention(c, index, path, dtype);
         post_attention_layernorm = new RmsNorm(nameof(post_attention_layernorm), c.HiddenSize, c.RmsNormEps, dtype);
@@ -45,6 +54,20 @@ public sealed class MtpLayer : nn.Module
     /// <summary>The model layer index (the HF name's layer number).</summary>
     public int Index { get; }
 
+    /// <summary>The main model's embedding and head when shared, else null.</summary>
+    public MtpSharing? Shared => _shared;
+
+    /// <summary>
+    /// Every tensor under its suffix after <c>model.layers.{index}.</c>; with sharing, <c>embed_tokens.weight</c> and
+    /// <c>shared_head.head.weight</c> are the main parameters (saved as the copies the HF checkpoint holds).
+    /// </summary>
+    public IEnumerable<(string Suffix, Parameter Parameter)> HfSuffixes()
+    {
+        if (_shared is { } s) yield return ("embed_tokens.weight", s.Embedding);
+        foreach (var (name, p) in named_parameters()) yield return (name, p);
+        if (_shared is { } t) yield return ("shared_head.head.weight", t.Head);
+    }
+
     /// <summary>
     /// Logits (B, T, V) for the token after next: position t combines the main model's last hidden state at t
     /// (<paramref name="previousHidden"/>, before the final norm) with the embedding of token t+1 (<paramref name="nextIds"/>).
@@ -52,11 +75,15 @@ public sealed class MtpLayer : nn.Module
     public Tensor Forward(Tensor previousHidden, Tensor nextIds, DecoderContext ctx)
     {
         using var scope = NewDisposeScope();
-        var e = enorm.forward(embed_tokens.forward(nextIds));
+        var e = enorm.forward(_shared is { } s
+            ? s.Embedding.index_select(0, nextIds.reshape(-1)).view(nextIds.shape[0], nextIds.shape[1], -1)
+            : embed_tokens!.forward(nextIds));
         var h = eh_proj.forward(cat(new[] { e, hnorm.forward(previousHidden) }, -1));
         h = h + self_attn.Forward(input_layernorm.forward(h), ctx);
         h = h + mlp.forward(post_attention_layernorm.forward(h));
-        return shared_head.head.forward(shared_head.norm.forward(h)).MoveToOuterDisposeScope();
+        var normed = shared_head.norm.forward(h);
+        var logits = _shared is { } t ? nn.functional.linear(normed, t.Head) : shared_head.head!.forward(normed);
+        return logits.MoveToOuterDisposeScope();
     }
 }
 
@@ -65,17 +92,22 @@ public sealed class MtpSharedHead : nn.Module
 {
 #pragma warning disable CS1591 // HF parameter names.
     public RmsNorm norm;
-    public Projection head;
+    public Projection? head;
 #pragma warning restore CS1591
 
-    /// <summary>Creates the head, uninitialized.</summary>
-    public MtpSharedHead(DeepSeekV3Config c, ScalarType dtype) : base("shared_head")
+    /// <summary>Creates the head, uninitialized; without <paramref name="ownHead"/> only the norm (the head is shared).</summary>
+    public MtpSharedHead(DeepSeekV3Config c, ScalarType dtype, bool ownHead = true) : base("shared_head")
     {
         norm = new RmsNorm(nameof(norm), c.HiddenSize, c.RmsNormEps, dtype);
-        head = Projection.Create(nameof(head), c.HiddenSize, c.VocabSize, hasBias: false, dtype);
+        if (ownHead) head = Projection.Create(nameof(head), c.HiddenSize, c.VocabSize, hasBias: false, dtype);
         RegisterComponents();
     }
 }
+
+/// <summary>The main model's embedding (vocab, hidden) and output head (vocab, hidden; the embedding when tied) that MTP layers share.</summary>
+/// <param name="Embedding">model.embed_tokens.weight.</param>
+/// <param name="Head">lm_head.weight, or model.embed_tokens.weight with tie_word_embeddings.</param>
+public sealed record MtpSharing(Parameter Embedding, Parameter Head);
 
 /// <summary>The num_nextn_predict_layers MTP layers of a deepseek_v3 model (indices num_hidden_layers, +1, …).</summary>
 public sealed class MtpModule : nn.Module
@@ -84,18 +116,30 @@ public sealed class MtpModule : nn.Module
 
     /// <summary>Creates every MTP layer of <paramref name="c"/>, uninitialized.</summary>
     /// <exception cref="R1SharpException">The config has no MTP layers (num_nextn_predict_layers 0).</exception>
-    public MtpModule(DeepSeekV3Config c, MlaPath path, ScalarType dtype) : base("mtp")
+    public MtpModule(DeepSeekV3Config c, MlaPath path, ScalarType dtype, MtpSharing? shared = null) : base("mtp")
     {
         if (c.NumNextnPredictLayers <= 0)
             throw new R1SharpException("load option LoadMtp: config.json has num_nextn_predict_layers 0, so the model has no MTP layers; load without LoadMtp");
-        _layers = Enumerable.Range(c.NumHiddenLayers, c.NumNextnPredictLayers).Select(i => new MtpLayer(c, i, path, dtype)).ToArray();
+        _layers = Enumerable.Range(c.NumHiddenLayers, c.NumNextnPredictLayers).Select(i => new MtpLayer(c, i, path, dtype, shared)).ToArray();
         for (int d = 0; d < _layers.Length; d++) register_module(d.ToString(System.Globalization.CultureInfo.InvariantCulture), _layers[d]);
     }
 
     /// <summary>The MTP depths in order (depth 1 first).</summary>
     public IReadOnlyList<MtpLayer> Layers => _layers;
 
-    /// <summary>Every parameter under its checkpoint name <c>model.layers.{index}.{suffix}</c>.</summary>
+    /// <summary>True when the layers use the main model's embedding and head (<see cref="MtpSharing"/>).</summary>
+    public bool SharesEmbeddingAndHead => _layers.Length > 0 && _layers[0].Shared is not null;
+
+    /// <summary>Every tensor under its checkpoint name <c>model.layers.{index}.{suffix}</c>, shared aliases included (what Save writes).</summary>
     public IEnumerable<(string Name, Parameter Parameter)> HfParameters() =>
+        _layers.SelectMany(l => l.HfSuffixes().Select(p => ($"model.layers.{l.Index}.{p.Suffix}", p.Parameter)));
+
+    /// <summary>The parameters this module owns under their checkpoint names (shared aliases left out): what loading
+    /// fills, initialisation draws and an optimizer adds to the main model's.</summary>
+    public IEnumerable<(string Name, Parameter Parameter)> OwnParameters() =>
         _layers.SelectMany(l => l.named_parameters().Select(p => ($"model.layers.{l.Index}.{p.name}", p.parameter)));
+
+    /// <summary>The checkpoint names that alias main-model parameters (empty without sharing).</summary>
+    public IEnumerable<string> SharedNames() =>
+        SharesEmbeddingAndHead ? _layers.SelectMany(l => new[] { $"model.layers.{l.Index}.embed_tokens.weight", $"model.layers.{l.Index}.shared_head.head.weight" }) : [];
 }

@@ -18,6 +18,8 @@ public sealed partial record GrpoConfig
         // The resolved config sets both generation_batch_size and steps_per_generation, which a raw config may not:
         // validating it again returns it as is (callers that print the resolved config and then train validate twice).
         if (IsValidated) return this;
+        if (MtpLossWeight != 0)
+            Check.Fail($"mtp_loss_weight is {RecipeChecks.F(MtpLossWeight)}, but GRPO does not train the Multi-Token Prediction layer (an SFT/pre-training loss in DeepSeek-V3); set it to 0 and use r1 sft with mtp_loss_weight");
         CheckRanges();
         var (generationBatch, stepsPerGeneration) = ResolveGenerationBatch();
         if (generationBatch % NumGenerations != 0)
@@ -76,6 +78,7 @@ public sealed partial record GrpoConfig
         if (EpsilonHigh is { } eh && !(eh > 0)) Check.Fail($"epsilon_high must be > 0 (got {RecipeChecks.F(eh)}); DAPO uses 0.28, or leave it unset to use epsilon");
         if (!(WarmupRatio >= 0 && WarmupRatio < 1)) Check.Fail($"warmup_ratio must be in [0, 1) (got {RecipeChecks.F(WarmupRatio)})");
         Check.Optimizer(MaxGradNorm, WeightDecay, AdamBeta1, AdamBeta2, AdamEpsilon, MoeBiasUpdateSpeed);
+        Check.LossWeight("seq_aux_loss_alpha", SeqAuxLossAlpha, "DeepSeek-V3 used 0.0001");
     }
 
     // TRL: at most one of generation_batch_size / steps_per_generation; the other follows from the micro-batch size.

@@ -156,6 +156,19 @@ public sealed partial record GrpoConfig
     /// </summary>
     [JsonPropertyName("moe_bias_update_speed")] public double MoeBiasUpdateSpeed { get; init; } = 0.001;
 
+    /// <summary>
+    /// α of DeepSeek-V3's sequence-wise balance loss (report §2.1.2; V3 used 0.0001), summed over the MoE layers and
+    /// added to the policy loss (each rollout sequence, prompt included, is one sequence). 0 (default) = off. Logged as aux_loss.
+    /// </summary>
+    [JsonPropertyName("seq_aux_loss_alpha")] public double SeqAuxLossAlpha { get; init; }
+
+    /// <summary>
+    /// Must stay 0: the Multi-Token Prediction loss is a pre-training/SFT objective (DeepSeek-V3 §2.2; R1's RL stage
+    /// does not use it) and GRPO's per-token policy-gradient loss has no t+2 target; present so the key is refused with
+    /// a reason rather than as unknown.
+    /// </summary>
+    [JsonPropertyName("mtp_loss_weight")] public double MtpLossWeight { get; init; }
+
     // ---- logging and checkpoints ----
 
     /// <summary>Log metrics every this many steps (TRL GRPOConfig default 10).</summary>

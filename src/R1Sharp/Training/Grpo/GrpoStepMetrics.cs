@@ -64,6 +64,9 @@ public sealed record GrpoStepMetrics
     /// <summary>Expert loads of this step and the balancing bias (DeepSeekMoE models only; null for dense models).</summary>
     public R1Sharp.Models.DeepSeekV3.MoeLoadStats? MoeLoad { get; init; }
 
+    /// <summary>The sequence-wise balance loss added this step (α-weighted); NaN when seq_aux_loss_alpha is 0 (not logged).</summary>
+    public double AuxLoss { get; init; } = double.NaN;
+
     /// <summary>The metrics.jsonl row, TRL key names in a fixed order (NaN is written as null).</summary>
     public Dictionary<string, double> ToRow()
     {
@@ -90,6 +93,7 @@ public sealed record GrpoStepMetrics
         row["groups_sampled"] = GroupsSampled;
         row["time/rollout_s"] = RolloutSeconds;
         row["time/update_s"] = UpdateSeconds;
+        if (!double.IsNaN(AuxLoss)) row["aux_loss"] = AuxLoss;
         foreach (var (key, value) in MoeLoad?.ToMetrics() ?? []) row[key] = value;
         return row;
     }

@@ -58,6 +58,7 @@ public sealed partial class GrpoTrainer
             RolloutSeconds = rolloutSeconds,
             UpdateSeconds = updateSeconds,
             MoeLoad = update.MoeLoad,
+            AuxLoss = update.AuxLoss,
         };
     }
 

@@ -13,7 +13,7 @@ namespace R1Sharp.Training.Grpo;
 // ApproxKl: mean ½(log ρ)² over the unmasked tokens (PPO's approx_kl), 0 while π_θ = π_old, so it shows how far
 // μ > 1 iterations have moved the policy off the rollout policy.
 internal readonly record struct GrpoUpdateStats(double Loss, double ClipLow, double ClipHigh, double ClipRegion, double Kl,
-    double Entropy, double ApproxKl, double GradNorm, double LearningRate, double Seconds, MoeLoadStats? MoeLoad);
+    double Entropy, double ApproxKl, double GradNorm, double LearningRate, double Seconds, MoeLoadStats? MoeLoad, double AuxLoss = double.NaN);
 
 public sealed partial class GrpoTrainer
 {
@@ -58,33 +58,47 @@ public sealed partial class GrpoTrainer
         _optimizer.ZeroGrad();
         _balancer?.BeginStep();   // rollouts and no-grad log-probs routed tokens too; only this step's passes count
         double numItems = indices.Sum(i => batches[i].MaskedTokens);
-        double loss = 0, low = 0, high = 0, region = 0, kl = 0, entropy = 0, approxKl = 0, weight = 0;
-        foreach (int i in indices)
+        double loss = 0, low = 0, high = 0, region = 0, kl = 0, entropy = 0, approxKl = 0, weight = 0, aux = 0;
+        double sequences = indices.Sum(i => batches[i].InputIds.shape[0]);
+        _seqBalance?.Capture(true);
+        try
         {
-            using var scope = NewDisposeScope();
-            var mb = batches[i];
-            var logits = CompletionLogits(_policy, mb);                                           // (B, C, V)
-            var logp = GrpoLoss.SelectiveLogSoftmax(logits, mb.CompletionIds);                     // (B, C)
-            if (storeOld && old[i] is null) old[i] = logp.detach().clone().DetachFromDisposeScope();
-            var perToken = GrpoLoss.PerToken(logp, old[i], reference?[i], mb.Advantages, mb.CompletionMask,
-                _config.EpsilonLow, _config.EpsilonHigh ?? _config.Epsilon, _config.Beta);
-            var aggregated = GrpoLoss.Aggregate(perToken.Loss, mb.CompletionMask, _config.LossType, _config.MaxCompletionLength,
-                numItems, indices.Count);
-            aggregated.backward();
+            foreach (int i in indices)
+            {
+                using var scope = NewDisposeScope();
+                var mb = batches[i];
+                var logits = CompletionLogits(_policy, mb);                                           // (B, C, V)
+                var logp = GrpoLoss.SelectiveLogSoftmax(logits, mb.CompletionIds);                     // (B, C)
+                if (storeOld && old[i] is null) old[i] = logp.detach().clone().DetachFromDisposeScope();
+                var perToken = GrpoLoss.PerToken(logp, old[i], reference?[i], mb.Advantages, mb.CompletionMask,
+                    _config.EpsilonLow, _config.EpsilonHigh ?? _config.Epsilon, _config.Beta);
+                var aggregated = GrpoLoss.Aggregate(perToken.Loss, mb.CompletionMask, _config.LossType, _config.MaxCompletionLength,
+                    numItems, indices.Count);
+                loss += aggregated.ToDouble();                                                       // logged loss: the policy loss only
+                if (_seqBalance is { } balance)
+                {
+                    // Sequence-wise balance loss (DeepSeek-V3 §2.1.2) of this pass, as a mean over the step's sequences.
+                    var term = balance.Loss(mb.InputIds.shape[0], mb.InputIds.shape[1], mb.AttentionMask) * (mb.InputIds.shape[0] / sequences);
+                    aux += term.ToDouble();
+                    aggregated = aggregated + term;
+                }
+                aggregated.backward();
 
-            double w = Math.Max(mb.MaskedTokens, 1);
-            loss += aggregated.ToDouble();
-            var m = perToken.Metrics;
-            low += w * m.ClipRatioLow; high += w * m.ClipRatioHigh; region += w * m.ClipRatioRegion;
-            kl += w * (double.IsNaN(m.MeanKl) ? 0 : m.MeanKl);
-            entropy += w * GrpoLoss.Entropy(logits.detach(), mb.CompletionMask);
-            if (old[i] is { } o) approxKl += w * GrpoLoss.MaskedMean((logp.detach() - o).square() * 0.5, mb.CompletionMask);
-            weight += w;
+                double w = Math.Max(mb.MaskedTokens, 1);
+                var m = perToken.Metrics;
+                low += w * m.ClipRatioLow; high += w * m.ClipRatioHigh; region += w * m.ClipRatioRegion;
+                kl += w * (double.IsNaN(m.MeanKl) ? 0 : m.MeanKl);
+                entropy += w * GrpoLoss.Entropy(logits.detach(), mb.CompletionMask);
+                if (old[i] is { } o) approxKl += w * GrpoLoss.MaskedMean((logp.detach() - o).square() * 0.5, mb.CompletionMask);
+                weight += w;
+            }
         }
+        finally { _seqBalance?.Capture(false); }
         double gradNorm = _optimizer.ClipGradNorm(_config.MaxGradNorm);
         _optimizer.Step();
         var moeLoad = _balancer?.AfterOptimizerStep();
         return new GrpoUpdateStats(loss, low / weight, high / weight, region / weight,
-            reference is null ? double.NaN : kl / weight, entropy / weight, approxKl / weight, gradNorm, lr, clock.Elapsed.TotalSeconds, moeLoad);
+            reference is null ? double.NaN : kl / weight, entropy / weight, approxKl / weight, gradNorm, lr, clock.Elapsed.TotalSeconds, moeLoad,
+            _seqBalance is null ? double.NaN : aux);
     }
 }

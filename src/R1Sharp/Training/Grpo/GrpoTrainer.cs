@@ -55,6 +55,7 @@ public sealed partial class GrpoTrainer : IDisposable
     private readonly GrpoRunOptions _options;
     private readonly TrainingOptimizer _optimizer;
     private readonly MoeBalancer? _balancer;
+    private readonly SequenceBalance? _seqBalance;
     private readonly Checkpointer _checkpointer;
     private MetricsLog? _metricsLog;
     private readonly int _totalSteps;
@@ -80,6 +81,7 @@ public sealed partial class GrpoTrainer : IDisposable
         _optimizer = TrainingOptimizer.Create(policy, new AdamWOptions(_config.LearningRate, _config.AdamBeta1, _config.AdamBeta2,
             _config.AdamEpsilon, _config.WeightDecay));
         _balancer = MoeBalancer.For(policy, _config.MoeBiasUpdateSpeed);
+        _seqBalance = SequenceBalance.For(_config.SeqAuxLossAlpha, policy);
         _totalSteps = TotalSteps(_config, prompts.Count);
         _tokenizerSource = _options.TokenizerSource;
         _checkpointer = new Checkpointer(_config.OutputDir, _config.SaveTotalLimit, _tokenizerSource);

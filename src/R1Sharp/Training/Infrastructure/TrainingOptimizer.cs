@@ -51,17 +51,24 @@ public sealed class TrainingOptimizer : IDisposable
     }
 
     /// <summary>AdamW over every parameter of <paramref name="module"/> that requires a gradient.</summary>
-    public static TrainingOptimizer Create(nn.Module module, AdamWOptions options)
+    public static TrainingOptimizer Create(nn.Module module, AdamWOptions options) =>
+        Create(module.named_parameters().Select(p => (p.name, p.parameter)), options);
+
+    /// <summary>
+    /// AdamW over the named <paramref name="parameters"/> that require a gradient (e.g. <see cref="DecoderModel.CheckpointParameters"/>,
+    /// which adds attached MTP layers to the model's own); names key the saved optimizer state.
+    /// </summary>
+    public static TrainingOptimizer Create(IEnumerable<(string Name, Parameter Parameter)> parameters, AdamWOptions options)
     {
-        var all = module.named_parameters().Where(p => p.parameter.requires_grad).Select(p => (p.name, p.parameter)).ToArray();
-        var decay = all.Where(p => DecaysWeight(p.name)).ToArray();
-        var noDecay = all.Where(p => !DecaysWeight(p.name)).ToArray();
+        var all = parameters.Where(p => p.Parameter.requires_grad).ToArray();
+        var decay = all.Where(p => DecaysWeight(p.Name)).ToArray();
+        var noDecay = all.Where(p => !DecaysWeight(p.Name)).ToArray();
         var groups = new List<AdamW.ParamGroup>();
         if (decay.Length > 0)
-            groups.Add(new AdamW.ParamGroup(decay.Select(p => p.parameter), options.LearningRate, options.Beta1, options.Beta2,
+            groups.Add(new AdamW.ParamGroup(decay.Select(p => p.Parameter), options.LearningRate, options.Beta1, options.Beta2,
                 options.Epsilon, options.WeightDecay, false, false));
         if (noDecay.Length > 0)
-            groups.Add(new AdamW.ParamGroup(noDecay.Select(p => p.parameter), options.LearningRate, options.Beta1, options.Beta2,
+            groups.Add(new AdamW.ParamGroup(noDecay.Select(p => p.Parameter), options.LearningRate, options.Beta1, options.Beta2,
                 options.Epsilon, 0.0, false, false));
         var adam = new AdamW(groups, options.LearningRate, options.Beta1, options.Beta2, options.Epsilon, options.WeightDecay, false, false);
         return new TrainingOptimizer(adam, decay.Concat(noDecay).ToArray());

@@ -31,6 +31,8 @@ public sealed partial record SftConfig
         if (!(WarmupRatio >= 0 && WarmupRatio < 1)) Check.Fail($"warmup_ratio must be in [0, 1) (got {RecipeChecks.F(WarmupRatio)})");
         if (!(EvalFraction >= 0 && EvalFraction < 1)) Check.Fail($"eval_fraction must be in [0, 1) (got {RecipeChecks.F(EvalFraction)}); e.g. 0.05 holds out 5%");
         Check.Optimizer(MaxGradNorm, WeightDecay, AdamBeta1, AdamBeta2, AdamEpsilon, MoeBiasUpdateSpeed);
+        Check.LossWeight("seq_aux_loss_alpha", SeqAuxLossAlpha, "DeepSeek-V3 used 0.0001");
+        Check.LossWeight("mtp_loss_weight", MtpLossWeight, "DeepSeek-V3 used 0.3, then 0.1");
         return this with { EvalSteps = EvalSteps ?? LoggingSteps };
     }
 }

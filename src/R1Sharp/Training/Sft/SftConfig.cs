@@ -114,6 +114,20 @@ public sealed partial record SftConfig
     /// </summary>
     [JsonPropertyName("moe_bias_update_speed")] public double MoeBiasUpdateSpeed { get; init; } = 0.001;
 
+    /// <summary>
+    /// α of DeepSeek-V3's complementary sequence-wise balance loss (report §2.1.2, eqs. 17–20; V3 used 0.0001), summed
+    /// over the MoE layers and added to the loss. 0 (default) = off; dense models ignore it. Logged as aux_loss.
+    /// </summary>
+    [JsonPropertyName("seq_aux_loss_alpha")] public double SeqAuxLossAlpha { get; init; }
+
+    /// <summary>
+    /// λ of DeepSeek-V3's Multi-Token Prediction loss (report §2.2, eq. 25, depth 1; V3 used 0.3, then 0.1): the MTP
+    /// layer's cross-entropy on token t+2 is added with weight λ. Needs a deepseek_v3 model with
+    /// num_nextn_predict_layers ≥ 1; its MTP tensors are loaded when the directory has them, else freshly drawn. The
+    /// MTP layer shares the main embedding and output head. 0 (default) = off. Logged as mtp_loss (unweighted).
+    /// </summary>
+    [JsonPropertyName("mtp_loss_weight")] public double MtpLossWeight { get; init; }
+
     // ---- logging, evaluation, checkpoints ----
 
     /// <summary>Print a metrics line every this many steps (TRL SFTConfig default 10). metrics.jsonl gets every step.</summary>

@@ -26,7 +26,7 @@ public static partial class SftTrainer
     /// <summary>Charts drawn at the end, beside metrics.jsonl.</summary>
     public static readonly ChartSpec[] ChartSpecs =
     [
-        new("loss.png", "loss", ["loss", "eval_loss"]),
+        new("loss.png", "loss", ["loss", "eval_loss", "mtp_loss"]),
         new("lr.png", "learning rate", ["lr"]),
         new("grad_norm.png", "gradient norm (before clipping)", ["grad_norm"]),
         new("throughput.png", "tokens per second", ["tokens_per_second"]),
@@ -57,10 +57,11 @@ public static partial class SftTrainer
         int warmup = LrSchedule.WarmupSteps(config.WarmupSteps, config.WarmupRatio, totalSteps);
         int padId = tokenizer.PadId ?? tokenizer.EosId ?? 0;
 
-        using var model = DecoderModel.Load(config.ModelNameOrPath);
+        using var model = LoadModel(config);
         model.train();
-        using var optimizer = TrainingOptimizer.Create(model, config.AdamW);
-        var balancer = MoeBalancer.For(model, config.MoeBiasUpdateSpeed);
+        using var optimizer = TrainingOptimizer.Create(model.CheckpointParameters(), config.AdamW);
+        var balancer = MoeBalancer.For(config.MoeBiasUpdateSpeed, model, model.Mtp);
+        var extras = new LossExtras(config.MtpLossWeight, SequenceBalance.For(config.SeqAuxLossAlpha, model, model.Mtp));
         long parameters = model.parameters().Sum(p => p.numel());
         var checkpointer = new Checkpointer(config.OutputDir, config.SaveTotalLimit, config.ModelNameOrPath);
         var state = Resume(config, model, optimizer);
@@ -91,7 +92,7 @@ public static partial class SftTrainer
                 .Select(m => Enumerable.Range(((step % stepsPerEpoch) * config.GradientAccumulationSteps + m) * config.PerDeviceTrainBatchSize,
                     config.PerDeviceTrainBatchSize).Select(i => trainRows[order![i]]).ToArray()).ToArray();
             balancer?.BeginStep();
-            var (loss, tokens) = Accumulate(model, micro.Select(rows => SftBatches.Collate(rows, padId)).ToArray());
+            var (loss, tokens, mtpLoss, auxLoss) = Accumulate(model, micro.Select(rows => SftBatches.Collate(rows, padId)).ToArray(), extras);
             double gradNorm = optimizer.ClipGradNorm(config.MaxGradNorm);
             optimizer.Step();
             optimizer.ZeroGrad();
@@ -110,6 +111,8 @@ public static partial class SftTrainer
                 ["grad_norm"] = gradNorm, ["tokens"] = tokens, ["tokens_per_second"] = tokens / seconds,
                 ["mfu"] = MatmulRate.Mfu(parameters, tokens / seconds, gflops),
             };
+            if (model.Mtp is not null) row["mtp_loss"] = mtpLoss;
+            if (extras.Balance is not null) row["aux_loss"] = auxLoss;
             foreach (var (key, value) in moeLoad?.ToMetrics() ?? []) row[key] = value;
             bool last = step == totalSteps || cancel.IsCancellationRequested;
             if (evalRows.Count > 0 && ((config.EvalSteps > 0 && step % config.EvalSteps == 0) || last))
@@ -136,30 +139,6 @@ public static partial class SftTrainer
         Charts.RenderAll(metrics.Path, ChartSpecs);
         double tps = secondsTotal > 0 ? tokensTotal / secondsTotal : 0;
         return new SftResult(step, !finished, history, lastCheckpoint, tps, MatmulRate.Mfu(parameters, tps, gflops));
-    }
-
-    /// <summary>
-    /// Forward + backward over one optimizer step's micro-batches (disposing them). Each micro-batch's summed token
-    /// loss is divided by the target tokens of the whole step, so the gradient equals that of one big batch.
-    /// Returns the step's mean token loss and its real (non-pad) token count.
-    /// </summary>
-    private static (double Loss, long Tokens) Accumulate(DecoderModel model, SftBatch[] batches)
-    {
-        long lossTokens = Math.Max(1, batches.Sum(b => b.LossTokens)), tokens = batches.Sum(b => b.Tokens);
-        double lossSum = 0;
-        foreach (var batch in batches)
-        {
-            using var scope = NewDisposeScope();
-            using (batch)
-            {
-                var logits = model.Forward(batch.InputIds, batch.Positions, batch.AttentionMask);      // (B, T, V)
-                var nll = nn.functional.cross_entropy(logits.view(-1, logits.shape[2]), batch.Labels.view(-1),
-                    ignore_index: SftBatches.IgnoreIndex, reduction: nn.Reduction.Sum);
-                (nll / lossTokens).backward();
-                lossSum += nll.item<float>();
-            }
-        }
-        return (lossSum / lossTokens, tokens);
     }
 
     /// <summary>Mean next-token loss over the target tokens of <paramref name="rows"/>, without gradients.</summary>

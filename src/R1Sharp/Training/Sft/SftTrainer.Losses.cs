@@ -1,0 +1,92 @@
+// SftTrainer's step loss: next-token cross-entropy plus DeepSeek-V3's training extras (report §2.1.2 and §2.2) when
+// asked for: λ·L_MTP of the depth-1 Multi-Token Prediction layer and the sequence-wise balance loss α·Σ f_i P_i.
+using R1Sharp.Formats.Config;
+using R1Sharp.Formats.Safetensors;
+using R1Sharp.Models;
+using R1Sharp.Models.DeepSeekV3;
+using static TorchSharp.torch;
+
+namespace R1Sharp.Training.Sft;
+
+public static partial class SftTrainer
+{
+    /// <summary>The extra loss terms of a run: MTP weight λ (0 = off) and the balance-loss collector (null = off).</summary>
+    private sealed record LossExtras(double MtpWeight, SequenceBalance? Balance);
+
+    /// <summary>
+    /// The model to train. With mtp_loss_weight &gt; 0 it must be deepseek_v3 with num_nextn_predict_layers ≥ 1; its MTP
+    /// layers (sharing the main embedding and head) are loaded when the directory stores them, else drawn fresh from
+    /// seed (norms 1, matrices N(0, initializer_range)), so the first checkpoint then carries them.
+    /// </summary>
+    private static DecoderModel LoadModel(SftConfig config)
+    {
+        string dir = config.ModelNameOrPath;
+        if (config.MtpLossWeight == 0) return DecoderModel.Load(dir);
+        var modelConfig = ModelConfig.Load(dir);
+        if (modelConfig is not DeepSeekV3Config d)
+            throw new R1SharpException($"SFT config: mtp_loss_weight needs a deepseek_v3 model with Multi-Token Prediction, but {dir} is {modelConfig.ModelType}; set mtp_loss_weight to 0");
+        if (d.NumNextnPredictLayers < 1)
+            throw new R1SharpException($"SFT config: mtp_loss_weight needs MTP layers, but {Path.Combine(dir, "config.json")} has num_nextn_predict_layers 0; set it to 1 (as DeepSeek-V3) or mtp_loss_weight to 0");
+        bool stored;
+        using (var weights = SafetensorsModel.Open(dir)) stored = weights.Contains($"model.layers.{d.NumHiddenLayers}.eh_proj.weight");
+        var model = DecoderModel.Load(dir, new ModelLoadOptions { LoadMtp = stored, ShareMtpEmbeddingAndHead = true });
+        if (!stored)
+        {
+            model.AttachMtp(shareEmbeddingAndHead: true);
+            model.InitializeMtpWeights(config.Seed);
+        }
+        return model;
+    }
+
+    /// <summary>
+    /// Forward + backward over one optimizer step's micro-batches (disposing them). Each micro-batch's summed token
+    /// loss is divided by the target tokens of the whole step, so the gradient equals that of one big batch; the MTP
+    /// loss likewise over the step's MTP targets (times λ), the balance loss as a mean over the step's sequences.
+    /// Returns the step's mean token loss, its real (non-pad) token count, the mean MTP token loss (unweighted; NaN
+    /// when off) and the balance loss added (0 when off).
+    /// </summary>
+    private static (double Loss, long Tokens, double MtpLoss, double AuxLoss) Accumulate(DecoderModel model, SftBatch[] batches, LossExtras extras)
+    {
+        long lossTokens = Math.Max(1, batches.Sum(b => b.LossTokens)), tokens = batches.Sum(b => b.Tokens);
+        long rows = batches.Sum(b => b.InputIds.shape[0]);
+        bool mtp = extras.MtpWeight > 0 && model.Mtp is not null;
+        var mtpLabels = mtp ? batches.Select(b => MtpTargets.Labels(b.Labels, b.Positions, SftBatches.IgnoreIndex)).ToArray() : [];
+        long mtpTokens = Math.Max(1, mtpLabels.Sum(l => MtpTargets.Count(l, SftBatches.IgnoreIndex)));
+        double lossSum = 0, mtpSum = 0, auxSum = 0;
+        extras.Balance?.Capture(true);
+        try
+        {
+            for (int j = 0; j < batches.Length; j++)
+            {
+                using var scope = NewDisposeScope();
+                using var batch = batches[j];
+                var (logits, mtpLogits) = model.ForwardWithMtp(batch.InputIds, batch.Positions, batch.AttentionMask, withMtp: mtp);  // (B, T, V)
+                var nll = nn.functional.cross_entropy(logits.view(-1, logits.shape[2]), batch.Labels.view(-1),
+                    ignore_index: SftBatches.IgnoreIndex, reduction: nn.Reduction.Sum);
+                var total = nll / lossTokens;
+                if (mtpLogits is not null)
+                {
+                    var mtpNll = nn.functional.cross_entropy(mtpLogits.view(-1, mtpLogits.shape[2]), mtpLabels[j].view(-1),
+                        ignore_index: SftBatches.IgnoreIndex, reduction: nn.Reduction.Sum);
+                    total = total + mtpNll * (extras.MtpWeight / mtpTokens);
+                    mtpSum += mtpNll.item<float>();
+                }
+                if (extras.Balance is { } balance)
+                {
+                    long b = batch.InputIds.shape[0];
+                    var aux = balance.Loss(b, batch.InputIds.shape[1], batch.AttentionMask) * ((double)b / rows);
+                    total = total + aux;
+                    auxSum += aux.item<float>();
+                }
+                total.backward();
+                lossSum += nll.item<float>();
+            }
+        }
+        finally
+        {
+            extras.Balance?.Capture(false);
+            foreach (var l in mtpLabels) l.Dispose();
+        }
+        return (lossSum / lossTokens, tokens, mtp ? mtpSum / mtpTokens : double.NaN, auxSum);
+    }
+}
