@@ -66,12 +66,12 @@ public sealed class MoeTrainingTests
     }
 
     [Fact]
-    public void Grpo_step_on_a_tiny_deepseek_v3_changes_every_trainable_parameter_and_logs_loads()
+    public void Grpo_step_on_a_tiny_deepseek_v3_with_the_sequence_balance_loss_changes_every_trainable_parameter_and_logs_loads()
     {
         string dir = TempDir();
         using var policy = DecoderModel.Load(CreateTinyDeepSeek(dir));
         var before = policy.named_parameters().ToDictionary(p => p.name, p => p.parameter.detach().clone());
-        using var trainer = new GrpoTrainer(Config(Path.Combine(dir, "out"), "--moe_bias_update_speed=0.01"), policy, Tokenizer,
+        using var trainer = new GrpoTrainer(Config(Path.Combine(dir, "out"), "--moe_bias_update_speed=0.01", "--seq_aux_loss_alpha=0.01"), policy, Tokenizer,
             Prompts(8), LengthRewards());
         var result = trainer.Train();
 
@@ -84,6 +84,8 @@ public sealed class MoeTrainingTests
         Assert.False(bias.parameter.allclose(before[bias.name], 0, 0));                 // moved by balancing, not by AdamW
         var rows = ReadJsonl(trainer.MetricsPath);
         Assert.All(rows, r => Assert.Equal(JsonValueKind.Number, r.GetProperty("moe/max_vio").ValueKind));
+        // α·Σ f·P: positive and of the order of α (Σ f·P is 1 for perfectly even routing).
+        Assert.All(rows, r => Assert.InRange(r.GetProperty("aux_loss").GetDouble(), 0.001, 0.1));
         foreach (var t in before.Values) t.Dispose();
     }
 }
