@@ -84,4 +84,25 @@ public sealed class DecoderContext : IDisposable
         allowed = allowed.logical_or(keySlots.eq(querySlots));
         return allowed.MoveToOuterDisposeScope();
     }
+
+    /// <summary>
+    /// The mask of packed rows (several examples per row, TRL packing): a new example starts wherever the position is 0,
+    /// and a query sees only earlier keys of its own example, as if each example were alone in its row.
+    /// allowed[b, 0, t, s] = (s ≤ t ∧ seg[b, s] = seg[b, t] ∧ keyValid[b, s]) ∨ s = t, seg = running count of positions equal to 0.
+    /// Example: positions [0, 1, 0, 1] gives rows [T F F F], [T T F F], [F F T F], [F F T T].
+    /// </summary>
+    /// <param name="positions">(B, T) int64 positions, restarting at 0 for each packed example.</param>
+    /// <param name="keyValid">(B, T) bool, true where the token is real; null = all real.</param>
+    public static Tensor BuildPackedMask(Tensor positions, Tensor? keyValid)
+    {
+        using var scope = NewDisposeScope();
+        long b = positions.shape[0], t = positions.shape[1];
+        var segment = positions.eq(0).to_type(ScalarType.Int64).cumsum(1);
+        var allowed = segment.view(b, 1, t, 1).eq(segment.view(b, 1, 1, t));
+        var slots = arange(t, device: positions.device);
+        allowed = allowed.logical_and(slots.view(1, 1, 1, t).le(slots.view(1, 1, t, 1)));
+        if (keyValid is not null) allowed = allowed.logical_and(keyValid.view(b, 1, 1, t));
+        allowed = allowed.logical_or(slots.view(1, 1, 1, t).eq(slots.view(1, 1, t, 1)));
+        return allowed.MoveToOuterDisposeScope();
+    }
 }

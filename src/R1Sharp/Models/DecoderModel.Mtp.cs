@@ -13,13 +13,14 @@ public sealed partial class DecoderModel
     /// embedding of token t+1 and predicts token t+2 (the last column's "next token" is a stand-in; its prediction has no
     /// target, see <see cref="DeepSeekV3.MtpTargets.Labels"/>). The MTP layer attends causally over the MTP sequence
     /// with the same positions and padding mask as the main pass. No cache: this is the training/scoring forward.
+    /// <paramref name="packed"/> as in <see cref="Forward"/>.
     /// </summary>
     public (Tensor Logits, Tensor? MtpLogits) ForwardWithMtp(Tensor inputIds, Tensor? positions = null, Tensor? attentionMask = null,
-        bool withMtp = true)
+        bool withMtp = true, bool packed = false)
     {
         using var scope = NewDisposeScope();
         long t = inputIds.shape[1];
-        using var ctx = Context(inputIds, positions, attentionMask, cache: null);
+        using var ctx = Context(inputIds, positions, attentionMask, cache: null, packed);
         var h = Trunk(inputIds, ctx);                                                      // (B, T, hidden)
         var logits = Head(h);
         Tensor? mtpLogits = null;

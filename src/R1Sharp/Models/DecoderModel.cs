@@ -142,12 +142,14 @@ public sealed partial class DecoderModel : nn.Module
     /// <param name="attentionMask">(B, T) 1 for real tokens, 0 for padding (left or right); null = all real.</param>
     /// <param name="cache">KV cache: the new tokens are appended after its filled slots; null = no history.</param>
     /// <param name="lastOnly">Compute the head only for the last column (prefill for generation).</param>
+    /// <param name="packed">Rows hold several examples, each starting where <paramref name="positions"/> is 0: attention
+    /// stays within each example (no cache; see <see cref="DecoderContext.BuildPackedMask"/>).</param>
     public Tensor Forward(Tensor inputIds, Tensor? positions = null, Tensor? attentionMask = null,
-        KvCache? cache = null, bool lastOnly = false)
+        KvCache? cache = null, bool lastOnly = false, bool packed = false)
     {
         using var scope = NewDisposeScope();
         long t = inputIds.shape[1];
-        using var ctx = Context(inputIds, positions, attentionMask, cache);
+        using var ctx = Context(inputIds, positions, attentionMask, cache, packed);
         var h = Trunk(inputIds, ctx);
         cache?.Commit(t);
         if (lastOnly) h = h.narrow(1, t - 1, 1);
@@ -155,8 +157,16 @@ public sealed partial class DecoderModel : nn.Module
     }
 
     // RoPE tables and the attention mask of one forward (reserving the cache slots first).
-    private DecoderContext Context(Tensor inputIds, Tensor? positions, Tensor? attentionMask, KvCache? cache)
+    private DecoderContext Context(Tensor inputIds, Tensor? positions, Tensor? attentionMask, KvCache? cache, bool packed = false)
     {
+        if (packed)
+        {
+            if (cache is not null || positions is null) throw new ArgumentException("a packed forward needs positions and no cache");
+            using var invFrequencies = tensor(_inverseFrequencies, device: positions.device);
+            var (c, s) = Rope.CosSin(positions, invFrequencies, DType);
+            using var valid = attentionMask?.to_type(ScalarType.Bool);
+            return new DecoderContext { Cos = c, Sin = s, Start = 0, QueryLength = inputIds.shape[1], Mask = DecoderContext.BuildPackedMask(positions, valid) };
+        }
         long b = inputIds.shape[0], t = inputIds.shape[1];
         var device = model.embed_tokens.weight.device;
         long start = cache?.Reserve(t, attentionMask) ?? 0;

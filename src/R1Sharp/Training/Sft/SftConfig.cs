@@ -51,7 +51,8 @@ public sealed partial record SftConfig
     [JsonPropertyName("completion_only_loss")] public bool CompletionOnlyLoss { get; init; } = true;
 
     /// <summary>Pack several examples into each max_length row (TRL packing, default false). Positions restart per
-    /// example; attention is still causal over the whole row (the decoder takes no block-diagonal mask).</summary>
+    /// example and attention stays within each example (a block-diagonal causal mask, like TRL's padding-free
+    /// packing with position_ids), so a packed example trains exactly as it would alone.</summary>
     [JsonPropertyName("packing")] public bool Packing { get; init; }
 
     /// <summary>Longest tokenized example (truncated from the right) and the packed row length (TRL max_length, 1024).</summary>

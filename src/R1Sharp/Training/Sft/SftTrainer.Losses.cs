@@ -11,7 +11,7 @@ namespace R1Sharp.Training.Sft;
 public static partial class SftTrainer
 {
     /// <summary>The extra loss terms of a run: MTP weight λ (0 = off) and the balance-loss collector (null = off).</summary>
-    private sealed record LossExtras(double MtpWeight, SequenceBalance? Balance);
+    private sealed record LossExtras(double MtpWeight, SequenceBalance? Balance, bool Packed);
 
     /// <summary>
     /// The model to train. With mtp_loss_weight &gt; 0 it must be deepseek_v3 with num_nextn_predict_layers ≥ 1; its MTP
@@ -60,7 +60,7 @@ public static partial class SftTrainer
             {
                 using var scope = NewDisposeScope();
                 using var batch = batches[j];
-                var (logits, mtpLogits) = model.ForwardWithMtp(batch.InputIds, batch.Positions, batch.AttentionMask, withMtp: mtp);  // (B, T, V)
+                var (logits, mtpLogits) = model.ForwardWithMtp(batch.InputIds, batch.Positions, batch.AttentionMask, withMtp: mtp, packed: extras.Packed);  // (B, T, V)
                 var nll = nn.functional.cross_entropy(logits.view(-1, logits.shape[2]), batch.Labels.view(-1),
                     ignore_index: SftBatches.IgnoreIndex, reduction: nn.Reduction.Sum);
                 var total = nll / lossTokens;

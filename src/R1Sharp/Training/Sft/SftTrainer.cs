@@ -61,7 +61,7 @@ public static partial class SftTrainer
         model.train();
         using var optimizer = TrainingOptimizer.Create(model.CheckpointParameters(), config.AdamW);
         var balancer = MoeBalancer.For(config.MoeBiasUpdateSpeed, model, model.Mtp);
-        var extras = new LossExtras(config.MtpLossWeight, SequenceBalance.For(config.SeqAuxLossAlpha, model, model.Mtp));
+        var extras = new LossExtras(config.MtpLossWeight, SequenceBalance.For(config.SeqAuxLossAlpha, model, model.Mtp), config.Packing);
         long parameters = model.parameters().Sum(p => p.numel());
         var checkpointer = new Checkpointer(config.OutputDir, config.SaveTotalLimit, config.ModelNameOrPath);
         var state = Resume(config, model, optimizer);
@@ -116,7 +116,7 @@ public static partial class SftTrainer
             foreach (var (key, value) in moeLoad?.ToMetrics() ?? []) row[key] = value;
             bool last = step == totalSteps || cancel.IsCancellationRequested;
             if (evalRows.Count > 0 && ((config.EvalSteps > 0 && step % config.EvalSteps == 0) || last))
-                row["eval_loss"] = Evaluate(model, evalRows, config.PerDeviceTrainBatchSize, padId);
+                row["eval_loss"] = Evaluate(model, evalRows, config.PerDeviceTrainBatchSize, padId, config.Packing);
             metrics.Write(row);
             history.Add(row);
             progress?.Report(new TrainingStepReport(step, totalSteps, row, IsLogStep: step % config.LoggingSteps == 0 || step == 1));
@@ -141,8 +141,9 @@ public static partial class SftTrainer
         return new SftResult(step, !finished, history, lastCheckpoint, tps, MatmulRate.Mfu(parameters, tps, gflops));
     }
 
-    /// <summary>Mean next-token loss over the target tokens of <paramref name="rows"/>, without gradients.</summary>
-    public static double Evaluate(DecoderModel model, IReadOnlyList<SftRow> rows, int batchSize, int padId)
+    /// <summary>Mean next-token loss over the target tokens of <paramref name="rows"/>, without gradients; packed rows
+    /// (<paramref name="packed"/>) attend within each example.</summary>
+    public static double Evaluate(DecoderModel model, IReadOnlyList<SftRow> rows, int batchSize, int padId, bool packed = false)
     {
         using var noGrad = no_grad();
         double nll = 0;
@@ -151,7 +152,7 @@ public static partial class SftTrainer
         {
             using var scope = NewDisposeScope();
             using var batch = SftBatches.Collate(rows.Skip(i).Take(batchSize).ToArray(), padId);
-            var logits = model.Forward(batch.InputIds, batch.Positions, batch.AttentionMask);
+            var logits = model.Forward(batch.InputIds, batch.Positions, batch.AttentionMask, packed: packed);
             nll += nn.functional.cross_entropy(logits.view(-1, logits.shape[2]), batch.Labels.view(-1),
                 ignore_index: SftBatches.IgnoreIndex, reduction: nn.Reduction.Sum).item<float>();
             count += batch.LossTokens;
