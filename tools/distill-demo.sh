@@ -3,15 +3,17 @@
 # an R1-Zero teacher -> `r1 distill` (rejection sampling) -> `r1 train sft` of a smaller student, against the same
 # student trained by `r1 zero` (GRPO) for the same wall time. Prints a table on the 100 held-out problems x k = 8.
 #
-# Usage: tools/distill-demo.sh            (from the repository root; ~15 min on 2 cores)
+# Usage: tools/distill-demo.sh            (from the repository root; ~15 min on 2 idle cores)
 #   DIR=/tmp/distill-demo    where everything goes; finished stages are skipped on a rerun (delete a folder to redo it)
-#   PROBLEMS=1000 SAMPLES=4 KEEP=2       distill: training problems, teacher samples each, traces kept each
+#   TEACHER_STEPS=300                     GRPO steps of the R1-Zero teacher (an interrupted teacher run is resumed)
+#   PROBLEMS=500 SAMPLES=4 KEEP=2        distill: training problems, teacher samples each, traces kept each
 #   STUDENT_STEPS=1500                    pretraining steps of the student (preset micro: 2 layers, hidden 32)
 #   SFT_EPOCHS=2 SFT_LR=0.001             SFT of the student on the kept traces (R1 SFTs its students for 2 epochs)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DIR=${DIR:-/tmp/distill-demo}
-PROBLEMS=${PROBLEMS:-1000}
+TEACHER_STEPS=${TEACHER_STEPS:-300}
+PROBLEMS=${PROBLEMS:-500}
 SAMPLES=${SAMPLES:-4}
 KEEP=${KEEP:-2}
 STUDENT_STEPS=${STUDENT_STEPS:-1500}
@@ -26,8 +28,9 @@ secs() { python3 -c "print(f'{$2 - $1:.1f}')"; }
 
 # 1. Teacher: the R1-Zero run of the README (GRPO from models/chain-sum-base). Not counted in the comparison.
 if [ ! -f "$DIR/zero/summary.json" ]; then
-  echo "== teacher: r1 zero --out $DIR/zero"
-  $R1 zero --out "$DIR/zero" 2> "$DIR/zero.log"
+  resume=$([ -f "$DIR/zero/checkpoint/trainer_state.json" ] && echo --resume || true)
+  echo "== teacher: r1 zero --out $DIR/zero --steps $TEACHER_STEPS $resume"
+  $R1 zero --out "$DIR/zero" --steps "$TEACHER_STEPS" $resume 2>> "$DIR/zero.log"
 fi
 
 # 2. Student base: a smaller model pretrained like models/chain-sum-base (same corpus recipe, preset micro).
