@@ -38,6 +38,7 @@ public static class R1Cli
         ["pretrain"] = PretrainCommand.Create,
         ["zero"] = ZeroCommand.Create,
         ["eval"] = EvalCommand.Create,
+        ["distill"] = DistillCommand.Create,
     };
 
     public static RootCommand BuildRoot()

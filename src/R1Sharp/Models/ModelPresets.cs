@@ -24,6 +24,7 @@ public static class ModelPresets
     /// <summary>Every preset, by name. Tiny presets tie embeddings (most of their parameters would be the head).</summary>
     public static IReadOnlyList<ModelPreset> All { get; } =
     [
+        new("micro", "2 layers, hidden 32: a smaller student for the distillation demo", 32, 88, 2, 2, 1, Tied: true, MaxPositions: 1024),
         new("tiny", "2 layers, hidden 64: unit tests, seconds to train", 64, 176, 2, 4, 2, Tied: true, MaxPositions: 1024),
         new("small", "4 layers, hidden 128: the built-in reasoning task", 128, 352, 4, 4, 2, Tied: true, MaxPositions: 2048),
         new("25m", "8 layers, hidden 512: ~25M parameters with an 8k vocabulary", 512, 1408, 8, 8, 4, Tied: true),

@@ -45,6 +45,6 @@ public class ModelPresetsTests
     {
         var e = Assert.Throws<R1SharpException>(() => ModelPresets.ToConfig(ModelPresets.Get("qwen2.5-0.5b"), "qwen2", 200_000, null, null));
         Assert.Contains("its vocabulary (151936) is smaller than the tokenizer's (200000)", e.Message);
-        Assert.Contains("known presets: tiny, small", Assert.Throws<R1SharpException>(() => ModelPresets.Get("huge")).Message);
+        Assert.Contains("known presets: micro, tiny, small", Assert.Throws<R1SharpException>(() => ModelPresets.Get("huge")).Message);
     }
 }

@@ -1,0 +1,136 @@
+// `r1 distill (--teacher DIR|REPO | --endpoint URL --model-name NAME) (--dataset FILE | --task chain-sum) --samples K --out FILE`:
+// R1's rejection sampling (R1-METHOD.md §4.4): K teacher traces per problem, filtered, written as SFT data for `r1 train sft`.
+using System.CommandLine;
+using System.Globalization;
+using R1Sharp.Evaluation;
+using R1Sharp.Generation;
+using R1Sharp.Hub;
+using R1Sharp.Text.ChatTemplates;
+using R1Sharp.Training.Data;
+using R1Sharp.Training.Distillation;
+using R1Sharp.Training.Rewards;
+using R1Sharp.Training.Tasks;
+using R1Sharp.Training.Zero;
+
+namespace R1Sharp.Cli.Commands;
+
+internal static class DistillCommand
+{
+    public static Command Create()
+    {
+        var filters = new TraceFilterOptions();
+        var teacher = new Option<string?>("--teacher", "-m") { Description = "Local teacher model directory, or ORG/NAME[@REV] fetched by `r1 pull` (or use --endpoint)" };
+        var endpoint = new Option<string?>("--endpoint") { Description = "OpenAI-compatible teacher server base URL, e.g. http://localhost:8000 or https://api.deepseek.com/v1" };
+        var modelName = new Option<string?>("--model-name") { Description = "The model field sent to --endpoint" };
+        var apiKey = new Option<string?>("--api-key") { Description = "Bearer key for --endpoint (default: $OPENAI_API_KEY)" };
+        var dataset = new Option<string?>("--dataset", "-d") { Description = "Problems (.jsonl or .parquet; GSM8K, MATH-500 or AIME columns)" };
+        var task = new Option<string?>("--task") { Description = "Built-in task instead of --dataset: chain-sum (R1-Zero plain prompts; training problems, never the held-out ones)" };
+        var problemCount = new Option<int>("--problems") { Description = "Training problems of --task", DefaultValueFactory = _ => 1000 };
+        var limit = new Option<int?>("--limit") { Description = "Use only the first N problems of --dataset" };
+        var samples = new Option<int>("--samples", "-k") { Description = "Teacher samples per problem", DefaultValueFactory = _ => 4 };
+        var temperature = new Option<float>("--temperature") { Description = "Sampling temperature", DefaultValueFactory = _ => 0.6f };
+        var topP = new Option<float>("--top-p") { Description = "Nucleus mass", DefaultValueFactory = _ => 0.95f };
+        var maxTokens = new Option<int?>("--max-tokens") { Description = $"New tokens per sample at most (default 32768; {ZeroTask.MaxCompletionTokens} with --task chain-sum; local: capped by the context)" };
+        var concurrency = new Option<int>("--concurrency", "-c") { Description = "Requests in flight at most (--endpoint)", DefaultValueFactory = _ => 8 };
+        var keep = new Option<int?>("--keep-per-problem") { Description = "Accepted traces kept per problem at most (default all)" };
+        var output = new Option<string>("--out", "-o") { Description = "SFT dataset (JSONL); beside it OUT.rejected.jsonl and OUT.state.jsonl (a rerun resumes)", Required = true };
+        var instruction = new Option<string>("--instruction") { Description = "Appended to each --dataset problem on its own line ('' for none)", DefaultValueFactory = _ => EvalPrompt.DefaultInstruction };
+        var seed = new Option<ulong>("--seed") { Description = "Base seed (sample i of problem p uses seed + p*k + i; also draws --task problems)", DefaultValueFactory = _ => 1234UL };
+        var paragraph = new Option<int>("--max-paragraph-chars") { Description = "Reject traces with a longer paragraph", DefaultValueFactory = _ => filters.MaxParagraphChars };
+        var repetition = new Option<double>("--max-repetition") { Description = "Reject traces whose share of repeated word n-grams is higher", DefaultValueFactory = _ => filters.MaxRepetition };
+        var ngram = new Option<int>("--repetition-ngram") { Description = "n of the repetition check", DefaultValueFactory = _ => filters.RepetitionNgram };
+        var languageShare = new Option<double>("--min-language-share") { Description = "Least share of target-language words in the reasoning", DefaultValueFactory = _ => filters.MinLanguageShare };
+        var language = new Option<ReasoningLanguage>("--language") { Description = "Target language of the reasoning", DefaultValueFactory = _ => filters.Language };
+        var allowCode = new Option<bool>("--allow-code") { Description = "Keep traces with ``` code blocks" };
+        var command = new Command("distill", "Distillation data by rejection sampling: K teacher traces per problem, keep the correct, readable ones as SFT JSONL")
+        {
+            teacher, endpoint, modelName, apiKey, dataset, task, problemCount, limit, samples, temperature, topP, maxTokens, concurrency, keep,
+            output, instruction, seed, paragraph, repetition, ngram, languageShare, language, allowCode,
+        };
+        CliAction.Set(command, async (parse, token) =>
+        {
+            string? teacherArg = parse.GetValue(teacher), url = parse.GetValue(endpoint), path = parse.GetValue(dataset), taskName = parse.GetValue(task);
+            if ((teacherArg is null) == (url is null))
+                throw new R1SharpException("give exactly one of --teacher DIR|ORG/NAME (local) and --endpoint URL (remote)");
+            if (url is not null && parse.GetValue(modelName) is null)
+                throw new R1SharpException("--endpoint needs --model-name NAME (the model the server serves)");
+            if ((path is null) == (taskName is null))
+                throw new R1SharpException("give exactly one of --dataset FILE and --task chain-sum");
+            bool chainSum = taskName is not null;
+            if (chainSum && taskName != ChainSumTask.Name) throw new R1SharpException($"--task: unknown task '{taskName}'; the built-in task is {ChainSumTask.Name}");
+            if (chainSum && url is not null)
+                throw new R1SharpException("--task chain-sum needs a local --teacher: its plain R1-Zero prompts are not chat messages an endpoint would template");
+            if (chainSum && parse.GetValue(problemCount) < 1) throw new R1SharpException($"--problems must be >= 1, got {parse.GetValue(problemCount)}");
+            if (path is not null && !File.Exists(path)) throw new R1SharpException($"--dataset: file not found: {path}");
+            var options = new DistillOptions
+            {
+                Samples = parse.GetValue(samples), Temperature = parse.GetValue(temperature), TopP = parse.GetValue(topP),
+                MaxTokens = parse.GetValue(maxTokens) ?? (chainSum ? ZeroTask.MaxCompletionTokens : 32768), Seed = parse.GetValue(seed),
+                KeepPerProblem = parse.GetValue(keep), Format = chainSum ? DistillFormat.PromptCompletion : DistillFormat.Messages,
+                Instruction = chainSum ? null : parse.GetValue(instruction),
+                Filters = new TraceFilterOptions
+                {
+                    MaxParagraphChars = parse.GetValue(paragraph), MaxRepetition = parse.GetValue(repetition), RepetitionNgram = parse.GetValue(ngram),
+                    MinLanguageShare = parse.GetValue(languageShare), Language = parse.GetValue(language), RejectCodeBlocks = !parse.GetValue(allowCode),
+                },
+            }.Validate();
+            IReadOnlyList<Problem> problems = chainSum
+                ? ZeroTask.TrainProblems(parse.GetValue(problemCount), options.Seed)
+                : DatasetLoader.LoadProblems(path!);
+            if (!chainSum && parse.GetValue(limit) is { } n) problems = [.. problems.Take(Math.Max(0, n))];
+            var paths = DistillPaths.For(parse.GetRequiredValue(output));
+            IEvalBackend backend = url is not null
+                ? new OpenAiEvalClient(new OpenAiEvalClientOptions
+                {
+                    Endpoint = url, ModelName = parse.GetValue(modelName)!, ApiKey = parse.GetValue(apiKey) ?? Environment.GetEnvironmentVariable("OPENAI_API_KEY"),
+                    Concurrency = parse.GetValue(concurrency), Instruction = options.Instruction,
+                }, options.ToEvalOptions())
+                : LoadLocal(teacherArg!, options, chainSum);
+            using var owned = (IDisposable)backend;
+            string source = chainSum ? $"{problems.Count} {ChainSumTask.Name} training problems" : $"{problems.Count} problems of {path}";
+            Console.Error.WriteLine($"distilling {backend.Name} on {source}, k = {options.Samples} -> {paths.Out}");
+            var ids = problems.Select(p => p.Id).ToHashSet(StringComparer.Ordinal);
+            int resumed = DistillRunner.ReadState(paths.State).Select(r => r.Id).Where(ids.Contains).Distinct().Count();
+            if (resumed > 0) Console.Error.WriteLine($"resuming: {resumed} of {problems.Count} problems already in {paths.State}");
+            int every = Math.Max(1, problems.Count / 50); // about 50 progress lines for big runs, every problem for small ones
+            var result = await DistillRunner.RunAsync(backend, problems, options, paths, p =>
+            {
+                if (p.Done % every == 0 || p.Done == p.Total) Console.Error.WriteLine(Progress(p));
+            }, token);
+            Console.Out.Write(DistillRunner.FormatSummary(result.Summary, $"{source} — teacher {backend.Name}"));
+            Console.Out.WriteLine($"wrote {paths.Out} (kept), {paths.Rejected} (the rest), {paths.State} (resume state)");
+            return 0;
+        });
+        return command;
+    }
+
+    static string Progress(DistillProgress p)
+    {
+        int kept = p.Record.Traces.Count(t => t.Kept);
+        var reasons = p.Record.Traces.Where(t => t.RejectedBy is not null).GroupBy(t => t.RejectedBy!).Select(g => $"{g.Key} {g.Count()}");
+        string rejected = string.Join(", ", reasons);
+        return string.Create(CultureInfo.InvariantCulture,
+            $"[{p.Done}/{p.Total}] {p.Record.Id}: kept {kept}/{p.Record.Traces.Count}{(rejected.Length > 0 ? "; rejected: " + rejected : "")}");
+    }
+
+    static LocalTeacher LoadLocal(string teacherArg, DistillOptions options, bool chainSum)
+    {
+        string dir = HubCache.FromEnvironment().ResolveModel(teacherArg);
+        var generator = Generator.Load(dir);
+        try
+        {
+            IChatTemplate template = chainSum ? ZeroTask.Template : ChatTemplate.FromModelDirectory(dir);
+            return new LocalTeacher(generator, new LocalEvalBackend(generator, template, options.ToEvalOptions(), options.Instruction, teacherArg));
+        }
+        catch { generator.Dispose(); throw; }
+    }
+
+    // Owns the generator so that `using` frees the model after the run.
+    sealed class LocalTeacher(Generator generator, LocalEvalBackend inner) : IEvalBackend, IDisposable
+    {
+        public string Name => inner.Name;
+        public int MaxConcurrentProblems => inner.MaxConcurrentProblems;
+        public Task<IReadOnlyList<EvalSample>> SampleAsync(Problem problem, int problemIndex, CancellationToken ct) => inner.SampleAsync(problem, problemIndex, ct);
+        public void Dispose() => generator.Dispose();
+    }
+}
