@@ -1,4 +1,4 @@
-// `r1 eval (--model DIR|REPO | --endpoint URL --model-name NAME [--api-key K]) --dataset FILE --samples K ...`:
+// `r1 eval (--model DIR|REPO | --endpoint URL --model-name NAME [--api-key K]) (--dataset FILE | --task chain-sum) --samples K ...`:
 // the R1 evaluation protocol (R1-METHOD.md §5) — pass@1 over K samples, cons@K by majority vote — locally or remotely.
 using System.CommandLine;
 using System.Globalization;
@@ -7,6 +7,8 @@ using R1Sharp.Generation;
 using R1Sharp.Hub;
 using R1Sharp.Text.ChatTemplates;
 using R1Sharp.Training.Data;
+using R1Sharp.Training.Tasks;
+using R1Sharp.Training.Zero;
 
 namespace R1Sharp.Cli.Commands;
 
@@ -18,11 +20,13 @@ internal static class EvalCommand
         var endpoint = new Option<string?>("--endpoint") { Description = "OpenAI-compatible server base URL, e.g. http://localhost:8000 or https://api.deepseek.com/v1" };
         var modelName = new Option<string?>("--model-name") { Description = "The model field sent to --endpoint" };
         var apiKey = new Option<string?>("--api-key") { Description = "Bearer key for --endpoint (default: $OPENAI_API_KEY)" };
-        var dataset = new Option<string>("--dataset", "-d") { Description = "Problems (.jsonl or .parquet; GSM8K, MATH-500 or AIME columns)", Required = true };
+        var dataset = new Option<string?>("--dataset", "-d") { Description = "Problems (.jsonl or .parquet; GSM8K, MATH-500 or AIME columns), or use --task" };
+        var task = new Option<string?>("--task") { Description = "Built-in task instead of --dataset: chain-sum (the held-out problems `r1 zero` evaluates, R1-Zero prompt, no instruction)" };
+        var chatTemplate = CommonOptions.ChatTemplateName();
         var samples = new Option<int>("--samples", "-k") { Description = "Samples per problem (pass@1 averages them; cons@k votes)", DefaultValueFactory = _ => 8 };
         var temperature = new Option<float>("--temperature") { Description = "Sampling temperature", DefaultValueFactory = _ => 0.6f };
         var topP = new Option<float>("--top-p") { Description = "Nucleus mass", DefaultValueFactory = _ => 0.95f };
-        var maxTokens = new Option<int>("--max-tokens") { Description = "New tokens per sample at most (local: capped by the context)", DefaultValueFactory = _ => 32768 };
+        var maxTokens = new Option<int?>("--max-tokens") { Description = $"New tokens per sample at most (default 32768; {ZeroTask.MaxCompletionTokens} with --task chain-sum; local: capped by the context)" };
         var concurrency = new Option<int>("--concurrency", "-c") { Description = "Requests in flight at most (--endpoint)", DefaultValueFactory = _ => 8 };
         var output = new Option<string?>("--out", "-o") { Description = "Per-problem records (JSONL); a rerun skips the problems already there (default eval-<dataset>.jsonl)" };
         var instruction = new Option<string>("--instruction") { Description = "Appended to each problem on its own line ('' for none)", DefaultValueFactory = _ => EvalPrompt.DefaultInstruction };
@@ -30,7 +34,7 @@ internal static class EvalCommand
         var seed = new Option<ulong>("--seed") { Description = "Base seed (sample i of problem p uses seed + p*k + i)", DefaultValueFactory = _ => 1234UL };
         var command = new Command("eval", "Evaluate a model on math problems: pass@1 over k samples and cons@k (R1 protocol), locally or on an OpenAI-compatible endpoint")
         {
-            model, endpoint, modelName, apiKey, dataset, samples, temperature, topP, maxTokens, concurrency, output, instruction, limit, seed,
+            model, endpoint, modelName, apiKey, dataset, task, chatTemplate, samples, temperature, topP, maxTokens, concurrency, output, instruction, limit, seed,
         };
         CliAction.Set(command, async (parse, token) =>
         {
@@ -39,26 +43,35 @@ internal static class EvalCommand
                 throw new R1SharpException("give exactly one of --model DIR|ORG/NAME (local) and --endpoint URL (remote)");
             if (url is not null && parse.GetValue(modelName) is null)
                 throw new R1SharpException("--endpoint needs --model-name NAME (the model the server serves)");
-            string path = parse.GetRequiredValue(dataset);
-            if (!File.Exists(path)) throw new R1SharpException($"--dataset: file not found: {path}");
+            string? path = parse.GetValue(dataset), taskName = parse.GetValue(task);
+            if ((path is null) == (taskName is null)) throw new R1SharpException("give exactly one of --dataset FILE and --task chain-sum");
+            bool chainSum = taskName is not null;
+            if (chainSum && taskName != ChainSumTask.Name) throw new R1SharpException($"--task: unknown task '{taskName}'; the built-in task is {ChainSumTask.Name}");
+            if (chainSum && url is not null)
+                throw new R1SharpException("--task chain-sum needs a local --model: its plain R1-Zero prompts are not chat messages an endpoint would template");
+            if (path is not null && !File.Exists(path)) throw new R1SharpException($"--dataset: file not found: {path}");
             var options = new EvalOptions
             {
                 K = parse.GetValue(samples), Temperature = parse.GetValue(temperature), TopP = parse.GetValue(topP),
-                MaxNewTokens = parse.GetValue(maxTokens), Seed = parse.GetValue(seed),
+                MaxNewTokens = parse.GetValue(maxTokens) ?? (chainSum ? ZeroTask.MaxCompletionTokens : 32768), Seed = parse.GetValue(seed),
             }.Validate();
-            IReadOnlyList<Problem> problems = DatasetLoader.LoadProblems(path);
-            if (parse.GetValue(limit) is { } n) problems = [.. problems.Take(Math.Max(0, n))];
-            string outPath = parse.GetValue(output) ?? $"eval-{Path.GetFileNameWithoutExtension(path)}.jsonl";
-            string? instr = parse.GetValue(instruction);
+            IReadOnlyList<Problem> problems = chainSum ? ZeroTask.EvalProblems(ZeroTask.HeldOutCount) : DatasetLoader.LoadProblems(path!);
+            // The chain-sum default is the 100 problems `r1 zero` evaluates before and after training.
+            int? count = parse.GetValue(limit) ?? (chainSum ? 100 : null);
+            if (count is { } n) problems = [.. problems.Take(Math.Max(0, n))];
+            string name = chainSum ? ChainSumTask.Name : Path.GetFileNameWithoutExtension(path!);
+            string outPath = parse.GetValue(output) ?? $"eval-{name}.jsonl";
+            string? instr = chainSum ? null : parse.GetValue(instruction);
+            string? templateName = chainSum ? "r1-zero" : parse.GetValue(chatTemplate);
             IEvalBackend backend = url is not null
                 ? (IEvalBackend)new OpenAiEvalClient(new OpenAiEvalClientOptions
                 {
                     Endpoint = url, ModelName = parse.GetValue(modelName)!, ApiKey = parse.GetValue(apiKey) ?? Environment.GetEnvironmentVariable("OPENAI_API_KEY"),
                     Concurrency = parse.GetValue(concurrency), Instruction = instr,
                 }, options)
-                : LoadLocal(HubCache.FromEnvironment().ResolveModel(modelArg!), options, instr);
+                : LoadLocal(HubCache.FromEnvironment().ResolveModel(modelArg!), options, instr, templateName);
             using var owned = (IDisposable)backend;
-            Console.Error.WriteLine($"evaluating {backend.Name} on {problems.Count} problems of {path}, k = {options.K} -> {outPath}");
+            Console.Error.WriteLine($"evaluating {backend.Name} on {problems.Count} problems of {path ?? ChainSumTask.Name + " (held out)"}, k = {options.K} -> {outPath}");
             var ids = problems.Select(p => p.Id).ToHashSet(StringComparer.Ordinal);
             int resumed = EvalRunner.ReadRecords(outPath).Select(r => r.Id).Where(ids.Contains).Distinct().Count();
             if (resumed > 0) Console.Error.WriteLine($"resuming: {resumed} of {problems.Count} problems already in {outPath}");
@@ -67,16 +80,21 @@ internal static class EvalCommand
                 Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"[{p.Done}/{p.Total}] {p.Record.Id}: pass@1 {p.Record.PassAt1:0.000}, cons {(p.Record.ConsAtK ? "right" : "wrong")}"));
             }, token);
-            Console.Out.Write(EvalRunner.FormatSummary(result.Summary, $"{Path.GetFileName(path)} — {backend.Name}"));
+            Console.Out.Write(EvalRunner.FormatSummary(result.Summary, $"{(path is null ? ChainSumTask.Name : Path.GetFileName(path))} — {backend.Name}"));
             return 0;
         });
         return command;
     }
 
-    static LocalBackend LoadLocal(string dir, EvalOptions options, string? instruction)
+    static LocalBackend LoadLocal(string dir, EvalOptions options, string? instruction, string? templateName)
     {
         var generator = Generator.Load(dir);
-        try { return new LocalBackend(generator, new LocalEvalBackend(generator, ChatTemplate.FromModelDirectory(dir), options, instruction, Path.GetFileName(Path.GetFullPath(dir).TrimEnd('/')))); }
+        try
+        {
+            // The R1-Zero prompt of the built-in task uses the tokenizer's own EOS (what `r1 pretrain` trained).
+            var template = ChatTemplate.ForModel(dir, templateName);
+            return new LocalBackend(generator, new LocalEvalBackend(generator, template, options, instruction, Path.GetFileName(Path.GetFullPath(dir).TrimEnd('/'))));
+        }
         catch { generator.Dispose(); throw; }
     }
 

@@ -78,6 +78,10 @@ public sealed class EvalCommandTests : IDisposable
     [InlineData("no-name", "--endpoint needs --model-name")]
     [InlineData("no-dataset-file", "--dataset: file not found")]
     [InlineData("bad-samples", "eval k must be >= 1")]
+    [InlineData("dataset-and-task", "give exactly one of --dataset FILE and --task chain-sum")]
+    [InlineData("unknown-task", "--task: unknown task 'gsm8k'")]
+    [InlineData("task-remote", "--task chain-sum needs a local --model")]
+    [InlineData("bad-template", "--chat-template: unknown template 'x'")]
     public void Usage_errors_are_one_line_and_exit_2(string kind, string expected)
     {
         string missing = Path.Combine(_dir, "missing.jsonl");
@@ -87,6 +91,10 @@ public sealed class EvalCommandTests : IDisposable
             "both" => ["eval", "--model", TinyQwen, "--endpoint", "http://127.0.0.1:9", "--model-name", "m", "--dataset", Gsm8k],
             "no-name" => ["eval", "--endpoint", "http://127.0.0.1:9", "--dataset", Gsm8k],
             "no-dataset-file" => ["eval", "--endpoint", "http://127.0.0.1:9", "--model-name", "m", "--dataset", missing],
+            "dataset-and-task" => ["eval", "--model", TinyQwen, "--dataset", Gsm8k, "--task", "chain-sum"],
+            "unknown-task" => ["eval", "--model", TinyQwen, "--task", "gsm8k"],
+            "task-remote" => ["eval", "--endpoint", "http://127.0.0.1:9", "--model-name", "m", "--task", "chain-sum"],
+            "bad-template" => ["eval", "--model", TinyQwen, "--dataset", Gsm8k, "--chat-template", "x", "--out", Path.Combine(_dir, "x.jsonl")],
             _ => ["eval", "--endpoint", "http://127.0.0.1:9", "--model-name", "m", "--dataset", Gsm8k, "--samples", "0"],
         };
         var result = R1Process.Run(args);
@@ -97,11 +105,26 @@ public sealed class EvalCommandTests : IDisposable
     }
 
     [Fact]
-    public void A_missing_dataset_option_is_a_parse_error_exit_2()
+    public void A_missing_dataset_option_is_a_usage_error_exit_2()
     {
         var result = R1Process.Run("eval", "--endpoint", "http://127.0.0.1:9", "--model-name", "m");
         Assert.Equal(2, result.ExitCode);
         Assert.Contains("--dataset", result.Stderr);
+    }
+
+    [Fact]
+    public void Chain_sum_task_evaluates_the_held_out_problems_with_the_r1_zero_prompt()
+    {
+        string outPath = Path.Combine(_dir, "cs.jsonl");
+        var result = R1Process.Run("eval", "--model", Path.Combine(RepoPaths.Root, "models", "chain-sum-base"), "--task", "chain-sum",
+            "--limit", "6", "--samples", "4", "--out", outPath);
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        Assert.Contains("chain-sum — chain-sum-base", result.Stdout);
+        var records = EvalRunner.ReadRecords(outPath);
+        Assert.Equal(Enumerable.Range(0, 6).Select(i => $"heldout-{i}"), records.Select(r => r.Id).Order());
+        foreach (var r in records) AssertShape(r, 4, 96);
+        // The pretrained base answers in the R1-Zero format it was trained on (a base model without a chat template).
+        Assert.True(records.SelectMany(r => r.Completions).Count(c => c.Contains("<answer>", StringComparison.Ordinal)) >= 20);
     }
 
     [Fact]
