@@ -18,7 +18,7 @@ namespace R1Sharp.Training.Zero;
 /// <summary>Options of <see cref="ZeroPretrainer.Run"/>; the defaults made models/chain-sum-base.</summary>
 public sealed record PretrainOptions
 {
-    /// <summary>qwen2 or llama.</summary>
+    /// <summary>qwen2, llama or deepseek_v3 (<see cref="ModelPresets.ToConfig"/>).</summary>
     public string Arch { get; init; } = "qwen2";
     /// <summary>A <see cref="ModelPresets"/> name.</summary>
     public string Preset { get; init; } = "tiny";
