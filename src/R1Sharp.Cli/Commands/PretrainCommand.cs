@@ -1,4 +1,4 @@
-// `r1 pretrain --task chain-sum --out DIR [--arch qwen2|llama] [--preset small] [--steps N] [--seed S]`:
+// `r1 pretrain --task chain-sum --out DIR [--arch qwen2|llama|deepseek_v3] [--preset small] [--steps N] [--seed S]`:
 // the tiny base model of the R1-Zero demo (tokenizer + decoder trained from scratch on the task corpus).
 using System.CommandLine;
 using R1Sharp.Training.Tasks;
@@ -13,7 +13,7 @@ internal static class PretrainCommand
         var defaults = new PretrainOptions();
         var task = new Option<string>("--task") { Description = "Built-in task: chain-sum", DefaultValueFactory = _ => ChainSumTask.Name };
         var output = new Option<string>("--out") { Description = "Output model directory (must not exist or be empty)", Required = true };
-        var arch = new Option<string>("--arch") { Description = "Architecture: qwen2 or llama", DefaultValueFactory = _ => defaults.Arch };
+        var arch = new Option<string>("--arch") { Description = "Architecture: qwen2, llama or deepseek_v3 (MLA + DeepSeekMoE, experts balanced by bias updates)", DefaultValueFactory = _ => defaults.Arch };
         var preset = new Option<string>("--preset") { Description = "Model shape preset", DefaultValueFactory = _ => defaults.Preset };
         var steps = new Option<int>("--steps") { Description = "Optimizer steps", DefaultValueFactory = _ => defaults.Steps };
         var seed = new Option<ulong>("--seed") { Description = "Seed of corpus, weights and batch order", DefaultValueFactory = _ => defaults.Seed };

@@ -1,5 +1,5 @@
-// `r1 zero [--out DIR] [--steps N] [--seed S] [--base DIR] [--resume]`: the R1-Zero experiment on a laptop — GRPO
-// from the committed tiny base with rule rewards, evaluated before and after on held-out problems.
+// `r1 zero [--out DIR] [--steps N] [--seed S] [--arch A] [--base DIR] [--resume]`: the R1-Zero experiment on a laptop —
+// GRPO from the committed tiny base (qwen2 or deepseek_v3) with rule rewards, evaluated before and after on held-out problems.
 using System.CommandLine;
 using System.Globalization;
 using R1Sharp.Evaluation;
@@ -15,13 +15,15 @@ internal static class ZeroCommand
         var output = new Option<string?>("--out") { Description = "Run directory (default runs/zero-<timestamp>)" };
         var steps = new Option<int>("--steps") { Description = "GRPO steps", DefaultValueFactory = _ => grpo.MaxSteps };
         var seed = new Option<int>("--seed") { Description = "Seed of problems, rollouts and evaluation samples", DefaultValueFactory = _ => grpo.Seed };
-        var baseModel = new Option<string>("--base") { Description = "Base model directory", DefaultValueFactory = _ => "models/chain-sum-base" };
+        var arch = new Option<string?>("--arch") { Description = "Architecture of the base: qwen2 (default base models/chain-sum-base) or deepseek_v3 (models/chain-sum-base-v3)" };
+        var baseModel = new Option<string?>("--base") { Description = "Base model directory (default: the committed base of --arch)" };
         var evalProblems = new Option<int>("--eval-problems") { Description = "Held-out problems evaluated before and after", DefaultValueFactory = _ => 100 };
+        var evalK = new Option<int>("--eval-k") { Description = "Samples per held-out problem (pass@1 over k, cons@k)", DefaultValueFactory = _ => 8 };
         var lr = new Option<double>("--lr") { Description = "GRPO learning rate (AdamW)", DefaultValueFactory = _ => grpo.LearningRate };
         var resume = new Option<bool>("--resume") { Description = "Continue the run in --out from its last checkpoint" };
         var command = new Command("zero", "R1-Zero: GRPO with rule rewards from a tiny base model, evaluated before and after")
         {
-            output, steps, seed, baseModel, evalProblems, lr, resume,
+            output, steps, seed, arch, baseModel, evalProblems, evalK, lr, resume,
         };
         CliAction.Set(command, (parse, token) =>
         {
@@ -31,7 +33,8 @@ internal static class ZeroCommand
             outDir ??= Path.Combine("runs", "zero-" + DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
             var options = new ZeroOptions
             {
-                OutDirectory = outDir, BaseModel = parse.GetValue(baseModel)!, Resume = isResume, EvalProblems = parse.GetValue(evalProblems),
+                OutDirectory = outDir, BaseModel = parse.GetValue(baseModel), Arch = parse.GetValue(arch), Resume = isResume,
+                EvalProblems = parse.GetValue(evalProblems), EvalK = parse.GetValue(evalK),
                 Grpo = grpo with { MaxSteps = parse.GetValue(steps), Seed = parse.GetValue(seed), LearningRate = parse.GetValue(lr) },
             };
             var (summary, before, after) = ZeroRun.Run(options, Console.Error.WriteLine, token);

@@ -61,6 +61,9 @@ public sealed record GrpoStepMetrics
     /// <summary>Seconds in this step's forward/backward/optimizer work (old/ref log-probs included).</summary>
     public required double UpdateSeconds { get; init; }
 
+    /// <summary>Share of sampled completions that reason: non-empty text inside &lt;think&gt;…&lt;/think&gt; (see <see cref="Thinks"/>).</summary>
+    public double ThinkingFraction { get; init; } = double.NaN;
+
     /// <summary>Expert loads of this step and the balancing bias (DeepSeekMoE models only; null for dense models).</summary>
     public R1Sharp.Models.DeepSeekV3.MoeLoadStats? MoeLoad { get; init; }
 
@@ -81,6 +84,7 @@ public sealed record GrpoStepMetrics
         row["completions/min_length"] = CompletionMinLength;
         row["completions/max_length"] = CompletionMaxLength;
         row["completions/clipped_ratio"] = TruncatedRatio;
+        row["completions/thinking_fraction"] = ThinkingFraction;
         row["clip_ratio/low_mean"] = ClipRatioLow;
         row["clip_ratio/high_mean"] = ClipRatioHigh;
         row["clip_ratio/region_mean"] = ClipRatioRegion;
@@ -106,6 +110,26 @@ public sealed record GrpoStepMetrics
         return Inv($"step {Step}/{totalSteps}  loss {Loss:0.0000}  reward {Reward:0.000}±{RewardStd:0.000}{accuracy}") +
             Inv($"  len {CompletionMeanLength:0.0} [{CompletionMinLength}-{CompletionMaxLength}]  trunc {TruncatedRatio:0.00}  zero-std {FracRewardZeroStd:0.00}{kl}") +
             Inv($"  ent {Entropy:0.000}  lr {LearningRate:0.00e+0}  gnorm {GradNorm:0.000}  rollout {RolloutSeconds:0.00}s  update {UpdateSeconds:0.00}s");
+    }
+
+    /// <summary>
+    /// True when the completion writes something between &lt;think&gt; and &lt;/think&gt; (or never closes it); a
+    /// completion of a prompt that ends inside &lt;think&gt; (<paramref name="startsInThinking"/>) is read as opened.
+    /// " &lt;think&gt; 7 + 5 = 12 &lt;/think&gt; …" thinks, " &lt;think&gt; &lt;/think&gt; &lt;answer&gt; 12 &lt;/answer&gt;" does not.
+    /// </summary>
+    public static bool Thinks(string completion, bool startsInThinking = false)
+    {
+        const string Open = "<think>", Close = "</think>";
+        int start = 0;
+        if (!startsInThinking)
+        {
+            int open = completion.IndexOf(Open, StringComparison.Ordinal);
+            if (open < 0) return false;
+            start = open + Open.Length;
+        }
+        int close = completion.IndexOf(Close, start, StringComparison.Ordinal);
+        var inside = close < 0 ? completion.AsSpan(start) : completion.AsSpan(start, close - start);
+        return !inside.IsWhiteSpace();
     }
 
     private static string Inv(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);

@@ -30,6 +30,7 @@ public sealed partial class GrpoTrainer
         var lengths = sampled.SelectMany(g => g.Results).Select(r => r.Tokens.Length).ToArray();
         int truncated = sampled.SelectMany(g => g.Results).Count(r => r.FinishReason != FinishReason.Stop);
         int zeroStd = sampled.Count(g => g.HasZeroStd);
+        int thinking = sampled.Sum(g => g.Results.Count(r => GrpoStepMetrics.Thinks(r.Text, g.Prompt.StartsInThinking)));
         return new GrpoStepMetrics
         {
             Step = _state.Step,
@@ -45,6 +46,7 @@ public sealed partial class GrpoTrainer
             CompletionMinLength = lengths.Length == 0 ? 0 : lengths.Min(),
             CompletionMaxLength = lengths.Length == 0 ? 0 : lengths.Max(),
             TruncatedRatio = lengths.Length == 0 ? 0 : (double)truncated / lengths.Length,
+            ThinkingFraction = lengths.Length == 0 ? double.NaN : (double)thinking / lengths.Length,
             ClipRatioLow = update.ClipLow,
             ClipRatioHigh = update.ClipHigh,
             ClipRatioRegion = update.ClipRegion,

@@ -24,6 +24,8 @@ public sealed partial class GrpoTrainer
     private GrpoRollout Rollout(CancellationToken cancellationToken)
     {
         int wanted = _config.PromptsPerGeneration;
+        // A cancelled rollout consumes nothing: the checkpoint written next must resume with these prompts and seeds.
+        var before = _state;
         var sampled = new List<GrpoGroup>();
         var kept = new List<GrpoGroup>();
         int rounds = 0;
@@ -31,7 +33,7 @@ public sealed partial class GrpoTrainer
         {
             var groups = SampleGroups(NextPrompts(wanted - kept.Count), cancellationToken);
             rounds++;
-            if (groups is null) return new GrpoRollout([], [], [], sampled, rounds, Cancelled: true);
+            if (groups is null) { _state = before; return new GrpoRollout([], [], [], sampled, rounds, Cancelled: true); }
             sampled.AddRange(groups);
             kept.AddRange(_config.DynamicSampling ? groups.Where(g => !g.HasZeroStd) : groups);
             if (!_config.DynamicSampling || rounds > _config.DynamicSamplingMaxRounds) break;

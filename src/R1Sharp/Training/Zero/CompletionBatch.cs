@@ -1,5 +1,5 @@
-// Right-padded (prompt + completion) token batches for the R1-Zero pipeline's two losses: next-token cross-entropy on
-// completions (pretraining) and per-token log-probs of sampled completions (GRPO, R1-METHOD.md §1).
+// Right-padded (prompt + completion) token batches for `r1 pretrain`'s loss: next-token cross-entropy on the
+// completion tokens only (the R1-Zero preamble is the same in every document).
 using R1Sharp.Models;
 using R1Sharp.Training.Grpo;
 using static TorchSharp.torch;
@@ -67,14 +67,6 @@ public sealed class CompletionBatch : IDisposable
         var logits = model.Forward(Inputs);                                               // (B, T, V)
         var logp = GrpoLoss.SelectiveLogSoftmax(logits, Targets);                         // (B, T)
         return (-(logp * Mask).sum() / Math.Max(CompletionTokens, 1)).MoveToOuterDisposeScope();
-    }
-
-    /// <summary>Log-probs of every target under <paramref name="model"/> (B, T); masked positions are meaningless.</summary>
-    public Tensor TokenLogProbs(DecoderModel model)
-    {
-        using var scope = NewDisposeScope();
-        var logits = model.Forward(Inputs);                                               // (B, T, V)
-        return GrpoLoss.SelectiveLogSoftmax(logits, Targets).MoveToOuterDisposeScope();
     }
 
     public void Dispose()

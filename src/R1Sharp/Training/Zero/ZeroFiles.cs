@@ -1,30 +1,19 @@
-// The run directory of `r1 zero`: JSONL logs, evaluation records, and the checkpoint (an HF model directory plus
-// trainer_state.json) replaced by rename so an interruption never leaves a half-written one (DESIGN.md).
+// The run directory of `r1 zero` besides what GrpoTrainer writes (metrics.jsonl, completions.jsonl, checkpoint-N/):
+// the held-out evaluations before and after, and the trainer state a resume reads the base model from.
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using R1Sharp.Evaluation;
+using R1Sharp.Training.Infrastructure;
 
 namespace R1Sharp.Training.Zero;
 
-/// <summary>Reads and writes the files of one run directory.</summary>
+/// <summary>Reads and writes the evaluation files of one run directory.</summary>
 internal sealed class ZeroFiles(string directory)
 {
-    private static readonly string[] ModelSideFiles = ["tokenizer.json", "tokenizer_config.json", "generation_config.json", "README.md"];
-
-    public string Checkpoint => Path.Combine(directory, "checkpoint");
-    private string Metrics => Path.Combine(directory, "metrics.jsonl");
     private string Completions => Path.Combine(directory, "completions.jsonl");
-    private string State => Path.Combine(Checkpoint, "trainer_state.json");
-
-    public void AppendStep(ZeroStepMetrics metrics, IReadOnlyList<object> completions)
-    {
-        File.AppendAllText(Metrics, ZeroGrpo.ToJsonLine(metrics) + "\n");
-        File.AppendAllLines(Completions, completions.Select(ZeroGrpo.ToJsonLine));
-    }
 
     public void WriteEval(string name, EvalResult result)
     {
-        File.WriteAllLines(Path.Combine(directory, $"eval_{name}.jsonl"), result.Records.Select(r => ZeroGrpo.ToJsonLine(r)));
+        File.WriteAllLines(Path.Combine(directory, $"eval_{name}.jsonl"), result.Records.Select(r => ZeroText.ToJsonLine(r)));
         File.WriteAllText(Path.Combine(directory, $"eval_{name}_summary.json"), JsonSerializer.Serialize(result.Summary, ZeroText.JsonIndented));
     }
 
@@ -38,39 +27,29 @@ internal sealed class ZeroFiles(string directory)
         return new EvalResult(records, Evaluator.Summarize(records, k));
     }
 
-    /// <summary>Saves weights + tokenizer files into checkpoint.tmp, then swaps it in for the old checkpoint.</summary>
-    public void SaveCheckpoint(R1Sharp.Generation.Generator generator, string baseModel, string loadedFrom, int step)
+    /// <summary>The base model a checkpoint's run started from (its config's model_name_or_path), or null.</summary>
+    public static string? BaseModelOf(string checkpoint)
     {
-        string temp = Checkpoint + ".tmp", old = Checkpoint + ".old";
-        if (Directory.Exists(temp)) Directory.Delete(temp, recursive: true);
-        generator.Model.Save(temp);
-        string source = Directory.Exists(loadedFrom) && File.Exists(Path.Combine(loadedFrom, "tokenizer.json")) ? loadedFrom : baseModel;
-        foreach (var file in ModelSideFiles)
-        {
-            string from = Path.Combine(source, file);
-            if (File.Exists(from)) File.Copy(from, Path.Combine(temp, file));
-        }
-        File.WriteAllText(Path.Combine(temp, "trainer_state.json"), new JsonObject { ["step"] = step, ["base_model"] = baseModel }.ToJsonString());
-        if (Directory.Exists(old)) Directory.Delete(old, recursive: true);
-        if (Directory.Exists(Checkpoint)) Directory.Move(Checkpoint, old);
-        Directory.Move(temp, Checkpoint);
-        if (Directory.Exists(old)) Directory.Delete(old, recursive: true);
+        string path = Path.Combine(checkpoint, TrainerState.FileName);
+        if (!File.Exists(path)) return null;
+        var state = TrainerState.Parse(File.ReadAllText(path), path);
+        return state.Config?["model_name_or_path"]?.GetValue<string>();
     }
 
-    public int? ReadCheckpointStep()
+    /// <summary>
+    /// Drops completions.jsonl lines of steps after the checkpoint (a crash between checkpoints leaves them; the resumed
+    /// run writes them again). GrpoTrainer does the same for metrics.jsonl.
+    /// </summary>
+    public void TruncateCompletions(int step)
     {
-        if (!File.Exists(State)) return null;
-        return JsonNode.Parse(File.ReadAllText(State))?["step"]?.GetValue<int>();
+        if (!File.Exists(Completions)) return;
+        var keep = File.ReadLines(Completions).Where(l => l.Length > 0 && StepOf(l) <= step).ToList();
+        File.WriteAllLines(Completions, keep);
     }
 
-    /// <summary>Drops log lines of steps after the checkpoint (work lost to the interruption, redone on resume).</summary>
-    public void TruncateLogs(int step)
+    private static int StepOf(string line)
     {
-        foreach (var path in new[] { Metrics, Completions })
-        {
-            if (!File.Exists(path)) continue;
-            var keep = File.ReadLines(path).Where(l => l.Length > 0 && (JsonNode.Parse(l)?["step"]?.GetValue<int>() ?? 0) <= step).ToList();
-            File.WriteAllLines(path, keep);
-        }
+        using var doc = JsonDocument.Parse(line);
+        return doc.RootElement.TryGetProperty("step", out var s) && s.TryGetInt32(out int v) ? v : 0;
     }
 }

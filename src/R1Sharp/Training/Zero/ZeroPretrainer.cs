@@ -5,6 +5,7 @@ using R1Sharp.Evaluation;
 using R1Sharp.Formats.Config;
 using R1Sharp.Generation;
 using R1Sharp.Models;
+using R1Sharp.Models.DeepSeekV3;
 using R1Sharp.Text;
 using R1Sharp.Text.ChatTemplates;
 using R1Sharp.Text.Training;
@@ -17,12 +18,14 @@ namespace R1Sharp.Training.Zero;
 /// <summary>Options of <see cref="ZeroPretrainer.Run"/>; the defaults made models/chain-sum-base.</summary>
 public sealed record PretrainOptions
 {
-    /// <summary>qwen2 or llama.</summary>
+    /// <summary>qwen2, llama or deepseek_v3 (<see cref="ModelPresets.ToConfig"/>).</summary>
     public string Arch { get; init; } = "qwen2";
     /// <summary>A <see cref="ModelPresets"/> name.</summary>
     public string Preset { get; init; } = "tiny";
     /// <summary>Optimizer steps.</summary>
     public int Steps { get; init; } = 3500;
+    /// <summary>Bias update speed γ of DeepSeekMoE load balancing (deepseek_v3 only; as GRPO/SFT moe_bias_update_speed).</summary>
+    public double MoeBiasUpdateSpeed { get; init; } = 0.001;
     /// <summary>Documents per step.</summary>
     public int BatchSize { get; init; } = 32;
     /// <summary>Peak AdamW learning rate (linear warmup, cosine decay to 10%).</summary>
@@ -140,6 +143,9 @@ public static class ZeroPretrainer
     {
         model.train();
         using var optimizer = optim.AdamW(model.parameters(), o.LearningRate, 0.9, 0.95, 1e-8, o.WeightDecay);
+        // DeepSeekMoE models: auxiliary-loss-free balancing (DeepSeek-V3 §2.1.2), a bias step after every AdamW step.
+        var balancer = MoeBalancer.For(model, o.MoeBiasUpdateSpeed);
+        MoeLoadStats? load = null;
         var rng = new Random((int)(o.Seed & 0x7FFFFFFF));
         var order = Enumerable.Range(0, docs.Count).ToArray();
         int cursor = order.Length;
@@ -156,18 +162,23 @@ public static class ZeroPretrainer
             double lr = ZeroSchedule.Cosine(step, o.Steps, o.WarmupSteps, o.LearningRate, 0.1);
             foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
             optimizer.zero_grad();
+            balancer?.BeginStep();
             var loss = batch.CrossEntropy(model);
             loss.backward();
             nn.utils.clip_grad_norm_(model.parameters(), 1.0);
             optimizer.step();
+            load = balancer?.AfterOptimizerStep() ?? load;
             double value = loss.item<float>();
             emaLoss = double.IsNaN(emaLoss) ? value : 0.95 * emaLoss + 0.05 * value;
             if (step % 50 == 0 || step == o.Steps)
-                log($"step {step}/{o.Steps} loss {emaLoss:0.0000} lr {lr:0.0e0} ({clock.Elapsed.TotalSeconds:0} s)");
+                log($"step {step}/{o.Steps} loss {emaLoss:0.0000} lr {lr:0.0e0}{MoeNote(load)} ({clock.Elapsed.TotalSeconds:0} s)");
         }
         model.eval();
         return emaLoss;
     }
+
+    private static string MoeNote(MoeLoadStats? load) => load is null ? "" :
+        FormattableString.Invariant($" moe max-vio {load.MaxViolation:0.00} load {load.MinFraction:0.000}-{load.MaxFraction:0.000}");
 
     private static string Readme(PretrainOptions o, PretrainReport r, string command) => $"""
         # chain-sum base model (R1-Zero demo)

@@ -14,6 +14,9 @@ public static class ZeroText
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
+    /// <summary>One JSONL line in the <see cref="Json"/> style.</summary>
+    public static string ToJsonLine(object value) => JsonSerializer.Serialize(value, Json);
+
     /// <summary>Like <see cref="Json"/>, indented (summary files).</summary>
     public static JsonSerializerOptions JsonIndented { get; } = new(Json) { WriteIndented = true };
 
@@ -21,15 +24,7 @@ public static class ZeroText
     /// True when the completion writes something between &lt;think&gt; and &lt;/think&gt; (or never closes it):
     /// " &lt;think&gt; 7 + 5 = 12 &lt;/think&gt; …" thinks, " &lt;think&gt; &lt;/think&gt; &lt;answer&gt; 12 &lt;/answer&gt;" does not.
     /// </summary>
-    public static bool Thinks(string completion)
-    {
-        int open = completion.IndexOf("<think>", StringComparison.Ordinal);
-        if (open < 0) return false;
-        int start = open + "<think>".Length;
-        int close = completion.IndexOf("</think>", start, StringComparison.Ordinal);
-        var inside = close < 0 ? completion.AsSpan(start) : completion.AsSpan(start, close - start);
-        return !inside.IsWhiteSpace();
-    }
+    public static bool Thinks(string completion) => Grpo.GrpoStepMetrics.Thinks(completion);
 
     /// <summary>
     /// Per-mode view of an evaluation: the share of completions that think, and the accuracy of thinking and of

@@ -71,4 +71,11 @@ public class ZeroPieceTests
         var directOnly = second with { Completions = [completions[2], completions[3]] };
         Assert.True(double.IsNaN(ZeroText.ByMode(new EvalResult([directOnly], new EvalSummary(1, 2, 0.5, 0, 5, 0, 1))).ThinkingAccuracy));
     }
+
+    [Theory]
+    [InlineData("7 + 5 = 12\n</think>\n\n12", true)]
+    [InlineData("\n</think>\n\n12", false)]
+    [InlineData("7 + 5", true)]
+    public void Thinks_reads_a_completion_of_a_prompt_ending_in_think_as_opened(string completion, bool expected) =>
+        Assert.Equal(expected, R1Sharp.Training.Grpo.GrpoStepMetrics.Thinks(completion, startsInThinking: true));
 }

@@ -1,5 +1,5 @@
 // End-to-end smoke test of the R1-Zero pipeline at toy size: pretrain a base (few steps), run `zero` for two GRPO
-// steps, check the run directory, then interrupt-free resume continues from the checkpoint.
+// steps, check the run directory, then resume continues from the checkpoint to a larger step count.
 using System.Text.Json;
 using R1Sharp.Training.Zero;
 
@@ -33,10 +33,17 @@ public class ZeroSmokeTests
             Assert.Equal(2, after.Records[0].Completions.Count);
             Assert.Equal(2, File.ReadAllLines(Path.Combine(run, "metrics.jsonl")).Length);
             Assert.Equal(2 * 4, File.ReadAllLines(Path.Combine(run, "completions.jsonl")).Length);
+            var row = JsonDocument.Parse(File.ReadAllLines(Path.Combine(run, "metrics.jsonl"))[0]).RootElement;
+            foreach (var key in new[] { "reward", "accuracy", "rewards/format/mean", "completions/thinking_fraction", "completions/mean_length" })
+                Assert.True(row.TryGetProperty(key, out _), key);
             var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "summary.json"))).RootElement;
             foreach (var key in new[] { "base_pass1", "final_pass1", "base_cons8", "final_cons8", "base_mean_length", "final_mean_length", "steps", "seconds" })
                 Assert.True(json.TryGetProperty(key, out _), key);
-            Assert.True(File.Exists(Path.Combine(run, "checkpoint", "model.safetensors")));
+            // save_steps 1 with save_total_limit 1: only the newest checkpoint stays, with its AdamW state.
+            Assert.Equal(["checkpoint-2"], Directory.GetDirectories(run, "checkpoint*").Select(Path.GetFileName));
+            foreach (var f in new[] { "model.safetensors", "optimizer.safetensors", "trainer_state.json", "tokenizer.json" })
+                Assert.True(File.Exists(Path.Combine(run, "checkpoint-2", f)), f);
+            Assert.Equal(Path.Combine(run, "checkpoint-2"), json.GetProperty("model").GetString());
             foreach (var png in new[] { "reward.png", "accuracy.png", "completion_length.png" })
                 Assert.True(new FileInfo(Path.Combine(run, png)).Length > 1000, png);
 
