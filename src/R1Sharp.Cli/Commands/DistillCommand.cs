@@ -25,6 +25,7 @@ internal static class DistillCommand
         var apiKey = new Option<string?>("--api-key") { Description = "Bearer key for --endpoint (default: $OPENAI_API_KEY)" };
         var dataset = new Option<string?>("--dataset", "-d") { Description = "Problems (.jsonl or .parquet; GSM8K, MATH-500 or AIME columns)" };
         var task = new Option<string?>("--task") { Description = "Built-in task instead of --dataset: chain-sum (R1-Zero plain prompts; training problems, never the held-out ones)" };
+        var chatTemplate = CommonOptions.ChatTemplateName();
         var problemCount = new Option<int>("--problems") { Description = "Training problems of --task", DefaultValueFactory = _ => 1000 };
         var limit = new Option<int?>("--limit") { Description = "Use only the first N problems of --dataset" };
         var samples = new Option<int>("--samples", "-k") { Description = "Teacher samples per problem", DefaultValueFactory = _ => 4 };
@@ -44,7 +45,7 @@ internal static class DistillCommand
         var allowCode = new Option<bool>("--allow-code") { Description = "Keep traces with ``` code blocks" };
         var command = new Command("distill", "Distillation data by rejection sampling: K teacher traces per problem, keep the correct, readable ones as SFT JSONL")
         {
-            teacher, endpoint, modelName, apiKey, dataset, task, problemCount, limit, samples, temperature, topP, maxTokens, concurrency, keep,
+            teacher, endpoint, modelName, apiKey, dataset, task, chatTemplate, problemCount, limit, samples, temperature, topP, maxTokens, concurrency, keep,
             output, instruction, seed, paragraph, repetition, ngram, languageShare, language, allowCode,
         };
         CliAction.Set(command, async (parse, token) =>
@@ -85,7 +86,8 @@ internal static class DistillCommand
                     Endpoint = url, ModelName = parse.GetValue(modelName)!, ApiKey = parse.GetValue(apiKey) ?? Environment.GetEnvironmentVariable("OPENAI_API_KEY"),
                     Concurrency = parse.GetValue(concurrency), Instruction = options.Instruction,
                 }, options.ToEvalOptions())
-                : LoadLocal(teacherArg!, options, chainSum);
+                : LocalEvalBackend.Load(HubCache.FromEnvironment().ResolveModel(teacherArg!),
+                    d => chainSum ? ZeroTask.Template : ChatTemplate.ForModel(d, parse.GetValue(chatTemplate)), options.ToEvalOptions(), options.Instruction, teacherArg!);
             using var owned = (IDisposable)backend;
             string source = chainSum ? $"{problems.Count} {ChainSumTask.Name} training problems" : $"{problems.Count} problems of {path}";
             Console.Error.WriteLine($"distilling {backend.Name} on {source}, k = {options.Samples} -> {paths.Out}");
@@ -111,26 +113,5 @@ internal static class DistillCommand
         string rejected = string.Join(", ", reasons);
         return string.Create(CultureInfo.InvariantCulture,
             $"[{p.Done}/{p.Total}] {p.Record.Id}: kept {kept}/{p.Record.Traces.Count}{(rejected.Length > 0 ? "; rejected: " + rejected : "")}");
-    }
-
-    static LocalTeacher LoadLocal(string teacherArg, DistillOptions options, bool chainSum)
-    {
-        string dir = HubCache.FromEnvironment().ResolveModel(teacherArg);
-        var generator = Generator.Load(dir);
-        try
-        {
-            IChatTemplate template = chainSum ? ZeroTask.Template : ChatTemplate.FromModelDirectory(dir);
-            return new LocalTeacher(generator, new LocalEvalBackend(generator, template, options.ToEvalOptions(), options.Instruction, teacherArg));
-        }
-        catch { generator.Dispose(); throw; }
-    }
-
-    // Owns the generator so that `using` frees the model after the run.
-    sealed class LocalTeacher(Generator generator, LocalEvalBackend inner) : IEvalBackend, IDisposable
-    {
-        public string Name => inner.Name;
-        public int MaxConcurrentProblems => inner.MaxConcurrentProblems;
-        public Task<IReadOnlyList<EvalSample>> SampleAsync(Problem problem, int problemIndex, CancellationToken ct) => inner.SampleAsync(problem, problemIndex, ct);
-        public void Dispose() => generator.Dispose();
     }
 }

@@ -63,13 +63,15 @@ internal static class EvalCommand
             string outPath = parse.GetValue(output) ?? $"eval-{name}.jsonl";
             string? instr = chainSum ? null : parse.GetValue(instruction);
             string? templateName = chainSum ? "r1-zero" : parse.GetValue(chatTemplate);
-            IEvalBackend backend = url is not null
-                ? (IEvalBackend)new OpenAiEvalClient(new OpenAiEvalClientOptions
+            string? localDir = modelArg is null ? null : HubCache.FromEnvironment().ResolveModel(modelArg);
+            IEvalBackend backend = localDir is null
+                ? new OpenAiEvalClient(new OpenAiEvalClientOptions
                 {
-                    Endpoint = url, ModelName = parse.GetValue(modelName)!, ApiKey = parse.GetValue(apiKey) ?? Environment.GetEnvironmentVariable("OPENAI_API_KEY"),
+                    Endpoint = url!, ModelName = parse.GetValue(modelName)!, ApiKey = parse.GetValue(apiKey) ?? Environment.GetEnvironmentVariable("OPENAI_API_KEY"),
                     Concurrency = parse.GetValue(concurrency), Instruction = instr,
                 }, options)
-                : LoadLocal(HubCache.FromEnvironment().ResolveModel(modelArg!), options, instr, templateName);
+                : (IEvalBackend) LocalEvalBackend.Load(localDir, d => ChatTemplate.ForModel(d, templateName), options, instr,
+                    Path.GetFileName(Path.GetFullPath(localDir).TrimEnd('/')));
             using var owned = (IDisposable)backend;
             Console.Error.WriteLine($"evaluating {backend.Name} on {problems.Count} problems of {path ?? ChainSumTask.Name + " (held out)"}, k = {options.K} -> {outPath}");
             var ids = problems.Select(p => p.Id).ToHashSet(StringComparer.Ordinal);
@@ -84,26 +86,5 @@ internal static class EvalCommand
             return 0;
         });
         return command;
-    }
-
-    static LocalBackend LoadLocal(string dir, EvalOptions options, string? instruction, string? templateName)
-    {
-        var generator = Generator.Load(dir);
-        try
-        {
-            // The R1-Zero prompt of the built-in task uses the tokenizer's own EOS (what `r1 pretrain` trained).
-            var template = ChatTemplate.ForModel(dir, templateName);
-            return new LocalBackend(generator, new LocalEvalBackend(generator, template, options, instruction, Path.GetFileName(Path.GetFullPath(dir).TrimEnd('/'))));
-        }
-        catch { generator.Dispose(); throw; }
-    }
-
-    // Owns the generator so that `using` frees the model after the run.
-    sealed class LocalBackend(Generator generator, LocalEvalBackend inner) : IEvalBackend, IDisposable
-    {
-        public string Name => inner.Name;
-        public int MaxConcurrentProblems => inner.MaxConcurrentProblems;
-        public Task<IReadOnlyList<EvalSample>> SampleAsync(Problem problem, int problemIndex, CancellationToken ct) => inner.SampleAsync(problem, problemIndex, ct);
-        public void Dispose() => generator.Dispose();
     }
 }

@@ -41,10 +41,31 @@ public static class EvalPrompt
 /// Generation is serialised (one problem at a time): the generator is not thread-safe.
 /// </summary>
 public sealed class LocalEvalBackend(Generator generator, IChatTemplate template, EvalOptions options, string? instruction = EvalPrompt.DefaultInstruction,
-    string name = "local") : IEvalBackend
+    string name = "local") : IEvalBackend, IDisposable
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly EvalOptions _options = options.Validate();
+    private bool _ownsGenerator;
+
+    /// <summary>Loads the model in <paramref name="directory"/>; the backend owns the generator and frees it on dispose.</summary>
+    /// <param name="directory">A model directory.</param>
+    /// <param name="template">The chat template for the directory (e.g. <c>d => ChatTemplate.ForModel(d, name)</c>).</param>
+    /// <param name="options">Sampling settings.</param>
+    /// <param name="instruction">Appended to each problem; null for none.</param>
+    /// <param name="name">What the samples come from, for messages and records.</param>
+    public static LocalEvalBackend Load(string directory, Func<string, IChatTemplate> template, EvalOptions options, string? instruction, string name)
+    {
+        var generator = Generator.Load(directory);
+        try { return new LocalEvalBackend(generator, template(directory), options, instruction, name) { _ownsGenerator = true }; }
+        catch { generator.Dispose(); throw; }
+    }
+
+    /// <summary>Frees the generator when <see cref="Load"/> made it (a generator passed in belongs to the caller).</summary>
+    public void Dispose()
+    {
+        if (_ownsGenerator) generator.Dispose();
+        _gate.Dispose();
+    }
 
     /// <inheritdoc/>
     public string Name => name;
