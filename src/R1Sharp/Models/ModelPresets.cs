@@ -78,15 +78,13 @@ public static class ModelPresets
     }
 
     /// <summary>
-    /// A deepseek_v3 model of the preset's width/depth: per-head size d = hidden/heads gives qk_nope d, rope d/2 but at
-    /// least 16 (at most d), v d, kv_lora_rank 2d and q_lora_rank hidden/2; 8 routed experts in 4 groups (2 kept, 2 per
-    /// token) of intermediate/4 plus 1 shared; the first layer dense; YaRN off. Tiny: 2 layers, ~0.2M parameters.
+    /// A deepseek_v3 model of the preset's width/depth: per-head size d = hidden/heads gives qk_nope d, rope d/2, v d,
+    /// kv_lora_rank 2d and q_lora_rank hidden/2; 8 routed experts in 4 groups (2 kept, 2 per token) of
+    /// intermediate/4 plus 1 shared; the first layer dense; YaRN off. Tiny: 2 layers, ~0.2M parameters + embeddings.
     /// </summary>
     private static DeepSeekV3Config DeepSeekV3(ModelPreset p, int vocab, int? bosId, IReadOnlyList<int> eos)
     {
-        // Rope at least 16 channels (8 frequencies, as a dense tiny head has): with d/2 = 8 the tiny model's only
-        // positional channels were 4 frequencies of one key shared by all heads, and it never learned the chain-sum lookups.
-        int d = p.Hidden / p.Heads, rope = Math.Max(2, Math.Min(d, Math.Max(16, d / 2)) / 2 * 2);
+        int d = p.Hidden / p.Heads, rope = Math.Max(2, d / 2 / 2 * 2);
         return new DeepSeekV3Config
         {
             VocabSize = vocab, HiddenSize = p.Hidden, IntermediateSize = p.Intermediate, NumHiddenLayers = p.Layers,

@@ -133,7 +133,7 @@ public class DeepSeekV3PresetTests
         DeepSeekV3Export.WriteTokenizer(tokenizerDir);
         var tok = R1Sharp.Text.HfTokenizer.Load(tokenizerDir);
         var config = (DeepSeekV3Config)ModelPresets.ToConfig(ModelPresets.Get("tiny"), "deepseek_v3", tok.VocabSize, tok.BosId, tok.EosId);
-        Assert.Equal((16, 16, 16, 32, 32), (config.QkNopeHeadDim, config.QkRopeHeadDim, config.VHeadDim, config.KvLoraRank, config.QLoraRank));
+        Assert.Equal((16, 8, 16, 32, 32), (config.QkNopeHeadDim, config.QkRopeHeadDim, config.VHeadDim, config.KvLoraRank, config.QLoraRank));
         Assert.False(config.IsMoeLayer(0));
         Assert.True(config.IsMoeLayer(1));
         string dir = Path.Combine(tmp.Path, "m");
