@@ -83,8 +83,44 @@ public sealed class TrainingOptimizer : IDisposable
     /// <summary>Clears the gradients.</summary>
     public void ZeroGrad() => _adam.zero_grad();
 
-    /// <summary>One AdamW update with the current gradients.</summary>
-    public void Step() => _adam.step();
+    /// <summary>
+    /// One AdamW update with the current gradients (PyTorch's AdamW, amsgrad off): decoupled decay
+    /// <c>p ← p·(1 − lr·wd)</c>, moments <c>m ← β₁m + (1−β₁)g</c>, <c>v ← β₂v + (1−β₂)g²</c>, then
+    /// <c>p ← p − lr/(1−β₁ᵗ) · m / (√v/√(1−β₂ᵗ) + ε)</c>. Parameters without a gradient are skipped (their step stays).
+    /// </summary>
+    /// <remarks>
+    /// Written out rather than calling <c>AdamW.step()</c>: TorchSharp passes temporary <see cref="Scalar"/>s (e.g.
+    /// <c>alpha: 1 − β₁</c>) to native calls without keeping them alive, and a garbage collection started by another
+    /// thread can finalize one mid-call (seen as "Expected false to be true" from c10 Scalar::toFloat in
+    /// THSTensor_add_). Here every scalar is a local disposed after the loop, so it lives through every call.
+    /// </remarks>
+    public void Step()
+    {
+        var states = States();
+        using var noGrad = no_grad();
+        int i = 0;
+        foreach (var group in _adam.ParamGroups.Cast<AdamW.ParamGroup>())
+        {
+            var o = (AdamW.Options)group.Options;
+            double lr = group.LearningRate, beta1 = o.beta1!.Value, beta2 = o.beta2!.Value, eps = o.eps!.Value, wd = o.weight_decay!.Value;
+            using Scalar decay = 1 - lr * wd, b1 = beta1, b2 = beta2, oneMinusB1 = 1 - beta1, oneMinusB2 = 1 - beta2, epsilon = eps;
+            foreach (var p in group.Parameters)
+            {
+                var state = states[i++];
+                using var grad = p.grad;
+                if (grad is null) continue;
+                using var scope = NewDisposeScope();
+                state.step++;
+                double correction1 = 1 - Math.Pow(beta1, state.step), correction2 = 1 - Math.Pow(beta2, state.step);
+                using Scalar stepSize = -lr / correction1, rootCorrection2 = Math.Sqrt(correction2);
+                if (wd != 0) p.mul_(decay);
+                state.exp_avg.mul_(b1).add_(grad, oneMinusB1);
+                state.exp_avg_sq.mul_(b2).addcmul_(grad, grad, oneMinusB2);
+                var denominator = state.exp_avg_sq.sqrt().div_(rootCorrection2).add_(epsilon);
+                p.addcdiv_(state.exp_avg, denominator, stepSize);
+            }
+        }
+    }
 
     /// <summary>Scales the gradients to a global L2 norm of at most <paramref name="maxNorm"/>; see <see cref="GradientClipping"/>.</summary>
     public double ClipGradNorm(double maxNorm) => GradientClipping.ClipGlobalNorm(_ordered.Select(p => p.Parameter), maxNorm);
