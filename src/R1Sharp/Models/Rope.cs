@@ -103,7 +103,7 @@ public static class Rope
         var rotated = RotateHalf(x);
         rotated.mul_(sin);
         var result = x * cos;
-        result.add_(rotated);
+        result.add_(rotated, Scalars.One);
         return result.MoveToOuterDisposeScope();
     }
 }

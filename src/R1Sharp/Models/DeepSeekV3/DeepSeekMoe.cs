@@ -61,8 +61,8 @@ public sealed class DeepSeekMoe : nn.Module<Tensor, Tensor>
             _load[e] += counts[e];
         }
         var routed = cat(outputs, 0).mul_(slotWeights);
-        var y = zeros_like(flat).index_add_(0, tokenOfSlot, routed, 1.0);
-        if (shared_experts is not null) y = y.add_(shared_experts.forward(flat));
+        var y = zeros_like(flat).index_add_(0, tokenOfSlot, routed, Scalars.One);
+        if (shared_experts is not null) y = y.add_(shared_experts.forward(flat), Scalars.One);
         return y.view(x.shape).MoveToOuterDisposeScope();
     }
 
@@ -85,7 +85,7 @@ public sealed class DeepSeekMoe : nn.Module<Tensor, Tensor>
         var delta = BiasDelta(load, gamma);
         using var noGrad = no_grad();
         using var d = tensor(delta, device: gate.e_score_correction_bias.device);
-        gate.e_score_correction_bias.add_(d);
+        gate.e_score_correction_bias.add_(d, Scalars.One);
     }
 
     /// <summary>The per-expert bias change of <see cref="UpdateBias"/>: γ·sign(mean − load).</summary>
