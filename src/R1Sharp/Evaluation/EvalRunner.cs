@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using R1Sharp.Training.Data;
+using R1Sharp.IO;
 
 namespace R1Sharp.Evaluation;
 
@@ -76,28 +77,9 @@ public static class EvalRunner
     /// mid-write) is cut off the file, so its problem is redone and appends start on a fresh line; a bad line elsewhere
     /// is an error naming it.
     /// </summary>
-    public static IReadOnlyList<EvalRecord> ReadRecords(string path)
-    {
-        if (!File.Exists(path)) return [];
-        var bytes = File.ReadAllBytes(path);
-        int end = Array.LastIndexOf(bytes, (byte)'\n') + 1;
-        if (end < bytes.Length)
-            using (var f = new FileStream(path, FileMode.Open, FileAccess.Write)) f.SetLength(end);
-        var records = new List<EvalRecord>();
-        int line = 0;
-        foreach (var text in Encoding.UTF8.GetString(bytes, 0, end).Split('\n'))
-        {
-            line++;
-            if (text.Trim().Length == 0) continue;
-            EvalRecord? record;
-            try { record = JsonSerializer.Deserialize<EvalRecord>(text, Json); }
-            catch (JsonException e) { throw new R1SharpException($"{path} line {line}: not an eval record ({e.Message}); move the file away or use another --out", e); }
-            if (record is null || record.Id.Length == 0 || record.Completions is null || record.Correct is null)
-                throw new R1SharpException($"{path} line {line}: not an eval record (no id, completions or correct); move the file away or use another --out");
-            records.Add(record);
-        }
-        return records;
-    }
+    public static IReadOnlyList<EvalRecord> ReadRecords(string path) =>
+        AppendOnlyJsonl.Read<EvalRecord>(path, Json, "an eval record",
+            r => r.Id.Length == 0 || r.Completions is null || r.Correct is null ? "id, completions or correct" : null);
 
     private static StreamWriter OpenAppend(string path)
     {

@@ -6,6 +6,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using R1Sharp.Evaluation;
 using R1Sharp.Training.Data;
+using R1Sharp.IO;
 
 namespace R1Sharp.Training.Distillation;
 
@@ -82,28 +83,9 @@ public static partial class DistillRunner
     /// The complete records of a state file (none when it does not exist). A last line without its newline (a crash
     /// mid-write) is cut off, so its problem is redone; a bad line elsewhere is an error naming it.
     /// </summary>
-    public static IReadOnlyList<DistillProblemRecord> ReadState(string path)
-    {
-        if (!File.Exists(path)) return [];
-        var bytes = File.ReadAllBytes(path);
-        int end = Array.LastIndexOf(bytes, (byte)'\n') + 1;
-        if (end < bytes.Length)
-            using (var f = new FileStream(path, FileMode.Open, FileAccess.Write)) f.SetLength(end);
-        var records = new List<DistillProblemRecord>();
-        int line = 0;
-        foreach (var text in Encoding.UTF8.GetString(bytes, 0, end).Split('\n'))
-        {
-            line++;
-            if (text.Trim().Length == 0) continue;
-            DistillProblemRecord? record;
-            try { record = JsonSerializer.Deserialize<DistillProblemRecord>(text, StateJson); }
-            catch (JsonException e) { throw new R1SharpException($"{path} line {line}: not a distill state record ({e.Message}); move the file away or use another --out", e); }
-            if (record is null || string.IsNullOrEmpty(record.Id) || record.Traces is null || record.Sampling is null)
-                throw new R1SharpException($"{path} line {line}: not a distill state record (no id, sampling or traces); move the file away or use another --out");
-            records.Add(record);
-        }
-        return records;
-    }
+    public static IReadOnlyList<DistillProblemRecord> ReadState(string path) =>
+        AppendOnlyJsonl.Read<DistillProblemRecord>(path, StateJson, "a distill state record",
+            r => string.IsNullOrEmpty(r.Id) || r.Traces is null || r.Sampling is null ? "id, sampling or traces" : null);
 
     // Rewrites Out and Rejected from the state (temp file + rename each), dropping lines of problems whose state line
     // was never written.
