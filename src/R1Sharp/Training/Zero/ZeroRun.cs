@@ -34,7 +34,7 @@ public sealed record ZeroOptions
     public GrpoConfig Grpo { get; init; } = DefaultGrpo;
 
     /// <summary>
-    /// The defaults: G = 8 samples × 8 prompts per step, 300 steps (~1.5 min on 2 cores), AdamW lr 1e-4 held constant
+    /// The defaults: G = 8 samples × 8 prompts per step, 300 steps (~2 min on 2 cores), AdamW lr 1e-4 held constant
     /// (60 steps at 5e-5 already gain +21 pass@1 points; 300 at 1e-4 make every completion think and gain ~40), β = 0,
     /// ε = 0.2, μ = 1, loss bnpo, group-scaled advantages, rollouts at temperature 1.0, rewards accuracy + format,
     /// completions up to 96 tokens; a checkpoint every 50 steps (the newest kept), completions logged every step.
