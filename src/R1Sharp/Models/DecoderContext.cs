@@ -78,8 +78,8 @@ public sealed class DecoderContext : IDisposable
     {
         using var scope = NewDisposeScope();
         long s = keyValid.shape[1];
-        var keySlots = arange(s, device: keyValid.device).view(1, 1, 1, s);
-        var querySlots = arange(start, start + queryLength, device: keyValid.device).view(1, 1, queryLength, 1);
+        var keySlots = Scalars.Range(0, s, keyValid.device).view(1, 1, 1, s);
+        var querySlots = Scalars.Range(start, queryLength, keyValid.device).view(1, 1, queryLength, 1);
         var allowed = keySlots.le(querySlots).logical_and(keyValid.view(keyValid.shape[0], 1, 1, s));
         allowed = allowed.logical_or(keySlots.eq(querySlots));
         return allowed.MoveToOuterDisposeScope();
@@ -99,7 +99,7 @@ public sealed class DecoderContext : IDisposable
         long b = positions.shape[0], t = positions.shape[1];
         var segment = positions.eq(0).to_type(ScalarType.Int64).cumsum(1);
         var allowed = segment.view(b, 1, t, 1).eq(segment.view(b, 1, 1, t));
-        var slots = arange(t, device: positions.device);
+        var slots = Scalars.Range(0, t, positions.device);
         allowed = allowed.logical_and(slots.view(1, 1, 1, t).le(slots.view(1, 1, t, 1)));
         if (keyValid is not null) allowed = allowed.logical_and(keyValid.view(b, 1, 1, t));
         allowed = allowed.logical_or(slots.view(1, 1, 1, t).eq(slots.view(1, 1, t, 1)));

@@ -170,7 +170,7 @@ public sealed partial class DecoderModel : nn.Module
         long b = inputIds.shape[0], t = inputIds.shape[1];
         var device = model.embed_tokens.weight.device;
         long start = cache?.Reserve(t, attentionMask) ?? 0;
-        positions ??= arange(start, start + t, device: device).unsqueeze(0).expand(b, t);
+        positions ??= Scalars.Range(start, t, device).unsqueeze(0).expand(b, t);
         using var invFreq = tensor(_inverseFrequencies, device: device);
         var (cos, sin) = Rope.CosSin(positions, invFreq, DType);
         return MakeContext(cos, sin, start, t, attentionMask, cache);

@@ -69,7 +69,7 @@ public sealed class KvCache : IDisposable
     {
         if (Length + count > Capacity) Grow(Math.Max(Length + count, Capacity * 2));
         using var slots = _valid.narrow(1, Length, count);
-        if (mask is null) slots.fill_(true);
+        if (mask is null) slots.fill_(Scalars.True);
         else
         {
             using var real = mask.to_type(ScalarType.Bool);
@@ -212,7 +212,7 @@ public sealed class KvCache : IDisposable
     /// <summary>Forgets every token (keeps the allocation).</summary>
     public void Clear()
     {
-        _valid.fill_(false);
+        _valid.fill_(Scalars.False);
         Length = 0;
         HasPadding = false;
     }

@@ -9,4 +9,17 @@ internal static class Scalars
 {
     /// <summary>1, the alpha of a plain add.</summary>
     public static readonly Scalar One = 1.0;
+    /// <summary>true, for filling masks.</summary>
+    public static readonly Scalar True = true;
+    /// <summary>false, for clearing masks.</summary>
+    public static readonly Scalar False = false;
+
+    /// <summary><c>[start, start + count)</c> as an int64 tensor, built from a managed array (TorchSharp's
+    /// <c>arange</c> takes its bounds as temporary Scalars).</summary>
+    public static torch.Tensor Range(long start, long count, torch.Device device)
+    {
+        var values = new long[count];
+        for (long i = 0; i < count; i++) values[i] = start + i;
+        return torch.tensor(values, device: device);
+    }
 }

@@ -47,7 +47,8 @@ public sealed class DeepSeekMoe : nn.Module<Tensor, Tensor>
         // Sort the N·K (token, expert) assignments by expert: each expert then sees one contiguous slice.
         var experts1d = indices.reshape(-1);
         var order = experts1d.sort(dim: 0, descending: false, stable: true).Indices;
-        var tokenOfSlot = order.div(k, rounding_mode: RoundingMode.floor);
+        using Scalar perToken = k;   // a local, alive through the call (see Scalars)
+        var tokenOfSlot = order.div(perToken, rounding_mode: RoundingMode.floor);
         var slotWeights = weights.reshape(-1).index_select(0, order).to_type(x.dtype).unsqueeze(1);
         var counts = experts1d.bincount(null, _load.Length).to_type(ScalarType.Int64).data<long>().ToArray();
         var gathered = flat.index_select(0, tokenOfSlot);                     // (N·K, hidden), grouped by expert
