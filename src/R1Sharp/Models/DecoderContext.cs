@@ -1,6 +1,7 @@
 // Per-forward state shared by all layers: RoPE tables, the attention mask over cache slots, the cache itself.
 // Masks follow HF semantics (causal over token order, padding keys excluded) with one twist: every query may
 // always see its own slot, so padding queries never get an all-masked row (no NaN from softmax).
+using R1Sharp.Tensors;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -78,8 +79,8 @@ public sealed class DecoderContext : IDisposable
     {
         using var scope = NewDisposeScope();
         long s = keyValid.shape[1];
-        var keySlots = Scalars.Range(0, s, keyValid.device).view(1, 1, 1, s);
-        var querySlots = Scalars.Range(start, queryLength, keyValid.device).view(1, 1, queryLength, 1);
+        var keySlots = SafeOps.Range(0, s, keyValid.device).view(1, 1, 1, s);
+        var querySlots = SafeOps.Range(start, queryLength, keyValid.device).view(1, 1, queryLength, 1);
         var allowed = keySlots.le(querySlots).logical_and(keyValid.view(keyValid.shape[0], 1, 1, s));
         allowed = allowed.logical_or(keySlots.eq(querySlots));
         return allowed.MoveToOuterDisposeScope();
@@ -97,9 +98,9 @@ public sealed class DecoderContext : IDisposable
     {
         using var scope = NewDisposeScope();
         long b = positions.shape[0], t = positions.shape[1];
-        var segment = positions.eq(0).to_type(ScalarType.Int64).cumsum(1);
+        var segment = positions.Eq(0).to_type(ScalarType.Int64).cumsum(1);
         var allowed = segment.view(b, 1, t, 1).eq(segment.view(b, 1, 1, t));
-        var slots = Scalars.Range(0, t, positions.device);
+        var slots = SafeOps.Range(0, t, positions.device);
         allowed = allowed.logical_and(slots.view(1, 1, 1, t).le(slots.view(1, 1, t, 1)));
         if (keyValid is not null) allowed = allowed.logical_and(keyValid.view(b, 1, 1, t));
         allowed = allowed.logical_or(slots.view(1, 1, 1, t).eq(slots.view(1, 1, t, 1)));

@@ -1,6 +1,7 @@
 // The decoder-layer contract shared by every architecture, and the dense pre-norm block of Qwen2/Llama:
 // h = x + attn(RMSNorm(x)); out = h + mlp(RMSNorm(h)) (HF Qwen2DecoderLayer / LlamaDecoderLayer).
 using R1Sharp.Formats.Config;
+using R1Sharp.Tensors;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -42,8 +43,8 @@ public sealed class DenseDecoderLayer : DecoderLayer
     public override Tensor Forward(Tensor hidden, DecoderContext ctx)
     {
         using var scope = NewDisposeScope();
-        var h = hidden + self_attn.Forward(input_layernorm.forward(hidden), ctx);
-        var output = h + mlp.forward(post_attention_layernorm.forward(h));
+        var h = hidden.Plus(self_attn.Forward(input_layernorm.forward(hidden), ctx));
+        var output = h.Plus(mlp.forward(post_attention_layernorm.forward(h)));
         return output.MoveToOuterDisposeScope();
     }
 }

@@ -1,6 +1,7 @@
 // The causal-LM decoder (HF *ForCausalLM): model.embed_tokens → model.layers → model.norm → lm_head, with
 // per-sequence positions, padding masks and an optional KV cache. Parameter names equal HF state-dict keys.
 using R1Sharp.Formats.Config;
+using R1Sharp.Tensors;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -170,7 +171,7 @@ public sealed partial class DecoderModel : nn.Module
         long b = inputIds.shape[0], t = inputIds.shape[1];
         var device = model.embed_tokens.weight.device;
         long start = cache?.Reserve(t, attentionMask) ?? 0;
-        positions ??= Scalars.Range(start, t, device).unsqueeze(0).expand(b, t);
+        positions ??= SafeOps.Range(start, t, device).unsqueeze(0).expand(b, t);
         using var invFreq = tensor(_inverseFrequencies, device: device);
         var (cos, sin) = Rope.CosSin(positions, invFreq, DType);
         return MakeContext(cos, sin, start, t, attentionMask, cache);
@@ -227,7 +228,7 @@ public sealed partial class DecoderModel : nn.Module
         using var generator = new Generator((ulong)seed);
         foreach (var (name, p) in parameters)
         {
-            if (name.EndsWith("norm.weight", StringComparison.Ordinal)) p.fill_(1.0);
+            if (name.EndsWith("norm.weight", StringComparison.Ordinal)) p.FillInPlace(1.0);
             else if (name.EndsWith("e_score_correction_bias", StringComparison.Ordinal)) p.zero_(); // MoE selection bias
             else if (name.EndsWith(".bias", StringComparison.Ordinal)) p.zero_();
             else p.normal_(0.0, sigma, generator);

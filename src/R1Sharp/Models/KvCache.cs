@@ -1,5 +1,6 @@
 // Preallocated per-layer key/value cache for batched decoding (llama.cpp llama-kv-cache, HF DynamicCache roles):
 // slots are token order, a validity mask marks padding slots, rows can be dropped or reordered between steps.
+using R1Sharp.Tensors;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -1,4 +1,5 @@
 // Root-mean-square layer norm as in HF Qwen2RMSNorm/LlamaRMSNorm: computed in float32, cast back, then scaled.
+using R1Sharp.Tensors;
 using TorchSharp;
 using static TorchSharp.torch;
 using TorchSharp.Modules;
@@ -10,18 +11,18 @@ public sealed class RmsNorm : nn.Module<Tensor, Tensor>
 {
     /// <summary>Per-channel scale, shape (hidden).</summary>
     public Parameter weight;
-    private readonly Scalar _epsScalar;   // held here so no temporary is finalized mid-call (see Scalars)
+    private readonly double _eps;
 
     /// <summary>Creates the norm with uninitialized weight of the given size.</summary>
     public RmsNorm(string name, long hiddenSize, double eps, ScalarType dtype) : base(name)
     {
-        _epsScalar = eps;
+        _eps = eps;
         weight = new Parameter(empty(hiddenSize, dtype: dtype));
         register_parameter(nameof(weight), weight);
     }
 
     /// <inheritdoc/>
-    public override Tensor forward(Tensor x) => Normalize(x, weight, _epsScalar);
+    public override Tensor forward(Tensor x) => Normalize(x, weight, _eps);
 
     /// <summary>
     /// <c>weight · (x32 · rsqrt(mean(x32²) + eps)).to(x.dtype)</c> over the last dimension, x32 = x in float32.
@@ -29,16 +30,10 @@ public sealed class RmsNorm : nn.Module<Tensor, Tensor>
     /// </summary>
     public static Tensor Normalize(Tensor x, Tensor weight, double eps)
     {
-        using Scalar e = eps;
-        return Normalize(x, weight, e);
-    }
-
-    private static Tensor Normalize(Tensor x, Tensor weight, Scalar eps)
-    {
         using var scope = NewDisposeScope();
         var x32 = x.dtype == ScalarType.Float32 ? x : x.to_type(ScalarType.Float32);
-        var variance = x32.square().mean(new long[] { -1 }, keepdim: true);
-        variance.add_(eps, Scalars.One).rsqrt_();
+        var variance = x32.Square().mean(new long[] { -1 }, keepdim: true);
+        variance.PlusInPlace(eps).rsqrt_();
         var normalized = x32 * variance;
         if (x.dtype != ScalarType.Float32) normalized = normalized.to_type(x.dtype);
         return (normalized * weight).MoveToOuterDisposeScope();

@@ -1,6 +1,7 @@
 // Rotary position embedding (RoPE) as in HF transformers: inverse frequencies (plain and llama3-scaled,
 // modeling_rope_utils._compute_default/_compute_llama3_parameters), cos/sin tables and rotate_half application.
 using R1Sharp.Formats.Config;
+using R1Sharp.Tensors;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -1,6 +1,7 @@
 // DeepSeekMoE feed-forward (ARCHITECTURES.md §1; HF DeepseekV3MoE): routed SwiGLU experts weighted by the router plus
 // shared experts added unweighted, with batched dispatch (tokens sorted by expert, one gather, one scatter-add).
 using R1Sharp.Formats.Config;
+using R1Sharp.Tensors;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;

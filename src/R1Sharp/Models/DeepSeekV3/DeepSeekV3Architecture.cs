@@ -1,6 +1,7 @@
 // DeepSeek-V3 as one more IDecoderArchitecture (ARCHITECTURES.md §1): MLA attention, a dense SwiGLU for the first
 // first_k_dense_replace layers and DeepSeekMoE after, YaRN frequencies for the rope channels; MTP layers not built.
 using R1Sharp.Formats.Config;
+using R1Sharp.Tensors;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -59,8 +60,8 @@ public sealed class DeepSeekV3DecoderLayer : DecoderLayer
     public override Tensor Forward(Tensor hidden, DecoderContext ctx)
     {
         using var scope = NewDisposeScope();
-        var h = hidden + self_attn.Forward(input_layernorm.forward(hidden), ctx);
-        var output = h + mlp.forward(post_attention_layernorm.forward(h));
+        var h = hidden.Plus(self_attn.Forward(input_layernorm.forward(hidden), ctx));
+        var output = h.Plus(mlp.forward(post_attention_layernorm.forward(h)));
         return output.MoveToOuterDisposeScope();
     }
 }

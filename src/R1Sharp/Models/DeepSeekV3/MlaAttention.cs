@@ -1,6 +1,7 @@
 // Multi-head Latent Attention of DeepSeek-V3 (ARCHITECTURES.md §1; HF modeling_deepseek_v3.py DeepseekV3Attention,
 // DeepSeek-V3 inference/model.py MLA with attn_impl "naive" and "absorb"), HF parameter names.
 using R1Sharp.Formats.Config;
+using R1Sharp.Tensors;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -38,8 +39,7 @@ public sealed class MlaAttention : nn.Module
 
     private readonly long _heads, _nope, _rope, _v, _rank;
     private readonly double _ropeScale;
-    // Held as fields so no temporary Scalar is finalized mid-call (see Scalars): the q pre-scales of both paths.
-    private readonly Scalar _ropeScaleScalar, _plainQScale, _absorbedQScale;
+    private readonly double _plainQScale, _absorbedQScale;   // the q pre-scales of both paths
     private readonly int _layerIndex;
     private readonly MlaPath _path;
 
@@ -50,7 +50,7 @@ public sealed class MlaAttention : nn.Module
         (_ropeScale, _layerIndex, _path) = (YarnRope.CosSinScale(c), layerIndex, path);
         double scale = YarnRope.SoftmaxScale(c);
         // SDPA divides by √(its head width); pre-scaling q by scale·√width leaves the model's softmax scale.
-        (_ropeScaleScalar, _plainQScale, _absorbedQScale) = (_ropeScale, scale * Math.Sqrt(_nope + _rope), scale * Math.Sqrt(_rank + _rope));
+        (_plainQScale, _absorbedQScale) = (scale * Math.Sqrt(_nope + _rope), scale * Math.Sqrt(_rank + _rope));
         long qOut = _heads * (_nope + _rope);
         if (c.QLoraRank is { } qr)
         {
@@ -83,7 +83,7 @@ public sealed class MlaAttention : nn.Module
         var ckv = kv_a_proj_with_mqa.forward(x);                                                  // (B, T, rank + rope)
         var latent = kv_a_layernorm.forward(ckv.narrow(2, 0, _rank));                            // (B, T, rank)
         var kPe = YarnRope.ApplyInterleaved(ckv.narrow(2, _rank, _rope).unsqueeze(2), ctx.Cos, ctx.Sin); // (B, T, 1, rope)
-        if (_ropeScale != 1.0) { qPe = qPe.mul(_ropeScaleScalar); kPe = kPe.mul(_ropeScaleScalar); }
+        if (_ropeScale != 1.0) { qPe = qPe.Times(_ropeScale); kPe = kPe.Times(_ropeScale); }
         var output = _path == MlaPath.Plain ? Plain(qNope, qPe, latent, kPe, ctx) : Absorbed(qNope, qPe, latent, kPe, ctx);
         return o_proj.forward(output).MoveToOuterDisposeScope();
     }
@@ -95,7 +95,7 @@ public sealed class MlaAttention : nn.Module
         var kv = kv_b_proj.forward(latent).view(b, t, _heads, _nope + _v);
         var k = cat(new[] { kv.narrow(3, 0, _nope), kPe.expand(b, t, _heads, _rope) }, 3).transpose(1, 2); // (B, H, T, qk)
         var v = kv.narrow(3, _nope, _v).transpose(1, 2);                                                    // (B, H, T, v)
-        var q = cat(new[] { qNope, qPe }, 3).transpose(1, 2).mul(_plainQScale);                  // (B, H, T, qk)
+        var q = cat(new[] { qNope, qPe }, 3).transpose(1, 2).Times(_plainQScale);                  // (B, H, T, qk)
         if (ctx.Cache is { } cache) (k, v) = cache.Write(_layerIndex, ctx.Start, k, v);
         var attn = nn.functional.scaled_dot_product_attention(q, k, v, ctx.IsPlainCausal ? null : ctx.FoldedMask(1), 0.0, ctx.IsPlainCausal);
         return attn.transpose(1, 2).reshape(b, t, _heads * _v);
@@ -110,7 +110,7 @@ public sealed class MlaAttention : nn.Module
         var wUk = wkvb.narrow(1, 0, _nope);                                                       // (H, nope, rank)
         var wUv = wkvb.narrow(1, _nope, _v);                                                      // (H, v, rank)
         var qLatent = einsum("bthn,hnr->bhtr", qNope, wUk);                                       // (B, H, T, rank)
-        var q = cat(new[] { qLatent, qPe.transpose(1, 2) }, 3).mul(_absorbedQScale).reshape(b, 1, _heads * t, width);
+        var q = cat(new[] { qLatent, qPe.transpose(1, 2) }, 3).Times(_absorbedQScale).reshape(b, 1, _heads * t, width);
         var keys = cat(new[] { latent.unsqueeze(2), kPe }, 3).transpose(1, 2);                  // (B, 1, T, rank + rope)
         if (ctx.Cache is { } cache) keys = cache.Write(_layerIndex, ctx.Start, keys, keys.narrow(3, 0, 0)).Keys;
         var values = keys.narrow(3, 0, _rank);

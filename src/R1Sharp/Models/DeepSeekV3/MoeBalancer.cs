@@ -1,6 +1,7 @@
 // Auxiliary-loss-free load balancing over every DeepSeekMoE layer of a model (DeepSeek-V3 report §2.1.2; Wang et al.
 // 2024, "Auxiliary-Loss-Free Load Balancing Strategy for Mixture-of-Experts"): the one hook both trainers call around
 // an optimizer step, and the per-expert load statistics they log (MaxVio as defined in that paper).
+using R1Sharp.Tensors;
 using System.Globalization;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -115,7 +116,7 @@ public sealed class MoeBalancer
             if (Gamma > 0) _layers[i].UpdateBias(loads[i], Gamma);
             using var abs = _layers[i].gate.e_score_correction_bias.detach().abs();
             using var max = abs.max();
-            biasAbsMax = Math.Max(biasAbsMax, max.ToDouble());
+            biasAbsMax = Math.Max(biasAbsMax, max.ItemAsDouble());
         }
         return MoeLoadStats.Of(loads, biasAbsMax);
     }

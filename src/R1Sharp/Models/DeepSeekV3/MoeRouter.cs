@@ -1,6 +1,7 @@
 // The DeepSeekMoE router (ARCHITECTURES.md §1; HF DeepseekV3TopkRouter / MoEGate topk_method "noaux_tc"): sigmoid
 // scores, e_score_correction_bias for selection only, group-limited top-k by top-2 sums, renormalization, scaling.
 using R1Sharp.Formats.Config;
+using R1Sharp.Tensors;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -98,7 +99,7 @@ public sealed class MoeRouter : nn.Module
     {
         using var scope = NewDisposeScope();
         long n = scores.shape[0], e = scores.shape[1];
-        var choice = scores + bias.to_type(scores.dtype);
+        var choice = scores.Plus(bias.to_type(scores.dtype));
         if (o.Groups > 1 && o.TopKGroups < o.Groups)
         {
             var grouped = choice.view(n, o.Groups, e / o.Groups);
@@ -106,12 +107,12 @@ public sealed class MoeRouter : nn.Module
             var keptGroups = groupScores.topk(o.TopKGroups, dim: -1).indexes;
             var keep = zeros(n, o.Groups, ScalarType.Bool, scores.device).scatter_(1, keptGroups, ones_like(keptGroups, ScalarType.Bool));
             var expertKeep = keep.unsqueeze(-1).expand(n, o.Groups, e / o.Groups).reshape(n, e);
-            choice = choice.masked_fill(expertKeep.logical_not(), double.NegativeInfinity);
+            choice = choice.masked_fill(expertKeep.logical_not(), Scalars.NegativeInfinity);
         }
         var indices = choice.topk(o.TopK, dim: -1).indexes;
         var weights = scores.gather(1, indices);
-        if (o.NormTopKProb) weights = weights / (weights.sum(-1, keepdim: true) + 1e-20);
-        weights = weights * o.ScalingFactor;
+        if (o.NormTopKProb) weights = weights / weights.sum(-1, keepdim: true).Plus(1e-20);
+        weights = weights.Times(o.ScalingFactor);
         return (indices.MoveToOuterDisposeScope(), weights.MoveToOuterDisposeScope());
     }
 }

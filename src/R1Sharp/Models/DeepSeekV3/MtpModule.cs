@@ -1,6 +1,7 @@
 // DeepSeek-V3 Multi-Token Prediction modules (V3 report §2.2; ARCHITECTURES.md §1 "Multi-Token Prediction"): the
 // model.layers.{num_hidden_layers + d}.* tensors kept under their HF names when a load asks for them.
 using R1Sharp.Formats.Config;
+using R1Sharp.Tensors;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -79,8 +80,8 @@ public sealed class MtpLayer : nn.Module
             ? s.Embedding.index_select(0, nextIds.reshape(-1)).view(nextIds.shape[0], nextIds.shape[1], -1)
             : embed_tokens!.forward(nextIds));
         var h = eh_proj.forward(cat(new[] { e, hnorm.forward(previousHidden) }, -1));
-        h = h + self_attn.Forward(input_layernorm.forward(h), ctx);
-        h = h + mlp.forward(post_attention_layernorm.forward(h));
+        h = h.Plus(self_attn.Forward(input_layernorm.forward(h), ctx));
+        h = h.Plus(mlp.forward(post_attention_layernorm.forward(h)));
         var normed = shared_head.norm.forward(h);
         var logits = _shared is { } t ? nn.functional.linear(normed, t.Head) : shared_head.head!.forward(normed);
         return logits.MoveToOuterDisposeScope();

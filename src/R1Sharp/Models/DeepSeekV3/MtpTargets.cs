@@ -1,5 +1,6 @@
 // Targets of the depth-1 Multi-Token Prediction loss (DeepSeek-V3 report §2.2, eq. 24): the MTP head at position t
 // predicts token t+2, so its labels are the main labels shifted one column left, within one packed example only.
+using R1Sharp.Tensors;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -21,14 +22,14 @@ public static class MtpTargets
     {
         using var scope = NewDisposeScope();
         long b = labels.shape[0], t = labels.shape[1];
-        var ignore = full(b, 1, ignoreIndex, labels.dtype, labels.device);
+        var ignore = SafeOps.Full([b, 1], ignoreIndex, labels.dtype, labels.device);
         if (t < 2) return ignore.expand(b, t).clone().MoveToOuterDisposeScope();
         var shifted = cat(new[] { labels.narrow(1, 1, t - 1), ignore }, 1);                   // (B, T)
         if (positions is not null)
         {
-            var continues = positions.narrow(1, 1, t - 1).eq(positions.narrow(1, 0, t - 1) + 1);   // (B, T−1)
+            var continues = positions.narrow(1, 1, t - 1).eq(positions.narrow(1, 0, t - 1).Plus(1));   // (B, T−1)
             var keep = cat(new[] { continues, zeros(b, 1, ScalarType.Bool, labels.device) }, 1);
-            shifted = shifted.masked_fill(keep.logical_not(), ignoreIndex);
+            shifted = shifted.MaskedFill(keep.logical_not(), ignoreIndex);
         }
         return shifted.MoveToOuterDisposeScope();
     }
@@ -36,8 +37,8 @@ public static class MtpTargets
     /// <summary>Labels of <see cref="Labels"/> that are targets (≠ <paramref name="ignoreIndex"/>).</summary>
     public static long Count(Tensor mtpLabels, long ignoreIndex = -100)
     {
-        using var ne = mtpLabels.ne(ignoreIndex);
+        using var ne = mtpLabels.Ne(ignoreIndex);
         using var sum = ne.sum();
-        return sum.ToInt64();
+        return sum.ItemAsInt64();
     }
 }

@@ -1,5 +1,6 @@
 // The complementary sequence-wise balance loss of DeepSeek-V3 (report §2.1.2, eqs. 17–20; ARCHITECTURES.md §1
 // "Auxiliary-loss-free balancing": α = 0.0001), and the collector that applies it to every router of a model.
+using R1Sharp.Tensors;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -29,16 +30,16 @@ public static class SequenceBalanceLoss
         var real = mask is null
             ? ones(b, t, scores.dtype, scores.device)
             : mask.to_type(scores.dtype);                                                           // (B, T)
-        var length = real.sum(-1, keepdim: true).clamp_min(1);                                      // T per sequence (B, 1)
+        var length = real.sum(-1, keepdim: true).ClampMin(1);                                      // T per sequence (B, 1)
         Tensor counts;
         using (no_grad())
         {
             var hits = real.unsqueeze(-1).expand(b, t, k).reshape(b, t * k);
             counts = zeros(b, e, scores.dtype, scores.device).scatter_add_(1, indices.reshape(b, t * k), hits);   // (B, E)
         }
-        var f = counts * (e / (double)k) / length;                                                  // (B, E)
+        var f = counts.Times(e / (double)k) / length;                                                  // (B, E)
         var p = (normalized * real.unsqueeze(-1)).sum(1) / length;                                  // (B, E)
-        return ((f * p).sum(-1).mean() * alpha).MoveToOuterDisposeScope();
+        return (f * p).sum(-1).mean().Times(alpha).MoveToOuterDisposeScope();
     }
 }
 
@@ -90,7 +91,7 @@ public sealed class SequenceBalance
         {
             if (r.LastScores is not { } s || r.LastIndices is not { } i) continue;
             if (s.shape[0] != batch * length) throw new InvalidOperationException($"router routed {s.shape[0]} tokens, expected {batch}×{length}");
-            total = total + SequenceBalanceLoss.Compute(s.view(batch, length, -1), i.view(batch, length, -1), Alpha, mask);
+            total = total.Plus(SequenceBalanceLoss.Compute(s.view(batch, length, -1), i.view(batch, length, -1), Alpha, mask));
             r.ClearCapture();
         }
         return total.MoveToOuterDisposeScope();
