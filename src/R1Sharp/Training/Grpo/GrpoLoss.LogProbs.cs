@@ -1,5 +1,6 @@
 // Log-probs of the sampled tokens and the policy entropy from logits, chunked over rows to bound the peak memory
 // (TRL trainer/utils.py selective_log_softmax and entropy_from_logits compute the same quantities).
+using R1Sharp.Tensors;
 using static TorchSharp.torch;
 
 namespace R1Sharp.Training.Grpo;
@@ -34,7 +35,7 @@ public static partial class GrpoLoss
             // a chunked log_softmax would keep a (B·T, V) output for backward: the whole point of this function.
             var chosen = flat.gather(1, flatIds).squeeze(1);                                // (B·T)
             var lse = cat(flat.split(chunk, 0).Select(c => c.logsumexp(1)).ToArray(), 0);
-            result = chosen - lse;
+            result = chosen.Minus(lse);
         }
         else
         {

@@ -1,5 +1,6 @@
 // The GRPO per-token clipped surrogate + k3 KL (DeepSeekMath eq. 3, DAPO clip-higher) and its aggregation by
 // loss_type, as TRL computes them (trl/trainer/grpo_trainer.py, _compute_loss). Pure functions on TorchSharp tensors.
+using R1Sharp.Tensors;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -47,15 +48,15 @@ public static partial class GrpoLoss
         using var scope = NewDisposeScope();
         var adv = advantages.dim() == 1 ? advantages.unsqueeze(1) : advantages;              // (B, 1) or (B, T)
         adv = adv.to_type(logp.dtype);
-        var ratio = exp(logp - (oldLogp ?? logp.detach()));                                  // ρ, (B, T)
-        var clipped = clamp(ratio, 1 - epsilonLow, 1 + epsilonHigh);
+        var ratio = exp(logp.Minus(oldLogp ?? logp.detach()));                                  // ρ, (B, T)
+        var clipped = ratio.Clamp(1 - epsilonLow, 1 + epsilonHigh);
         var loss = -minimum(ratio * adv, clipped * adv);                                     // (B, T)
         Tensor? kl = null;
         if (refLogp is not null)
         {
-            var diff = refLogp - logp;
-            kl = exp(diff) - diff - 1;                                                       // k3 ≥ 0, (B, T)
-            if (beta != 0) loss = loss + beta * kl;
+            var diff = refLogp.Minus(logp);
+            kl = exp(diff).Minus(diff).Minus(1);                                                     // k3 ≥ 0, (B, T)
+            if (beta != 0) loss = loss.Plus(kl.Times(beta));
         }
         var metrics = computeMetrics
             ? Metrics(ratio, adv, kl, mask, epsilonLow, epsilonHigh)
@@ -85,11 +86,11 @@ public static partial class GrpoLoss
         var masked = perToken * m;
         Tensor loss = lossType switch
         {
-            LossType.Grpo => (masked.sum(1) / m.sum(1).clamp_min(1.0)).mean() / gradientAccumulationSteps,
-            LossType.Bnpo => masked.sum() / m.sum().clamp_min(1.0) / gradientAccumulationSteps,
-            LossType.DrGrpo => masked.sum() / ((double)perToken.shape[0] * CheckLength(maxCompletionLength)) / gradientAccumulationSteps,
-            LossType.Dapo => masked.sum() / Math.Max(numItemsInBatch
-                ?? throw new ArgumentException("loss_type dapo needs numItemsInBatch (unmasked tokens in the accumulated batch)", nameof(numItemsInBatch)), 1.0),
+            LossType.Grpo => (masked.sum(1) / m.sum(1).ClampMin(1.0)).mean().DividedBy(gradientAccumulationSteps),
+            LossType.Bnpo => (masked.sum() / m.sum().ClampMin(1.0)).DividedBy(gradientAccumulationSteps),
+            LossType.DrGrpo => masked.sum().DividedBy((double)perToken.shape[0] * CheckLength(maxCompletionLength)).DividedBy(gradientAccumulationSteps),
+            LossType.Dapo => masked.sum().DividedBy(Math.Max(numItemsInBatch
+                ?? throw new ArgumentException("loss_type dapo needs numItemsInBatch (unmasked tokens in the accumulated batch)", nameof(numItemsInBatch)), 1.0)),
             _ => throw new ArgumentOutOfRangeException(nameof(lossType), lossType, null),
         };
         return loss.MoveToOuterDisposeScope();
@@ -101,15 +102,15 @@ public static partial class GrpoLoss
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
         var m = mask.to_type(ScalarType.Float64);
-        return ((values.detach().to_type(ScalarType.Float64) * m).sum() / m.sum().clamp_min(1.0)).ToDouble();
+        return ((values.detach().to_type(ScalarType.Float64) * m).sum() / m.sum().ClampMin(1.0)).ItemAsDouble();
     }
 
     private static GrpoLossMetrics Metrics(Tensor ratio, Tensor adv, Tensor? kl, Tensor mask, double epsilonLow, double epsilonHigh)
     {
         using var noGrad = no_grad();
         var r = ratio.detach();
-        var low = r.lt(1 - epsilonLow).logical_and(adv.lt(0));                              // (B, T)
-        var high = r.gt(1 + epsilonHigh).logical_and(adv.gt(0));
+        var low = r.Lt(1 - epsilonLow).logical_and(adv.Lt(0));                              // (B, T)
+        var high = r.Gt(1 + epsilonHigh).logical_and(adv.Gt(0));
         var region = low.logical_or(high);
         return new GrpoLossMetrics(MaskedMean(low, mask), MaskedMean(high, mask), MaskedMean(region, mask),
             kl is null ? double.NaN : MaskedMean(kl, mask));

@@ -1,6 +1,7 @@
 // The GRPO policy update of one optimizer step: per micro-batch, log-probs of the sampled completions under the
 // policy (autograd), the clipped per-token loss with k3 KL, aggregation by loss_type, backward with accumulation;
 // then clip, AdamW step and the learning-rate schedule (trl GRPOTrainer._compute_loss + transformers Trainer step).
+using R1Sharp.Tensors;
 using System.Diagnostics;
 using R1Sharp.Models;
 using R1Sharp.Models.DeepSeekV3;
@@ -26,7 +27,7 @@ public sealed partial class GrpoTrainer
         using var scope = NewDisposeScope();
         var logits = model.Forward(mb.InputIds, mb.Positions, mb.AttentionMask);                // (B, P+C, V)
         var completion = logits.narrow(1, mb.PromptLength - 1, mb.CompletionLength);            // (B, C, V)
-        if (_config.Temperature != 1.0) completion = completion / _config.Temperature;
+        if (_config.Temperature != 1.0) completion = completion.DividedBy(_config.Temperature);
         return completion.MoveToOuterDisposeScope();
     }
 
@@ -74,13 +75,13 @@ public sealed partial class GrpoTrainer
                     _config.EpsilonLow, _config.EpsilonHigh ?? _config.Epsilon, _config.Beta);
                 var aggregated = GrpoLoss.Aggregate(perToken.Loss, mb.CompletionMask, _config.LossType, _config.MaxCompletionLength,
                     numItems, indices.Count);
-                loss += aggregated.ToDouble();                                                       // logged loss: the policy loss only
+                loss += aggregated.ItemAsDouble();                                                      // logged loss: the policy loss only
                 if (_seqBalance is { } balance)
                 {
                     // Sequence-wise balance loss (DeepSeek-V3 §2.1.2) of this pass, as a mean over the step's sequences.
-                    var term = balance.Loss(mb.InputIds.shape[0], mb.InputIds.shape[1], mb.AttentionMask) * (mb.InputIds.shape[0] / sequences);
-                    aux += term.ToDouble();
-                    aggregated = aggregated + term;
+                    var term = balance.Loss(mb.InputIds.shape[0], mb.InputIds.shape[1], mb.AttentionMask).Times(mb.InputIds.shape[0] / sequences);
+                    aux += term.ItemAsDouble();
+                    aggregated = aggregated.Plus(term);
                 }
                 aggregated.backward();
 
@@ -89,7 +90,7 @@ public sealed partial class GrpoTrainer
                 low += w * m.ClipRatioLow; high += w * m.ClipRatioHigh; region += w * m.ClipRatioRegion;
                 kl += w * (double.IsNaN(m.MeanKl) ? 0 : m.MeanKl);
                 entropy += w * GrpoLoss.Entropy(logits.detach(), mb.CompletionMask);
-                if (old[i] is { } o) approxKl += w * GrpoLoss.MaskedMean((logp.detach() - o).square() * 0.5, mb.CompletionMask);
+                if (old[i] is { } o) approxKl += w * GrpoLoss.MaskedMean(logp.detach().Minus(o).Square().Times(0.5), mb.CompletionMask);
                 weight += w;
             }
         }

@@ -1,5 +1,6 @@
 // Global-norm gradient clipping with the semantics of torch.nn.utils.clip_grad_norm_ (norm over all gradients
 // as one vector; scale by max_norm / (norm + 1e-6) only when that is below 1), returning the pre-clip norm.
+using R1Sharp.Tensors;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -21,11 +22,11 @@ public static class GradientClipping
         if (grads.Length == 0) return 0.0;
         // Per-tensor norms in the gradient dtype, combined in float64 (no float64 copy of the gradients).
         var norms = stack(grads.Select(g => g.norm()).ToArray()).to_type(ScalarType.Float64);
-        double norm = Math.Sqrt(norms.square().sum().item<double>());
+        double norm = Math.Sqrt(norms.Square().sum().item<double>());
         if (maxNorm > 0 && norm > maxNorm)
         {
             double coef = maxNorm / (norm + 1e-6);
-            foreach (var g in grads) g.mul_(coef);
+            foreach (var g in grads) g.TimesInPlace(coef);
         }
         return norm;
     }

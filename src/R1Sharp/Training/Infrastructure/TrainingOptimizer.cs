@@ -1,6 +1,7 @@
 // AdamW for training recipes (SFT, GRPO): HF Trainer's parameter groups (no weight decay on biases and norm
 // weights, transformers Trainer.get_decay_parameter_names), per-step learning rate, global-norm clipping, and the
 // optimizer state saved as optimizer.safetensors (exp_avg / exp_avg_sq per parameter, step counts in the metadata).
+using R1Sharp.Tensors;
 using System.Globalization;
 using R1Sharp.Formats.Safetensors;
 using R1Sharp.Models;
@@ -51,18 +52,22 @@ public sealed class TrainingOptimizer : IDisposable
     }
 
     /// <summary>AdamW over every parameter of <paramref name="module"/> that requires a gradient.</summary>
-    public static TrainingOptimizer Create(nn.Module module, AdamWOptions options) =>
-        Create(module.named_parameters().Select(p => (p.name, p.parameter)), options);
+    public static TrainingOptimizer Create(nn.Module module, AdamWOptions options, Func<string, bool>? decays = null) =>
+        Create(module.named_parameters().Select(p => (p.name, p.parameter)), options, decays);
 
     /// <summary>
     /// AdamW over the named <paramref name="parameters"/> that require a gradient (e.g. <see cref="DecoderModel.CheckpointParameters"/>,
-    /// which adds attached MTP layers to the model's own); names key the saved optimizer state.
+    /// which adds attached MTP layers to the model's own); names key the saved optimizer state. <paramref name="decays"/>
+    /// picks the parameters that get weight decay (default <see cref="DecaysWeight"/>; <c>_ =&gt; true</c> decays every
+    /// one, as <c>optim.AdamW(model.parameters())</c> does).
     /// </summary>
-    public static TrainingOptimizer Create(IEnumerable<(string Name, Parameter Parameter)> parameters, AdamWOptions options)
+    public static TrainingOptimizer Create(IEnumerable<(string Name, Parameter Parameter)> parameters, AdamWOptions options,
+        Func<string, bool>? decays = null)
     {
+        decays ??= DecaysWeight;
         var all = parameters.Where(p => p.Parameter.requires_grad).ToArray();
-        var decay = all.Where(p => DecaysWeight(p.Name)).ToArray();
-        var noDecay = all.Where(p => !DecaysWeight(p.Name)).ToArray();
+        var decay = all.Where(p => decays(p.Name)).ToArray();
+        var noDecay = all.Where(p => !decays(p.Name)).ToArray();
         var groups = new List<AdamW.ParamGroup>();
         if (decay.Length > 0)
             groups.Add(new AdamW.ParamGroup(decay.Select(p => p.Parameter), options.LearningRate, options.Beta1, options.Beta2,
@@ -116,7 +121,7 @@ public sealed class TrainingOptimizer : IDisposable
                 if (wd != 0) p.mul_(decay);
                 state.exp_avg.mul_(b1).add_(grad, oneMinusB1);
                 state.exp_avg_sq.mul_(b2).addcmul_(grad, grad, oneMinusB2);
-                var denominator = state.exp_avg_sq.sqrt().div_(rootCorrection2).add_(epsilon);
+                var denominator = state.exp_avg_sq.sqrt().div_(rootCorrection2).add_(epsilon, Scalars.One);
                 p.addcdiv_(state.exp_avg, denominator, stepSize);
             }
         }

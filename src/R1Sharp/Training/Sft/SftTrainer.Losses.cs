@@ -4,6 +4,7 @@ using R1Sharp.Formats.Config;
 using R1Sharp.Formats.Safetensors;
 using R1Sharp.Models;
 using R1Sharp.Models.DeepSeekV3;
+using R1Sharp.Tensors;
 using static TorchSharp.torch;
 
 namespace R1Sharp.Training.Sft;
@@ -63,19 +64,19 @@ public static partial class SftTrainer
                 var (logits, mtpLogits) = model.ForwardWithMtp(batch.InputIds, batch.Positions, batch.AttentionMask, withMtp: mtp, packed: extras.Packed);  // (B, T, V)
                 var nll = nn.functional.cross_entropy(logits.view(-1, logits.shape[2]), batch.Labels.view(-1),
                     ignore_index: SftBatches.IgnoreIndex, reduction: nn.Reduction.Sum);
-                var total = nll / lossTokens;
+                var total = nll.DividedBy(lossTokens);
                 if (mtpLogits is not null)
                 {
                     var mtpNll = nn.functional.cross_entropy(mtpLogits.view(-1, mtpLogits.shape[2]), mtpLabels[j].view(-1),
                         ignore_index: SftBatches.IgnoreIndex, reduction: nn.Reduction.Sum);
-                    total = total + mtpNll * (extras.MtpWeight / mtpTokens);
+                    total = total.Plus(mtpNll.Times(extras.MtpWeight / mtpTokens));
                     mtpSum += mtpNll.item<float>();
                 }
                 if (extras.Balance is { } balance)
                 {
                     long b = batch.InputIds.shape[0];
-                    var aux = balance.Loss(b, batch.InputIds.shape[1], batch.AttentionMask) * ((double)b / rows);
-                    total = total + aux;
+                    var aux = balance.Loss(b, batch.InputIds.shape[1], batch.AttentionMask).Times((double)b / rows);
+                    total = total.Plus(aux);
                     auxSum += aux.item<float>();
                 }
                 total.backward();

@@ -1,6 +1,7 @@
 // Right-padded (prompt + completion) token batches for `r1 pretrain`'s loss: next-token cross-entropy on the
 // completion tokens only (the R1-Zero preamble is the same in every document).
 using R1Sharp.Models;
+using R1Sharp.Tensors;
 using R1Sharp.Training.Grpo;
 using static TorchSharp.torch;
 
@@ -66,7 +67,7 @@ public sealed class CompletionBatch : IDisposable
         using var scope = NewDisposeScope();
         var logits = model.Forward(Inputs);                                               // (B, T, V)
         var logp = GrpoLoss.SelectiveLogSoftmax(logits, Targets);                         // (B, T)
-        return (-(logp * Mask).sum() / Math.Max(CompletionTokens, 1)).MoveToOuterDisposeScope();
+        return (-(logp * Mask).sum()).DividedBy(Math.Max(CompletionTokens, 1)).MoveToOuterDisposeScope();
     }
 
     public void Dispose()

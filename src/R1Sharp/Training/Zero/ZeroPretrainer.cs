@@ -9,6 +9,7 @@ using R1Sharp.Models.DeepSeekV3;
 using R1Sharp.Text;
 using R1Sharp.Text.ChatTemplates;
 using R1Sharp.Text.Training;
+using R1Sharp.Training.Infrastructure;
 using R1Sharp.Training.Tasks;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -142,7 +143,9 @@ public static class ZeroPretrainer
         PretrainOptions o, Action<string> log, CancellationToken ct)
     {
         model.train();
-        using var optimizer = optim.AdamW(model.parameters(), o.LearningRate, 0.9, 0.95, 1e-8, o.WeightDecay);
+        // AdamW with decay on every parameter and global-norm clipping at 1, written out by TrainingOptimizer and
+        // GradientClipping: TorchSharp's AdamW.step passes temporary Scalars to native calls (see Tensors/Scalars.cs).
+        using var optimizer = TrainingOptimizer.Create(model, new AdamWOptions(o.LearningRate, 0.9, 0.95, 1e-8, o.WeightDecay), decays: _ => true);
         // DeepSeekMoE models: auxiliary-loss-free balancing (DeepSeek-V3 §2.1.2), a bias step after every AdamW step.
         var balancer = MoeBalancer.For(model, o.MoeBiasUpdateSpeed);
         MoeLoadStats? load = null;
@@ -160,13 +163,13 @@ public static class ZeroPretrainer
             cursor += o.BatchSize;
             using var batch = CompletionBatch.Create([.. rows.Select(i => docs[i].Prompt)], [.. rows.Select(i => docs[i].Completion)]);
             double lr = ZeroSchedule.Cosine(step, o.Steps, o.WarmupSteps, o.LearningRate, 0.1);
-            foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
-            optimizer.zero_grad();
+            optimizer.SetLearningRate(lr);
+            optimizer.ZeroGrad();
             balancer?.BeginStep();
             var loss = batch.CrossEntropy(model);
             loss.backward();
-            nn.utils.clip_grad_norm_(model.parameters(), 1.0);
-            optimizer.step();
+            optimizer.ClipGradNorm(1.0);
+            optimizer.Step();
             load = balancer?.AfterOptimizerStep() ?? load;
             double value = loss.item<float>();
             emaLoss = double.IsNaN(emaLoss) ? value : 0.95 * emaLoss + 0.05 * value;
