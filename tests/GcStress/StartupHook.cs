@@ -8,7 +8,10 @@
 // Environment:
 //   GCSTRESS_COLLECT=0        count only, no forced collections (the unstressed baseline)
 //   GCSTRESS_PAUSE_MS=N       sleep N ms between collections (default 0: back to back)
-//   GCSTRESS_REPORT=FILE      at exit, write "finalized_scalars N" and "collections N" lines to FILE
+//   GCSTRESS_REPORT=FILE      write "finalized_scalars N", "finalized_tensors N" and "collections N" lines to FILE at
+//                             exit and, while collecting, every half second (a killed process, e.g. a server, leaves a
+//                             recent report). Tensors left to the finalizer are counted for information: outside a
+//                             dispose scope they hold native memory until a GC, but are no bug by themselves.
 using System.Diagnostics.Tracing;
 using System.Globalization;
 using System.Reflection;
@@ -18,53 +21,71 @@ internal static class StartupHook
 {
     private static long _collections;
     private static ScalarFinalizations? _listener;
+    private static readonly object ReportLock = new();
 
     /// <summary>Starts the collector thread and the Scalar-finalization counter.</summary>
     public static void Initialize()
     {
         _listener = new ScalarFinalizations();
+        string? report = Environment.GetEnvironmentVariable("GCSTRESS_REPORT") is { Length: > 0 } r ? r : null;
+        if (report is not null) AppDomain.CurrentDomain.ProcessExit += (_, _) => WriteFinalReport(report);
         if (Environment.GetEnvironmentVariable("GCSTRESS_COLLECT") != "0")
         {
             int pause = int.TryParse(Environment.GetEnvironmentVariable("GCSTRESS_PAUSE_MS"), CultureInfo.InvariantCulture, out int p) ? p : 0;
-            var thread = new Thread(() => Collect(pause)) { IsBackground = true, Name = "GcStress" };
+            var thread = new Thread(() => Collect(pause, report)) { IsBackground = true, Name = "GcStress" };
             thread.Start();
         }
-        if (Environment.GetEnvironmentVariable("GCSTRESS_REPORT") is { Length: > 0 } report)
-            AppDomain.CurrentDomain.ProcessExit += (_, _) => WriteReport(report);
     }
 
-    private static void Collect(int pauseMs)
+    private static void Collect(int pauseMs, string? report)
     {
+        var sinceReport = System.Diagnostics.Stopwatch.StartNew();
         while (true)
         {
             GC.Collect();
             GC.WaitForPendingFinalizers();
             Interlocked.Increment(ref _collections);
+            if (report is not null && sinceReport.ElapsedMilliseconds >= 500)
+            {
+                Write(report);
+                sinceReport.Restart();
+            }
             if (pauseMs > 0) Thread.Sleep(pauseMs);
         }
     }
 
-    private static void WriteReport(string path)
+    private static void WriteFinalReport(string path)
     {
         // Finalizers queued by the last collections run first, so their Scalars are counted too.
         GC.Collect();
         GC.WaitForPendingFinalizers();
         Thread.Sleep(200); // the listener receives runtime events asynchronously
-        File.WriteAllText(path, string.Create(CultureInfo.InvariantCulture,
-            $"finalized_scalars {_listener?.Count ?? -1}\ncollections {Interlocked.Read(ref _collections)}\n"));
+        Write(path);
+    }
+
+    private static void Write(string path)
+    {
+        // Written aside and renamed, so a reader never sees half a report; one writer at a time (collector, exit).
+        lock (ReportLock)
+        {
+            string temp = path + ".tmp";
+            File.WriteAllText(temp, string.Create(CultureInfo.InvariantCulture,
+                $"finalized_scalars {_listener?.Scalars ?? -1}\nfinalized_tensors {_listener?.Tensors ?? -1}\ncollections {Interlocked.Read(ref _collections)}\n"));
+            File.Move(temp, path, overwrite: true);
+        }
     }
 }
 
 /// <summary>
-/// Counts the runtime's FinalizeObject events (GC keyword, verbose) whose object type is TorchSharp.Scalar, identified
-/// by its method table pointer once TorchSharp is loaded.
+/// Counts the runtime's FinalizeObject events (GC keyword, verbose) whose object type is TorchSharp.Scalar or
+/// TorchSharp's Tensor, identified by their method table pointers once TorchSharp is loaded.
 /// </summary>
 internal sealed class ScalarFinalizations : EventListener
 {
     private const string RuntimeProvider = "Microsoft-Windows-DotNETRuntime";
     private const EventKeywords GcKeyword = (EventKeywords)0x1;
-    private long _count;
-    private long _scalarType;
+    private long _scalars, _tensors;
+    private long _scalarType, _tensorType;
 
     public ScalarFinalizations()
     {
@@ -73,13 +94,18 @@ internal sealed class ScalarFinalizations : EventListener
     }
 
     /// <summary>Scalars finalized so far.</summary>
-    public long Count => Interlocked.Read(ref _count);
+    public long Scalars => Interlocked.Read(ref _scalars);
+
+    /// <summary>Tensors finalized so far (not disposed, not in a dispose scope).</summary>
+    public long Tensors => Interlocked.Read(ref _tensors);
 
     private void Remember(Assembly assembly)
     {
         if (assembly.GetName().Name != "TorchSharp") return;
         if (assembly.GetType("TorchSharp.Scalar") is { } scalar)
             Interlocked.Exchange(ref _scalarType, scalar.TypeHandle.Value.ToInt64());
+        if (assembly.GetType("TorchSharp.torch+Tensor") is { } tensor)
+            Interlocked.Exchange(ref _tensorType, tensor.TypeHandle.Value.ToInt64());
     }
 
     protected override void OnEventSourceCreated(EventSource source)
@@ -93,6 +119,8 @@ internal sealed class ScalarFinalizations : EventListener
         int i = e.PayloadNames.IndexOf("TypeID");
         if (i < 0) return;
         long type = e.Payload[i] switch { IntPtr p => p.ToInt64(), ulong u => unchecked((long)u), long l => l, _ => 0 };
-        if (type != 0 && type == Interlocked.Read(ref _scalarType)) Interlocked.Increment(ref _count);
+        if (type == 0) return;
+        if (type == Interlocked.Read(ref _scalarType)) Interlocked.Increment(ref _scalars);
+        else if (type == Interlocked.Read(ref _tensorType)) Interlocked.Increment(ref _tensors);
     }
 }

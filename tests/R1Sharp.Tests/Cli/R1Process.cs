@@ -11,7 +11,10 @@ public static class R1Process
 {
     static readonly string Dll = Path.Combine(AppContext.BaseDirectory, "r1.dll");
 
-    public static R1Result RunWithInput(string? stdin, params string[] args)
+    public static R1Result RunWithInput(string? stdin, params string[] args) => RunWithEnvironment(null, stdin, args);
+
+    /// <summary>Runs r1 with extra environment variables (e.g. the GC-stress startup hook of the Reliability tests).</summary>
+    public static R1Result RunWithEnvironment(IReadOnlyDictionary<string, string>? environment, string? stdin, params string[] args)
     {
         var info = new ProcessStartInfo("dotnet")
         {
@@ -24,6 +27,7 @@ public static class R1Process
         };
         info.ArgumentList.Add(Dll);
         foreach (var a in args) info.ArgumentList.Add(a);
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) info.Environment[name] = value;
         using var process = Process.Start(info)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();

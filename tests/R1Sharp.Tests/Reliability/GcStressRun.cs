@@ -1,0 +1,73 @@
+// Runs the real r1 program under the GcStress startup hook (tests/GcStress): a background thread forcing garbage
+// collections back to back, and a count of the TorchSharp Scalars the finalizer disposed. Any Scalar that reaches the
+// finalizer was left for the GC instead of being kept alive across its native call (Tensors/Scalars.cs), so the
+// Reliability tests require that count to be 0 as well as the run to succeed.
+using System.Globalization;
+using R1Sharp.Tests.Cli;
+
+namespace R1Sharp.Tests.Reliability;
+
+/// <summary>The Reliability tests run real r1 processes that each keep a core busy: one at a time.</summary>
+[CollectionDefinition(Name)]
+public sealed class GcStressCollection
+{
+    public const string Name = "GC stress";
+}
+
+/// <summary>What a GC-stressed r1 run left behind: its result and the hook's report (−1s when it wrote none).</summary>
+public sealed record StressedResult(R1Result Result, long FinalizedScalars, long FinalizedTensors, long Collections)
+{
+    /// <summary>Exit code 0, no Scalar finalized and (when stressed) collections really ran; else fails with the output.</summary>
+    public void AssertSurvived(bool stressed = true)
+    {
+        Assert.True(Result.ExitCode == 0, $"exit {Result.ExitCode}\n{Result.Stderr}\n{Result.Stdout}");
+        Assert.True(FinalizedScalars == 0, $"{FinalizedScalars} TorchSharp Scalars reached the finalizer (a temporary Scalar was handed to a native call)");
+        if (stressed) Assert.True(Collections > 0, "the GC-stress thread did not run");
+    }
+}
+
+/// <summary>Starts r1 with DOTNET_STARTUP_HOOKS pointing at GcStress.dll (copied next to the tests).</summary>
+public static class GcStressRun
+{
+    /// <summary>The hook assembly.</summary>
+    public static string Hook => Path.Combine(AppContext.BaseDirectory, "GcStress.dll");
+
+    /// <summary>
+    /// The environment of a hooked r1 process writing its report to <paramref name="report"/>; with
+    /// <paramref name="stressed"/> false the hook only counts (the unstressed baseline). Collections are 1 ms apart: back
+    /// to back, the collector takes a whole core of this 2-core machine and libtorch's spinning worker threads then wait
+    /// on it (steps 10–50× slower); a few hundred full collections a second still catch a dying Scalar within seconds,
+    /// and the Scalar count catches it regardless.
+    /// </summary>
+    public static Dictionary<string, string> Environment(string report, bool stressed = true) => new()
+    {
+        ["DOTNET_STARTUP_HOOKS"] = Hook,
+        ["GCSTRESS_REPORT"] = report,
+        ["GCSTRESS_COLLECT"] = stressed ? "1" : "0",
+        ["GCSTRESS_PAUSE_MS"] = "1",
+    };
+
+    /// <summary>Runs <c>r1 args</c> under the hook and reads its report.</summary>
+    public static StressedResult Run(bool stressed, params string[] args)
+    {
+        string report = Path.Combine(Path.GetTempPath(), "gcstress-" + Guid.NewGuid().ToString("N") + ".txt");
+        try
+        {
+            var result = R1Process.RunWithEnvironment(Environment(report, stressed), null, args);
+            var (scalars, tensors, collections) = ReadReport(report);
+            return new StressedResult(result, scalars, tensors, collections);
+        }
+        finally { File.Delete(report); }
+    }
+
+    /// <summary>Runs <c>r1 args</c> under the hook with forced collections.</summary>
+    public static StressedResult Run(params string[] args) => Run(true, args);
+
+    /// <summary>(finalized Scalars, finalized Tensors, collections) from a report file; −1s when the process wrote none.</summary>
+    public static (long Scalars, long Tensors, long Collections) ReadReport(string path)
+    {
+        if (!File.Exists(path)) return (-1, -1, -1);
+        var values = File.ReadAllLines(path).Select(l => l.Split(' ')).ToDictionary(p => p[0], p => long.Parse(p[1], CultureInfo.InvariantCulture));
+        return (values["finalized_scalars"], values["finalized_tensors"], values["collections"]);
+    }
+}
