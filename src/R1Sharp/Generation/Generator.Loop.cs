@@ -79,9 +79,14 @@ public sealed partial class Generator
         bool padded = requests.Any(r => r.PromptIds.Count != t);
         int columns = Math.Max(1, chunkTokens / p);
         var device = Model.model.embed_tokens.weight.device;
-        using var allIds = tensor(ids, new long[] { p, t }).to(device);
-        using var allPositions = tensor(positions, new long[] { p, t }).to(device);
-        using var allMask = tensor(mask, new long[] { p, t }).to(device);
+        // Outside a dispose scope, so no temporary: a tensor only referenced as the `this` of a native call can be
+        // finalized (its native tensor freed) while the call runs.
+        using var idsHost = tensor(ids, new long[] { p, t });
+        using var positionsHost = tensor(positions, new long[] { p, t });
+        using var maskHost = tensor(mask, new long[] { p, t });
+        using var allIds = idsHost.to(device);
+        using var allPositions = positionsHost.to(device);
+        using var allMask = maskHost.to(device);
         for (int start = 0; start < t; start += columns)
         {
             if (token.IsCancellationRequested) return false;

@@ -229,8 +229,8 @@ public sealed partial class DecoderModel : nn.Module
         foreach (var (name, p) in parameters)
         {
             if (name.EndsWith("norm.weight", StringComparison.Ordinal)) p.FillInPlace(1.0);
-            else if (name.EndsWith("e_score_correction_bias", StringComparison.Ordinal)) p.zero_(); // MoE selection bias
-            else if (name.EndsWith(".bias", StringComparison.Ordinal)) p.zero_();
+            else if (name.EndsWith("e_score_correction_bias", StringComparison.Ordinal)) p.zero_().Dispose(); // MoE selection bias
+            else if (name.EndsWith(".bias", StringComparison.Ordinal)) p.zero_().Dispose();   // zero_() returns a new Tensor object
             else p.normal_(0.0, sigma, generator);
         }
     }

@@ -192,7 +192,8 @@ public sealed class KvCache : IDisposable
         if (Length == 0 || !HasPadding) return 0;
         using var filled = _valid.narrow(1, 0, Length);
         using var used = filled.any(0);
-        using var firstUsed = used.to_type(ScalarType.Int32).argmax();
+        using var usedInt = used.to_type(ScalarType.Int32);   // no temporaries: callers run outside dispose scopes
+        using var firstUsed = usedInt.argmax();
         long first = firstUsed.item<long>();
         using var anyUsed = used.any();
         return anyUsed.item<bool>() ? first : Length;

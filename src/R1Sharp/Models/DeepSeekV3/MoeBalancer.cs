@@ -114,7 +114,10 @@ public sealed class MoeBalancer
         {
             loads[i] = _layers[i].TakeLoad();
             if (Gamma > 0) _layers[i].UpdateBias(loads[i], Gamma);
-            using var abs = _layers[i].gate.e_score_correction_bias.detach().abs();
+            // No temporaries here (no dispose scope): a Tensor object only referenced as the `this` of a native call
+            // can be finalized while the call runs.
+            using var bias = _layers[i].gate.e_score_correction_bias.detach();
+            using var abs = bias.abs();
             using var max = abs.max();
             biasAbsMax = Math.Max(biasAbsMax, max.ItemAsDouble());
         }

@@ -85,8 +85,16 @@ public sealed class TrainingOptimizer : IDisposable
         foreach (var g in _adam.ParamGroups) g.LearningRate = lr;
     }
 
-    /// <summary>Clears the gradients.</summary>
-    public void ZeroGrad() => _adam.zero_grad();
+    /// <summary>Clears the gradients (as <c>AdamW.zero_grad()</c>, whose <c>grad.zero_()</c> leaves the new Tensor object
+    /// TorchSharp's zero_() returns to the finalizer).</summary>
+    public void ZeroGrad()
+    {
+        foreach (var (_, p) in _ordered)
+        {
+            using var grad = p.grad;
+            if (grad is not null) grad.zero_().Dispose();
+        }
+    }
 
     /// <summary>
     /// One AdamW update with the current gradients (PyTorch's AdamW, amsgrad off): decoupled decay

@@ -57,8 +57,8 @@ public sealed class CompletionBatch : IDisposable
                 if (next >= p.Count) { mask[at] = 1f; count++; }
             }
         }
-        return new CompletionBatch(tensor(inputs).view(rows, width), tensor(targets).view(rows, width),
-            tensor(mask).view(rows, width), count);
+        long[] shape = [rows, width];
+        return new CompletionBatch(tensor(inputs, shape), tensor(targets, shape), tensor(mask, shape), count);
     }
 
     /// <summary>Mean next-token cross-entropy over the masked completion tokens (the pretraining loss).</summary>
