@@ -95,7 +95,7 @@ public sealed class MlaAttention : nn.Module
         var kv = kv_b_proj.forward(latent).view(b, t, _heads, _nope + _v);
         var k = cat(new[] { kv.narrow(3, 0, _nope), kPe.expand(b, t, _heads, _rope) }, 3).transpose(1, 2); // (B, H, T, qk)
         var v = kv.narrow(3, _nope, _v).transpose(1, 2);                                                    // (B, H, T, v)
-        var q = cat(new[] { qNope, qPe }, 3).transpose(1, 2).Times(_plainQScale);                  // (B, H, T, qk)
+        var q = cat(new[] { qNope, qPe }, 3).transpose(1, 2).Times(_plainQScale);                           // (B, H, T, qk)
         if (ctx.Cache is { } cache) (k, v) = cache.Write(_layerIndex, ctx.Start, k, v);
         var attn = nn.functional.scaled_dot_product_attention(q, k, v, ctx.IsPlainCausal ? null : ctx.FoldedMask(1), 0.0, ctx.IsPlainCausal);
         return attn.transpose(1, 2).reshape(b, t, _heads * _v);

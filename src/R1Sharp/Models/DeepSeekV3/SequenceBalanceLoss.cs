@@ -30,14 +30,14 @@ public static class SequenceBalanceLoss
         var real = mask is null
             ? ones(b, t, scores.dtype, scores.device)
             : mask.to_type(scores.dtype);                                                           // (B, T)
-        var length = real.sum(-1, keepdim: true).ClampMin(1);                                      // T per sequence (B, 1)
+        var length = real.sum(-1, keepdim: true).ClampMin(1);                                       // T per sequence (B, 1)
         Tensor counts;
         using (no_grad())
         {
             var hits = real.unsqueeze(-1).expand(b, t, k).reshape(b, t * k);
             counts = zeros(b, e, scores.dtype, scores.device).scatter_add_(1, indices.reshape(b, t * k), hits);   // (B, E)
         }
-        var f = counts.Times(e / (double)k) / length;                                                  // (B, E)
+        var f = counts.Times(e / (double)k) / length;                                               // (B, E)
         var p = (normalized * real.unsqueeze(-1)).sum(1) / length;                                  // (B, E)
         return (f * p).sum(-1).mean().Times(alpha).MoveToOuterDisposeScope();
     }

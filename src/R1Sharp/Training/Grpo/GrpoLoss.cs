@@ -48,14 +48,14 @@ public static partial class GrpoLoss
         using var scope = NewDisposeScope();
         var adv = advantages.dim() == 1 ? advantages.unsqueeze(1) : advantages;              // (B, 1) or (B, T)
         adv = adv.to_type(logp.dtype);
-        var ratio = exp(logp.Minus(oldLogp ?? logp.detach()));                                  // ρ, (B, T)
+        var ratio = exp(logp.Minus(oldLogp ?? logp.detach()));                               // ρ, (B, T)
         var clipped = ratio.Clamp(1 - epsilonLow, 1 + epsilonHigh);
         var loss = -minimum(ratio * adv, clipped * adv);                                     // (B, T)
         Tensor? kl = null;
         if (refLogp is not null)
         {
             var diff = refLogp.Minus(logp);
-            kl = exp(diff).Minus(diff).Minus(1);                                                     // k3 ≥ 0, (B, T)
+            kl = exp(diff).Minus(diff).Minus(1);                                             // k3 ≥ 0, (B, T)
             if (beta != 0) loss = loss.Plus(kl.Times(beta));
         }
         var metrics = computeMetrics
