@@ -52,7 +52,7 @@ internal static class CliAction
         bool verbose = parse.GetValue(R1Cli.Verbose);
         if (IsUserError(e))
         {
-            Console.Error.WriteLine($"error: {e.Message}");
+            Console.Error.WriteLine($"error: {UserMessage(e).ReplaceLineEndings(" ")}");
             if (verbose) Console.Error.WriteLine(e);
             return R1Cli.UsageError;
         }
@@ -61,6 +61,13 @@ internal static class CliAction
         return 1;
     }
 
+    // I/O failures the user can fix (disk full, quota, read-only mount, path too long, no permission) count too.
     static bool IsUserError(Exception e) =>
-        e is R1SharpException or FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException;
+        e is R1SharpException or FileNotFoundException or DirectoryNotFoundException || IO.IoErrors.UserCause(e) is not null;
+
+    // .NET's own messages name the path ("No space left on device : '/x'"); the cause is added when they do not say it.
+    static string UserMessage(Exception e) =>
+        e.GetType() != typeof(IOException) || IO.IoErrors.UserCause(e) is not { } cause || e.Message.Contains(cause, StringComparison.OrdinalIgnoreCase)
+            ? e.Message
+            : $"{e.Message} ({cause})";
 }

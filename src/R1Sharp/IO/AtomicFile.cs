@@ -27,7 +27,7 @@ internal static class AtomicFile
         {
             TryDelete(temp);
             if (ex is IOException or UnauthorizedAccessException)
-                throw new R1SharpException($"cannot write '{path}': {ex.Message.ReplaceLineEndings(" ")}", ex);
+                throw IoErrors.Describe(ex, "cannot write", path);
             throw;
         }
     }
