@@ -46,6 +46,28 @@ internal static class CliAction
         });
     }
 
+    /// <summary>
+    /// A synchronous action for long training verbs: SIGINT (Ctrl+C) and SIGTERM stop the run after its current step
+    /// through <see cref="Training.Infrastructure.Interrupt"/> (the body checkpoints), and the verb exits 130 or 143. A
+    /// body that returns normally after a stop returns <see cref="Training.Infrastructure.Interrupt.ExitCode"/> itself.
+    /// System.CommandLine's own handler (asynchronous actions only) would end the process 2 s after the signal,
+    /// before a checkpoint could be written.
+    /// </summary>
+    public static void SetTraining(Command command, Func<ParseResult, Training.Infrastructure.Interrupt, int> body)
+    {
+        command.SetAction(parse =>
+        {
+            using var interrupt = new Training.Infrastructure.Interrupt();
+            try { return body(parse, interrupt); }
+            catch (OperationCanceledException) when (interrupt.Requested)
+            {
+                Console.Error.WriteLine("interrupted");
+                return interrupt.ExitCode;
+            }
+            catch (Exception e) { return Report(parse, e); }
+        });
+    }
+
     // User errors → one line and exit 2; anything else → type and message, exit 1; stack traces under --verbose.
     static int Report(ParseResult parse, Exception e)
     {
