@@ -74,6 +74,19 @@ public sealed class TrainingOptimizer : IDisposable
         return new TrainingOptimizer(adam, decay.Concat(noDecay).ToArray());
     }
 
+    /// <summary>
+    /// AdamW over the named <paramref name="parameters"/> that require a gradient in one group that decays every one, as
+    /// <c>torch.optim.AdamW(model.parameters(), ...)</c> (`r1 pretrain`); saved and restored like <see cref="Create(nn.Module, AdamWOptions)"/>.
+    /// </summary>
+    public static TrainingOptimizer CreateSingleGroup(IEnumerable<(string Name, Parameter Parameter)> parameters, AdamWOptions options)
+    {
+        var all = parameters.Where(p => p.Parameter.requires_grad).ToArray();
+        var group = new AdamW.ParamGroup(all.Select(p => p.Parameter), options.LearningRate, options.Beta1, options.Beta2,
+            options.Epsilon, options.WeightDecay, false, false);
+        var adam = new AdamW([group], options.LearningRate, options.Beta1, options.Beta2, options.Epsilon, options.WeightDecay, false, false);
+        return new TrainingOptimizer(adam, all);
+    }
+
     /// <summary>Sets the learning rate of every group (call once per step with the schedule's value).</summary>
     public void SetLearningRate(double lr)
     {

@@ -76,4 +76,23 @@ public sealed class InterruptSignalTests
         Assert.True(resumed.ExitCode == 0, resumed.Stderr);
         Assert.Contains($"R1-Zero on chain-sum: {step + 1} GRPO steps", resumed.Stdout);
     }
+
+    [Fact]
+    public void Pretrain_checkpoints_on_sigterm_and_resumes()
+    {
+        string output = Path.Combine(Directory.CreateTempSubdirectory("r1-sig-pretrain-").FullName, "base");
+        string[] args = ["pretrain", "--out", output, "--steps", "150", "--corpus-size", "400", "--batch-size", "4", "--eval-problems", "1"];
+        int step = StopMidRun(args, l => l.StartsWith("step 50/150"), "TERM", output + ".partial");
+        Assert.InRange(step, 50, 150);
+        Assert.False(Directory.Exists(output));
+
+        var refused = R1Process.Run(args);
+        Assert.Equal(2, refused.ExitCode);
+        Assert.Contains("pass --resume", refused.Stderr);
+        var resumed = R1Process.Run([.. args, "--resume"]);
+        Assert.True(resumed.ExitCode == 0, resumed.Stderr);
+        Assert.Contains($"at step {step}", resumed.Stderr);
+        Assert.True(File.Exists(Path.Combine(output, "model.safetensors")));
+        Assert.False(Directory.Exists(output + ".partial"));
+    }
 }
