@@ -75,6 +75,22 @@ public sealed class R1Running : IDisposable
 
     public int Pid => _process.Id;
 
+    public bool HasExited => _process.HasExited;
+
+    /// <summary>The process's peak resident set so far (VmHWM of /proc/PID/status, Linux), or 0 when unreadable (or exited).</summary>
+    public long PeakResidentKilobytes()
+    {
+        try
+        {
+            foreach (var line in File.ReadLines($"/proc/{Pid}/status"))
+                if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
+                    return long.Parse(line["VmHWM:".Length..].Trim().Split(' ')[0]);
+        }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+        return 0;
+    }
+
     /// <summary>stdout and stderr so far, interleaved per stream.</summary>
     public string Output { get { lock (_stdout) lock (_stderr) return _stdout + _stderr.ToString(); } }
 
