@@ -11,13 +11,13 @@ internal sealed class SmallTmpfs : IDisposable
     private SmallTmpfs(string path) => Path = path;
 
     /// <summary>Mounts a tmpfs of <paramref name="kilobytes"/> KiB at a new temporary folder, or returns null with the reason.</summary>
-    public static SmallTmpfs? Create(int kilobytes, out string? whyNot)
+    public static SmallTmpfs? Create(int kilobytes, out string? whyNot, bool readOnly = false)
     {
         whyNot = null;
         if (!OperatingSystem.IsLinux()) { whyNot = "tmpfs needs Linux"; return null; }
         string dir = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "r1-tmpfs-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(dir);
-        var (code, err) = Run("mount", "-t", "tmpfs", "-o", $"size={kilobytes}k", "tmpfs", dir);
+        var (code, err) = Run("mount", "-t", "tmpfs", "-o", $"size={kilobytes}k{(readOnly ? ",ro" : "")}", "tmpfs", dir);
         if (code == 0) return new SmallTmpfs(dir);
         Directory.Delete(dir);
         whyNot = $"cannot mount a tmpfs (exit {code}: {err.Trim()}); run the tests as root to cover a full disk";

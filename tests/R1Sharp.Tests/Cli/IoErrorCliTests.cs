@@ -37,4 +37,14 @@ public sealed class IoErrorCliTests(ITestOutputHelper output)
         var r = R1Process.Run("train-tokenizer", "--corpus", RepoPaths.Fixture("bpe", "corpus.txt"), "--vocab-size", "300", "--out", outDir);
         AssertOneLine(r, "too long");
     }
+
+    [Fact]
+    public void An_output_directory_on_a_read_only_file_system_is_a_one_line_error()
+    {
+        using var fs = SmallTmpfs.Create(64, out var whyNot, readOnly: true);
+        if (fs is null) { output.WriteLine("not run: " + whyNot); return; }
+        string outDir = Path.Combine(fs.Path, "tok");
+        var r = R1Process.Run("train-tokenizer", "--corpus", RepoPaths.Fixture("bpe", "corpus.txt"), "--vocab-size", "300", "--out", outDir);
+        AssertOneLine(r, fs.Path, "ead-only file system");
+    }
 }
