@@ -41,14 +41,15 @@ public sealed class MetricsLogDiskFullTests(ITestOutputHelper output)
     {
         public int? FailAfterBytes { get; set; }
 
-        public override void Write(ReadOnlySpan<byte> buffer)
+        public override void Write(byte[] buffer, int offset, int count)
         {
-            if (FailAfterBytes is not int n) { base.Write(buffer); return; }
-            base.Write(buffer[..Math.Min(n, buffer.Length)]);
+            if (FailAfterBytes is not int n) { base.Write(buffer, offset, count); return; }
+            base.Write(buffer, offset, Math.Min(n, count));
             throw new IOException("No space left on device : 'metrics.jsonl'", 28);
         }
 
-        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+        // MemoryStream's span overload would route a subclass back through Write(byte[], ...): one path only.
+        public override void Write(ReadOnlySpan<byte> buffer) => Write(buffer.ToArray(), 0, buffer.Length);
     }
 
     [Fact]
