@@ -46,13 +46,35 @@ internal static class CliAction
         });
     }
 
+    /// <summary>
+    /// A synchronous action for long training verbs: SIGINT (Ctrl+C) and SIGTERM stop the run after its current step
+    /// through <see cref="Training.Infrastructure.Interrupt"/> (the body checkpoints), and the verb exits 130 or 143. A
+    /// body that returns normally after a stop returns <see cref="Training.Infrastructure.Interrupt.ExitCode"/> itself.
+    /// System.CommandLine's own handler (asynchronous actions only) would end the process 2 s after the signal,
+    /// before a checkpoint could be written.
+    /// </summary>
+    public static void SetTraining(Command command, Func<ParseResult, Training.Infrastructure.Interrupt, int> body)
+    {
+        command.SetAction(parse =>
+        {
+            using var interrupt = new Training.Infrastructure.Interrupt();
+            try { return body(parse, interrupt); }
+            catch (OperationCanceledException) when (interrupt.Requested)
+            {
+                Console.Error.WriteLine("interrupted");
+                return interrupt.ExitCode;
+            }
+            catch (Exception e) { return Report(parse, e); }
+        });
+    }
+
     // User errors → one line and exit 2; anything else → type and message, exit 1; stack traces under --verbose.
     static int Report(ParseResult parse, Exception e)
     {
         bool verbose = parse.GetValue(R1Cli.Verbose);
         if (IsUserError(e))
         {
-            Console.Error.WriteLine($"error: {e.Message}");
+            Console.Error.WriteLine($"error: {UserMessage(e).ReplaceLineEndings(" ")}");
             if (verbose) Console.Error.WriteLine(e);
             return R1Cli.UsageError;
         }
@@ -61,6 +83,13 @@ internal static class CliAction
         return 1;
     }
 
+    // I/O failures the user can fix (disk full, quota, read-only mount, path too long, no permission) count too.
     static bool IsUserError(Exception e) =>
-        e is R1SharpException or FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException;
+        e is R1SharpException or FileNotFoundException or DirectoryNotFoundException || IO.IoErrors.UserCause(e) is not null;
+
+    // .NET's own messages name the path ("No space left on device : '/x'"); the cause is added when they do not say it.
+    static string UserMessage(Exception e) =>
+        e.GetType() != typeof(IOException) || IO.IoErrors.UserCause(e) is not { } cause || e.Message.Contains(cause, StringComparison.OrdinalIgnoreCase)
+            ? e.Message
+            : $"{e.Message} ({cause})";
 }

@@ -43,10 +43,11 @@ internal static class DistillCommand
         var languageShare = new Option<double>("--min-language-share") { Description = "Least share of target-language words in the reasoning", DefaultValueFactory = _ => filters.MinLanguageShare };
         var language = new Option<ReasoningLanguage>("--language") { Description = "Target language of the reasoning", DefaultValueFactory = _ => filters.Language };
         var allowCode = new Option<bool>("--allow-code") { Description = "Keep traces with ``` code blocks" };
+        var overwrite = new Option<bool>("--overwrite") { Description = "Start over: remove OUT, OUT.rejected.jsonl and OUT.state.jsonl first (a rerun otherwise resumes)" };
         var command = new Command("distill", "Distillation data by rejection sampling: K teacher traces per problem, keep the correct, readable ones as SFT JSONL")
         {
             teacher, endpoint, modelName, apiKey, dataset, task, chatTemplate, problemCount, limit, samples, temperature, topP, maxTokens, concurrency, keep,
-            output, instruction, seed, paragraph, repetition, ngram, languageShare, language, allowCode,
+            output, instruction, seed, paragraph, repetition, ngram, languageShare, language, allowCode, overwrite,
         };
         CliAction.Set(command, async (parse, token) =>
         {
@@ -80,6 +81,8 @@ internal static class DistillCommand
                 : DatasetLoader.LoadProblems(path!);
             if (!chainSum && parse.GetValue(limit) is { } n) problems = [.. problems.Take(Math.Max(0, n))];
             var paths = DistillPaths.For(parse.GetRequiredValue(output));
+            if (parse.GetValue(overwrite))
+                foreach (string file in new[] { paths.Out, paths.Rejected, paths.State }) File.Delete(file);
             IEvalBackend backend = url is not null
                 ? new OpenAiEvalClient(new OpenAiEvalClientOptions
                 {

@@ -1,6 +1,8 @@
-// `r1 pretrain --task chain-sum --out DIR [--arch qwen2|llama|deepseek_v3] [--preset small] [--steps N] [--seed S] [--eval-problems N]`:
-// the tiny base model of the R1-Zero demo (tokenizer + decoder trained from scratch on the task corpus).
+// `r1 pretrain --task chain-sum --out DIR [--arch qwen2|llama|deepseek_v3] [--preset small] [--steps N] [--seed S] [--resume | --overwrite]`:
+// the tiny base model of the R1-Zero demo (tokenizer + decoder trained from scratch on the task corpus). Ctrl+C or SIGTERM
+// checkpoints into DIR.partial and exits 130 / 143; the same command with --resume continues.
 using System.CommandLine;
+using R1Sharp.Training.Infrastructure;
 using R1Sharp.Training.Tasks;
 using R1Sharp.Training.Zero;
 
@@ -12,32 +14,42 @@ internal static class PretrainCommand
     {
         var defaults = new PretrainOptions();
         var task = new Option<string>("--task") { Description = "Built-in task: chain-sum", DefaultValueFactory = _ => ChainSumTask.Name };
-        var output = new Option<string>("--out") { Description = "Output model directory (must not exist or be empty)", Required = true };
+        var output = new Option<string>("--out") { Description = "Output model directory (must not exist or be empty, unless --overwrite)", Required = true };
         var arch = new Option<string>("--arch") { Description = "Architecture: qwen2, llama or deepseek_v3 (MLA + DeepSeekMoE, experts balanced by bias updates)", DefaultValueFactory = _ => defaults.Arch };
         var preset = new Option<string>("--preset") { Description = "Model shape preset", DefaultValueFactory = _ => defaults.Preset };
         var steps = new Option<int>("--steps") { Description = "Optimizer steps", DefaultValueFactory = _ => defaults.Steps };
         var seed = new Option<ulong>("--seed") { Description = "Seed of corpus, weights and batch order", DefaultValueFactory = _ => defaults.Seed };
         var worked = new Option<double>("--worked-fraction") { Description = "Share of step-by-step solutions in the corpus", DefaultValueFactory = _ => defaults.Corpus.WorkedFraction };
+        var corpusSize = new Option<int>("--corpus-size") { Description = "Documents in the corpus", DefaultValueFactory = _ => defaults.CorpusSize };
+        var batchSize = new Option<int>("--batch-size") { Description = "Documents per step", DefaultValueFactory = _ => defaults.BatchSize };
         var evalProblems = new Option<int>("--eval-problems") { Description = "Held-out problems the finished model is evaluated on (k = 8)", DefaultValueFactory = _ => defaults.EvalProblems };
+        var resume = new Option<bool>("--resume") { Description = "Continue the interrupted run of --out (its OUT.partial checkpoint) with the same options" };
+        var overwrite = new Option<bool>("--overwrite") { Description = "Replace an existing --out model (and an interrupted run's OUT.partial)" };
         var command = new Command("pretrain", "Pretrain a tiny base model on a built-in task (tokenizer + model from scratch)")
         {
-            task, output, arch, preset, steps, seed, worked, evalProblems,
+            task, output, arch, preset, steps, seed, worked, corpusSize, batchSize, evalProblems, resume, overwrite,
         };
-        CliAction.Set(command, (parse, token) =>
+        CliAction.SetTraining(command, (parse, interrupt) =>
         {
+            if (parse.GetValue(resume) && parse.GetValue(overwrite))
+                throw new R1SharpException("give --resume (continue the interrupted run) or --overwrite (start over), not both");
             string taskName = parse.GetValue(task)!;
             if (taskName != ChainSumTask.Name) throw new R1SharpException($"--task: unknown task '{taskName}'; use {ChainSumTask.Name}");
             var options = defaults with
             {
                 Arch = parse.GetValue(arch)!, Preset = parse.GetValue(preset)!, Steps = parse.GetValue(steps), Seed = parse.GetValue(seed),
-                Corpus = defaults.Corpus with { WorkedFraction = parse.GetValue(worked) }, EvalProblems = parse.GetValue(evalProblems),
+                CorpusSize = parse.GetValue(corpusSize), BatchSize = parse.GetValue(batchSize), EvalProblems = parse.GetValue(evalProblems),
+                Corpus = defaults.Corpus with { WorkedFraction = parse.GetValue(worked) },
             };
             if (options.EvalProblems < 1) throw new R1SharpException($"--eval-problems must be >= 1, got {options.EvalProblems}");
             string outDir = parse.GetRequiredValue(output);
             string line = $"r1 pretrain --task {taskName} --out {outDir} --arch {options.Arch} --preset {options.Preset} " +
                 $"--steps {options.Steps} --seed {options.Seed} --worked-fraction {options.Corpus.WorkedFraction}" +
-                (options.EvalProblems == defaults.EvalProblems ? "" : $" --eval-problems {options.EvalProblems}");
-            var report = ZeroPretrainer.Run(options, outDir, line, Console.Error.WriteLine, token);
+                (options.CorpusSize != defaults.CorpusSize ? $" --corpus-size {options.CorpusSize}" : "") +
+                (options.BatchSize != defaults.BatchSize ? $" --batch-size {options.BatchSize}" : "") +
+                (options.EvalProblems != defaults.EvalProblems ? $" --eval-problems {options.EvalProblems}" : "");
+            var start = parse.GetValue(resume) ? RunStart.Resume : parse.GetValue(overwrite) ? RunStart.Overwrite : RunStart.Fresh;
+            var report = ZeroPretrainer.Run(options, outDir, line, Console.Error.WriteLine, interrupt.Token, start);
             Console.WriteLine($"pretrained {report.Parameters:N0} parameters, {report.Steps} steps, loss {report.FinalLoss:0.0000}, {report.Seconds:0} s -> {outDir}");
             return 0;
         });

@@ -1,5 +1,6 @@
 // `r1 train <recipe> --config FILE.json [--key=value ...] [--resume]`: training recipes as subcommands of one verb.
-// Each recipe is one entry of Recipes (sft, grpo). Ctrl+C stops after the step and checkpoints (exit 130).
+// Each recipe is one entry of Recipes (sft, grpo). Ctrl+C or SIGTERM stops after the step and checkpoints (exit 130 / 143).
+// An output_dir that holds an earlier run needs --resume (continue it) or --overwrite (replace it).
 using System.CommandLine;
 using R1Sharp.Training.Infrastructure;
 using R1Sharp.Training.Sft;
@@ -23,37 +24,44 @@ internal static class TrainCommand
     }
 
     /// <summary>The options every recipe shares; extra tokens are the config overrides.</summary>
-    internal sealed record RecipeOptions(Option<string?> Config, Option<bool> Resume)
+    internal sealed record RecipeOptions(Option<string?> Config, Option<bool> Resume, Option<bool> Overwrite)
     {
         public static RecipeOptions AddTo(Command command)
         {
             var config = new Option<string?>("--config") { Description = "Recipe config JSON (keys as in TRL)" };
             var resume = new Option<bool>("--resume") { Description = "Continue from the newest checkpoint in output_dir" };
+            var overwrite = new Option<bool>("--overwrite") { Description = "Replace the earlier run in output_dir (its checkpoints, metrics, model files) instead of refusing (HF overwrite_output_dir)" };
             command.Options.Add(config);
             command.Options.Add(resume);
+            command.Options.Add(overwrite);
             command.TreatUnmatchedTokensAsErrors = false;
-            return new RecipeOptions(config, resume);
+            return new RecipeOptions(config, resume, overwrite);
         }
 
-        /// <summary>The --key=value tokens, plus resume_from_checkpoint=latest under --resume.</summary>
-        public IReadOnlyList<string> Overrides(ParseResult parse) =>
-            [.. parse.UnmatchedTokens, .. parse.GetValue(Resume) ? new[] { "--resume_from_checkpoint=latest" } : []];
+        /// <summary>The --key=value tokens, plus resume_from_checkpoint=latest under --resume (<paramref name="resumeKey"/>) and
+        /// overwrite_output_dir under --overwrite.</summary>
+        public IReadOnlyList<string> Overrides(ParseResult parse, bool resumeKey = true)
+        {
+            if (parse.GetValue(Resume) && parse.GetValue(Overwrite))
+                throw new R1SharpException("give --resume (continue the run in output_dir) or --overwrite (replace it), not both");
+            return [.. parse.UnmatchedTokens, .. resumeKey && parse.GetValue(Resume) ? new[] { "--resume_from_checkpoint=latest" } : [],
+                .. parse.GetValue(Overwrite) ? new[] { "--overwrite_output_dir" } : []];
+        }
     }
 
     static Command Sft()
     {
-        var command = new Command("sft", "Supervised fine-tuning (TRL SFTTrainer semantics): r1 train sft --config sft.json [--key=value ...] [--resume]");
+        var command = new Command("sft", "Supervised fine-tuning (TRL SFTTrainer semantics): r1 train sft --config sft.json [--key=value ...] [--resume | --overwrite]");
         var options = RecipeOptions.AddTo(command);
-        CliAction.SetHandlingCtrlC(command, parse =>
+        CliAction.SetTraining(command, (parse, interrupt) =>
         {
             var config = SftConfig.Load(parse.GetValue(options.Config), options.Overrides(parse)).Validate();
             Console.WriteLine("resolved config:");
             Console.WriteLine(config.ToJson());
-            using var interrupt = new Interrupt();
             var result = TrainingProgress.Run("sft", p => SftTrainer.Run(config, null, interrupt.Token, p));
             Console.WriteLine($"done: {result.Steps} steps, {result.TokensPerSecond:0} tokens/s, MFU {result.Mfu * 100:0.0}%" +
                 (result.LastCheckpoint is { } c ? $", last checkpoint {c}" : ""));
-            return result.Interrupted ? R1Cli.Interrupted : 0;
+            return result.Interrupted ? interrupt.ExitCode : 0;
         });
         return command;
     }

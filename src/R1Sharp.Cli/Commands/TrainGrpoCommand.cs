@@ -1,5 +1,5 @@
 // `r1 train grpo --config FILE.json [--key=value ...] [--resume]`: GRPO (R1-Zero style RL) with rule rewards.
-// Prints the resolved config (nanoGPT habit), trains, and on Ctrl+C writes a checkpoint and exits 130.
+// Prints the resolved config (nanoGPT habit), trains, and on Ctrl+C or SIGTERM writes a checkpoint and exits 130 / 143.
 using System.CommandLine;
 using R1Sharp.Training.Grpo;
 using R1Sharp.Training.Infrastructure;
@@ -12,14 +12,13 @@ public static class TrainGrpoCommand
     /// <summary>The `grpo` subcommand of `r1 train`.</summary>
     public static Command Create()
     {
-        var command = new Command("grpo", "Train with GRPO on rule rewards (R1-Zero / R1 reasoning RL): r1 train grpo --config grpo.json [--key=value ...] [--resume]");
+        var command = new Command("grpo", "Train with GRPO on rule rewards (R1-Zero / R1 reasoning RL): r1 train grpo --config grpo.json [--key=value ...] [--resume | --overwrite]");
         var options = TrainCommand.RecipeOptions.AddTo(command);
-        CliAction.SetHandlingCtrlC(command, parse =>
+        CliAction.SetTraining(command, (parse, interrupt) =>
         {
-            var overrides = parse.UnmatchedTokens.ToArray();
+            var overrides = options.Overrides(parse, resumeKey: false); // GRPO resumes through GrpoRunOptions.Resume
             var resolved = GrpoConfig.Load(parse.GetValue(options.Config), overrides).Validate();
             Console.WriteLine(resolved.ToJson());
-            using var interrupt = new Interrupt();
             var result = TrainingProgress.Run("GRPO", progress =>
             {
                 var runOptions = new GrpoRunOptions
@@ -33,7 +32,7 @@ public static class TrainGrpoCommand
             Console.WriteLine(result.Interrupted
                 ? $"interrupted at step {result.Steps}; resume with --resume (checkpoint {result.LastCheckpoint})"
                 : $"done: {result.Steps} steps, model in {result.LastCheckpoint}");
-            return result.Interrupted ? R1Cli.Interrupted : 0;
+            return result.Interrupted ? interrupt.ExitCode : 0;
         });
         return command;
     }

@@ -1,5 +1,6 @@
-// `r1 zero [--out DIR] [--steps N] [--seed S] [--arch A] [--base DIR] [--resume]`: the R1-Zero experiment on a laptop —
-// GRPO from the committed tiny base (qwen2 or deepseek_v3) with rule rewards, evaluated before and after on held-out problems.
+// `r1 zero [--out DIR] [--steps N] [--seed S] [--arch A] [--base DIR] [--resume | --overwrite]`: the R1-Zero experiment on a
+// laptop — GRPO from the committed tiny base (qwen2 or deepseek_v3) with rule rewards, evaluated before and after on held-out
+// problems. Ctrl+C or SIGTERM checkpoints the last finished step and exits 130 / 143; --resume continues.
 using System.CommandLine;
 using System.Globalization;
 using R1Sharp.Evaluation;
@@ -21,23 +22,26 @@ internal static class ZeroCommand
         var evalK = new Option<int>("--eval-k") { Description = "Samples per held-out problem (pass@1 over k, cons@k)", DefaultValueFactory = _ => 8 };
         var lr = new Option<double>("--lr") { Description = "GRPO learning rate (AdamW)", DefaultValueFactory = _ => grpo.LearningRate };
         var resume = new Option<bool>("--resume") { Description = "Continue the run in --out from its last checkpoint" };
+        var overwrite = new Option<bool>("--overwrite") { Description = "Replace the earlier run in --out (its checkpoints, metrics, evaluations) instead of refusing" };
         var command = new Command("zero", "R1-Zero: GRPO with rule rewards from a tiny base model, evaluated before and after")
         {
-            output, steps, seed, arch, baseModel, evalProblems, evalK, lr, resume,
+            output, steps, seed, arch, baseModel, evalProblems, evalK, lr, resume, overwrite,
         };
-        CliAction.Set(command, (parse, token) =>
+        CliAction.SetTraining(command, (parse, interrupt) =>
         {
             bool isResume = parse.GetValue(resume);
             string? outDir = parse.GetValue(output);
             if (isResume && outDir is null) throw new R1SharpException("--resume needs --out DIR, the run to continue");
+            if (isResume && parse.GetValue(overwrite)) throw new R1SharpException("give --resume (continue the run in --out) or --overwrite (replace it), not both");
             outDir ??= Path.Combine("runs", "zero-" + DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
             var options = new ZeroOptions
             {
                 OutDirectory = outDir, BaseModel = parse.GetValue(baseModel), Arch = parse.GetValue(arch), Resume = isResume,
+                Overwrite = parse.GetValue(overwrite),
                 EvalProblems = parse.GetValue(evalProblems), EvalK = parse.GetValue(evalK),
                 Grpo = grpo with { MaxSteps = parse.GetValue(steps), Seed = parse.GetValue(seed), LearningRate = parse.GetValue(lr) },
             };
-            var (summary, before, after) = ZeroRun.Run(options, Console.Error.WriteLine, token);
+            var (summary, before, after) = ZeroRun.Run(options, Console.Error.WriteLine, interrupt.Token);
             PrintTable(summary, before, after, outDir);
             return 0;
         });

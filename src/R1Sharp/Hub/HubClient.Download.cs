@@ -53,7 +53,7 @@ public sealed partial class HubClient
             Directory.CreateDirectory(_locksDir);
             // Same lock file as huggingface_hub (.locks/models--ORG--NAME/<etag>.lock); .NET's FileShare.None is an
             // flock on Unix, like Python's filelock, so the two tools never write one blob at once.
-            using (await AcquireLockAsync(Path.Combine(_locksDir, meta.Etag + ".lock"), ct).ConfigureAwait(false))
+            using (await AcquireLockAsync(Path.Combine(_locksDir, meta.Etag + ".lock"), hub.Settings.LockTimeout, ct).ConfigureAwait(false))
             {
                 if (!File.Exists(blob)) await DownloadBlobAsync(file, meta, blob, ct).ConfigureAwait(false);
                 else Report(file, meta.Size, meta.Size, meta.Size, done: true);
@@ -173,8 +173,9 @@ public sealed partial class HubClient
                 }, HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
                 if (IsRedirect(reply.StatusCode) && reply.Headers.Location is { } location)
                 {
-                    uri = new Uri(current, location);
                     reply.Dispose();
+                    uri = new Uri(current, location);
+                    CheckRedirect(uri, info.RepoId, file);
                     continue;
                 }
                 if (reply.IsSuccessStatusCode) return reply;
@@ -189,13 +190,30 @@ public sealed partial class HubClient
             progress?.Report(new HubProgress(file, fileBytes, fileSize, total, TotalSize, done));
         }
 
-        static async Task<IDisposable> AcquireLockAsync(string path, CancellationToken ct)
+        // Waits while another process holds the lock (flock contention), at most `timeout`; any other failure to open
+        // the lock file (a name too long, no permission, a full disk) is an error at once, not a reason to retry.
+        static async Task<IDisposable> AcquireLockAsync(string path, TimeSpan timeout, CancellationToken ct)
         {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
             while (true)
             {
                 try { return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None); }
-                catch (IOException) { await Task.Delay(100, ct).ConfigureAwait(false); }
+                catch (IOException e) when (IsLockHeld(e))
+                {
+                    if (clock.Elapsed >= timeout)
+                        throw new R1SharpException($"waited {timeout.TotalSeconds:0} s for the lock file {path}: another download of this " +
+                            "file (r1 pull or huggingface_hub) holds it; retry when it is done, or delete the file if no download is running", e);
+                    await Task.Delay(100, ct).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    throw IO.IoErrors.Describe(e, "cannot create the lock file", path);
+                }
             }
         }
+
+        // A sharing violation: EWOULDBLOCK from flock on Linux (11) and macOS (35), ERROR_SHARING/LOCK_VIOLATION on Windows.
+        static bool IsLockHeld(IOException e) =>
+            e is not PathTooLongException && e.HResult is 11 or 35 or unchecked((int)0x80070020) or unchecked((int)0x80070021);
     }
 }

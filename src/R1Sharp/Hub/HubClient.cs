@@ -51,6 +51,7 @@ public sealed partial class HubClient : IDisposable
         if (files.Count == 0)
             throw new R1SharpException($"no file of {repoId}@{revision} matches --include/--exclude ({info.Files.Count} files in the repo): widen the patterns");
         foreach (var f in files) HubPaths.ValidateRepoFilePath(repoId, f);
+        HubPaths.ValidateNoFileFolderClash(repoId, files);
 
         var pull = new PullState(this, info, revision, files, progress);
         await pull.RunAsync(ct).ConfigureAwait(false);
@@ -102,6 +103,7 @@ public sealed partial class HubClient : IDisposable
                 continue;
             }
             if (!reply.IsSuccessStatusCode && !IsRedirect(reply.StatusCode)) throw _http.Error(reply, repoId, revision, path);
+            if (location is not null) CheckRedirect(location, repoId, path);
             return ParseMetadata(reply, repoId, path, location ?? current);
         }
         throw new R1SharpException($"too many redirects for {path} of {repoId} from {Settings.Endpoint}");
@@ -115,8 +117,7 @@ public sealed partial class HubClient : IDisposable
         long? size = linked is not null && long.TryParse(linked, out long l) ? l : reply.Content.Headers.ContentLength;
         if (size is null) throw new R1SharpException($"the hub sent no size for {path} of {repoId} (no X-Linked-Size or Content-Length)");
         etag = HubPaths.NormalizeEtag(etag);
-        if (etag.Length == 0 || etag.Contains('/') || etag.Contains('\\') || etag.StartsWith('.'))
-            throw new R1SharpException($"the hub sent an unusable ETag '{etag}' for {path} of {repoId}");
+        HubPaths.ValidateEtag(etag, repoId, path);
         return new HubFileMetadata(HubHttp.Header(reply, "X-Repo-Commit"), etag, size.Value, location);
     }
 
@@ -124,6 +125,14 @@ public sealed partial class HubClient : IDisposable
         new($"{Settings.Endpoint}/{repoId}/resolve/{Uri.EscapeDataString(revision)}/{string.Join('/', path.Split('/').Select(Uri.EscapeDataString))}");
 
     internal static bool IsRedirect(HttpStatusCode code) => (int)code is >= 300 and <= 399;
+
+    /// <summary>Refuses a redirect to anything but http(s) (a file:// or ftp:// Location from a hostile or broken mirror).</summary>
+    internal static void CheckRedirect(Uri location, string repoId, string path)
+    {
+        if (location.IsAbsoluteUri && location.Scheme is not ("http" or "https"))
+            throw new R1SharpException($"the hub redirected {path} of {repoId} to '{location.OriginalString}', not an http(s) URL: " +
+                "refusing to follow it (check HF_ENDPOINT or a proxy)");
+    }
 
     HubPullResult ResolveOffline(string repoId, string revision, IReadOnlyList<string>? include, IReadOnlyList<string>? exclude)
     {

@@ -47,13 +47,64 @@ public static partial class HubPaths
         return string.Concat(Enumerable.Repeat("../", depth + 2)) + "blobs/" + etag;
     }
 
-    /// <summary>Rejects file names from the hub that would escape the snapshot folder.</summary>
+    /// <summary>Longest ETag accepted: it names the blob and its lock file (hub ETags are 40 or 64 hex digits).</summary>
+    public const int MaxEtagLength = 128;
+
+    /// <summary>Longest folder or file name of a repo path, in UTF-8 bytes: file systems allow 255, and the temporary
+    /// names made beside it add up to 38 (".GUID.link").</summary>
+    public const int MaxPathComponentBytes = 200;
+
+    /// <summary>Longest repo path accepted (characters).</summary>
+    public const int MaxPathLength = 1024;
+
+    /// <summary>
+    /// Rejects file names from the hub that would escape the snapshot folder (absolute, "..", backslashes, NUL) or that
+    /// no file system can store (a name over <see cref="MaxPathComponentBytes"/> bytes, a path over <see cref="MaxPathLength"/>).
+    /// </summary>
     public static void ValidateRepoFilePath(string repoId, string path)
     {
         if (path.Length == 0 || path.StartsWith('/') || path.Contains('\\') || path.Contains('\0')
             || path.Split('/').Any(p => p is "" or "." or ".."))
-            throw new R1SharpException($"the hub listed an unsafe file name '{path}' in {repoId}: refusing to write it");
+            throw new R1SharpException($"the hub listed an unsafe file name '{Shorten(path)}' in {repoId}: refusing to write it");
+        string? longest = path.Split('/').FirstOrDefault(p => System.Text.Encoding.UTF8.GetByteCount(p) > MaxPathComponentBytes);
+        if (longest is not null || path.Length > MaxPathLength)
+            throw new R1SharpException($"the hub listed a file name too long to store in {repoId}: '{Shorten(path)}' " +
+                $"({(longest is null ? $"{path.Length} characters; at most {MaxPathLength}" : $"a name of {System.Text.Encoding.UTF8.GetByteCount(longest)} bytes; at most {MaxPathComponentBytes}")}); " +
+                "exclude it with --exclude");
     }
+
+    /// <summary>
+    /// Rejects a listing where one path is a file and also a folder of another (`a` and `a/b`): the snapshot cannot hold both.
+    /// </summary>
+    public static void ValidateNoFileFolderClash(string repoId, IReadOnlyList<string> paths)
+    {
+        var files = new HashSet<string>(paths, StringComparer.Ordinal);
+        foreach (string path in paths)
+            for (int slash = path.IndexOf('/'); slash > 0; slash = path.IndexOf('/', slash + 1))
+                if (files.Contains(path[..slash]))
+                    throw new R1SharpException($"the hub listed '{path[..slash]}' in {repoId} as both a file and a folder (of '{Shorten(path)}'): " +
+                        "the cache cannot hold both; exclude one with --exclude");
+    }
+
+    /// <summary>
+    /// Rejects an ETag that cannot name a blob: empty, longer than <see cref="MaxEtagLength"/>, starting with '.', or with
+    /// a character other than a letter, digit, '-', '_', '.', '+' or '=' (no blanks, control characters or slashes).
+    /// </summary>
+    public static void ValidateEtag(string etag, string repoId, string path)
+    {
+        string? problem = etag.Length == 0 ? "is empty"
+            : etag.Length > MaxEtagLength ? $"is {etag.Length} characters long (at most {MaxEtagLength})"
+            : etag.StartsWith('.') ? "starts with '.'"
+            : etag.FirstOrDefault(c => !IsEtagChar(c)) is var bad && bad != default ? $"contains {(char.IsControl(bad) || char.IsWhiteSpace(bad) ? $"U+{(int)bad:X4}" : $"'{bad}'")}"
+            : null;
+        if (problem is not null)
+            throw new R1SharpException($"the hub sent an unusable ETag for {path} of {repoId}: it {problem}; " +
+                "an ETag names the cached file, so only letters, digits, '-', '_', '.', '+' and '=' are accepted (check HF_ENDPOINT or a proxy)");
+    }
+
+    private static bool IsEtagChar(char c) => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or '+' or '=';
+
+    private static string Shorten(string s) => s.Length <= 80 ? s : s[..60] + "…" + s[^10..];
 
     static bool IsLowerHex(string s)
     {

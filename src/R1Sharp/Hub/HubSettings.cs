@@ -26,6 +26,8 @@ public sealed record HubSettings
     public TimeSpan MaxRetryDelay { get; init; } = TimeSpan.FromSeconds(60);
     /// <summary>A body read that yields nothing for this long counts as a dropped connection (then resumed).</summary>
     public TimeSpan ReadTimeout { get; init; } = TimeSpan.FromSeconds(60);
+    /// <summary>Longest wait for a blob's lock file held by another download of it (r1 pull or huggingface_hub).</summary>
+    public TimeSpan LockTimeout { get; init; } = TimeSpan.FromMinutes(10);
 
     /// <summary>Settings from HF_ENDPOINT, HF_TOKEN, HF_HOME, HF_HUB_CACHE and HF_HUB_OFFLINE.</summary>
     public static HubSettings FromEnvironment() => FromVariables(Environment.GetEnvironmentVariable);

@@ -13,7 +13,7 @@ internal static class AtomicFile
     {
         string full = Path.GetFullPath(path);
         string dir = Path.GetDirectoryName(full) ?? ".";
-        string temp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
+        string temp = Path.Combine(dir, TempNames.For(Path.GetFileName(full)));
         try
         {
             using (var fs = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20))
@@ -27,7 +27,7 @@ internal static class AtomicFile
         {
             TryDelete(temp);
             if (ex is IOException or UnauthorizedAccessException)
-                throw new R1SharpException($"cannot write '{path}': {ex.Message.ReplaceLineEndings(" ")}", ex);
+                throw IoErrors.Describe(ex, "cannot write", path);
             throw;
         }
     }

@@ -36,19 +36,24 @@ public sealed partial class DecoderModel
     /// Loads an HF model directory: config.json plus model.safetensors or shards with model.safetensors.index.json,
     /// stored as F32, BF16 or F16 (converted to <see cref="ModelLoadOptions.DType"/> while copying).
     /// </summary>
-    /// <exception cref="R1SharpException">Bad config, unreadable weights, or tensors missing, unexpected or mis-shaped
-    /// (all listed in one message).</exception>
+    /// <exception cref="R1SharpException">Bad config, unreadable weights, or a config that does not describe the weights
+    /// (checked on the headers before anything is allocated; <see cref="WeightPreflight"/>).</exception>
     public static DecoderModel Load(string modelDirectory, ModelLoadOptions? options = null)
     {
         options ??= new ModelLoadOptions();
         if (WeightCopy.ToSafetensors(options.DType) is null)
             throw new R1SharpException($"load option dtype {options.DType} is not supported; use Float32, BFloat16 or Float16");
         var config = ModelConfig.Load(modelDirectory);
-        var model = new DecoderModel(DecoderArchitectures.For(config, Path.Combine(modelDirectory, "config.json")), options.DType);
+        string configPath = Path.Combine(modelDirectory, "config.json");
+        var architecture = DecoderArchitectures.For(config, configPath);
+        using var weights = SafetensorsModel.Open(modelDirectory);
+        // Before any allocation: a config that disagrees with the weights could ask for any amount of memory.
+        WeightPreflight.Check(config, weights.Tensors, configPath, weights.Files.Count == 1
+            ? Path.GetFileName(weights.Files[0].Path) : SafetensorsIndex.FileName + " shards", options.LoadMtp);
+        var model = new DecoderModel(architecture, options.DType);
         try
         {
             if (options.LoadMtp) model.AttachMtp(options.ShareMtpEmbeddingAndHead);
-            using var weights = SafetensorsModel.Open(modelDirectory);
             model.LoadWeights(weights);
             return model;
         }

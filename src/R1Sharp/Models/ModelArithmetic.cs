@@ -35,7 +35,8 @@ public static class ModelArithmetic
         long h = config.HiddenSize, embedding = (long)config.VocabSize * h;
         long head = config.TieWordEmbeddings ? 0 : embedding;
         if (config is DeepSeekV3Config d) return DeepSeek(d, embedding, head, bytes);
-        long layer = DenseAttention(config) + 3 * h * config.IntermediateSize + 2 * h;
+        long mlpBias = config.MlpBias ? 2L * config.IntermediateSize + h : 0;
+        long layer = DenseAttention(config) + 3 * h * config.IntermediateSize + mlpBias + 2 * h;
         long total = embedding + head + h + config.NumHiddenLayers * layer;
         long kv = (long)config.NumHiddenLayers * config.NumKeyValueHeads * 2 * config.HeadDim * bytes;
         return new ModelCounts(total, total, total - embedding, embedding, 0, kv, null, bytes);

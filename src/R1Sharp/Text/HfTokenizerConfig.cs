@@ -69,8 +69,13 @@ internal sealed class HfTokenizerConfig
 
     private static JsonDocument ParseJson(string json, string name)
     {
-        try { return JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = 256 }); }
+        JsonDocument doc;
+        try { doc = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = 256 }); }
         catch (JsonException e) { throw new R1SharpException($"{name}: invalid JSON (line {e.LineNumber + 1}): {e.Message.Split('\n')[0]}", e); }
+        var kind = doc.RootElement.ValueKind;
+        if (kind == JsonValueKind.Object) return doc;
+        doc.Dispose();
+        throw new R1SharpException($"{name}: the top level must be a JSON object, got {kind.ToString().ToLowerInvariant()}; fix or re-download the file");
     }
 
     private static R1SharpException Unsupported(string file, string field, string value) =>

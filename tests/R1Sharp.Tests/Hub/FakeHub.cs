@@ -1,6 +1,7 @@
 // A fake Hugging Face hub on a real loopback port speaking the protocol huggingface_hub uses: the model-info API,
 // HEAD/GET on /{repo}/resolve/{rev}/{path} (X-Repo-Commit, X-Linked-Etag, X-Linked-Size), relative redirects for a
-// renamed repo, absolute redirects of LFS files to a "CDN" host, Range requests, and scripted faults.
+// renamed repo, absolute redirects of LFS files to a "CDN" host, Range requests, and scripted faults; for the hostile
+// cases, a file's ETag or redirect Location can be replaced by any text (an over-long ETag, a file:// redirect).
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
@@ -34,6 +35,10 @@ public sealed class FakeHub : IDisposable
     public Dictionary<string, string> Renamed { get; } = [];        // old repo id → new repo id
     public ConcurrentDictionary<string, ConcurrentQueue<Fault>> Faults { get; } = new();
     public ConcurrentQueue<HubRequest> Log { get; } = new();
+    /// <summary>Path → the ETag (X-Linked-Etag for LFS files) to send instead of the real one.</summary>
+    public ConcurrentDictionary<string, string> EtagFor { get; } = new();
+    /// <summary>Path → a Location the resolve URL redirects to (302) instead of answering.</summary>
+    public ConcurrentDictionary<string, string> RedirectFor { get; } = new();
 
     public FakeHub()
     {
@@ -128,7 +133,16 @@ public sealed class FakeHub : IDisposable
         if (!files.TryGetValue(path, out var data)) { Status(c, 404, "EntryNotFound"); return; }
         var r = c.Response;
         r.AddHeader("X-Repo-Commit", commit);
-        string etag = Etag(path, data);
+        string etag = EtagFor.TryGetValue(path, out var forced) ? forced : Etag(path, data);
+        if (RedirectFor.TryGetValue(path, out var location))
+        {
+            r.StatusCode = 302;
+            r.AddHeader("ETag", $"\"{etag}\"");
+            r.AddHeader("X-Linked-Size", data.Length.ToString());
+            r.AddHeader("Location", location);
+            r.Close();
+            return;
+        }
         if (IsLfs(path))
         {
             r.StatusCode = 302;

@@ -82,4 +82,42 @@ public sealed class HubCliTests : IDisposable
         Assert.True(inspect.ExitCode == 0, inspect.Stderr);
         Assert.Contains("parameters   131,136", inspect.Stdout);
     }
+
+    // A repo whose listing or answers are hostile or broken; each case must end `r1 pull` in one line with exit code 2.
+    [Theory]
+    [InlineData("etag too long", "ETag")]
+    [InlineData("etag with a blank", "ETag")]
+    [InlineData("file redirect", "file:///etc/passwd")]
+    [InlineData("file name too long", "too long")]
+    [InlineData("file and folder", "both a file and a folder")]
+    [InlineData("parent folder", "unsafe file name '../evil.txt'")]
+    [InlineData("absolute path", "unsafe file name '/abs.txt'")]
+    public void Bad_answers_from_the_hub_are_one_line_errors_with_exit_code_2(string why, string expected)
+    {
+        var files = new Dictionary<string, byte[]> { ["config.json"] = "{}"u8.ToArray() };
+        var hub = _kit.Hub;
+        switch (why)
+        {
+            case "etag too long": hub.EtagFor["config.json"] = new string('e', 400); break;
+            case "etag with a blank": hub.EtagFor["config.json"] = "abc def"; break;
+            case "file redirect": hub.RedirectFor["config.json"] = "file:///etc/passwd"; break;
+            case "file name too long": files[new string('n', 300) + ".json"] = "{}"u8.ToArray(); break;
+            case "file and folder": files["sub"] = "x"u8.ToArray(); files["sub/inner.txt"] = "y"u8.ToArray(); break;
+            case "parent folder": files["../evil.txt"] = "x"u8.ToArray(); break;
+            case "absolute path": files["/abs.txt"] = "x"u8.ToArray(); break;
+        }
+        var repo = new FakeRepo();
+        repo.Refs["main"] = HubTestKit.Commit1;
+        repo.Commits[HubTestKit.Commit1] = files;
+        hub.Repos["acme/bad"] = repo;
+
+        var clock = Stopwatch.StartNew();
+        var pull = R1("pull", "acme/bad");
+        Assert.True(pull.ExitCode == 2, $"{why}: exit {pull.ExitCode}: {pull.Stderr}");
+        var line = Assert.Single(pull.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries), l => l.StartsWith("error", StringComparison.Ordinal));
+        Assert.Contains(expected, line);
+        Assert.DoesNotContain("Exception", line);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), $"{why}: took {clock.Elapsed}");
+        Assert.False(File.Exists("/etc/passwd.incomplete"));
+    }
 }

@@ -158,6 +158,25 @@ public sealed class HubClientTests : IDisposable
     }
 
     [Fact]
+    public async Task A_lock_held_by_another_download_is_waited_for_at_most_the_lock_timeout()
+    {
+        string etag = FakeHub.Etag("config.json", _kit.Main["config.json"]);
+        string locks = Path.Combine(_kit.Cache, ".locks", "models--acme--tiny");
+        Directory.CreateDirectory(locks);
+        string lockPath = Path.Combine(locks, etag + ".lock");
+        var settings = _kit.Settings() with { LockTimeout = TimeSpan.FromMilliseconds(500) };
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        R1SharpException e;
+        using (new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None)) // another process's download
+            e = await Assert.ThrowsAsync<R1SharpException>(() => _kit.PullAsync(include: ["config.json"], settings: settings));
+        Assert.InRange(clock.Elapsed, TimeSpan.FromMilliseconds(450), TimeSpan.FromSeconds(20));
+        Assert.Contains($"for the lock file {lockPath}", e.Message);
+        Assert.DoesNotContain('\n', e.Message);
+        var done = await _kit.PullAsync(include: ["config.json"], settings: settings); // released: the pull goes through
+        Assert.Equal(_kit.Main["config.json"], File.ReadAllBytes(Path.Combine(done.SnapshotDir, "config.json")));
+    }
+
+    [Fact]
     public async Task Include_and_exclude_globs_pick_the_files()
     {
         var json = await _kit.PullAsync(include: ["*.json"], exclude: ["tokenizer*"]);

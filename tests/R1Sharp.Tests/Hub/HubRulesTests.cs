@@ -83,4 +83,37 @@ public class HubRulesTests
         Assert.Equal("/fast/cache", s.CacheDir);
         Assert.False(s.Offline);
     }
+
+    [Theory]
+    [InlineData("", "is empty")]
+    [InlineData(".hidden", "starts with '.'")]
+    [InlineData("a b", "contains U+0020")]
+    [InlineData("a\u0001b", "contains U+0001")]
+    [InlineData("a\tb", "contains U+0009")]
+    [InlineData("a/b", "contains '/'")]
+    [InlineData("a:b", "contains ':'")]
+    public void Etags_that_cannot_name_a_blob_are_refused(string etag, string problem)
+    {
+        var e = Assert.Throws<R1SharpException>(() => HubPaths.ValidateEtag(etag, "acme/x", "config.json"));
+        Assert.Contains($"unusable ETag for config.json of acme/x: it {problem}", e.Message);
+        Assert.Contains("is 129 characters long (at most 128)",
+            Assert.Throws<R1SharpException>(() => HubPaths.ValidateEtag(new string('a', 129), "acme/x", "f")).Message);
+        HubPaths.ValidateEtag(new string('a', 64), "acme/x", "f");
+        HubPaths.ValidateEtag("d41d8cd98f00b204e9800998ecf8427e-5", "acme/x", "f"); // S3 multipart style
+    }
+
+    [Fact]
+    public void Listings_with_long_names_or_a_file_that_is_also_a_folder_are_refused()
+    {
+        HubPaths.ValidateRepoFilePath("acme/x", new string('n', 200));
+        Assert.Contains("a name of 201 bytes; at most 200", Assert.Throws<R1SharpException>(() =>
+            HubPaths.ValidateRepoFilePath("acme/x", "dir/" + new string('n', 201))).Message);
+        Assert.Contains("a name of 202 bytes", Assert.Throws<R1SharpException>(() =>
+            HubPaths.ValidateRepoFilePath("acme/x", new string('é', 101))).Message); // bytes, not characters
+        Assert.Contains("1999 characters; at most 1024", Assert.Throws<R1SharpException>(() =>
+            HubPaths.ValidateRepoFilePath("acme/x", string.Join('/', Enumerable.Repeat(new string('d', 99), 20)))).Message);
+        HubPaths.ValidateNoFileFolderClash("acme/x", ["a/b", "a/c", "ab"]);
+        Assert.Contains("'a/b' in acme/x as both a file and a folder (of 'a/b/c')",
+            Assert.Throws<R1SharpException>(() => HubPaths.ValidateNoFileFolderClash("acme/x", ["a/b/c", "a/b"])).Message);
+    }
 }

@@ -116,7 +116,9 @@ public sealed class DecoderModelIOTests : IDisposable
         entries.Add(SafetensorsEntry.FromFloat32("model.layers.7.extra.weight", new float[4], new long[] { 4 }));   // unexpected
         SafetensorsWriter.Write(Path.Combine(bad, "model.safetensors"), entries);
 
-        var ex = Assert.Throws<R1SharpException>(() => DecoderModel.Load(bad));
+        // DecoderModel.Load refuses it on the headers already (WeightPreflightTests); LoadWeights (resuming into a model) lists all.
+        using var weights = SafetensorsModel.Open(bad);
+        var ex = Assert.Throws<R1SharpException>(() => model.LoadWeights(weights));
         Assert.Contains("2 missing [model.layers.0.mlp.up_proj.weight, model.layers.0.self_attn.k_proj.bias]", ex.Message);
         Assert.Contains("1 unexpected [model.layers.7.extra.weight]", ex.Message);
         Assert.Contains("1 mis-shaped [model.norm.weight [32] (model expects [64])]", ex.Message);
@@ -130,8 +132,8 @@ public sealed class DecoderModelIOTests : IDisposable
         model.Save(Sub("ok"));
         using var other = new DecoderModel(Qwen2(layers: 1, vocab: 67));
         other.Save(Sub("small"));
-        File.Copy(Path.Combine(Sub("ok"), "config.json"), Path.Combine(Sub("small"), "config.json"), overwrite: true);
-        var ex = Assert.Throws<R1SharpException>(() => DecoderModel.Load(Sub("small")));
+        using var weights = SafetensorsModel.Open(Sub("small"));
+        var ex = Assert.Throws<R1SharpException>(() => model.LoadWeights(weights));
         Assert.Contains("12 missing [model.layers.1.input_layernorm.weight, model.layers.1.mlp.down_proj.weight, ", ex.Message);
         Assert.Contains(", … (+7 more)]", ex.Message);
         Assert.DoesNotContain("unexpected", ex.Message);

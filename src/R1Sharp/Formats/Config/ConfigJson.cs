@@ -23,10 +23,11 @@ internal readonly struct ConfigJson(JsonElement obj, string source, string prefi
         {
             throw new R1SharpException($"{source}: not valid JSON ({e.Message}); fix or re-download the file", e);
         }
-        if (doc.RootElement.ValueKind != JsonValueKind.Object)
+        var kind = doc.RootElement.ValueKind; // read before Dispose: a disposed document throws on every access
+        if (kind != JsonValueKind.Object)
         {
             doc.Dispose();
-            throw new R1SharpException($"{source}: the top level must be a JSON object, got {Kind(doc.RootElement.ValueKind)}");
+            throw new R1SharpException($"{source}: the top level must be a JSON object, got {Kind(kind)}; fix or re-download the file");
         }
         return doc;
     }

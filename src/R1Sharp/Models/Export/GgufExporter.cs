@@ -55,6 +55,8 @@ public static class GgufExporter
         string? chatTemplate = GgufTokenizerMetadata.ReadChatTemplate(modelDirectory);
 
         using var weights = SafetensorsModel.Open(modelDirectory);
+        WeightPreflight.Check(config, weights.Tensors, configPath, weights.Files.Count == 1
+            ? Path.GetFileName(weights.Files[0].Path) : SafetensorsIndex.FileName + " shards");
         var writer = new GgufWriter();
         writer.AddString(GgufKeys.GeneralArchitecture, arch);
         writer.AddString(GgufKeys.GeneralName, ModelName(modelDirectory));

@@ -168,6 +168,8 @@ public static class ChatTemplate
     /// <summary>Reads a special-token field that is a string, an AddedToken object {"content": ...}, or null.</summary>
     internal static string? ReadTokenText(JsonElement root, string field, string sourceName)
     {
+        if (root.ValueKind != JsonValueKind.Object)
+            throw new R1SharpException($"{sourceName}: expected a JSON object at the top level.");
         if (!root.TryGetProperty(field, out var v)) return null;
         return v.ValueKind switch
         {

@@ -191,6 +191,10 @@ public sealed partial record GrpoConfig
     /// <summary>Where checkpoints, metrics.jsonl and completions.jsonl go (TrainingArguments.output_dir).</summary>
     [JsonPropertyName("output_dir")] public string OutputDir { get; init; } = "runs/grpo";
 
+    /// <summary>Replace an earlier run in output_dir (its checkpoints, metrics and completions are removed first); false
+    /// refuses to start over one unless resuming (HF TrainingArguments.overwrite_output_dir).</summary>
+    [JsonPropertyName("overwrite_output_dir")] public bool OverwriteOutputDir { get; init; }
+
     /// <summary>A problem dataset (JSONL or Parquet with question/answer columns); exclusive with <see cref="Task"/>.</summary>
     [JsonPropertyName("dataset_path")] public string? DatasetPath { get; init; }
 

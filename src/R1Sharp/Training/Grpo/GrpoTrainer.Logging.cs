@@ -74,7 +74,7 @@ public sealed partial class GrpoTrainer
         if (_config.LogCompletionsSteps is > 0 and int every && metrics.Step % every == 0)
         {
             Directory.CreateDirectory(_config.OutputDir);
-            File.AppendAllText(CompletionsPath, CompletionLines(metrics.Step, rollout));
+            IO.JsonlAppender.AppendText(CompletionsPath, CompletionLines(metrics.Step, rollout));
         }
     }
 

@@ -24,6 +24,9 @@ public sealed partial class GrpoTrainer
             ?? throw new R1SharpException("GRPO config: model_name_or_path is not set; point it at a model directory (config.json, *.safetensors, tokenizer.json)");
         if (!Directory.Exists(model))
             throw new R1SharpException($"{model}: model directory not found (model_name_or_path); check the path");
+        if (options?.Resume == true && config.OverwriteOutputDir)
+            throw new R1SharpException("GRPO: resume and overwrite_output_dir are both set; resume the run in output_dir or replace it, not both");
+        RunDirectory.Prepare(config.OutputDir, options?.Resume == true ? RunStart.Resume : config.OverwriteOutputDir ? RunStart.Overwrite : RunStart.Fresh);
         var tokenizer = HfTokenizer.Load(model);
         var prompts = GrpoPrompts.FromConfig(config, tokenizer, model);
         var rewards = RewardsFromConfig(config);

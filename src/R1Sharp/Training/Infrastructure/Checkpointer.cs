@@ -1,6 +1,7 @@
 // Checkpoints as DESIGN.md "Model directory produced by training" says: output_dir/checkpoint-STEP is a loadable
 // model directory (config, weights, tokenizer files) plus trainer_state.json and optimizer.safetensors, written to a
-// temporary directory and renamed into place; only the newest save_total_limit checkpoints are kept.
+// temporary directory and renamed into place; only the newest save_total_limit checkpoints are kept (never the one
+// just written). Temporary folders and files a crashed run left in the output directory are removed on the next start.
 using System.Globalization;
 using R1Sharp.IO;
 using R1Sharp.Models;
@@ -24,6 +25,11 @@ public sealed class Checkpointer
     private readonly int _keep;
     private readonly string? _tokenizerSource;
 
+    /// <summary>
+    /// A checkpointer for <paramref name="outputDir"/>; removes what a crashed or killed run left there: temporary
+    /// checkpoint folders (<c>.checkpoint-N.PID-GUID.tmp</c>, full-size), replaced ones not yet deleted
+    /// (<c>.old</c>), and temporary files of atomic writes, when the process that wrote them is gone.
+    /// </summary>
     /// <param name="outputDir">Where checkpoints go (created when missing).</param>
     /// <param name="saveTotalLimit">Checkpoints kept (the newest); 0 or less keeps all.</param>
     /// <param name="tokenizerSource">Model directory whose tokenizer files are copied into every checkpoint.</param>
@@ -32,7 +38,15 @@ public sealed class Checkpointer
         _outputDir = outputDir;
         _keep = saveTotalLimit;
         _tokenizerSource = tokenizerSource;
+        RemovedLeftovers = RemoveLeftovers(outputDir);
     }
+
+    /// <summary>What the constructor removed (see there).</summary>
+    public IReadOnlyList<string> RemovedLeftovers { get; }
+
+    /// <summary>Removes the temporary checkpoint folders and files of crashed runs in <paramref name="outputDir"/>; returns their paths.</summary>
+    public static IReadOnlyList<string> RemoveLeftovers(string outputDir) =>
+        TempNames.RemoveLeftovers(outputDir, name => name.StartsWith('.') || name.StartsWith(Prefix, StringComparison.Ordinal));
 
     /// <summary>Test hook: runs after every file is written and before the rename (a throw simulates a crash).</summary>
     internal Action<string>? BeforeCommit { get; set; }
@@ -48,7 +62,8 @@ public sealed class Checkpointer
     {
         Directory.CreateDirectory(_outputDir);
         string final = PathOf(state.GlobalStep);
-        string temp = Path.Combine(_outputDir, $".{Prefix}{state.GlobalStep}.{Guid.NewGuid():N}.tmp");
+        string name = Prefix + state.GlobalStep.ToString(CultureInfo.InvariantCulture);
+        string temp = Path.Combine(_outputDir, TempNames.For(name));
         try
         {
             WriteModelDirectory(model, temp, _tokenizerSource);
@@ -57,7 +72,7 @@ public sealed class Checkpointer
             BeforeCommit?.Invoke(temp);
             if (Directory.Exists(final))
             {
-                string old = final + $".{Guid.NewGuid():N}.old";
+                string old = Path.Combine(_outputDir, TempNames.For(name, "old"));
                 Directory.Move(final, old);
                 Directory.Move(temp, final);
                 TryDeleteDirectory(old);
@@ -69,7 +84,7 @@ public sealed class Checkpointer
             TryDeleteDirectory(temp);
             throw;
         }
-        Prune();
+        Prune(final, state.GlobalStep);
         return final;
     }
 
@@ -120,12 +135,18 @@ public sealed class Checkpointer
         return state;
     }
 
-    private void Prune()
+    // Keeps save_total_limit checkpoints, always the one just written: a run resumed from an earlier checkpoint saves
+    // steps below ones already there (an abandoned continuation), which go first, then the oldest.
+    private void Prune(string justWritten, int step)
     {
         if (_keep <= 0) return;
-        var all = List(_outputDir);
-        for (int i = 0; i < all.Count - _keep; i++) TryDeleteDirectory(all[i].Path);
+        var others = List(_outputDir).Where(c => !SamePath(c.Path, justWritten))
+            .OrderBy(c => c.Step > step ? 0 : 1).ThenBy(c => c.Step).ToList();
+        for (int i = 0; i < others.Count - (_keep - 1); i++) TryDeleteDirectory(others[i].Path);
     }
+
+    private static bool SamePath(string a, string b) =>
+        string.Equals(Path.GetFullPath(a).TrimEnd(Path.DirectorySeparatorChar), Path.GetFullPath(b).TrimEnd(Path.DirectorySeparatorChar), StringComparison.Ordinal);
 
     private static void TryDeleteDirectory(string dir)
     {

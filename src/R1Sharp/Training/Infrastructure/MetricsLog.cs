@@ -1,5 +1,6 @@
 // metrics.jsonl: one JSON object of numbers per optimizer step, appended and flushed as the run goes, so a crash
 // loses at most the current line and charts/tools can read it live (DESIGN.md "Model directory produced by training").
+// Each row is one write, cut back when it fails (disk full), so the file holds whole lines only.
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -12,7 +13,7 @@ public sealed class MetricsLog : IDisposable
     /// <summary>The usual file name inside an output directory.</summary>
     public const string FileName = "metrics.jsonl";
 
-    private readonly StreamWriter _writer;
+    private readonly IO.JsonlAppender _appender;
 
     /// <summary>The file written.</summary>
     public string Path { get; }
@@ -31,16 +32,21 @@ public sealed class MetricsLog : IDisposable
             IO.AtomicFile.WriteAllText(path, kept.Length == 0 ? "" : string.Join('\n', kept) + "\n");
         }
         else if (keepThroughStep is null && File.Exists(path)) File.Delete(path);
-        _writer = new StreamWriter(new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read), new UTF8Encoding(false));
+        _appender = new IO.JsonlAppender(path);
     }
 
-    /// <summary>Writes one row as a JSON line and flushes it. NaN and infinities are written as null.</summary>
-    public void Write(IReadOnlyDictionary<string, double> row)
+    /// <summary>Over a stream instead of a file (tests inject write faults this way); <paramref name="path"/> names it in errors.</summary>
+    internal MetricsLog(Stream stream, string path)
     {
-        _writer.Write(Format(row));
-        _writer.Write('\n');
-        _writer.Flush();
+        Path = path;
+        _appender = new IO.JsonlAppender(stream, path);
     }
+
+    /// <summary>
+    /// Writes one row as a JSON line and flushes it. NaN and infinities are written as null. A failed write (disk
+    /// full) leaves the file as it was and throws a one-line <see cref="R1SharpException"/> naming the file.
+    /// </summary>
+    public void Write(IReadOnlyDictionary<string, double> row) => _appender.AppendLine(Format(row));
 
     /// <summary>One row as compact JSON, keys in the dictionary's order. Example: {"step":1,"loss":2.5}.</summary>
     public static string Format(IReadOnlyDictionary<string, double> row)
@@ -55,18 +61,35 @@ public sealed class MetricsLog : IDisposable
         return sb.Append('}').ToString();
     }
 
-    /// <summary>Reads every row of a metrics file (null values are skipped; non-numeric values are ignored).</summary>
+    /// <summary>
+    /// Reads every row of a metrics file (null values are skipped; non-numeric values are ignored). A last line
+    /// without its newline (torn by a crash) is left out; any other line that is not a JSON object is a one-line
+    /// <see cref="R1SharpException"/> naming the file and line.
+    /// </summary>
     public static List<Dictionary<string, double>> Read(string path)
     {
         var rows = new List<Dictionary<string, double>>();
-        foreach (string line in File.ReadLines(path))
+        string text = File.ReadAllText(path, Encoding.UTF8);
+        string[] lines = text.Split('\n');
+        for (int i = 0; i < lines.Length; i++)
         {
-            if (line.Length == 0) continue;
-            using var doc = JsonDocument.Parse(line);
-            var row = new Dictionary<string, double>();
-            foreach (var p in doc.RootElement.EnumerateObject())
-                if (p.Value.ValueKind == JsonValueKind.Number) row[p.Name] = p.Value.GetDouble();
-            rows.Add(row);
+            if (lines[i].Trim().Length == 0) continue;
+            bool torn = i == lines.Length - 1; // no newline after it
+            try
+            {
+                using var doc = JsonDocument.Parse(lines[i]);
+                if (doc.RootElement.ValueKind != JsonValueKind.Object)
+                    throw new R1SharpException($"{path} line {i + 1}: not a metrics row (a JSON object); move the file away or use another output_dir");
+                var row = new Dictionary<string, double>();
+                foreach (var p in doc.RootElement.EnumerateObject())
+                    if (p.Value.ValueKind == JsonValueKind.Number) row[p.Name] = p.Value.GetDouble();
+                rows.Add(row);
+            }
+            catch (JsonException) when (torn) { }
+            catch (JsonException e)
+            {
+                throw new R1SharpException($"{path} line {i + 1}: not valid JSON ({e.Message}); move the file away or use another output_dir", e);
+            }
         }
         return rows;
     }
@@ -76,11 +99,12 @@ public sealed class MetricsLog : IDisposable
         try
         {
             using var doc = JsonDocument.Parse(line);
-            return doc.RootElement.TryGetProperty("step", out var s) && s.TryGetInt32(out int v) ? v : null;
+            return doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("step", out var s)
+                && s.TryGetInt32(out int v) ? v : null;
         }
         catch (JsonException) { return null; }
     }
 
     /// <summary>Closes the file.</summary>
-    public void Dispose() => _writer.Dispose();
+    public void Dispose() => _appender.Dispose();
 }

@@ -17,6 +17,8 @@ public sealed partial record SftConfig
         if (DType != "float32")
             Check.Fail($"dtype '{DType}' is not supported for training; use float32 (bf16 matmul is ~2x slower on CPUs without AMX)");
         if (string.IsNullOrWhiteSpace(OutputDir)) Check.Fail("output_dir is required");
+        if (OverwriteOutputDir && ResumeFromCheckpoint is not null)
+            Check.Fail("overwrite_output_dir and resume_from_checkpoint are both set; resume the run in output_dir or replace it, not both");
         Check.Positive("learning_rate", LearningRate);
         Check.AtLeast("max_length", MaxLength, 2);
         Check.AtLeast("per_device_train_batch_size", PerDeviceTrainBatchSize, 1);

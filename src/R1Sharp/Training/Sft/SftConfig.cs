@@ -149,6 +149,14 @@ public sealed partial record SftConfig
     /// <summary>Continue from a checkpoint: "latest" (the newest under output_dir) or a checkpoint directory; null = fresh.</summary>
     [JsonPropertyName("resume_from_checkpoint")] public string? ResumeFromCheckpoint { get; init; }
 
+    /// <summary>Replace an earlier run in output_dir (its checkpoints, metrics and model files are removed first); false
+    /// refuses to start over one (HF TrainingArguments.overwrite_output_dir).</summary>
+    [JsonPropertyName("overwrite_output_dir")] public bool OverwriteOutputDir { get; init; }
+
+    /// <summary>How this run treats output_dir: resume, overwrite, or fresh (refusing an earlier run there).</summary>
+    public Infrastructure.RunStart Start => ResumeFromCheckpoint is not null ? Infrastructure.RunStart.Resume
+        : OverwriteOutputDir ? Infrastructure.RunStart.Overwrite : Infrastructure.RunStart.Fresh;
+
     /// <summary>Defaults, then the JSON file (if any), then the overrides; not yet validated.</summary>
     public static SftConfig Load(string? jsonPath, IEnumerable<string>? overrides = null) =>
         RecipeConfig.Load<SftConfig>(jsonPath, overrides);

@@ -41,6 +41,7 @@ public static partial class SftTrainer
         IProgress<TrainingStepReport>? progress = null)
     {
         config = config.Validate();
+        RunDirectory.Prepare(config.OutputDir, config.Start);
         var tokenizer = HfTokenizer.Load(config.ModelNameOrPath);
         string eos = tokenizer.EosToken ?? throw new R1SharpException($"{config.ModelNameOrPath}: the tokenizer has no eos_token; SFT completions must end with one");
         var template = TemplateFor(config, tokenizer);

@@ -50,6 +50,6 @@ internal sealed class ZeroFiles(string directory)
     private static int StepOf(string line)
     {
         using var doc = JsonDocument.Parse(line);
-        return doc.RootElement.TryGetProperty("step", out var s) && s.TryGetInt32(out int v) ? v : 0;
+        return doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("step", out var s) && s.TryGetInt32(out int v) ? v : 0;
     }
 }

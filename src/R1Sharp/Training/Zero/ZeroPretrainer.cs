@@ -66,41 +66,50 @@ public sealed record PretrainOptions
 public sealed record PretrainReport(int Steps, double FinalLoss, long Parameters, int VocabSize, double Seconds, EvalSummary Eval, ModeAccuracy Modes);
 
 /// <summary>Builds the base model directory (see file header).</summary>
-public static class ZeroPretrainer
+public static partial class ZeroPretrainer
 {
     /// <summary>
     /// Trains tokenizer and model and writes an HF model directory into <paramref name="outDirectory"/> (must not
-    /// exist or be empty): config.json, model.safetensors, tokenizer files, generation_config.json and a README.md
-    /// quoting <paramref name="command"/>. Held-out problems (<see cref="ZeroTask.HeldOut"/>) never enter the corpus.
+    /// exist or be empty, unless <paramref name="start"/> is <see cref="RunStart.Overwrite"/>): config.json,
+    /// model.safetensors, tokenizer files, generation_config.json and a README.md quoting <paramref name="command"/>.
+    /// Held-out problems (<see cref="ZeroTask.HeldOut"/>) never enter the corpus. The work happens in OUT.partial
+    /// (<see cref="WorkDirectory"/>), renamed into place at the end. Cancelling <paramref name="ct"/> writes
+    /// OUT.partial/checkpoint-N (weights, AdamW state, step) and throws <see cref="OperationCanceledException"/>;
+    /// <see cref="RunStart.Resume"/> with the same options continues from it.
     /// </summary>
     public static PretrainReport Run(PretrainOptions options, string outDirectory, string command,
-        Action<string>? log = null, CancellationToken ct = default)
+        Action<string>? log = null, CancellationToken ct = default, RunStart start = RunStart.Fresh)
     {
         options.Validate();
         log ??= _ => { };
-        if (Directory.Exists(outDirectory) && Directory.EnumerateFileSystemEntries(outDirectory).Any())
-            throw new R1SharpException($"--out {outDirectory}: the directory exists and is not empty; remove it or choose another");
+        string temp = WorkDirectory(outDirectory);
+        string? resumeFrom = PrepareWork(options, outDirectory, temp, start);
         var clock = Stopwatch.StartNew();
         var corpus = ChainSumTask.Corpus(options.CorpusSize, options.Seed, options.Corpus, ZeroTask.HeldOutQuestions)
             .Select(d => (Prompt: R1ZeroTemplate.Prompt(d.Problem.Question), d.Completion)).ToList();
 
-        string temp = Path.GetFullPath(outDirectory).TrimEnd(Path.DirectorySeparatorChar) + $".tmp-{Environment.ProcessId}";
-        if (Directory.Exists(temp)) Directory.Delete(temp, recursive: true);
         Directory.CreateDirectory(temp);
         try
         {
-            var bpe = BpeTrainer.Train(corpus.Select(d => d.Prompt + d.Completion), new BpeTrainerOptions
+            if (resumeFrom is null) // a resumed run reuses the tokenizer it trained (the same corpus gives the same one)
             {
-                VocabSize = options.VocabSize, SpecialTokens = [ZeroTask.Eos], PreTokenizerPatterns = [SplitPreTokenizer.Qwen2Pattern],
-            });
-            TrainedTokenizerWriter.Save(bpe, temp, new TokenizerFileOptions { EosToken = ZeroTask.Eos, PadToken = ZeroTask.Eos, ModelMaxLength = 2048 });
+                var bpe = BpeTrainer.Train(corpus.Select(d => d.Prompt + d.Completion), new BpeTrainerOptions
+                {
+                    VocabSize = options.VocabSize, SpecialTokens = [ZeroTask.Eos], PreTokenizerPatterns = [SplitPreTokenizer.Qwen2Pattern],
+                });
+                TrainedTokenizerWriter.Save(bpe, temp, new TokenizerFileOptions { EosToken = ZeroTask.Eos, PadToken = ZeroTask.Eos, ModelMaxLength = 2048 });
+            }
             var tokenizer = HfTokenizer.Load(temp);
             int eos = tokenizer.EosId!.Value;
             log($"tokenizer: {tokenizer.VocabSize} tokens ({clock.Elapsed.TotalSeconds:0.0} s)");
 
             var config = ModelPresets.ToConfig(ModelPresets.Get(options.Preset), options.Arch, tokenizer.VocabSize, null, eos);
             using var model = new DecoderModel(config);
-            model.InitializeWeights((long)options.Seed);
+            if (resumeFrom is null) model.InitializeWeights((long)options.Seed);
+            using var optimizer = TrainingOptimizer.Create(model.CheckpointParameters(),
+                new AdamWOptions(options.LearningRate, 0.9, 0.95, 1e-8, options.WeightDecay), decays: _ => true);
+            var checkpoints = new PretrainCheckpoints(temp, model, optimizer, options, log);
+            var (startStep, startLoss) = checkpoints.Restore(resumeFrom);
             long parameters = model.parameters().Sum(p => p.numel());
             log($"model: {options.Arch} {options.Preset}, {parameters:N0} parameters");
 
@@ -108,7 +117,7 @@ public static class ZeroPretrainer
             var docs = corpus.Select(d => (
                 Prompt: (IReadOnlyList<int>)(prompts.TryGetValue(d.Prompt, out var ids) ? ids : prompts[d.Prompt] = tokenizer.Encode(d.Prompt)),
                 Completion: (IReadOnlyList<int>)[.. tokenizer.Encode(d.Completion, addSpecialTokens: false), eos])).ToList();
-            double loss = Train(model, docs, options, log, ct);
+            double loss = Train(model, optimizer, docs, options, log, ct, startStep, startLoss, checkpoints.Save);
 
             model.Save(temp);
             var generation = GenerationConfig.Default with
@@ -117,9 +126,18 @@ public static class ZeroPretrainer
             };
             File.WriteAllText(Path.Combine(temp, "generation_config.json"), generation.ToJson());
             EvalResult result;
-            using (var generator = new R1Sharp.Generation.Generator(model, tokenizer, generation))
-                result = Evaluator.Run(generator, ZeroTask.EvalProblems(options.EvalProblems), ZeroTask.Template,
-                    new EvalOptions { MaxNewTokens = ZeroTask.MaxCompletionTokens }, ct);
+            try
+            {
+                using (var generator = new R1Sharp.Generation.Generator(model, tokenizer, generation))
+                    result = Evaluator.Run(generator, ZeroTask.EvalProblems(options.EvalProblems), ZeroTask.Template,
+                        new EvalOptions { MaxNewTokens = ZeroTask.MaxCompletionTokens }, ct);
+                ct.ThrowIfCancellationRequested(); // a cut-short evaluation is not a result
+            }
+            catch (OperationCanceledException)
+            {
+                checkpoints.Save(options.Steps, loss); // trained: --resume only evaluates
+                throw;
+            }
             var eval = result.Summary;
             log($"held-out ({eval.Problems} problems, k = {eval.K}): pass@1 {eval.PassAt1:P1}, cons@{eval.K} {eval.ConsAtK:P1}, " +
                 $"mean length {eval.MeanLength:0.0} tokens, format {eval.FormatRate:P0}");
@@ -127,40 +145,50 @@ public static class ZeroPretrainer
             log($"thinks {modes.ThinkingShare:P1}: accuracy thinking {modes.ThinkingAccuracy:P1}, direct {modes.DirectAccuracy:P1}");
             var report = new PretrainReport(options.Steps, loss, parameters, tokenizer.VocabSize, clock.Elapsed.TotalSeconds, eval, modes);
             File.WriteAllText(Path.Combine(temp, "README.md"), Readme(options, report, command));
-            if (Directory.Exists(outDirectory)) Directory.Delete(outDirectory);
+            checkpoints.RemoveAll();
+            if (Directory.Exists(outDirectory)) Directory.Delete(outDirectory, recursive: true); // empty, or replaced (--overwrite)
             Directory.Move(temp, outDirectory);
             return report;
         }
+        catch (OperationCanceledException) { throw; } // OUT.partial keeps the checkpoint for --resume
         catch
         {
-            if (Directory.Exists(temp)) Directory.Delete(temp, recursive: true);
+            if (Directory.Exists(temp) && Checkpointer.Latest(temp) is null) Directory.Delete(temp, recursive: true);
             throw;
         }
     }
 
     // Completion-only next-token loss: the R1-Zero preamble is the same in every document and teaches nothing.
-    private static double Train(DecoderModel model, List<(IReadOnlyList<int> Prompt, IReadOnlyList<int> Completion)> docs,
-        PretrainOptions o, Action<string> log, CancellationToken ct)
+    // Starts after step `start` (a resumed run: the batch order is replayed); on cancellation saves and throws.
+    // AdamW and global-norm clipping at 1 are TrainingOptimizer's and GradientClipping's: TorchSharp's AdamW.step passes
+    // temporary Scalars to native calls (see Tensors/Scalars.cs).
+    private static double Train(DecoderModel model, TrainingOptimizer optimizer, List<(IReadOnlyList<int> Prompt, IReadOnlyList<int> Completion)> docs,
+        PretrainOptions o, Action<string> log, CancellationToken ct, int start, double emaLoss, Action<int, double> save)
     {
         model.train();
-        // AdamW with decay on every parameter and global-norm clipping at 1, written out by TrainingOptimizer and
-        // GradientClipping: TorchSharp's AdamW.step passes temporary Scalars to native calls (see Tensors/Scalars.cs).
-        using var optimizer = TrainingOptimizer.Create(model, new AdamWOptions(o.LearningRate, 0.9, 0.95, 1e-8, o.WeightDecay), decays: _ => true);
         // DeepSeekMoE models: auxiliary-loss-free balancing (DeepSeek-V3 §2.1.2), a bias step after every AdamW step.
         var balancer = MoeBalancer.For(model, o.MoeBiasUpdateSpeed);
         MoeLoadStats? load = null;
         var rng = new Random((int)(o.Seed & 0x7FFFFFFF));
         var order = Enumerable.Range(0, docs.Count).ToArray();
         int cursor = order.Length;
-        double emaLoss = double.NaN;
-        var clock = Stopwatch.StartNew();
-        for (int step = 1; step <= o.Steps; step++)
+        int[] NextBatch()
         {
-            ct.ThrowIfCancellationRequested();
-            using var scope = NewDisposeScope();
             if (cursor + o.BatchSize > order.Length) { rng.Shuffle(order); cursor = 0; }
-            var rows = order.AsSpan(cursor, o.BatchSize).ToArray();
             cursor += o.BatchSize;
+            return order.AsSpan(cursor - o.BatchSize, o.BatchSize).ToArray();
+        }
+        for (int done = 0; done < start; done++) NextBatch();
+        var clock = Stopwatch.StartNew();
+        for (int step = start + 1; step <= o.Steps; step++)
+        {
+            if (ct.IsCancellationRequested)
+            {
+                save(step - 1, emaLoss);
+                ct.ThrowIfCancellationRequested();
+            }
+            using var scope = NewDisposeScope();
+            var rows = NextBatch();
             using var batch = CompletionBatch.Create([.. rows.Select(i => docs[i].Prompt)], [.. rows.Select(i => docs[i].Completion)]);
             double lr = ZeroSchedule.Cosine(step, o.Steps, o.WarmupSteps, o.LearningRate, 0.1);
             optimizer.SetLearningRate(lr);

@@ -24,6 +24,8 @@ public sealed record ZeroOptions
     public required string OutDirectory { get; init; }
     /// <summary>Continue from OutDirectory's checkpoint.</summary>
     public bool Resume { get; init; }
+    /// <summary>Replace the earlier run in OutDirectory (its files are removed first) instead of refusing a non-empty one.</summary>
+    public bool Overwrite { get; init; }
     /// <summary>Held-out problems evaluated before and after.</summary>
     public int EvalProblems { get; init; } = 100;
     /// <summary>Samples per held-out problem (k of pass@1 and cons@k).</summary>
@@ -99,8 +101,9 @@ public static class ZeroRun
         }
         else
         {
-            if (Directory.Exists(outDir) && Directory.EnumerateFileSystemEntries(outDir).Any())
-                throw new R1SharpException($"--out {outDir}: the directory exists and is not empty; choose another or pass --resume");
+            if (options.Overwrite) RunDirectory.Prepare(outDir, RunStart.Overwrite, "--out");
+            else if (Directory.Exists(outDir) && Directory.EnumerateFileSystemEntries(outDir).Any())
+                throw new R1SharpException($"--out {outDir}: the directory exists and is not empty; choose another, pass --resume to continue its run or --overwrite to replace it");
             if (!File.Exists(Path.Combine(baseModel, "config.json")))
                 throw new R1SharpException($"--base {baseModel}: no config.json; make one with `r1 pretrain --task chain-sum --arch {options.Arch ?? "qwen2"} --out {baseModel}`");
         }

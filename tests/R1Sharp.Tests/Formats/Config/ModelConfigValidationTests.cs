@@ -113,4 +113,15 @@ public class ModelConfigValidationTests
         var e = Assert.Throws<R1SharpException>(() => (c with { NumKeyValueHeads = 3 }).Validate());
         Assert.StartsWith("config.json: num_attention_heads (4) must be divisible by num_key_value_heads (3)", e.Message);
     }
+
+    [Theory]
+    [InlineData("[1, 2]", "a list")]
+    [InlineData("null", "null")]
+    public void A_top_level_that_is_not_an_object_is_named_in_the_message(string json, string got)
+    {
+        var e = Assert.Throws<R1SharpException>(() => ModelConfig.Parse(json, "config.json"));
+        Assert.StartsWith($"config.json: the top level must be a JSON object, got {got}", e.Message);
+        e = Assert.Throws<R1SharpException>(() => GenerationConfig.Parse(json, "generation_config.json"));
+        Assert.StartsWith($"generation_config.json: the top level must be a JSON object, got {got}", e.Message);
+    }
 }

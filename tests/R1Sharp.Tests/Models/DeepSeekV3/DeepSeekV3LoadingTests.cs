@@ -62,7 +62,8 @@ public class DeepSeekV3LoadingTests
         entries.Add(SafetensorsEntry.FromFloat32("model.layers.0.self_attn.k_proj.weight", new float[4], [2, 2]));
         WriteDir(Path.Combine(tmp.Path, "bad"), config, entries);
         var e = Assert.Throws<R1SharpException>(() => DecoderModel.Load(Path.Combine(tmp.Path, "bad")));
-        Assert.Contains("1 unexpected [model.layers.0.self_attn.k_proj.weight]", e.Message);
+        Assert.Contains("model.layers.0.self_attn.k_proj.weight [2, 2] is not in the model the config describes", e.Message); // on the headers
+        Assert.Contains("(1 unexpected tensors;", e.Message);
     }
 
     [Fact]

@@ -94,6 +94,15 @@ public sealed class DistillCommandTests : IDisposable
         Assert.Matches(@"kept \(written for SFT\) +4 ", result.Stdout);
         Assert.Equal(4, Lines(outPath).Length);
         Assert.All(fake.Log, r => Assert.Equal(512, r.Body.GetProperty("max_tokens").GetInt32()));
+
+        // --overwrite starts over instead of resuming: every problem is sampled again, the files are rewritten, not appended to.
+        int requests = fake.Log.Count;
+        var again = await Task.Run(() => R1Process.Run("distill", "--endpoint", fake.Address.ToString(), "--model-name", "fake-r1",
+            "--dataset", dataset, "--samples", "4", "--seed", "0", "--keep-per-problem", "2", "--max-tokens", "512", "--out", outPath, "--overwrite"));
+        Assert.True(again.ExitCode == 0, again.Stderr);
+        Assert.DoesNotContain("resuming", again.Stderr);
+        Assert.Equal(2 * requests, fake.Log.Count);
+        Assert.Equal(4, Lines(outPath).Length);
     }
 
     [Theory]

@@ -94,6 +94,48 @@ public class CheckpointTests
     }
 
     [Fact]
+    public void Pruning_never_deletes_the_checkpoint_just_written()
+    {
+        string dir = TempDir();
+        using var model = TinyModels.Create(TinyModels.Qwen2(tie: true));
+        using var opt = TrainingOptimizer.Create(model, new AdamWOptions(1e-2));
+        var earlier = new Checkpointer(dir, 2, null);
+        foreach (int step in new[] { 50, 60 }) earlier.Save(model, opt, State(step));
+        string written = new Checkpointer(dir, 2, null).Save(model, opt, State(5));
+        Assert.True(File.Exists(Path.Combine(written, TrainerState.FileName)), written);
+        Assert.Equal(2, Checkpointer.List(dir).Count);
+        Assert.Contains(5, Checkpointer.List(dir).Select(c => c.Step));
+    }
+
+    [Fact]
+    public void Temporary_folders_and_files_of_a_crashed_run_are_removed_on_the_next_start()
+    {
+        string dir = TempDir();
+        int dead;
+        using (var p = System.Diagnostics.Process.Start("true")!) { p.WaitForExit(); dead = p.Id; }
+        string guid() => Guid.NewGuid().ToString("N");
+        string[] stale =
+        [
+            $".checkpoint-7.{guid()}.tmp", $".checkpoint-8.{dead}-{guid()}.tmp", $"checkpoint-3.{guid()}.old", $".checkpoint-4.{dead}-{guid()}.old",
+        ];
+        foreach (var d in stale)
+        {
+            Directory.CreateDirectory(Path.Combine(dir, d));
+            File.WriteAllBytes(Path.Combine(dir, d, "model.safetensors"), new byte[100_000]);
+        }
+        File.WriteAllText(Path.Combine(dir, $".model.safetensors.{guid()}.tmp"), "partial");
+        string live = $".checkpoint-9.{Environment.ProcessId}-{guid()}.tmp"; // a save in progress in a running process
+        Directory.CreateDirectory(Path.Combine(dir, live));
+        Directory.CreateDirectory(Path.Combine(dir, "checkpoint-2"));
+        File.WriteAllText(Path.Combine(dir, "checkpoint-2", TrainerState.FileName), State(2).ToJson());
+        File.WriteAllText(Path.Combine(dir, ".notes"), "the user's");
+
+        var checkpointer = new Checkpointer(dir, 2, null);
+        Assert.Equal(5, checkpointer.RemovedLeftovers.Count);
+        Assert.Equal(new[] { ".notes", live, "checkpoint-2" }.Order(StringComparer.Ordinal), Directory.GetFileSystemEntries(dir).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public void Optimizer_state_of_another_model_is_a_one_line_error()
     {
         string dir = TempDir();

@@ -1,0 +1,98 @@
+// SIGTERM (how systemd, Docker, Kubernetes and Slurm stop a job) and SIGINT sent with the real `kill` to a real `r1`
+// training process mid-run: it finishes the step, writes a checkpoint, exits 143 (SIGTERM) or 130 (SIGINT), and
+// `--resume` continues from that checkpoint to the end.
+using R1Sharp.Tests.Cli;
+using R1Sharp.Training.Infrastructure;
+
+namespace R1Sharp.Tests.Training.Infrastructure;
+
+public sealed class InterruptSignalTests
+{
+    static readonly TimeSpan Patience = TimeSpan.FromMinutes(3);
+    static string TinyModel => Path.Combine(RepoPaths.Root, "models", "tiny-qwen2");
+
+    static int StepOf(string checkpoint) => int.Parse(Path.GetFileName(checkpoint)["checkpoint-".Length..]);
+
+    // Starts r1, waits for the line, signals, and checks the exit code, the message and the checkpoint; returns its step.
+    static int StopMidRun(string[] args, Func<string, bool> started, string signal, string outputDir)
+    {
+        using var run = R1Process.Start(args);
+        run.WaitForLine(started, Patience);
+        run.Signal(signal);
+        var r = run.WaitForExit(Patience);
+        Assert.True(r.ExitCode == (signal == "TERM" ? 143 : 130), $"exit {r.ExitCode}\n{r.Stdout}\n{r.Stderr}");
+        Assert.Contains($"interrupt ({(signal == "TERM" ? "SIGTERM" : "Ctrl+C")})", r.Stderr);
+        string checkpoint = Checkpointer.Latest(outputDir) ?? throw new Xunit.Sdk.XunitException($"no checkpoint in {outputDir}:\n{r.Stdout}\n{r.Stderr}");
+        Assert.True(File.Exists(Path.Combine(checkpoint, Checkpointer.OptimizerFile)));
+        Assert.Empty(Directory.GetFileSystemEntries(outputDir, ".*")); // no temporary folder left behind
+        return StepOf(checkpoint);
+    }
+
+    [Theory]
+    [InlineData("TERM")]
+    [InlineData("INT")]
+    public void Train_sft_checkpoints_on_a_signal_and_resumes(string signal)
+    {
+        string dir = Directory.CreateTempSubdirectory("r1-sig-sft-").FullName, output = Path.Combine(dir, "out");
+        string data = Sft.SftTrainerTests.WriteToyDataset(dir, 16);
+        string[] args = ["train", "sft", $"--model_name_or_path={TinyModel}", $"--dataset_path={data}", $"--output_dir={output}",
+            "--per_device_train_batch_size=4", "--max_length=64", "--max_steps=600", "--save_steps=0", "--logging_steps=1"];
+        int step = StopMidRun(args, l => l.StartsWith("step 2/600"), signal, output);
+        Assert.InRange(step, 2, 599);
+        Assert.Equal(step, MetricsLog.Read(Path.Combine(output, "metrics.jsonl")).Count);
+
+        var resumed = R1Process.Run([.. args, "--resume"]);
+        Assert.True(resumed.ExitCode == 0, resumed.Stderr);
+        Assert.Equal(Enumerable.Range(1, 600).Select(s => (double)s), MetricsLog.Read(Path.Combine(output, "metrics.jsonl")).Select(r => r["step"]));
+        Assert.True(File.Exists(Path.Combine(output, "model.safetensors")));
+    }
+
+    [Fact]
+    public void Train_grpo_checkpoints_on_sigterm_and_resumes()
+    {
+        string dir = Directory.CreateTempSubdirectory("r1-sig-grpo-").FullName, output = Path.Combine(dir, "out");
+        string[] args = ["train", "grpo", $"--model_name_or_path={TinyModel}", "--task=chain-sum", "--task_size=64", "--template=r1-zero",
+            "--reward_funcs=accuracy,format", "--num_generations=2", "--per_device_train_batch_size=4", "--max_completion_length=6",
+            "--max_prompt_length=512", "--max_steps=300", "--logging_steps=1", "--save_steps=0", $"--output_dir={output}"];
+        int step = StopMidRun(args, l => l.Contains("step 2/300"), "TERM", output);
+        Assert.InRange(step, 2, 299);
+
+        var resumed = R1Process.Run([.. args, "--resume"]);
+        Assert.True(resumed.ExitCode == 0, resumed.Stderr + resumed.Stdout);
+        Assert.Contains($"resumed from {Path.Combine(output, $"checkpoint-{step}")} at step {step}", resumed.Stdout);
+        Assert.Equal(300, MetricsLog.Read(Path.Combine(output, "metrics.jsonl")).Count);
+    }
+
+    [Fact]
+    public void Zero_checkpoints_on_sigterm_and_resumes()
+    {
+        string run = Path.Combine(Directory.CreateTempSubdirectory("r1-sig-zero-").FullName, "run");
+        string[] args = ["zero", "--out", run, "--base", Path.Combine(RepoPaths.Root, "models", "chain-sum-base"),
+            "--eval-problems", "2", "--eval-k", "2"];
+        int step = StopMidRun([.. args, "--steps", "300"], l => l.StartsWith("step 1/300"), "TERM", run);
+        Assert.InRange(step, 1, 299);
+
+        var resumed = R1Process.Run([.. args, "--steps", (step + 1).ToString(), "--resume"]);
+        Assert.True(resumed.ExitCode == 0, resumed.Stderr);
+        Assert.Contains($"R1-Zero on chain-sum: {step + 1} GRPO steps", resumed.Stdout);
+    }
+
+    [Fact]
+    public void Pretrain_checkpoints_on_sigterm_and_resumes()
+    {
+        string output = Path.Combine(Directory.CreateTempSubdirectory("r1-sig-pretrain-").FullName, "base");
+        string[] args = ["pretrain", "--out", output, "--steps", "150", "--corpus-size", "400", "--batch-size", "4", "--eval-problems", "1"];
+        int step = StopMidRun(args, l => l.StartsWith("step 50/150"), "TERM", output + ".partial");
+        Assert.InRange(step, 50, 150);
+        Assert.False(Directory.Exists(output));
+
+        var refused = R1Process.Run(args);
+        Assert.Equal(2, refused.ExitCode);
+        Assert.Contains("pass --resume", refused.Stderr);
+        var resumed = R1Process.Run([.. args, "--resume"]);
+        Assert.True(resumed.ExitCode == 0, resumed.Stderr);
+        Assert.Contains($"at step {step}", resumed.Stderr);
+        Assert.True(File.Exists(Path.Combine(output, "model.safetensors")));
+        Assert.False(Directory.Exists(output + ".partial"));
+    }
+}
