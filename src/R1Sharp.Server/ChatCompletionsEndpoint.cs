@@ -138,10 +138,20 @@ internal sealed class ChatCompletionsEndpoint(BatchScheduler scheduler, IChatTem
         catch (IOException) { return await SafeResults(job); }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            // Headers are gone: report the failure as an error event, as OpenAI-compatible servers do mid-stream.
+            // Nothing sent yet (e.g. a queued request at shutdown): the error middleware answers with a status code.
+            if (!response.HasStarted) throw;
+            // Headers are gone: report the failure as an error event then [DONE], as vLLM does mid-stream.
+            var error = e is SchedulerStoppingException ? R1Server.ShuttingDown(e.Message) : new ApiError(500, e.Message, "server_error");
+            http.Items[R1Server.LogKey] = $"error {error.Code ?? error.Type} mid-stream: {e.Message}";
             buffer.Clear();
-            Event(buffer, w, () => { w.WriteStartObject(); new ApiError(500, e.Message, "server_error").WriteErrorObject(w); w.WriteEndObject(); });
-            await response.Body.WriteAsync(buffer.WrittenMemory, CancellationToken.None);
+            Event(buffer, w, () => { w.WriteStartObject(); error.WriteErrorObject(w); w.WriteEndObject(); });
+            buffer.Write(s_done);
+            try
+            {
+                await response.Body.WriteAsync(buffer.WrittenMemory, CancellationToken.None);
+                await response.Body.FlushAsync(CancellationToken.None);
+            }
+            catch (IOException) { } // the client left as well
             return null;
         }
         finally { await w.DisposeAsync(); }

@@ -1,5 +1,6 @@
 // The HTTP server: Kestrel + minimal APIs. Routes: POST /v1/chat/completions, GET /v1/models, GET /health,
-// GET /metrics, the chat page at /. Middleware: one log line per request, OpenAI-shaped errors, bearer keys.
+// GET /metrics, the chat page at /. Middleware: one log line per request, OpenAI-shaped errors, 503 while shutting
+// down, bearer keys. Shutdown is graceful (vLLM / uvicorn): see ShutdownAsync.
 using System.Diagnostics;
 using System.Globalization;
 using System.Reflection;
@@ -12,6 +13,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using R1Sharp.Generation;
 using R1Sharp.Text.ChatTemplates;
@@ -20,7 +22,8 @@ namespace R1Sharp.Server;
 
 /// <summary>
 /// An OpenAI-compatible server over one model. <see cref="Load"/> a model directory or wrap a
-/// <see cref="Generator"/> with <see cref="Create"/>; <see cref="StartAsync"/>, then <see cref="DisposeAsync"/>.
+/// <see cref="Generator"/> with <see cref="Create"/>; <see cref="StartAsync"/>, then <see cref="ShutdownAsync"/> (graceful)
+/// and <see cref="DisposeAsync"/>. The server does not handle process signals itself; its host (e.g. `r1 serve`) does.
 /// </summary>
 public sealed class R1Server : IAsyncDisposable
 {
@@ -31,6 +34,8 @@ public sealed class R1Server : IAsyncDisposable
     private readonly bool _ownsGenerator;
     private readonly TextWriter _log;
     private readonly object _logGate = new();
+    private volatile bool _draining;
+    private bool _started, _stopped;
 
     private R1Server(Generator generator, IChatTemplate template, ServerOptions options, TextWriter log, bool ownsGenerator)
     {
@@ -44,6 +49,8 @@ public sealed class R1Server : IAsyncDisposable
         Metrics = new ServerMetrics(_scheduler);
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
+        // No ConsoleLifetime: it would catch SIGINT/SIGTERM too; the host calls ShutdownAsync instead.
+        builder.Services.AddSingleton<IHostLifetime, NoSignalLifetime>();
         builder.WebHost.UseUrls($"http://{(options.Host.Contains(':') ? $"[{options.Host}]" : options.Host)}:{options.Port}");
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = options.MaxBodyBytes);
         _app = builder.Build();
@@ -74,22 +81,39 @@ public sealed class R1Server : IAsyncDisposable
     public Uri Address => new(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
 
     /// <summary>Binds and starts serving.</summary>
-    public Task StartAsync(CancellationToken cancellationToken = default) => _app.StartAsync(cancellationToken);
-
-    /// <summary>Completes when the server stops (Ctrl+C / SIGTERM, or <paramref name="cancellationToken"/>).</summary>
-    public Task WaitForShutdownAsync(CancellationToken cancellationToken = default)
+    public async Task StartAsync(CancellationToken cancellationToken = default)
     {
-        var stopped = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var lifetime = _app.Services.GetRequiredService<Microsoft.Extensions.Hosting.IHostApplicationLifetime>();
-        lifetime.ApplicationStopping.Register(() => stopped.TrySetResult());
-        cancellationToken.Register(() => stopped.TrySetResult());
-        return stopped.Task;
+        await _app.StartAsync(cancellationToken);
+        _started = true;
     }
 
-    /// <summary>Stops the server and the scheduler; frees the model when <see cref="Load"/> loaded it.</summary>
+    /// <summary>
+    /// Graceful shutdown (vLLM / uvicorn): from now on every request gets an OpenAI-shaped 503 and queued requests get it
+    /// too; running generations go on for up to <see cref="ServerOptions.ShutdownGrace"/> (or until <paramref name="force"/>
+    /// is cancelled), then each still running ends with an error (an error event and <c>data: [DONE]</c> when streaming).
+    /// Completes once the scheduler thread has ended and the listener is closed.
+    /// </summary>
+    public Task ShutdownAsync(CancellationToken force = default) => StopAsync(Options.ShutdownGrace, force);
+
+    private async Task StopAsync(TimeSpan grace, CancellationToken force)
+    {
+        if (_stopped) return;
+        _stopped = true;
+        _draining = true;
+        await _scheduler.ShutdownAsync(grace, force);
+        // Every job has ended: the handlers only write their last bytes. Kestrel then closes the connections.
+        if (_started)
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            await _app.StopAsync(timeout.Token);
+        }
+    }
+
+    /// <summary>Shuts down at once (no grace: running generations end with an error) unless <see cref="ShutdownAsync"/>
+    /// already ran; frees the model when <see cref="Load"/> loaded it. The scheduler thread has ended before the model is freed.</summary>
     public async ValueTask DisposeAsync()
     {
-        await _app.StopAsync();
+        await StopAsync(TimeSpan.Zero, CancellationToken.None);
         await _app.DisposeAsync();
         _scheduler.Dispose();
         if (_ownsGenerator) _scheduler.Generator.Dispose();
@@ -155,8 +179,13 @@ public sealed class R1Server : IAsyncDisposable
     {
         var clock = Stopwatch.StartNew();
         http.Items[ModelKey] = Options.ModelId;
-        try { await next(http); }
+        try
+        {
+            if (_draining) throw ShuttingDown("The server is shutting down and takes no new requests; retry later or on another instance.");
+            await next(http);
+        }
         catch (ApiError e) { await WriteError(http, e); }
+        catch (SchedulerStoppingException e) { await WriteError(http, ShuttingDown(e.Message)); }
         catch (BadHttpRequestException e) { await WriteError(http, new ApiError(e.StatusCode, e.Message, code: e.StatusCode == 413 ? "request_too_large" : null)); }
         catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested) { http.Items[LogKey] = "client disconnected"; }
         catch (Exception e)
@@ -173,6 +202,9 @@ public sealed class R1Server : IAsyncDisposable
         lock (_logGate) { _log.WriteLine(line.TrimEnd()); _log.Flush(); }
         _ = route;
     }
+
+    /// <summary>503 while shutting down (OpenAI answers overload and maintenance with 503 too).</summary>
+    internal static ApiError ShuttingDown(string message) => new(503, message, "server_error", code: "server_shutting_down");
 
     private async Task Authenticate(HttpContext http, RequestDelegate next)
     {
@@ -201,6 +233,7 @@ public sealed class R1Server : IAsyncDisposable
         http.Response.Clear();
         if (e.Status == 429) http.Response.Headers.RetryAfter = retry.Count > 0 ? retry : "1";
         if (e.Status == 401) http.Response.Headers.WWWAuthenticate = "Bearer";
+        if (e.Status == 503) http.Response.Headers.Connection = "close";
         http.Response.StatusCode = e.Status;
         http.Response.ContentType = "application/json";
         await http.Response.Body.WriteAsync(e.ToJson());
@@ -213,5 +246,12 @@ public sealed class R1Server : IAsyncDisposable
         var buffer = new System.Buffers.ArrayBufferWriter<byte>();
         using (var w = new Utf8JsonWriter(buffer, OpenAiJson.WriterOptions)) write(w);
         await http.Response.Body.WriteAsync(buffer.WrittenMemory);
+    }
+
+    // A host lifetime that leaves process signals alone (the default ConsoleLifetime stops the app on SIGINT/SIGTERM).
+    private sealed class NoSignalLifetime : IHostLifetime
+    {
+        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }

@@ -24,6 +24,9 @@ public sealed record ServerOptions
     public long MaxBodyBytes { get; init; } = 4 << 20;
     /// <summary>Seconds a 429 asks the client to wait (Retry-After). Default 1.</summary>
     public int RetryAfterSeconds { get; init; } = 1;
+    /// <summary>How long running generations may take to finish on <see cref="R1Server.ShutdownAsync"/> (SIGTERM/SIGINT
+    /// in `r1 serve`) before they end with an error. Default 10 s.</summary>
+    public TimeSpan ShutdownGrace { get; init; } = TimeSpan.FromSeconds(10);
     /// <summary>A pause before every decode step (UI tests and demos). Default none.</summary>
     public TimeSpan StepDelay { get; init; }
 
@@ -35,6 +38,8 @@ public sealed record ServerOptions
         if (MaxBatch < 1) throw new R1SharpException($"--max-batch must be >= 1, got {MaxBatch}");
         if (MaxQueue < 0) throw new R1SharpException($"--max-queue must be >= 0, got {MaxQueue}");
         if (ContextLength < 2) throw new R1SharpException($"--ctx must be >= 2, got {ContextLength}");
+        if (ShutdownGrace < TimeSpan.Zero) throw new R1SharpException($"--shutdown-grace must be >= 0 seconds, got {ShutdownGrace.TotalSeconds}");
+        if (StepDelay < TimeSpan.Zero) throw new R1SharpException($"--step-delay-ms must be >= 0, got {StepDelay.TotalMilliseconds}");
         if (MaxBodyBytes < 1024) throw new R1SharpException($"the body limit must be >= 1024 bytes, got {MaxBodyBytes}");
         if (ApiKeys.Any(string.IsNullOrWhiteSpace)) throw new R1SharpException("an API key is empty; give a non-empty --api-key or a key file with one key per line");
         return this;
