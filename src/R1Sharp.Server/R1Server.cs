@@ -51,8 +51,12 @@ public sealed class R1Server : IAsyncDisposable
         builder.Logging.ClearProviders();
         // No ConsoleLifetime: it would catch SIGINT/SIGTERM too; the host calls ShutdownAsync instead.
         builder.Services.AddSingleton<IHostLifetime, NoSignalLifetime>();
-        builder.WebHost.UseUrls($"http://{(options.Host.Contains(':') ? $"[{options.Host}]" : options.Host)}:{options.Port}");
-        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = options.MaxBodyBytes);
+        BindAddress = ServerBinding.ResolveHost(options.Host);
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.Limits.MaxRequestBodySize = options.MaxBodyBytes;
+            k.Listen(BindAddress, options.Port);
+        });
         _app = builder.Build();
         Map(new ChatCompletionsEndpoint(_scheduler, template, Options, Metrics));
     }
@@ -77,6 +81,8 @@ public sealed class R1Server : IAsyncDisposable
     public BatchScheduler Scheduler => _scheduler;
     /// <summary>The /metrics collectors.</summary>
     public ServerMetrics Metrics { get; }
+    /// <summary>The IP address listened on (<see cref="ServerOptions.Host"/> resolved by <see cref="ServerBinding.ResolveHost"/>).</summary>
+    public System.Net.IPAddress BindAddress { get; }
     /// <summary>The bound address (the real port when <see cref="ServerOptions.Port"/> is 0), after <see cref="StartAsync"/>.</summary>
     public Uri Address => new(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
 

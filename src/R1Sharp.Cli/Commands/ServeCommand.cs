@@ -11,7 +11,7 @@ internal static class ServeCommand
     public static Command Create()
     {
         var model = CommonOptions.Model();
-        var host = new Option<string>("--host") { Description = "Address to bind (default 127.0.0.1: this machine only)", DefaultValueFactory = _ => "127.0.0.1" };
+        var host = new Option<string>("--host") { Description = "Address to bind: an IP address, localhost or a name of this machine; 0.0.0.0 = every interface (default 127.0.0.1: this machine only)", DefaultValueFactory = _ => "127.0.0.1" };
         var port = new Option<int>("--port") { Description = "Port (default 8080; 0 picks a free one)", DefaultValueFactory = _ => 8080 };
         var apiKey = new Option<string?>("--api-key") { Description = "Require 'Authorization: Bearer KEY' on /v1/* and /metrics" };
         var apiKeyFile = new Option<string?>("--api-key-file") { Description = "File with accepted API keys, one per line" };
@@ -64,9 +64,13 @@ internal static class ServeCommand
     // Signals are caught before the model loads, so even an early Ctrl+C ends through the graceful path.
     static async Task<int> ServeAsync(string dir, ServerOptions options)
     {
+        var address = ServerBinding.ResolveHost(options.Host); // a bad --host fails before the model loads
         using var signals = new ShutdownSignals();
         await using var server = R1Server.Load(dir, options);
         await server.StartAsync();
+        if (ServerBinding.IsBeyondLoopback(address) && options.ApiKeys.Count == 0)
+            Console.Error.WriteLine($"warning: listening on {server.Address} (reachable from other machines) with no API key: " +
+                "anyone who can reach it can run the model; pass --api-key or --api-key-file, or --host 127.0.0.1");
         Console.Out.WriteLine($"serving {options.ModelId} on {server.Address} (batch {options.MaxBatch}, queue {options.MaxQueue}, ctx {server.Scheduler.ContextLength}" +
             $"{(options.ApiKeys.Count > 0 ? ", API key required" : "")}); Ctrl+C to stop");
         Console.Out.Flush();

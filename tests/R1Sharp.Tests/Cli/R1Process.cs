@@ -11,7 +11,12 @@ public static class R1Process
 {
     static readonly string Dll = Path.Combine(AppContext.BaseDirectory, "r1.dll");
 
-    public static R1Result RunWithInput(string? stdin, params string[] args)
+    public static R1Result RunWithInput(string? stdin, params string[] args) => RunWithInput(stdin, TimeSpan.FromMinutes(5), args);
+
+    /// <summary>Runs r1 and fails (killing it) when it is still running after <paramref name="timeout"/>.</summary>
+    public static R1Result RunFor(TimeSpan timeout, params string[] args) => RunWithInput(null, timeout, args);
+
+    static R1Result RunWithInput(string? stdin, TimeSpan timeout, string[] args)
     {
         var info = new ProcessStartInfo("dotnet")
         {
@@ -29,10 +34,11 @@ public static class R1Process
         var stderr = process.StandardError.ReadToEndAsync();
         if (stdin is not null) process.StandardInput.Write(stdin);
         process.StandardInput.Close();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(5)))
+        if (!process.WaitForExit(timeout))
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"r1 {string.Join(' ', args)} did not finish in 5 minutes");
+            process.WaitForExit();
+            throw new TimeoutException($"r1 {string.Join(' ', args)} did not finish in {timeout}: {stdout.Result} {stderr.Result}");
         }
         return new R1Result(process.ExitCode, stdout.Result, stderr.Result);
     }
