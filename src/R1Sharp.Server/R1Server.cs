@@ -87,10 +87,29 @@ public sealed class R1Server : IAsyncDisposable
     public Uri Address => new(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
 
     /// <summary>Binds and starts serving.</summary>
+    /// <exception cref="R1SharpException">The port is in use, or the address cannot be bound (one line naming it).</exception>
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
-        await _app.StartAsync(cancellationToken);
+        try { await _app.StartAsync(cancellationToken); }
+        catch (Exception e) when (BindError(e) is { } error) { throw error; }
         _started = true;
+    }
+
+    // Kestrel reports bind failures as IOException("Failed to bind ...", AddressInUseException / SocketException).
+    private R1SharpException? BindError(Exception e)
+    {
+        string where = $"{Options.Host}:{Options.Port}";
+        for (var x = e; x is not null; x = x.InnerException)
+        {
+            if (x is Microsoft.AspNetCore.Connections.AddressInUseException
+                || x is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.AddressAlreadyInUse })
+                return new R1SharpException($"port {Options.Port} is already in use on {Options.Host}; stop the other server or pick another --port (0 picks a free one)", e);
+            if (x is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.AddressNotAvailable })
+                return new R1SharpException($"--host {Options.Host}: {BindAddress} is not an address of this machine; cannot listen on {where}", e);
+            if (x is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.AccessDenied })
+                return new R1SharpException($"port {Options.Port}: not allowed to listen on {where} (ports below 1024 need privileges); pick another --port", e);
+        }
+        return null;
     }
 
     /// <summary>

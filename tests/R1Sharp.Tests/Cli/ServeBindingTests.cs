@@ -1,6 +1,6 @@
 // How `r1 serve` binds: a --host it cannot bind (not an address, a name that does not resolve) is refused with a
 // one-line exit-2 error instead of silently listening on every interface; binding beyond loopback without an API key
-// prints a warning on stderr.
+// prints a warning on stderr; a port in use is one line naming the port, exit 2.
 namespace R1Sharp.Tests.Cli;
 
 public sealed class ServeBindingTests
@@ -44,5 +44,20 @@ public sealed class ServeBindingTests
         using var keyed = R1ServeProcess.Start("--host", "0.0.0.0", "--api-key", "k");
         Thread.Sleep(200);
         Assert.DoesNotContain("warning", keyed.Stderr);
+    }
+
+    [Fact]
+    public void A_port_in_use_is_one_line_naming_the_port_and_exit_2()
+    {
+        using var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        taken.Start();
+        string port = ((System.Net.IPEndPoint)taken.LocalEndpoint).Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var result = R1Process.RunFor(TimeSpan.FromSeconds(90), "serve", "--model", Model, "--port", port);
+        Assert.Equal(2, result.ExitCode);
+        string error = result.Stderr.Trim();
+        Assert.DoesNotContain('\n', error);
+        Assert.StartsWith("error: ", error);
+        Assert.Contains($"port {port}", error);
+        Assert.DoesNotContain("Exception", error);
     }
 }
