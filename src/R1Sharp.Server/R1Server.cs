@@ -224,7 +224,8 @@ public sealed class R1Server : IAsyncDisposable
             http.Response.StatusCode);
         string line = string.Create(CultureInfo.InvariantCulture,
             $"{DateTime.UtcNow:yyyy-MM-ddTHH:mm:ss.fffZ} {http.Connection.RemoteIpAddress} {http.Request.Method} {http.Request.Path} {http.Response.StatusCode} {clock.Elapsed.TotalMilliseconds:0} ms {http.Items[LogKey]}");
-        lock (_logGate) { _log.WriteLine(line.TrimEnd()); _log.Flush(); }
+        line = LogText.Escape(line.TrimEnd()); // the path, the model field and error messages come from the request
+        lock (_logGate) { _log.WriteLine(line); _log.Flush(); }
         _ = route;
     }
 
