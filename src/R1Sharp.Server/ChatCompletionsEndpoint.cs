@@ -21,6 +21,7 @@ internal sealed class ChatCompletionsEndpoint(BatchScheduler scheduler, IChatTem
     {
         var clock = Stopwatch.StartNew();
         var body = await ReadBodyAsync(http);
+        RequireJson(http.Request.ContentType);
         var request = ChatCompletionRequest.Parse(body);
         if (request.Model != options.ModelId)
             throw ApiError.BadField("model", $"The model '{request.Model}' does not exist; this server serves '{options.ModelId}' (see /v1/models)", "model_not_found");
@@ -179,6 +180,16 @@ internal sealed class ChatCompletionsEndpoint(BatchScheduler scheduler, IChatTem
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge) { throw TooLarge(); }
         if (stream.Length > options.MaxBodyBytes) throw TooLarge();
         return stream.GetBuffer().AsMemory(0, (int)stream.Length);
+    }
+
+    // A cross-site page can POST text/plain or a form without a CORS preflight; application/json needs one, which this
+    // server never grants, so requiring it keeps other sites from starting generations (a browser "simple request").
+    private static void RequireJson(string? contentType)
+    {
+        if (Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(contentType, out var type)
+            && type.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase))
+            return;
+        throw new ApiError(415, $"Content-Type must be application/json, got '{contentType ?? "none"}'.", code: "unsupported_media_type");
     }
 
     private ApiError TooLarge() =>

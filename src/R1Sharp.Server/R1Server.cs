@@ -1,6 +1,6 @@
 // The HTTP server: Kestrel + minimal APIs. Routes: POST /v1/chat/completions, GET /v1/models, GET /health,
 // GET /metrics, the chat page at /. Middleware: one log line per request, OpenAI-shaped errors, 503 while shutting
-// down, bearer keys. Shutdown is graceful (vLLM / uvicorn): see ShutdownAsync.
+// down, the Host allow-list (DNS rebinding), bearer keys. Shutdown is graceful (vLLM / uvicorn): see ShutdownAsync.
 using System.Diagnostics;
 using System.Globalization;
 using System.Reflection;
@@ -34,12 +34,14 @@ public sealed class R1Server : IAsyncDisposable
     private readonly bool _ownsGenerator;
     private readonly TextWriter _log;
     private readonly object _logGate = new();
+    private readonly HostAllowList _hosts;
     private volatile bool _draining;
     private bool _started, _stopped;
 
     private R1Server(Generator generator, IChatTemplate template, ServerOptions options, TextWriter log, bool ownsGenerator)
     {
         Options = options.Validate();
+        _hosts = new HostAllowList(options.Host, options.AllowedHosts);
         _log = log;
         _ownsGenerator = ownsGenerator;
         _scheduler = new BatchScheduler(generator, new BatchSchedulerOptions
@@ -147,6 +149,7 @@ public sealed class R1Server : IAsyncDisposable
     private void Map(ChatCompletionsEndpoint chat)
     {
         _app.Use(LogAndHandleErrors);
+        _app.Use(CheckHost);
         _app.Use(Authenticate);
         _app.MapPost("/v1/chat/completions", chat.HandleAsync);
         _app.MapGet("/v1/models", WriteModels);
@@ -231,6 +234,15 @@ public sealed class R1Server : IAsyncDisposable
 
     /// <summary>503 while shutting down (OpenAI answers overload and maintenance with 503 too).</summary>
     internal static ApiError ShuttingDown(string message) => new(503, message, "server_error", code: "server_shutting_down");
+
+    private async Task CheckHost(HttpContext http, RequestDelegate next)
+    {
+        string host = http.Request.Host.Host;
+        if (!_hosts.Allows(host))
+            throw new ApiError(403, $"Host '{host}' is not allowed (DNS-rebinding protection); open the server by its address, " +
+                $"or start r1 serve with --allowed-hosts {host} (or --allowed-hosts '*' to accept any host).", code: "host_not_allowed");
+        await next(http);
+    }
 
     private async Task Authenticate(HttpContext http, RequestDelegate next)
     {

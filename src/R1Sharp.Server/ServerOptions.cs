@@ -12,6 +12,11 @@ public sealed record ServerOptions
     public int Port { get; init; } = 8080;
     /// <summary>Accepted bearer keys for /v1/* and /metrics; empty = no authentication.</summary>
     public IReadOnlyList<string> ApiKeys { get; init; } = [];
+    /// <summary>
+    /// Host header values accepted besides the bound host, loopback names and IP literals (DNS-rebinding protection,
+    /// like Django's ALLOWED_HOSTS / Jupyter's allow_remote_access): exact names, ports ignored; <c>*</c> accepts any.
+    /// </summary>
+    public IReadOnlyList<string> AllowedHosts { get; init; } = [];
     /// <summary>Sequences decoded together at most (continuous batching). Default 8.</summary>
     public int MaxBatch { get; init; } = 8;
     /// <summary>Requests waiting beyond the free batch rows at most; more get 429. Default 64.</summary>

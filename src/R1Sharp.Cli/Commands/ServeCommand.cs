@@ -17,6 +17,10 @@ internal static class ServeCommand
         var apiKeyFile = new Option<string?>("--api-key-file") { Description = "File with accepted API keys, one per line" };
         var maxBatch = new Option<int>("--max-batch") { Description = "Sequences decoded together at most (default 8)", DefaultValueFactory = _ => 8 };
         var maxQueue = new Option<int>("--max-queue") { Description = "Requests waiting for a slot at most; more get 429 (default 64)", DefaultValueFactory = _ => 64 };
+        var allowedHosts = new Option<string?>("--allowed-hosts")
+        {
+            Description = "Comma-separated Host header names accepted besides localhost, IP addresses and --host ('*' = any; DNS-rebinding protection)",
+        };
         var ctx = new Option<int?>("--ctx") { Description = "Context length in tokens (default: the model's max_position_embeddings)" };
         var grace = new Option<double>("--shutdown-grace")
         {
@@ -28,7 +32,7 @@ internal static class ServeCommand
         var stepDelay = new Option<int>("--step-delay-ms") { Description = "Pause before every decode step, in ms (demos, tests)", Hidden = true };
         var command = new Command("serve", "Serve a model over an OpenAI-compatible HTTP API (/v1/chat/completions) with a chat page at /")
         {
-            model, host, port, apiKey, apiKeyFile, maxBatch, maxQueue, ctx, grace, chatTemplate, stepDelay,
+            model, host, port, allowedHosts, apiKey, apiKeyFile, maxBatch, maxQueue, ctx, grace, chatTemplate, stepDelay,
         };
         command.Validators.Add(r =>
         {
@@ -48,6 +52,7 @@ internal static class ServeCommand
                 ModelId = Directory.Exists(argument) ? Path.GetFileName(Path.GetFullPath(argument).TrimEnd('/')) : argument,
                 Host = parse.GetRequiredValue(host),
                 Port = parse.GetValue(port),
+                AllowedHosts = (parse.GetValue(allowedHosts) ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
                 ApiKeys = Keys(parse.GetValue(apiKey), parse.GetValue(apiKeyFile)),
                 MaxBatch = parse.GetValue(maxBatch),
                 MaxQueue = parse.GetValue(maxQueue),
