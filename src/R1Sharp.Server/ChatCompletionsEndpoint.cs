@@ -16,6 +16,7 @@ internal sealed class ChatCompletionsEndpoint(BatchScheduler scheduler, IChatTem
     private static readonly byte[] s_dataPrefix = "data: "u8.ToArray();
     private static readonly byte[] s_eventEnd = "\n\n"u8.ToArray();
     private static readonly byte[] s_done = "data: [DONE]\n\n"u8.ToArray();
+    private readonly long _maxPromptChars = options.MaxPromptChars ?? (long)scheduler.ContextLength * ServerOptions.PromptCharsPerToken;
 
     public async Task HandleAsync(HttpContext http)
     {
@@ -25,16 +26,13 @@ internal sealed class ChatCompletionsEndpoint(BatchScheduler scheduler, IChatTem
         var request = ChatCompletionRequest.Parse(body);
         if (request.Model != options.ModelId)
             throw ApiError.BadField("model", $"The model '{request.Model}' does not exist; this server serves '{options.ModelId}' (see /v1/models)", "model_not_found");
+        CheckPromptSize(request.Messages);
+        // Admission before the costly part: a full queue is refused before the prompt is rendered and tokenized.
+        using var reservation = scheduler.TryReserve() ?? throw QueueFull(http);
         var (prompt, generationOptions) = Prepare(request);
-        GenerationJob? job;
-        try { job = scheduler.TrySubmit(prompt, generationOptions, http.RequestAborted); }
+        GenerationJob job;
+        try { job = scheduler.Submit(reservation, prompt, generationOptions, http.RequestAborted); }
         catch (R1SharpException e) { throw new ApiError(400, e.Message, param: null, code: "invalid_value"); }
-        if (job is null)
-        {
-            http.Response.Headers.RetryAfter = options.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            throw new ApiError(429, $"The server is busy ({options.MaxQueue} requests queued); retry after {options.RetryAfterSeconds} s.",
-                "rate_limit_error", code: "queue_full");
-        }
         string id = "chatcmpl-" + Guid.NewGuid().ToString("N")[..24];
         long created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
         var run = new RunInfo(clock);
@@ -46,6 +44,25 @@ internal sealed class ChatCompletionsEndpoint(BatchScheduler scheduler, IChatTem
         metrics.Completion(usage, run.FirstToken, clock.Elapsed - (run.FirstToken ?? TimeSpan.Zero));
         http.Items[R1Server.LogKey] = $"prompt={usage.PromptTokens} completion={usage.CompletionTokens} reasoning={usage.ReasoningTokens} " +
             $"n={request.N} finish={string.Join(',', results.Select(r => r.FinishReason.ToApiString()))}{(request.Stream ? " stream" : "")}";
+    }
+
+    private ApiError QueueFull(HttpContext http)
+    {
+        http.Response.Headers.RetryAfter = options.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return new ApiError(429, $"The server is busy ({options.MaxQueue} requests queued); retry after {options.RetryAfterSeconds} s.",
+            "rate_limit_error", code: "queue_full");
+    }
+
+    // A bound on characters, checked before tokenizing: no prompt of more than maxPromptChars costs tokenizer time or memory.
+    private void CheckPromptSize(IReadOnlyList<ChatMessage> messages)
+    {
+        long chars = messages.Sum(m => (long)m.Content.Length);
+        if (chars <= _maxPromptChars) return;
+        string why = options.MaxPromptChars is null
+            ? $"{scheduler.ContextLength} tokens of context × {ServerOptions.PromptCharsPerToken} characters per token"
+            : "--max-prompt-chars";
+        throw ApiError.BadField("messages", $"The messages hold {chars} characters; this server takes at most {_maxPromptChars} ({why}); shorten them.",
+            "context_length_exceeded");
     }
 
     private (GenerationRequest, GenerationOptions) Prepare(ChatCompletionRequest request)

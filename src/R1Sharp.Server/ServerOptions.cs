@@ -25,6 +25,11 @@ public sealed record ServerOptions
     public int? ContextLength { get; init; }
     /// <summary>Chat template name (<see cref="R1Sharp.Text.ChatTemplates.ChatTemplate.Names"/>); null or "auto" = the model's own.</summary>
     public string? ChatTemplate { get; init; }
+    /// <summary>Most characters the messages may hold together, checked before tokenizing; more get 400. Null =
+    /// context length × <see cref="PromptCharsPerToken"/> (a generous bound: BPE tokens average ~4 characters).</summary>
+    public int? MaxPromptChars { get; init; }
+    /// <summary>Characters per context token of the default <see cref="MaxPromptChars"/>.</summary>
+    public const int PromptCharsPerToken = 16;
     /// <summary>Largest request body in bytes; larger ones get 413. Default 4 MiB.</summary>
     public long MaxBodyBytes { get; init; } = 4 << 20;
     /// <summary>Seconds a 429 asks the client to wait (Retry-After). Default 1.</summary>
@@ -45,6 +50,7 @@ public sealed record ServerOptions
         if (ContextLength < 2) throw new R1SharpException($"--ctx must be >= 2, got {ContextLength}");
         if (ShutdownGrace < TimeSpan.Zero) throw new R1SharpException($"--shutdown-grace must be >= 0 seconds, got {ShutdownGrace.TotalSeconds}");
         if (StepDelay < TimeSpan.Zero) throw new R1SharpException($"--step-delay-ms must be >= 0, got {StepDelay.TotalMilliseconds}");
+        if (MaxPromptChars < 1) throw new R1SharpException($"--max-prompt-chars must be >= 1, got {MaxPromptChars}");
         if (MaxBodyBytes < 1024) throw new R1SharpException($"the body limit must be >= 1024 bytes, got {MaxBodyBytes}");
         if (ApiKeys.Any(string.IsNullOrWhiteSpace)) throw new R1SharpException("an API key is empty; give a non-empty --api-key or a key file with one key per line");
         return this;

@@ -22,6 +22,10 @@ internal static class ServeCommand
             Description = "Comma-separated Host header names accepted besides localhost, IP addresses and --host ('*' = any; DNS-rebinding protection)",
         };
         var ctx = new Option<int?>("--ctx") { Description = "Context length in tokens (default: the model's max_position_embeddings)" };
+        var maxPromptChars = new Option<int?>("--max-prompt-chars")
+        {
+            Description = $"Characters the messages of one request may hold, checked before tokenizing (default: ctx × {ServerOptions.PromptCharsPerToken})",
+        };
         var grace = new Option<double>("--shutdown-grace")
         {
             Description = "Seconds running requests may take to finish after SIGINT/SIGTERM before they end with an error (default 10)",
@@ -32,7 +36,7 @@ internal static class ServeCommand
         var stepDelay = new Option<int>("--step-delay-ms") { Description = "Pause before every decode step, in ms (demos, tests)", Hidden = true };
         var command = new Command("serve", "Serve a model over an OpenAI-compatible HTTP API (/v1/chat/completions) with a chat page at /")
         {
-            model, host, port, allowedHosts, apiKey, apiKeyFile, maxBatch, maxQueue, ctx, grace, chatTemplate, stepDelay,
+            model, host, port, allowedHosts, apiKey, apiKeyFile, maxBatch, maxQueue, ctx, maxPromptChars, grace, chatTemplate, stepDelay,
         };
         command.Validators.Add(r =>
         {
@@ -57,6 +61,7 @@ internal static class ServeCommand
                 MaxBatch = parse.GetValue(maxBatch),
                 MaxQueue = parse.GetValue(maxQueue),
                 ContextLength = parse.GetValue(ctx),
+                MaxPromptChars = parse.GetValue(maxPromptChars),
                 ShutdownGrace = TimeSpan.FromSeconds(graceSeconds),
                 ChatTemplate = parse.GetValue(chatTemplate),
                 StepDelay = TimeSpan.FromMilliseconds(parse.GetValue(stepDelay)),

@@ -47,6 +47,7 @@ public sealed partial class BatchScheduler : IDisposable
     private readonly Thread _thread;
     private readonly TaskCompletionSource _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _running;
+    private int _reserved;                    // queue places held by QueueReservations not yet submitted (under _gate)
     private long _generatedTokens, _steps;
     private bool _disposed;
     private volatile bool _stopping;          // set under _gate by ShutdownAsync: no more submissions or admissions
@@ -88,6 +89,37 @@ public sealed partial class BatchScheduler : IDisposable
     /// <exception cref="SchedulerStoppingException"><see cref="ShutdownAsync"/> has begun.</exception>
     public GenerationJob? TrySubmit(GenerationRequest request, GenerationOptions options, CancellationToken cancellationToken = default)
     {
+        using var reservation = TryReserve();
+        return reservation is null ? null : Submit(reservation, request, options, cancellationToken);
+    }
+
+    /// <summary>
+    /// Takes a place in the queue before the request is prepared, so that a full queue is refused before costly work
+    /// (tokenizing). Null when the queue is full. Dispose the reservation unless <see cref="Submit"/> used it.
+    /// </summary>
+    /// <exception cref="SchedulerStoppingException"><see cref="ShutdownAsync"/> has begun.</exception>
+    public QueueReservation? TryReserve()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        lock (_gate)
+        {
+            if (_stopping) throw Stopping();
+            // Jobs that free batch rows will take at the next step are not waiting; only the rest count against the queue.
+            int freeRows = Math.Max(0, Options.MaxBatchRows - _running);
+            if (_queue.Count + _reserved >= Options.MaxQueuedJobs + freeRows) return null;
+            _reserved++;
+        }
+        return new QueueReservation(this, () => { lock (_gate) _reserved--; });
+    }
+
+    /// <summary>Queues one prompt × n samples in the place <paramref name="reservation"/> holds (see <see cref="TrySubmit"/>).</summary>
+    /// <exception cref="R1SharpException">Bad options, n above the batch size, or a prompt that does not fit the context
+    /// (the reservation is then still held: dispose it).</exception>
+    /// <exception cref="SchedulerStoppingException"><see cref="ShutdownAsync"/> has begun.</exception>
+    public GenerationJob Submit(QueueReservation reservation, GenerationRequest request, GenerationOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(reservation);
+        if (reservation.Owner != this) throw new ArgumentException("the reservation belongs to another scheduler", nameof(reservation));
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (options.ContextLength > ContextLength)
             throw new R1SharpException($"ctx {options.ContextLength} exceeds the server's context {ContextLength}");
@@ -99,9 +131,8 @@ public sealed partial class BatchScheduler : IDisposable
         lock (_gate)
         {
             if (_stopping) throw Stopping();
-            // Jobs that free batch rows will take at the next step are not waiting; only the rest count against the queue.
-            int freeRows = Math.Max(0, Options.MaxBatchRows - _running);
-            if (_queue.Count >= Options.MaxQueuedJobs + freeRows) return null;
+            if (!reservation.TryConsume()) throw new InvalidOperationException("the reservation was already used or disposed");
+            _reserved--;
             _queue.Enqueue(job);
         }
         _signal.Release();
