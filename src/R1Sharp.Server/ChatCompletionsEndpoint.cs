@@ -100,7 +100,7 @@ internal sealed class ChatCompletionsEndpoint(BatchScheduler scheduler, IChatTem
         await foreach (var delta in job.Deltas.ReadAllAsync(CancellationToken.None))
             if (run.FirstToken is null && (delta.Reasoning.Length > 0 || delta.Content.Length > 0)) run.FirstToken = run.Clock.Elapsed;
         var results = await job.Completion;
-        if (http.RequestAborted.IsCancellationRequested) return results;
+        if (http.RequestAborted.IsCancellationRequested) return ClientLeft(http, results);
         var buffer = new ArrayBufferWriter<byte>();
         using (var w = new Utf8JsonWriter(buffer, OpenAiJson.WriterOptions))
             OpenAiJson.WriteCompletion(w, id, created, ModelOf(http), results);
@@ -145,15 +145,15 @@ internal sealed class ChatCompletionsEndpoint(BatchScheduler scheduler, IChatTem
                 await response.Body.FlushAsync(http.RequestAborted);
             }
             var results = await job.Completion;
-            if (http.RequestAborted.IsCancellationRequested) return results;
+            if (http.RequestAborted.IsCancellationRequested) return ClientLeft(http, results);
             if (request.IncludeUsage) Event(buffer, w, () => OpenAiJson.WriteUsageChunk(w, id, created, model, OpenAiJson.Usage(results)));
             buffer.Write(s_done);
             await response.Body.WriteAsync(buffer.WrittenMemory, http.RequestAborted);
             await response.Body.FlushAsync(http.RequestAborted);
             return results;
         }
-        catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested) { return await SafeResults(job); }
-        catch (IOException) { return await SafeResults(job); }
+        catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested) { return ClientLeft(http, await SafeResults(job)); }
+        catch (IOException) { return ClientLeft(http, await SafeResults(job)); }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             // Nothing sent yet (e.g. a queued request at shutdown): the error middleware answers with a status code.
@@ -173,6 +173,13 @@ internal sealed class ChatCompletionsEndpoint(BatchScheduler scheduler, IChatTem
             return null;
         }
         finally { await w.DisposeAsync(); }
+    }
+
+    // The client went away before the whole answer was written: logged as 499, like nginx.
+    private static T ClientLeft<T>(HttpContext http, T results)
+    {
+        http.Items[R1Server.CancelledKey] = true;
+        return results;
     }
 
     private static async Task<IReadOnlyList<GenerationResult>?> SafeResults(GenerationJob job)

@@ -29,6 +29,10 @@ public sealed class R1Server : IAsyncDisposable
 {
     internal const string LogKey = "r1.log";
     internal const string ModelKey = "r1.model";
+    /// <summary>Set by a handler whose client left before the answer was delivered: logged and counted as 499.</summary>
+    internal const string CancelledKey = "r1.cancelled";
+    /// <summary>nginx's "client closed request": the status logged for requests the client abandoned.</summary>
+    internal const int ClientClosedRequest = 499;
     private readonly WebApplication _app;
     private readonly BatchScheduler _scheduler;
     private readonly bool _ownsGenerator;
@@ -215,7 +219,11 @@ public sealed class R1Server : IAsyncDisposable
         catch (ApiError e) { await WriteError(http, e); }
         catch (SchedulerStoppingException e) { await WriteError(http, ShuttingDown(e.Message)); }
         catch (BadHttpRequestException e) { await WriteError(http, new ApiError(e.StatusCode, e.Message, code: e.StatusCode == 413 ? "request_too_large" : null)); }
-        catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested) { http.Items[LogKey] = "client disconnected"; }
+        catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
+        {
+            http.Items[LogKey] = "client disconnected";
+            http.Items[CancelledKey] = true;
+        }
         catch (Exception e)
         {
             await WriteError(http, new ApiError(500, $"{e.GetType().Name}: {e.Message}", "server_error"));
@@ -223,10 +231,11 @@ public sealed class R1Server : IAsyncDisposable
         if (http.Response.StatusCode == 405 && !http.Response.HasStarted)
             await WriteError(http, new ApiError(405, $"Method {http.Request.Method} is not allowed on {http.Request.Path}", code: "method_not_allowed"));
         string route = http.GetEndpoint()?.DisplayName?.Split(' ').LastOrDefault() ?? "unmatched";
+        int status = http.Items.ContainsKey(CancelledKey) ? ClientClosedRequest : http.Response.StatusCode;
         Metrics.Request(http.Request.Path.StartsWithSegments("/v1") || http.Request.Path == "/health" || http.Request.Path == "/metrics" ? http.Request.Path.Value! : "other",
-            http.Response.StatusCode);
+            status);
         string line = string.Create(CultureInfo.InvariantCulture,
-            $"{DateTime.UtcNow:yyyy-MM-ddTHH:mm:ss.fffZ} {http.Connection.RemoteIpAddress} {http.Request.Method} {http.Request.Path} {http.Response.StatusCode} {clock.Elapsed.TotalMilliseconds:0} ms {http.Items[LogKey]}");
+            $"{DateTime.UtcNow:yyyy-MM-ddTHH:mm:ss.fffZ} {http.Connection.RemoteIpAddress} {http.Request.Method} {http.Request.Path} {status} {clock.Elapsed.TotalMilliseconds:0} ms {http.Items[LogKey]}");
         line = LogText.Escape(line.TrimEnd()); // the path, the model field and error messages come from the request
         lock (_logGate) { _log.WriteLine(line); _log.Flush(); }
         _ = route;
