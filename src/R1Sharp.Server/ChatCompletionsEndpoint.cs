@@ -67,12 +67,12 @@ internal sealed class ChatCompletionsEndpoint(BatchScheduler scheduler, IChatTem
 
     private (GenerationRequest, GenerationOptions) Prepare(ChatCompletionRequest request)
     {
-        string text;
-        try { text = template.Render(request.Messages, addGenerationPrompt: true); }
+        GenerationRequest prompt;
+        try { prompt = GenerationRequest.ForChat(scheduler.Generator.Tokenizer, template, request.Messages, options.ParseSpecialInContent); }
         catch (R1SharpException e) { throw ApiError.BadField("messages", e.Message); }
-        var ids = scheduler.Generator.Tokenizer.Encode(text, addSpecialTokens: false);
-        if (ids.Length >= scheduler.ContextLength)
-            throw ApiError.BadField("messages", $"This model's context is {scheduler.ContextLength} tokens, but the messages take {ids.Length}; shorten them.",
+        int length = prompt.PromptIds.Count;
+        if (length >= scheduler.ContextLength)
+            throw ApiError.BadField("messages", $"This model's context is {scheduler.ContextLength} tokens, but the messages take {length}; shorten them.",
                 "context_length_exceeded");
         var defaults = scheduler.Generator.DefaultOptions();
         var sampler = defaults.Sampler with
@@ -92,7 +92,7 @@ internal sealed class ChatCompletionsEndpoint(BatchScheduler scheduler, IChatTem
             StopStrings = [.. template.StopStrings, .. request.Stop],
             ThinkingBudget = request.HasThinkingBudget ? request.ThinkingBudget : null,
         };
-        return (new GenerationRequest(ids) { StartsInThinking = ChatTemplate.EndsInThinking(text) }, generation);
+        return (prompt, generation);
     }
 
     private static async Task<IReadOnlyList<GenerationResult>?> CompleteAsync(HttpContext http, GenerationJob job, string id, long created, RunInfo run)

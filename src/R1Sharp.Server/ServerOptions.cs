@@ -30,6 +30,9 @@ public sealed record ServerOptions
     public int? MaxPromptChars { get; init; }
     /// <summary>Characters per context token of the default <see cref="MaxPromptChars"/>.</summary>
     public const int PromptCharsPerToken = 16;
+    /// <summary>Tokenize special-token text inside messages (<c>&lt;｜Assistant｜&gt;</c>, <c>&lt;/think&gt;</c>) as the special
+    /// tokens, as servers did before content was kept apart. Lets clients forge turns: only for trusted clients. Default false.</summary>
+    public bool ParseSpecialInContent { get; init; }
     /// <summary>Largest request body in bytes; larger ones get 413. Default 4 MiB.</summary>
     public long MaxBodyBytes { get; init; } = 4 << 20;
     /// <summary>Seconds a 429 asks the client to wait (Retry-After). Default 1.</summary>

@@ -26,6 +26,10 @@ internal static class ServeCommand
         {
             Description = $"Characters the messages of one request may hold, checked before tokenizing (default: ctx × {ServerOptions.PromptCharsPerToken})",
         };
+        var parseSpecial = new Option<bool>("--parse-special-in-content")
+        {
+            Description = "Tokenize special-token text typed in messages (<｜Assistant｜>, </think>) as the special tokens; lets clients forge turns (trusted clients only)",
+        };
         var grace = new Option<double>("--shutdown-grace")
         {
             Description = "Seconds running requests may take to finish after SIGINT/SIGTERM before they end with an error (default 10)",
@@ -36,7 +40,7 @@ internal static class ServeCommand
         var stepDelay = new Option<int>("--step-delay-ms") { Description = "Pause before every decode step, in ms (demos, tests)", Hidden = true };
         var command = new Command("serve", "Serve a model over an OpenAI-compatible HTTP API (/v1/chat/completions) with a chat page at /")
         {
-            model, host, port, allowedHosts, apiKey, apiKeyFile, maxBatch, maxQueue, ctx, maxPromptChars, grace, chatTemplate, stepDelay,
+            model, host, port, allowedHosts, apiKey, apiKeyFile, maxBatch, maxQueue, ctx, maxPromptChars, parseSpecial, grace, chatTemplate, stepDelay,
         };
         command.Validators.Add(r =>
         {
@@ -62,6 +66,7 @@ internal static class ServeCommand
                 MaxQueue = parse.GetValue(maxQueue),
                 ContextLength = parse.GetValue(ctx),
                 MaxPromptChars = parse.GetValue(maxPromptChars),
+                ParseSpecialInContent = parse.GetValue(parseSpecial),
                 ShutdownGrace = TimeSpan.FromSeconds(graceSeconds),
                 ChatTemplate = parse.GetValue(chatTemplate),
                 StepDelay = TimeSpan.FromMilliseconds(parse.GetValue(stepDelay)),
