@@ -152,9 +152,13 @@ internal sealed class ChatCompletionsEndpoint(BatchScheduler scheduler, IChatTem
             await response.Body.FlushAsync(http.RequestAborted);
             return results;
         }
-        catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested) { return ClientLeft(http, await SafeResults(job)); }
-        catch (IOException) { return ClientLeft(http, await SafeResults(job)); }
-        catch (Exception e) when (e is not OperationCanceledException)
+        // Only the connection cancels here (RequestAborted, or Kestrel's ConnectionAbortedException, which can come
+        // before RequestAborted reads as cancelled); a failed write means the client left as well.
+        catch (Exception e) when (e is OperationCanceledException or IOException || http.RequestAborted.IsCancellationRequested)
+        {
+            return ClientLeft(http, await SafeResults(job));
+        }
+        catch (Exception e)
         {
             // Nothing sent yet (e.g. a queued request at shutdown): the error middleware answers with a status code.
             if (!response.HasStarted) throw;

@@ -45,6 +45,7 @@ public sealed class R1Server : IAsyncDisposable
     private R1Server(Generator generator, IChatTemplate template, ServerOptions options, TextWriter log, bool ownsGenerator)
     {
         Options = options.Validate();
+        BindAddress = ServerBinding.ResolveHost(options.Host); // before the scheduler thread starts
         _hosts = new HostAllowList(options.Host, options.AllowedHosts);
         _log = log;
         _ownsGenerator = ownsGenerator;
@@ -52,19 +53,26 @@ public sealed class R1Server : IAsyncDisposable
         {
             MaxBatchRows = options.MaxBatch, MaxQueuedJobs = options.MaxQueue, ContextLength = options.ContextLength, StepDelay = options.StepDelay,
         });
-        Metrics = new ServerMetrics(_scheduler);
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        // No ConsoleLifetime: it would catch SIGINT/SIGTERM too; the host calls ShutdownAsync instead.
-        builder.Services.AddSingleton<IHostLifetime, NoSignalLifetime>();
-        BindAddress = ServerBinding.ResolveHost(options.Host);
-        builder.WebHost.ConfigureKestrel(k =>
+        try
         {
-            k.Limits.MaxRequestBodySize = options.MaxBodyBytes;
-            k.Listen(BindAddress, options.Port);
-        });
-        _app = builder.Build();
-        Map(new ChatCompletionsEndpoint(_scheduler, template, Options, Metrics));
+            Metrics = new ServerMetrics(_scheduler);
+            var builder = WebApplication.CreateSlimBuilder();
+            builder.Logging.ClearProviders();
+            // No ConsoleLifetime: it would catch SIGINT/SIGTERM too; the host calls ShutdownAsync instead.
+            builder.Services.AddSingleton<IHostLifetime, NoSignalLifetime>();
+            builder.WebHost.ConfigureKestrel(k =>
+            {
+                k.Limits.MaxRequestBodySize = options.MaxBodyBytes;
+                k.Listen(BindAddress, options.Port);
+            });
+            _app = builder.Build();
+            Map(new ChatCompletionsEndpoint(_scheduler, template, Options, Metrics));
+        }
+        catch
+        {
+            _scheduler.Dispose(); // joined before the caller frees the model
+            throw;
+        }
     }
 
     /// <summary>A server over a loaded generator (not disposed with the server) and a chat template.</summary>
@@ -219,7 +227,7 @@ public sealed class R1Server : IAsyncDisposable
         catch (ApiError e) { await WriteError(http, e); }
         catch (SchedulerStoppingException e) { await WriteError(http, ShuttingDown(e.Message)); }
         catch (BadHttpRequestException e) { await WriteError(http, new ApiError(e.StatusCode, e.Message, code: e.StatusCode == 413 ? "request_too_large" : null)); }
-        catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
+        catch (OperationCanceledException e) when (http.RequestAborted.IsCancellationRequested || e is Microsoft.AspNetCore.Connections.ConnectionAbortedException)
         {
             http.Items[LogKey] = "client disconnected";
             http.Items[CancelledKey] = true;

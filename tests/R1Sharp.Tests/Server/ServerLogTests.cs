@@ -43,8 +43,7 @@ public sealed class ServerLogTests
         }
         for (int i = 0; i < 500 && !host.LogText.Contains("POST"); i++) await Task.Delay(10);
         string log = host.LogText;
-        Assert.Contains("POST /v1/chat/completions 499 ", log);
-        Assert.Contains("finish=cancelled", log);
+        Assert.True(log.Contains("POST /v1/chat/completions 499 ", StringComparison.Ordinal) && log.Contains("finish=cancelled", StringComparison.Ordinal), log);
         string metrics = await host.Http.GetStringAsync("/metrics");
         Assert.Contains("status=\"499\"", metrics);
     }
@@ -60,6 +59,6 @@ public sealed class ServerLogTests
         cts.Cancel();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => pending);
         for (int i = 0; i < 500 && !host.LogText.Contains("POST"); i++) await Task.Delay(10);
-        Assert.Contains("POST /v1/chat/completions 499 ", host.LogText);
+        Assert.True(host.LogText.Contains("POST /v1/chat/completions 499 ", StringComparison.Ordinal), host.LogText);
     }
 }
