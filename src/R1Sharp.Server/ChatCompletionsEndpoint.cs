@@ -16,24 +16,23 @@ internal sealed class ChatCompletionsEndpoint(BatchScheduler scheduler, IChatTem
     private static readonly byte[] s_dataPrefix = "data: "u8.ToArray();
     private static readonly byte[] s_eventEnd = "\n\n"u8.ToArray();
     private static readonly byte[] s_done = "data: [DONE]\n\n"u8.ToArray();
+    private readonly long _maxPromptChars = options.MaxPromptChars ?? (long)scheduler.ContextLength * ServerOptions.PromptCharsPerToken;
 
     public async Task HandleAsync(HttpContext http)
     {
         var clock = Stopwatch.StartNew();
         var body = await ReadBodyAsync(http);
+        RequireJson(http.Request.ContentType);
         var request = ChatCompletionRequest.Parse(body);
         if (request.Model != options.ModelId)
             throw ApiError.BadField("model", $"The model '{request.Model}' does not exist; this server serves '{options.ModelId}' (see /v1/models)", "model_not_found");
+        CheckPromptSize(request.Messages);
+        // Admission before the costly part: a full queue is refused before the prompt is rendered and tokenized.
+        using var reservation = scheduler.TryReserve() ?? throw QueueFull(http);
         var (prompt, generationOptions) = Prepare(request);
-        GenerationJob? job;
-        try { job = scheduler.TrySubmit(prompt, generationOptions, http.RequestAborted); }
+        GenerationJob job;
+        try { job = scheduler.Submit(reservation, prompt, generationOptions, http.RequestAborted); }
         catch (R1SharpException e) { throw new ApiError(400, e.Message, param: null, code: "invalid_value"); }
-        if (job is null)
-        {
-            http.Response.Headers.RetryAfter = options.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            throw new ApiError(429, $"The server is busy ({options.MaxQueue} requests queued); retry after {options.RetryAfterSeconds} s.",
-                "rate_limit_error", code: "queue_full");
-        }
         string id = "chatcmpl-" + Guid.NewGuid().ToString("N")[..24];
         long created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
         var run = new RunInfo(clock);
@@ -47,14 +46,33 @@ internal sealed class ChatCompletionsEndpoint(BatchScheduler scheduler, IChatTem
             $"n={request.N} finish={string.Join(',', results.Select(r => r.FinishReason.ToApiString()))}{(request.Stream ? " stream" : "")}";
     }
 
+    private ApiError QueueFull(HttpContext http)
+    {
+        http.Response.Headers.RetryAfter = options.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return new ApiError(429, $"The server is busy ({options.MaxQueue} requests queued); retry after {options.RetryAfterSeconds} s.",
+            "rate_limit_error", code: "queue_full");
+    }
+
+    // A bound on characters, checked before tokenizing: no prompt of more than maxPromptChars costs tokenizer time or memory.
+    private void CheckPromptSize(IReadOnlyList<ChatMessage> messages)
+    {
+        long chars = messages.Sum(m => (long)m.Content.Length);
+        if (chars <= _maxPromptChars) return;
+        string why = options.MaxPromptChars is null
+            ? $"{scheduler.ContextLength} tokens of context × {ServerOptions.PromptCharsPerToken} characters per token"
+            : "--max-prompt-chars";
+        throw ApiError.BadField("messages", $"The messages hold {chars} characters; this server takes at most {_maxPromptChars} ({why}); shorten them.",
+            "context_length_exceeded");
+    }
+
     private (GenerationRequest, GenerationOptions) Prepare(ChatCompletionRequest request)
     {
-        string text;
-        try { text = template.Render(request.Messages, addGenerationPrompt: true); }
+        GenerationRequest prompt;
+        try { prompt = GenerationRequest.ForChat(scheduler.Generator.Tokenizer, template, request.Messages, options.ParseSpecialInContent); }
         catch (R1SharpException e) { throw ApiError.BadField("messages", e.Message); }
-        var ids = scheduler.Generator.Tokenizer.Encode(text, addSpecialTokens: false);
-        if (ids.Length >= scheduler.ContextLength)
-            throw ApiError.BadField("messages", $"This model's context is {scheduler.ContextLength} tokens, but the messages take {ids.Length}; shorten them.",
+        int length = prompt.PromptIds.Count;
+        if (length >= scheduler.ContextLength)
+            throw ApiError.BadField("messages", $"This model's context is {scheduler.ContextLength} tokens, but the messages take {length}; shorten them.",
                 "context_length_exceeded");
         var defaults = scheduler.Generator.DefaultOptions();
         var sampler = defaults.Sampler with
@@ -74,7 +92,7 @@ internal sealed class ChatCompletionsEndpoint(BatchScheduler scheduler, IChatTem
             StopStrings = [.. template.StopStrings, .. request.Stop],
             ThinkingBudget = request.HasThinkingBudget ? request.ThinkingBudget : null,
         };
-        return (new GenerationRequest(ids) { StartsInThinking = ChatTemplate.EndsInThinking(text) }, generation);
+        return (prompt, generation);
     }
 
     private static async Task<IReadOnlyList<GenerationResult>?> CompleteAsync(HttpContext http, GenerationJob job, string id, long created, RunInfo run)
@@ -82,7 +100,7 @@ internal sealed class ChatCompletionsEndpoint(BatchScheduler scheduler, IChatTem
         await foreach (var delta in job.Deltas.ReadAllAsync(CancellationToken.None))
             if (run.FirstToken is null && (delta.Reasoning.Length > 0 || delta.Content.Length > 0)) run.FirstToken = run.Clock.Elapsed;
         var results = await job.Completion;
-        if (http.RequestAborted.IsCancellationRequested) return results;
+        if (http.RequestAborted.IsCancellationRequested) return ClientLeft(http, results);
         var buffer = new ArrayBufferWriter<byte>();
         using (var w = new Utf8JsonWriter(buffer, OpenAiJson.WriterOptions))
             OpenAiJson.WriteCompletion(w, id, created, ModelOf(http), results);
@@ -127,24 +145,45 @@ internal sealed class ChatCompletionsEndpoint(BatchScheduler scheduler, IChatTem
                 await response.Body.FlushAsync(http.RequestAborted);
             }
             var results = await job.Completion;
-            if (http.RequestAborted.IsCancellationRequested) return results;
+            if (http.RequestAborted.IsCancellationRequested) return ClientLeft(http, results);
             if (request.IncludeUsage) Event(buffer, w, () => OpenAiJson.WriteUsageChunk(w, id, created, model, OpenAiJson.Usage(results)));
             buffer.Write(s_done);
             await response.Body.WriteAsync(buffer.WrittenMemory, http.RequestAborted);
             await response.Body.FlushAsync(http.RequestAborted);
             return results;
         }
-        catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested) { return await SafeResults(job); }
-        catch (IOException) { return await SafeResults(job); }
-        catch (Exception e) when (e is not OperationCanceledException)
+        // Only the connection cancels here (RequestAborted, or Kestrel's ConnectionAbortedException, which can come
+        // before RequestAborted reads as cancelled); a failed write means the client left as well.
+        catch (Exception e) when (e is OperationCanceledException or IOException || http.RequestAborted.IsCancellationRequested)
         {
-            // Headers are gone: report the failure as an error event, as OpenAI-compatible servers do mid-stream.
+            return ClientLeft(http, await SafeResults(job));
+        }
+        catch (Exception e)
+        {
+            // Nothing sent yet (e.g. a queued request at shutdown): the error middleware answers with a status code.
+            if (!response.HasStarted) throw;
+            // Headers are gone: report the failure as an error event then [DONE], as vLLM does mid-stream.
+            var error = e is SchedulerStoppingException ? R1Server.ShuttingDown(e.Message) : new ApiError(500, e.Message, "server_error");
+            http.Items[R1Server.LogKey] = $"error {error.Code ?? error.Type} mid-stream: {e.Message}";
             buffer.Clear();
-            Event(buffer, w, () => { w.WriteStartObject(); new ApiError(500, e.Message, "server_error").WriteErrorObject(w); w.WriteEndObject(); });
-            await response.Body.WriteAsync(buffer.WrittenMemory, CancellationToken.None);
+            Event(buffer, w, () => { w.WriteStartObject(); error.WriteErrorObject(w); w.WriteEndObject(); });
+            buffer.Write(s_done);
+            try
+            {
+                await response.Body.WriteAsync(buffer.WrittenMemory, CancellationToken.None);
+                await response.Body.FlushAsync(CancellationToken.None);
+            }
+            catch (IOException) { } // the client left as well
             return null;
         }
         finally { await w.DisposeAsync(); }
+    }
+
+    // The client went away before the whole answer was written: logged as 499, like nginx.
+    private static T ClientLeft<T>(HttpContext http, T results)
+    {
+        http.Items[R1Server.CancelledKey] = true;
+        return results;
     }
 
     private static async Task<IReadOnlyList<GenerationResult>?> SafeResults(GenerationJob job)
@@ -169,6 +208,16 @@ internal sealed class ChatCompletionsEndpoint(BatchScheduler scheduler, IChatTem
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge) { throw TooLarge(); }
         if (stream.Length > options.MaxBodyBytes) throw TooLarge();
         return stream.GetBuffer().AsMemory(0, (int)stream.Length);
+    }
+
+    // A cross-site page can POST text/plain or a form without a CORS preflight; application/json needs one, which this
+    // server never grants, so requiring it keeps other sites from starting generations (a browser "simple request").
+    private static void RequireJson(string? contentType)
+    {
+        if (Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(contentType, out var type)
+            && type.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase))
+            return;
+        throw new ApiError(415, $"Content-Type must be application/json, got '{contentType ?? "none"}'.", code: "unsupported_media_type");
     }
 
     private ApiError TooLarge() =>

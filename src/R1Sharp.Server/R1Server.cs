@@ -1,5 +1,6 @@
 // The HTTP server: Kestrel + minimal APIs. Routes: POST /v1/chat/completions, GET /v1/models, GET /health,
-// GET /metrics, the chat page at /. Middleware: one log line per request, OpenAI-shaped errors, bearer keys.
+// GET /metrics, the chat page at /. Middleware: one log line per request, OpenAI-shaped errors, 503 while shutting
+// down, the Host allow-list (DNS rebinding), bearer keys. Shutdown is graceful (vLLM / uvicorn): see ShutdownAsync.
 using System.Diagnostics;
 using System.Globalization;
 using System.Reflection;
@@ -12,6 +13,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using R1Sharp.Generation;
 using R1Sharp.Text.ChatTemplates;
@@ -20,34 +22,57 @@ namespace R1Sharp.Server;
 
 /// <summary>
 /// An OpenAI-compatible server over one model. <see cref="Load"/> a model directory or wrap a
-/// <see cref="Generator"/> with <see cref="Create"/>; <see cref="StartAsync"/>, then <see cref="DisposeAsync"/>.
+/// <see cref="Generator"/> with <see cref="Create"/>; <see cref="StartAsync"/>, then <see cref="ShutdownAsync"/> (graceful)
+/// and <see cref="DisposeAsync"/>. The server does not handle process signals itself; its host (e.g. `r1 serve`) does.
 /// </summary>
 public sealed class R1Server : IAsyncDisposable
 {
     internal const string LogKey = "r1.log";
     internal const string ModelKey = "r1.model";
+    /// <summary>Set by a handler whose client left before the answer was delivered: logged and counted as 499.</summary>
+    internal const string CancelledKey = "r1.cancelled";
+    /// <summary>nginx's "client closed request": the status logged for requests the client abandoned.</summary>
+    internal const int ClientClosedRequest = 499;
     private readonly WebApplication _app;
     private readonly BatchScheduler _scheduler;
     private readonly bool _ownsGenerator;
     private readonly TextWriter _log;
     private readonly object _logGate = new();
+    private readonly HostAllowList _hosts;
+    private volatile bool _draining;
+    private bool _started, _stopped;
 
     private R1Server(Generator generator, IChatTemplate template, ServerOptions options, TextWriter log, bool ownsGenerator)
     {
         Options = options.Validate();
+        BindAddress = ServerBinding.ResolveHost(options.Host); // before the scheduler thread starts
+        _hosts = new HostAllowList(options.Host, options.AllowedHosts);
         _log = log;
         _ownsGenerator = ownsGenerator;
         _scheduler = new BatchScheduler(generator, new BatchSchedulerOptions
         {
             MaxBatchRows = options.MaxBatch, MaxQueuedJobs = options.MaxQueue, ContextLength = options.ContextLength, StepDelay = options.StepDelay,
         });
-        Metrics = new ServerMetrics(_scheduler);
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls($"http://{(options.Host.Contains(':') ? $"[{options.Host}]" : options.Host)}:{options.Port}");
-        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = options.MaxBodyBytes);
-        _app = builder.Build();
-        Map(new ChatCompletionsEndpoint(_scheduler, template, Options, Metrics));
+        try
+        {
+            Metrics = new ServerMetrics(_scheduler);
+            var builder = WebApplication.CreateSlimBuilder();
+            builder.Logging.ClearProviders();
+            // No ConsoleLifetime: it would catch SIGINT/SIGTERM too; the host calls ShutdownAsync instead.
+            builder.Services.AddSingleton<IHostLifetime, NoSignalLifetime>();
+            builder.WebHost.ConfigureKestrel(k =>
+            {
+                k.Limits.MaxRequestBodySize = options.MaxBodyBytes;
+                k.Listen(BindAddress, options.Port);
+            });
+            _app = builder.Build();
+            Map(new ChatCompletionsEndpoint(_scheduler, template, Options, Metrics));
+        }
+        catch
+        {
+            _scheduler.Dispose(); // joined before the caller frees the model
+            throw;
+        }
     }
 
     /// <summary>A server over a loaded generator (not disposed with the server) and a chat template.</summary>
@@ -70,26 +95,64 @@ public sealed class R1Server : IAsyncDisposable
     public BatchScheduler Scheduler => _scheduler;
     /// <summary>The /metrics collectors.</summary>
     public ServerMetrics Metrics { get; }
+    /// <summary>The IP address listened on (<see cref="ServerOptions.Host"/> resolved by <see cref="ServerBinding.ResolveHost"/>).</summary>
+    public System.Net.IPAddress BindAddress { get; }
     /// <summary>The bound address (the real port when <see cref="ServerOptions.Port"/> is 0), after <see cref="StartAsync"/>.</summary>
     public Uri Address => new(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
 
     /// <summary>Binds and starts serving.</summary>
-    public Task StartAsync(CancellationToken cancellationToken = default) => _app.StartAsync(cancellationToken);
-
-    /// <summary>Completes when the server stops (Ctrl+C / SIGTERM, or <paramref name="cancellationToken"/>).</summary>
-    public Task WaitForShutdownAsync(CancellationToken cancellationToken = default)
+    /// <exception cref="R1SharpException">The port is in use, or the address cannot be bound (one line naming it).</exception>
+    public async Task StartAsync(CancellationToken cancellationToken = default)
     {
-        var stopped = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var lifetime = _app.Services.GetRequiredService<Microsoft.Extensions.Hosting.IHostApplicationLifetime>();
-        lifetime.ApplicationStopping.Register(() => stopped.TrySetResult());
-        cancellationToken.Register(() => stopped.TrySetResult());
-        return stopped.Task;
+        try { await _app.StartAsync(cancellationToken); }
+        catch (Exception e) when (BindError(e) is { } error) { throw error; }
+        _started = true;
     }
 
-    /// <summary>Stops the server and the scheduler; frees the model when <see cref="Load"/> loaded it.</summary>
+    // Kestrel reports bind failures as IOException("Failed to bind ...", AddressInUseException / SocketException).
+    private R1SharpException? BindError(Exception e)
+    {
+        string where = $"{Options.Host}:{Options.Port}";
+        for (var x = e; x is not null; x = x.InnerException)
+        {
+            if (x is Microsoft.AspNetCore.Connections.AddressInUseException
+                || x is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.AddressAlreadyInUse })
+                return new R1SharpException($"port {Options.Port} is already in use on {Options.Host}; stop the other server or pick another --port (0 picks a free one)", e);
+            if (x is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.AddressNotAvailable })
+                return new R1SharpException($"--host {Options.Host}: {BindAddress} is not an address of this machine; cannot listen on {where}", e);
+            if (x is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.AccessDenied })
+                return new R1SharpException($"port {Options.Port}: not allowed to listen on {where} (ports below 1024 need privileges); pick another --port", e);
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// Graceful shutdown (vLLM / uvicorn): from now on every request gets an OpenAI-shaped 503 and queued requests get it
+    /// too; running generations go on for up to <see cref="ServerOptions.ShutdownGrace"/> (or until <paramref name="force"/>
+    /// is cancelled), then each still running ends with an error (an error event and <c>data: [DONE]</c> when streaming).
+    /// Completes once the scheduler thread has ended and the listener is closed.
+    /// </summary>
+    public Task ShutdownAsync(CancellationToken force = default) => StopAsync(Options.ShutdownGrace, force);
+
+    private async Task StopAsync(TimeSpan grace, CancellationToken force)
+    {
+        if (_stopped) return;
+        _stopped = true;
+        _draining = true;
+        await _scheduler.ShutdownAsync(grace, force);
+        // Every job has ended: the handlers only write their last bytes. Kestrel then closes the connections.
+        if (_started)
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            await _app.StopAsync(timeout.Token);
+        }
+    }
+
+    /// <summary>Shuts down at once (no grace: running generations end with an error) unless <see cref="ShutdownAsync"/>
+    /// already ran; frees the model when <see cref="Load"/> loaded it. The scheduler thread has ended before the model is freed.</summary>
     public async ValueTask DisposeAsync()
     {
-        await _app.StopAsync();
+        await StopAsync(TimeSpan.Zero, CancellationToken.None);
         await _app.DisposeAsync();
         _scheduler.Dispose();
         if (_ownsGenerator) _scheduler.Generator.Dispose();
@@ -98,6 +161,7 @@ public sealed class R1Server : IAsyncDisposable
     private void Map(ChatCompletionsEndpoint chat)
     {
         _app.Use(LogAndHandleErrors);
+        _app.Use(CheckHost);
         _app.Use(Authenticate);
         _app.MapPost("/v1/chat/completions", chat.HandleAsync);
         _app.MapGet("/v1/models", WriteModels);
@@ -155,10 +219,19 @@ public sealed class R1Server : IAsyncDisposable
     {
         var clock = Stopwatch.StartNew();
         http.Items[ModelKey] = Options.ModelId;
-        try { await next(http); }
+        try
+        {
+            if (_draining) throw ShuttingDown("The server is shutting down and takes no new requests; retry later or on another instance.");
+            await next(http);
+        }
         catch (ApiError e) { await WriteError(http, e); }
+        catch (SchedulerStoppingException e) { await WriteError(http, ShuttingDown(e.Message)); }
         catch (BadHttpRequestException e) { await WriteError(http, new ApiError(e.StatusCode, e.Message, code: e.StatusCode == 413 ? "request_too_large" : null)); }
-        catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested) { http.Items[LogKey] = "client disconnected"; }
+        catch (OperationCanceledException e) when (http.RequestAborted.IsCancellationRequested || e is Microsoft.AspNetCore.Connections.ConnectionAbortedException)
+        {
+            http.Items[LogKey] = "client disconnected";
+            http.Items[CancelledKey] = true;
+        }
         catch (Exception e)
         {
             await WriteError(http, new ApiError(500, $"{e.GetType().Name}: {e.Message}", "server_error"));
@@ -166,12 +239,26 @@ public sealed class R1Server : IAsyncDisposable
         if (http.Response.StatusCode == 405 && !http.Response.HasStarted)
             await WriteError(http, new ApiError(405, $"Method {http.Request.Method} is not allowed on {http.Request.Path}", code: "method_not_allowed"));
         string route = http.GetEndpoint()?.DisplayName?.Split(' ').LastOrDefault() ?? "unmatched";
+        int status = http.Items.ContainsKey(CancelledKey) ? ClientClosedRequest : http.Response.StatusCode;
         Metrics.Request(http.Request.Path.StartsWithSegments("/v1") || http.Request.Path == "/health" || http.Request.Path == "/metrics" ? http.Request.Path.Value! : "other",
-            http.Response.StatusCode);
+            status);
         string line = string.Create(CultureInfo.InvariantCulture,
-            $"{DateTime.UtcNow:yyyy-MM-ddTHH:mm:ss.fffZ} {http.Connection.RemoteIpAddress} {http.Request.Method} {http.Request.Path} {http.Response.StatusCode} {clock.Elapsed.TotalMilliseconds:0} ms {http.Items[LogKey]}");
-        lock (_logGate) { _log.WriteLine(line.TrimEnd()); _log.Flush(); }
+            $"{DateTime.UtcNow:yyyy-MM-ddTHH:mm:ss.fffZ} {http.Connection.RemoteIpAddress} {http.Request.Method} {http.Request.Path} {status} {clock.Elapsed.TotalMilliseconds:0} ms {http.Items[LogKey]}");
+        line = LogText.Escape(line.TrimEnd()); // the path, the model field and error messages come from the request
+        lock (_logGate) { _log.WriteLine(line); _log.Flush(); }
         _ = route;
+    }
+
+    /// <summary>503 while shutting down (OpenAI answers overload and maintenance with 503 too).</summary>
+    internal static ApiError ShuttingDown(string message) => new(503, message, "server_error", code: "server_shutting_down");
+
+    private async Task CheckHost(HttpContext http, RequestDelegate next)
+    {
+        string host = http.Request.Host.Host;
+        if (!_hosts.Allows(host))
+            throw new ApiError(403, $"Host '{host}' is not allowed (DNS-rebinding protection); open the server by its address, " +
+                $"or start r1 serve with --allowed-hosts {host} (or --allowed-hosts '*' to accept any host).", code: "host_not_allowed");
+        await next(http);
     }
 
     private async Task Authenticate(HttpContext http, RequestDelegate next)
@@ -201,6 +288,7 @@ public sealed class R1Server : IAsyncDisposable
         http.Response.Clear();
         if (e.Status == 429) http.Response.Headers.RetryAfter = retry.Count > 0 ? retry : "1";
         if (e.Status == 401) http.Response.Headers.WWWAuthenticate = "Bearer";
+        if (e.Status == 503) http.Response.Headers.Connection = "close";
         http.Response.StatusCode = e.Status;
         http.Response.ContentType = "application/json";
         await http.Response.Body.WriteAsync(e.ToJson());
@@ -213,5 +301,12 @@ public sealed class R1Server : IAsyncDisposable
         var buffer = new System.Buffers.ArrayBufferWriter<byte>();
         using (var w = new Utf8JsonWriter(buffer, OpenAiJson.WriterOptions)) write(w);
         await http.Response.Body.WriteAsync(buffer.WrittenMemory);
+    }
+
+    // A host lifetime that leaves process signals alone (the default ConsoleLifetime stops the app on SIGINT/SIGTERM).
+    private sealed class NoSignalLifetime : IHostLifetime
+    {
+        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }

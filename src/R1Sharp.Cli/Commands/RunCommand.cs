@@ -134,14 +134,8 @@ internal static class RunCommand
     }
 
     /// <summary>Renders the conversation with the generation prompt and tokenizes it (the template writes BOS itself).</summary>
-    internal static GenerationRequest Request(Generator generator, IChatTemplate template, IReadOnlyList<ChatMessage> messages)
-    {
-        string text = template.Render(messages, addGenerationPrompt: true);
-        return new GenerationRequest(generator.Tokenizer.Encode(text, addSpecialTokens: false))
-        {
-            StartsInThinking = ChatTemplate.EndsInThinking(text),
-        };
-    }
+    internal static GenerationRequest Request(Generator generator, IChatTemplate template, IReadOnlyList<ChatMessage> messages) =>
+        GenerationRequest.ForChat(generator.Tokenizer, template, messages);
 
     internal static string ToJson(GenerationResult r) => new JsonObject
     {

@@ -21,6 +21,7 @@ public sealed partial class BatchScheduler
         {
             if (_live.Count == 0 && QueuedJobs == 0)
             {
+                if (_stopping) break; // graceful shutdown: nothing left to finish
                 try { _signal.Wait(_stop.Token); } catch (OperationCanceledException) { break; }
                 continue;
             }
@@ -32,8 +33,7 @@ public sealed partial class BatchScheduler
             }
             catch (Exception e) { FailRunning(e); }
         }
-        foreach (var s in _live) if (!s.IsFinished) Generator.Report(s, s.Cancel(), _liveJobs[_live.IndexOf(s)].Sink);
-        Reset();
+        EndRunning();
     }
 
     // Cancelled jobs (client gone) leave before the next step, so their rows cost at most the step in flight.
@@ -90,7 +90,8 @@ public sealed partial class BatchScheduler
             var logits = Logits(Math.Max(requests.Length, _live.Count + jobs.Sum(j => j.Samples)));
             if (!Generator.Prefill(requests, fresh, logits, Options.PrefillChunkTokens, _stop.Token))
             {
-                foreach (var job in jobs) job.CancelUnstarted();
+                foreach (var job in jobs)
+                    if (_abortError is { } error) job.Fail(error); else job.CancelUnstarted();
                 return;
             }
             var rows = new List<long>();

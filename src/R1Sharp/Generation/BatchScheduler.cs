@@ -1,6 +1,7 @@
 // Continuous batching (vLLM's scheduler, llama.cpp server -cb): one thread owns the model; between decode steps it
 // admits queued requests (prefilled together, their cache rows appended to the running batch) and drops finished
-// or cancelled sequences. This file: options, submission and lifecycle; the loop is in BatchScheduler.Loop.cs.
+// or cancelled sequences. This file: options, submission and lifecycle; the loop is in BatchScheduler.Loop.cs, the
+// graceful stop (vLLM / uvicorn style: refuse new work, drain running work within a grace period) in BatchScheduler.Shutdown.cs.
 using R1Sharp.Models;
 
 namespace R1Sharp.Generation;
@@ -33,8 +34,9 @@ public sealed record BatchSchedulerOptions
 
 /// <summary>
 /// Serves many concurrent generation requests with one model: requests join and leave a running decode batch
-/// (continuous batching). Thread-safe: submit from any thread; a dedicated thread runs the model. Dispose to stop
-/// it (running and queued jobs end as cancelled).
+/// (continuous batching). Thread-safe: submit from any thread; a dedicated thread runs the model.
+/// <see cref="ShutdownAsync"/> stops it gracefully; <see cref="Dispose"/> stops it at once (running and queued jobs end as
+/// cancelled). Either joins the thread, so the model can be disposed afterwards.
 /// </summary>
 public sealed partial class BatchScheduler : IDisposable
 {
@@ -43,9 +45,13 @@ public sealed partial class BatchScheduler : IDisposable
     private readonly SemaphoreSlim _signal = new(0);
     private readonly CancellationTokenSource _stop = new();
     private readonly Thread _thread;
+    private readonly TaskCompletionSource _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _running;
+    private int _reserved;                    // queue places held by QueueReservations not yet submitted (under _gate)
     private long _generatedTokens, _steps;
     private bool _disposed;
+    private volatile bool _stopping;          // set under _gate by ShutdownAsync: no more submissions or admissions
+    private volatile Exception? _abortError;  // set before _stop is cancelled when running jobs must fail, not cancel
 
     /// <summary>Starts the scheduler thread over <paramref name="generator"/> (which it then owns exclusively; do not call it elsewhere).</summary>
     public BatchScheduler(Generator generator, BatchSchedulerOptions? options = null)
@@ -80,8 +86,40 @@ public sealed partial class BatchScheduler : IDisposable
     /// Cancel <paramref name="cancellationToken"/> (e.g. the client disconnected) to free its rows within one step.
     /// </summary>
     /// <exception cref="R1SharpException">Bad options, n above the batch size, or a prompt that does not fit the context.</exception>
+    /// <exception cref="SchedulerStoppingException"><see cref="ShutdownAsync"/> has begun.</exception>
     public GenerationJob? TrySubmit(GenerationRequest request, GenerationOptions options, CancellationToken cancellationToken = default)
     {
+        using var reservation = TryReserve();
+        return reservation is null ? null : Submit(reservation, request, options, cancellationToken);
+    }
+
+    /// <summary>
+    /// Takes a place in the queue before the request is prepared, so that a full queue is refused before costly work
+    /// (tokenizing). Null when the queue is full. Dispose the reservation unless <see cref="Submit"/> used it.
+    /// </summary>
+    /// <exception cref="SchedulerStoppingException"><see cref="ShutdownAsync"/> has begun.</exception>
+    public QueueReservation? TryReserve()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        lock (_gate)
+        {
+            if (_stopping) throw Stopping();
+            // Jobs that free batch rows will take at the next step are not waiting; only the rest count against the queue.
+            int freeRows = Math.Max(0, Options.MaxBatchRows - _running);
+            if (_queue.Count + _reserved >= Options.MaxQueuedJobs + freeRows) return null;
+            _reserved++;
+        }
+        return new QueueReservation(this, () => { lock (_gate) _reserved--; });
+    }
+
+    /// <summary>Queues one prompt × n samples in the place <paramref name="reservation"/> holds (see <see cref="TrySubmit"/>).</summary>
+    /// <exception cref="R1SharpException">Bad options, n above the batch size, or a prompt that does not fit the context
+    /// (the reservation is then still held: dispose it).</exception>
+    /// <exception cref="SchedulerStoppingException"><see cref="ShutdownAsync"/> has begun.</exception>
+    public GenerationJob Submit(QueueReservation reservation, GenerationRequest request, GenerationOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(reservation);
+        if (reservation.Owner != this) throw new ArgumentException("the reservation belongs to another scheduler", nameof(reservation));
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (options.ContextLength > ContextLength)
             throw new R1SharpException($"ctx {options.ContextLength} exceeds the server's context {ContextLength}");
@@ -92,9 +130,9 @@ public sealed partial class BatchScheduler : IDisposable
         var job = new GenerationJob(request, options, context, cancellationToken);
         lock (_gate)
         {
-            // Jobs that free batch rows will take at the next step are not waiting; only the rest count against the queue.
-            int freeRows = Math.Max(0, Options.MaxBatchRows - _running);
-            if (_queue.Count >= Options.MaxQueuedJobs + freeRows) return null;
+            if (_stopping) throw Stopping();
+            if (!reservation.TryConsume()) throw new InvalidOperationException("the reservation was already used or disposed");
+            _reserved--;
             _queue.Enqueue(job);
         }
         _signal.Release();
@@ -115,6 +153,7 @@ public sealed partial class BatchScheduler : IDisposable
     {
         if (_disposed) return;
         _disposed = true;
+        lock (_gate) _stopping = true;
         _stop.Cancel();
         _thread.Join();
         lock (_gate)

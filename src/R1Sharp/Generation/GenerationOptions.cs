@@ -10,6 +10,20 @@ public sealed record GenerationRequest
     /// <summary>Creates a request for <paramref name="promptIds"/> (at least one token).</summary>
     public GenerationRequest(IReadOnlyList<int> promptIds) => PromptIds = promptIds;
 
+    /// <summary>
+    /// The request for a conversation: rendered with the generation prompt, tokenized with message content as plain text
+    /// (typed <c>&lt;｜Assistant｜&gt;</c> stays text; <paramref name="parseSpecialInContent"/> turns that off, for trusted input
+    /// only), <see cref="StartsInThinking"/> set when the prompt opens a thinking block. The template writes BOS itself.
+    /// </summary>
+    /// <exception cref="R1SharpException">A message the template cannot render.</exception>
+    public static GenerationRequest ForChat(Text.HfTokenizer tokenizer, Text.ChatTemplates.IChatTemplate template,
+        IReadOnlyList<Text.ChatTemplates.ChatMessage> messages, bool parseSpecialInContent = false)
+    {
+        ArgumentNullException.ThrowIfNull(template);
+        var prompt = template.RenderPrompt(messages, addGenerationPrompt: true);
+        return new GenerationRequest(prompt.Encode(tokenizer, parseSpecialInContent)) { StartsInThinking = prompt.EndsInThinking };
+    }
+
     /// <summary>The prompt token ids (BOS included when the template/tokenizer put it there).</summary>
     public IReadOnlyList<int> PromptIds { get; init; }
 

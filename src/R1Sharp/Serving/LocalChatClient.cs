@@ -36,6 +36,10 @@ public sealed class LocalChatClient : IChatClient
         _metadata = new ChatClientMetadata("r1sharp", null, modelId);
     }
 
+    /// <summary>Tokenize special-token text inside messages as the special tokens (off by default: message text is plain
+    /// text, so it cannot forge turns). Set only when every message comes from a trusted source.</summary>
+    public bool ParseSpecialInContent { get; init; }
+
     /// <summary>Loads a model directory (weights, tokenizer, chat template) and owns it.</summary>
     public static LocalChatClient Load(string modelDirectory, BatchSchedulerOptions? options = null)
     {
@@ -87,8 +91,7 @@ public sealed class LocalChatClient : IChatClient
                 : m.Role == AiChatRole.Tool ? R1ChatRole.Tool : R1ChatRole.User;
             history.Add(new R1ChatMessage(role, m.Text)); // Text joins TextContent only: reasoning stays out of the prompt
         }
-        string text = _template.Render(history, addGenerationPrompt: true);
-        var request = new GenerationRequest(_scheduler.Generator.Tokenizer.Encode(text, addSpecialTokens: false)) { StartsInThinking = ChatTemplate.EndsInThinking(text) };
+        var request = GenerationRequest.ForChat(_scheduler.Generator.Tokenizer, _template, history, ParseSpecialInContent);
         return (request, MapOptions(_scheduler.Generator.DefaultOptions(), _template, options));
     }
 

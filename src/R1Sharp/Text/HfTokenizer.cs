@@ -150,12 +150,44 @@ public sealed partial class HfTokenizer
     public void Encode(ReadOnlySpan<char> text, List<int> ids, bool addSpecialTokens = true)
     {
         ArgumentNullException.ThrowIfNull(ids);
+        ReadOnlySpan<(int Start, int End)> everywhere = [(0, text.Length)];
+        Encode(text, ids, addSpecialTokens, everywhere);
+    }
+
+    /// <summary>
+    /// Encodes text made of segments: added tokens are matched only inside segments with <see cref="TextSegment.ParseSpecial"/>,
+    /// never across a segment edge; the text between tokens is one piece across edges. So segments whose plain parts spell
+    /// no added token encode exactly as <c>Encode(string.Concat(texts))</c>. Example (R1 template): user text
+    /// <c>"&lt;｜Assistant｜&gt;"</c> in a plain segment gives ordinary BPE ids, never the special id.
+    /// </summary>
+    public int[] Encode(IReadOnlyList<TextSegment> segments, bool addSpecialTokens = true)
+    {
+        ArgumentNullException.ThrowIfNull(segments);
+        var text = new System.Text.StringBuilder();
+        var parsed = new List<(int Start, int End)>();
+        foreach (var segment in segments)
+        {
+            int start = text.Length;
+            text.Append(segment.Text);
+            if (!segment.ParseSpecial || segment.Text.Length == 0) continue;
+            if (parsed.Count > 0 && parsed[^1].End == start) parsed[^1] = (parsed[^1].Start, text.Length); // adjacent: one range
+            else parsed.Add((start, text.Length));
+        }
+        string all = text.ToString();
+        var ids = new List<int>(all.Length / 3 + 4);
+        Encode(all, ids, addSpecialTokens, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(parsed));
+        return [.. ids];
+    }
+
+    // The encode loop (transformers.js _encode_text): added tokens are looked for only inside `parsed` ranges.
+    private void Encode(ReadOnlySpan<char> text, List<int> ids, bool addSpecialTokens, ReadOnlySpan<(int Start, int End)> parsed)
+    {
         if (addSpecialTokens) ids.AddRange(_prefixIds);
         int pos = 0;
         bool trimNextStart = false;
         while (pos <= text.Length)
         {
-            var (at, token, length) = _matcher.Next(text, pos);
+            var (at, token, length) = NextAddedToken(text, pos, parsed);
             int end = at < 0 ? text.Length : at;
             var section = text[pos..end];
             if (trimNextStart) section = section.TrimStart();
@@ -167,6 +199,18 @@ public sealed partial class HfTokenizer
             pos = at + length;
         }
         if (addSpecialTokens) ids.AddRange(_suffixIds);
+    }
+
+    // The first added token at or after pos that lies wholly inside one of the ranges (sorted, disjoint), or (-1, -1, 0).
+    private (int Position, int Token, int Length) NextAddedToken(ReadOnlySpan<char> text, int pos, ReadOnlySpan<(int Start, int End)> parsed)
+    {
+        foreach (var (start, end) in parsed)
+        {
+            if (end <= pos) continue;
+            var match = _matcher.Next(text[..end], Math.Max(pos, start));
+            if (match.Position >= 0) return match;
+        }
+        return (-1, -1, 0);
     }
 
     private void EncodeSection(ReadOnlySpan<char> section, List<int> ids)

@@ -11,10 +11,16 @@ public static class R1Process
 {
     static readonly string Dll = Path.Combine(AppContext.BaseDirectory, "r1.dll");
 
-    public static R1Result RunWithInput(string? stdin, params string[] args) => RunWithEnvironment(null, stdin, args);
+    public static R1Result RunWithInput(string? stdin, params string[] args) => RunCore(null, stdin, TimeSpan.FromMinutes(5), args);
 
     /// <summary>Runs r1 with extra environment variables (e.g. the GC-stress startup hook of the Reliability tests).</summary>
-    public static R1Result RunWithEnvironment(IReadOnlyDictionary<string, string>? environment, string? stdin, params string[] args)
+    public static R1Result RunWithEnvironment(IReadOnlyDictionary<string, string>? environment, string? stdin, params string[] args) =>
+        RunCore(environment, stdin, TimeSpan.FromMinutes(15), args);
+
+    /// <summary>Runs r1 and fails (killing it) when it is still running after <paramref name="timeout"/>.</summary>
+    public static R1Result RunFor(TimeSpan timeout, params string[] args) => RunCore(null, null, timeout, args);
+
+    static R1Result RunCore(IReadOnlyDictionary<string, string>? environment, string? stdin, TimeSpan timeout, string[] args)
     {
         var info = new ProcessStartInfo("dotnet")
         {
@@ -33,10 +39,11 @@ public static class R1Process
         var stderr = process.StandardError.ReadToEndAsync();
         if (stdin is not null) process.StandardInput.Write(stdin);
         process.StandardInput.Close();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(5)))
+        if (!process.WaitForExit(timeout))
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"r1 {string.Join(' ', args)} did not finish in 5 minutes");
+            process.WaitForExit();
+            throw new TimeoutException($"r1 {string.Join(' ', args)} did not finish in {timeout}: {stdout.Result} {stderr.Result}");
         }
         return new R1Result(process.ExitCode, stdout.Result, stderr.Result);
     }

@@ -56,6 +56,37 @@ public sealed class ServerErrorTests
     }
 
     [Fact]
+    public async Task A_prompt_over_the_character_limit_gets_400_naming_the_limit_before_it_is_tokenized()
+    {
+        // Default limit: context × 16 characters (32 × 16 = 512 here); a configured one wins.
+        await using var host = await ServerTestHost.StartAsync(configure: o => o with { ContextLength = 32 });
+        var error = await ErrorOf(await host.PostAsync(ServerTestHost.Chat(new string('a', 513), 4)), HttpStatusCode.BadRequest);
+        Assert.Equal("messages", error.GetProperty("param").GetString());
+        Assert.Contains("513 characters", error.GetProperty("message").GetString());
+        Assert.Contains("at most 512", error.GetProperty("message").GetString());
+        await using var configured = await ServerTestHost.StartAsync(configure: o => o with { MaxPromptChars = 100 });
+        error = await ErrorOf(await configured.PostAsync(ServerTestHost.Chat(new string('a', 101), 4)), HttpStatusCode.BadRequest);
+        Assert.Contains("at most 100", error.GetProperty("message").GetString());
+        Assert.Equal(HttpStatusCode.OK, (await configured.PostAsync(ServerTestHost.Chat(new string('a', 100), 2))).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_full_queue_answers_429_before_the_prompt_is_tokenized()
+    {
+        await using var host = await ServerTestHost.StartAsync(configure: o => o with
+        {
+            MaxBatch = 1, MaxQueue = 0, ContextLength = 64, StepDelay = TimeSpan.FromMilliseconds(20),
+        });
+        var slow = host.PostAsync(ServerTestHost.Chat("hi", 40, ""","thinking_budget":0"""));
+        var scheduler = host.Server.Scheduler;
+        for (int i = 0; i < 500 && scheduler.RunningSequences == 0; i++) await Task.Delay(10);
+        // Too long for the context once tokenized, but within the character limit: the queue is checked first.
+        var error = await ErrorOf(await host.PostAsync(ServerTestHost.Chat(string.Concat(Enumerable.Repeat("hello world ", 60)), 4)), HttpStatusCode.TooManyRequests);
+        Assert.Equal("queue_full", error.GetProperty("code").GetString());
+        (await slow).Dispose();
+    }
+
+    [Fact]
     public async Task Keys_are_required_on_the_api_but_not_on_health()
     {
         await using var host = await ServerTestHost.StartAsync(configure: o => o with { ApiKeys = ["sesame"] });

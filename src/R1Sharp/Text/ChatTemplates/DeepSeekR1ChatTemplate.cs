@@ -1,7 +1,5 @@
 // The DeepSeek-R1 / R1-Distill chat template, rendered exactly as the Hugging Face Jinja template in tokenizer_config.json.
 // Reference: SERVING.md §2; deepseek-ai/DeepSeek-R1 tokenizer_config.json; llama.cpp models/templates/deepseek-ai-DeepSeek-R1-Distill-Qwen-32B.jinja.
-using System.Text;
-
 namespace R1Sharp.Text.ChatTemplates;
 
 /// <summary>Which revision of the DeepSeek template to follow; they differ in small, observable ways.</summary>
@@ -36,6 +34,7 @@ public sealed record DeepSeekR1TemplateOptions
 /// <summary>
 /// DeepSeek-R1 chat format: <c>{bos}{system}&lt;｜User｜&gt;q&lt;｜Assistant｜&gt;a&lt;｜end▁of▁sentence｜&gt;…&lt;｜Assistant｜&gt;&lt;think&gt;\n</c>.
 /// Content is never trimmed. Earlier assistant turns keep only the text after their last <c>&lt;/think&gt;</c>.
+/// <see cref="RenderPrompt"/> marks system, user, assistant and tool content, tool names and arguments as content.
 /// </summary>
 /// <remarks>
 /// Faithful to the template's quirks, on purpose: a user turn right after tool outputs does not close them; the
@@ -79,12 +78,15 @@ public sealed class DeepSeekR1ChatTemplate : IChatTemplate
     public IReadOnlyList<string> StopStrings => Stops;
     public string? Jinja { get; }
 
-    public string Render(IReadOnlyList<ChatMessage> messages, bool addGenerationPrompt = true)
+    public string Render(IReadOnlyList<ChatMessage> messages, bool addGenerationPrompt = true) =>
+        RenderPrompt(messages, addGenerationPrompt).Text;
+
+    public ChatPrompt RenderPrompt(IReadOnlyList<ChatMessage> messages, bool addGenerationPrompt = true)
     {
         ArgumentNullException.ThrowIfNull(messages);
-        var sb = new StringBuilder(256);
-        if (Options.AddBos) sb.Append(Options.BosToken);
-        AppendSystemPrompt(sb, messages);
+        var p = new PromptBuilder();
+        if (Options.AddBos) p.Template(Options.BosToken);
+        AppendSystemPrompt(p, messages);
 
         bool isTool = false, isFirstCall = false, isOutputFirst = true;
         string outputSeparator = Options.Variant == DeepSeekR1TemplateVariant.Distill ? "\n" : "";
@@ -94,67 +96,67 @@ public sealed class DeepSeekR1ChatTemplate : IChatTemplate
             {
                 case ChatRole.User:
                     isTool = false;
-                    sb.Append(UserTag).Append(m.Content);
+                    p.Template(UserTag).Content(m.Content);
                     break;
                 case ChatRole.Assistant when m.HasToolCalls:
                     if (Options.Variant == DeepSeekR1TemplateVariant.Distill)
                         throw new R1SharpException("chat_template: the R1-Distill template cannot render assistant tool calls " +
                             "(its tool-call branch never closes a single call); send the calls as plain assistant text.");
                     isTool = false;
-                    AppendToolCalls(sb, m, ref isFirstCall);
+                    AppendToolCalls(p, m, ref isFirstCall);
                     break;
                 case ChatRole.Assistant when isTool:
-                    sb.Append(ToolOutputsEnd).Append(m.Content).Append(Eos);
+                    p.Template(ToolOutputsEnd).Content(m.Content).Template(Eos);
                     isTool = false;
                     break;
                 case ChatRole.Assistant:
-                    sb.Append(AssistantTag).Append(AfterLastThinkClose(m.Content)).Append(Eos);
+                    p.Template(AssistantTag).Content(AfterLastThinkClose(m.Content)).Template(Eos);
                     break;
                 case ChatRole.Tool:
                     isTool = true;
-                    if (isOutputFirst) { sb.Append(ToolOutputsBegin); isOutputFirst = false; }
-                    else sb.Append(outputSeparator);
-                    sb.Append(ToolOutputBegin).Append(m.Content).Append(ToolOutputEnd);
+                    if (isOutputFirst) { p.Template(ToolOutputsBegin); isOutputFirst = false; }
+                    else p.Template(outputSeparator);
+                    p.Template(ToolOutputBegin).Content(m.Content).Template(ToolOutputEnd);
                     break;
             }
         }
-        if (isTool) sb.Append(ToolOutputsEnd);
-        else if (addGenerationPrompt) sb.Append(Options.PrefillThinking ? GenerationPrompt : AssistantTag);
-        return sb.ToString();
+        if (isTool) p.Template(ToolOutputsEnd);
+        else if (addGenerationPrompt) p.Template(Options.PrefillThinking ? GenerationPrompt : AssistantTag);
+        return p.Build();
     }
 
-    private void AppendSystemPrompt(StringBuilder sb, IReadOnlyList<ChatMessage> messages)
+    private void AppendSystemPrompt(PromptBuilder p, IReadOnlyList<ChatMessage> messages)
     {
         if (Options.Variant == DeepSeekR1TemplateVariant.Distill)
         {
             for (int i = messages.Count - 1; i >= 0; i--)
-                if (messages[i].Role == ChatRole.System) { sb.Append(messages[i].Content); return; }
+                if (messages[i].Role == ChatRole.System) { p.Content(messages[i].Content); return; }
             return;
         }
         bool first = true;
         foreach (var m in messages)
         {
             if (m.Role != ChatRole.System) continue;
-            if (!first) sb.Append("\n\n");
-            sb.Append(m.Content);
+            if (!first) p.Template("\n\n");
+            p.Content(m.Content);
             first = false;
         }
     }
 
-    private static void AppendToolCalls(StringBuilder sb, ChatMessage m, ref bool isFirstCall)
+    private static void AppendToolCalls(PromptBuilder p, ChatMessage m, ref bool isFirstCall)
     {
         foreach (var call in m.ToolCalls!)
         {
             if (!isFirstCall)
             {
-                sb.Append(AssistantTag).Append(m.Content).Append(ToolCallsBegin);
+                p.Template(AssistantTag).Content(m.Content).Template(ToolCallsBegin);
                 isFirstCall = true;
             }
-            else sb.Append('\n');
-            sb.Append(ToolCallBegin).Append(call.Type).Append(ToolSep).Append(call.Name)
-              .Append("\n```json\n").Append(call.Arguments).Append("\n```").Append(ToolCallEnd);
+            else p.Template('\n');
+            p.Template(ToolCallBegin).Template(call.Type).Template(ToolSep).Content(call.Name)
+             .Template("\n```json\n").Content(call.Arguments).Template("\n```").Template(ToolCallEnd);
         }
-        sb.Append(ToolCallsEnd).Append(Eos);
+        p.Template(ToolCallsEnd).Template(Eos);
     }
 
     /// <summary>Jinja's <c>content.split('&lt;/think&gt;')[-1]</c>: the text after the last closing tag, or all of it.</summary>

@@ -1,4 +1,5 @@
-// The contract every chat template implements: messages -> prompt text, plus the stop strings it implies.
+// The contract every chat template implements: messages -> prompt text (or segments: template text vs content),
+// plus the stop strings it implies.
 // Reference: Hugging Face tokenizer.apply_chat_template(messages, add_generation_prompt, tokenize=False).
 namespace R1Sharp.Text.ChatTemplates;
 
@@ -28,4 +29,11 @@ public interface IChatTemplate
     /// <summary>Renders the messages; with <paramref name="addGenerationPrompt"/> the text ends where the model's reply begins.</summary>
     /// <exception cref="R1SharpException">A message this template cannot render (role, order or tool use).</exception>
     string Render(IReadOnlyList<ChatMessage> messages, bool addGenerationPrompt = true);
+
+    /// <summary>
+    /// Renders the same text as <see cref="Render"/>, split into template text and message content, so that content is
+    /// tokenized as plain text (<see cref="ChatPrompt.Encode"/>): a user who types <c>&lt;｜Assistant｜&gt;</c> cannot forge a turn.
+    /// </summary>
+    /// <exception cref="R1SharpException">A message this template cannot render (role, order or tool use).</exception>
+    ChatPrompt RenderPrompt(IReadOnlyList<ChatMessage> messages, bool addGenerationPrompt = true);
 }

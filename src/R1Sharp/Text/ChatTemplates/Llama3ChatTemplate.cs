@@ -60,19 +60,22 @@ public sealed class Llama3ChatTemplate : IChatTemplate
     public IReadOnlyList<string> StopStrings => Stops;
     public string? Jinja { get; }
 
-    public string Render(IReadOnlyList<ChatMessage> messages, bool addGenerationPrompt = true)
+    public string Render(IReadOnlyList<ChatMessage> messages, bool addGenerationPrompt = true) =>
+        RenderPrompt(messages, addGenerationPrompt).Text;
+
+    public ChatPrompt RenderPrompt(IReadOnlyList<ChatMessage> messages, bool addGenerationPrompt = true)
     {
         ArgumentNullException.ThrowIfNull(messages);
-        var sb = new StringBuilder(256);
+        var p = new PromptBuilder();
         // The 3.0 template prepends BOS to the first message, so an empty conversation gets none.
-        if (Options.AddBos && (Options.DatePreamble || messages.Count > 0)) sb.Append(Options.BosToken);
+        if (Options.AddBos && (Options.DatePreamble || messages.Count > 0)) p.Template(Options.BosToken);
         int start = 0;
         if (Options.DatePreamble)
         {
             string system = "";
             if (messages.Count > 0 && messages[0].Role == ChatRole.System) { system = messages[0].Content.Trim(); start = 1; }
-            Header(sb, "system").Append("Cutting Knowledge Date: December 2023\nToday Date: ")
-                .Append(Options.DateString).Append("\n\n").Append(system).Append(EotId);
+            Header(p, "system").Template("Cutting Knowledge Date: December 2023\nToday Date: ")
+                .Template(Options.DateString).Template("\n\n").Content(system).Template(EotId);
         }
         for (int i = start; i < messages.Count; i++)
         {
@@ -81,19 +84,20 @@ public sealed class Llama3ChatTemplate : IChatTemplate
             {
                 if (m.HasToolCalls)
                     throw new R1SharpException("messages: the Llama-3.0 template has no tool-call format; send the call as assistant text.");
-                Header(sb, ChatMessage.RoleName(m.Role)).Append(m.Content.Trim()).Append(EotId);
+                Header(p, ChatMessage.RoleName(m.Role)).Content(m.Content.Trim()).Template(EotId);
             }
             // The template tests "content is iterable", which a Jinja string is, so tool output goes through tojson.
-            else if (m.Role == ChatRole.Tool) AppendPythonJsonString(Header(sb, "ipython"), m.Content).Append(EotId);
-            else if (m.HasToolCalls) AppendToolCall(sb, m);
-            else Header(sb, ChatMessage.RoleName(m.Role)).Append(m.Content.Trim()).Append(EotId);
+            else if (m.Role == ChatRole.Tool)
+                Header(p, "ipython").Content(AppendPythonJsonString(new StringBuilder(m.Content.Length + 2), m.Content).ToString()).Template(EotId);
+            else if (m.HasToolCalls) AppendToolCall(p, m);
+            else Header(p, ChatMessage.RoleName(m.Role)).Content(m.Content.Trim()).Template(EotId);
         }
-        if (addGenerationPrompt) Header(sb, "assistant");
-        return sb.ToString();
+        if (addGenerationPrompt) Header(p, "assistant");
+        return p.Build();
     }
 
-    private static StringBuilder Header(StringBuilder sb, string role) =>
-        sb.Append(StartHeader).Append(role).Append(EndHeader).Append("\n\n");
+    private static PromptBuilder Header(PromptBuilder p, string role) =>
+        p.Template(StartHeader).Template(role).Template(EndHeader).Template("\n\n");
 
     /// <summary>Python <c>json.dumps(s, ensure_ascii=False)</c>, which is what transformers' <c>tojson</c> filter writes.
     /// Example: <c>a"b\n</c> becomes <c>"a\"b\n"</c> (quotes included).</summary>
@@ -120,12 +124,12 @@ public sealed class Llama3ChatTemplate : IChatTemplate
         return sb.Append('"');
     }
 
-    private static void AppendToolCall(StringBuilder sb, ChatMessage m)
+    private static void AppendToolCall(PromptBuilder p, ChatMessage m)
     {
         if (m.ToolCalls!.Count != 1)
             throw new R1SharpException($"messages: the Llama-3 template renders one tool call per assistant message, got {m.ToolCalls.Count}; split them into separate messages.");
         var call = m.ToolCalls[0];
-        Header(sb, "assistant").Append("{\"name\": \"").Append(call.Name).Append("\", \"parameters\": ")
-            .Append(call.Arguments).Append('}').Append(EotId);
+        Header(p, "assistant").Template("{\"name\": \"").Content(call.Name).Template("\", \"parameters\": ")
+            .Content(call.Arguments).Template('}').Template(EotId);
     }
 }

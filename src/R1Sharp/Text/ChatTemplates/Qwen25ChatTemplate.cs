@@ -1,7 +1,5 @@
 // The Qwen2.5-Instruct ChatML template (no tools list), rendered as its Hugging Face Jinja template does.
 // Reference: Qwen/Qwen2.5-7B-Instruct tokenizer_config.json chat_template (llama.cpp models/templates/Qwen-Qwen2.5-7B-Instruct.jinja).
-using System.Text;
-
 namespace R1Sharp.Text.ChatTemplates;
 
 /// <summary>
@@ -42,40 +40,43 @@ public sealed class Qwen25ChatTemplate : IChatTemplate
     public IReadOnlyList<string> StopStrings => Stops;
     public string? Jinja { get; }
 
-    public string Render(IReadOnlyList<ChatMessage> messages, bool addGenerationPrompt = true)
+    public string Render(IReadOnlyList<ChatMessage> messages, bool addGenerationPrompt = true) =>
+        RenderPrompt(messages, addGenerationPrompt).Text;
+
+    public ChatPrompt RenderPrompt(IReadOnlyList<ChatMessage> messages, bool addGenerationPrompt = true)
     {
         ArgumentNullException.ThrowIfNull(messages);
-        var sb = new StringBuilder(256);
+        var p = new PromptBuilder();
         bool firstIsSystem = messages.Count > 0 && messages[0].Role == ChatRole.System;
-        if (firstIsSystem) AppendTurn(sb, "system", messages[0].Content);
-        else if (DefaultSystemPrompt is not null) AppendTurn(sb, "system", DefaultSystemPrompt);
+        if (firstIsSystem) AppendTurn(p, "system", messages[0].Content);
+        else if (DefaultSystemPrompt is not null) p.Template(ImStart).Template("system\n").Template(DefaultSystemPrompt).Template(ImEnd).Template('\n');
 
         for (int i = firstIsSystem ? 1 : 0; i < messages.Count; i++)
         {
             var m = messages[i];
             if (m.Role == ChatRole.Tool)
             {
-                if (i == 0 || messages[i - 1].Role != ChatRole.Tool) sb.Append(ImStart).Append("user");
-                sb.Append("\n<tool_response>\n").Append(m.Content).Append("\n</tool_response>");
-                if (i == messages.Count - 1 || messages[i + 1].Role != ChatRole.Tool) sb.Append(ImEnd).Append('\n');
+                if (i == 0 || messages[i - 1].Role != ChatRole.Tool) p.Template(ImStart).Template("user");
+                p.Template("\n<tool_response>\n").Content(m.Content).Template("\n</tool_response>");
+                if (i == messages.Count - 1 || messages[i + 1].Role != ChatRole.Tool) p.Template(ImEnd).Template('\n');
             }
-            else if (m.HasToolCalls) AppendToolCalls(sb, m);
-            else AppendTurn(sb, ChatMessage.RoleName(m.Role), m.Content);
+            else if (m.HasToolCalls) AppendToolCalls(p, m);
+            else AppendTurn(p, ChatMessage.RoleName(m.Role), m.Content);
         }
-        if (addGenerationPrompt) sb.Append(ImStart).Append("assistant\n");
-        return sb.ToString();
+        if (addGenerationPrompt) p.Template(ImStart).Template("assistant\n");
+        return p.Build();
     }
 
-    private static void AppendTurn(StringBuilder sb, string role, string content) =>
-        sb.Append(ImStart).Append(role).Append('\n').Append(content).Append(ImEnd).Append('\n');
+    private static void AppendTurn(PromptBuilder p, string role, string content) =>
+        p.Template(ImStart).Template(role).Template('\n').Content(content).Template(ImEnd).Template('\n');
 
-    private static void AppendToolCalls(StringBuilder sb, ChatMessage m)
+    private static void AppendToolCalls(PromptBuilder p, ChatMessage m)
     {
-        sb.Append(ImStart).Append("assistant");
-        if (m.Content.Length > 0) sb.Append('\n').Append(m.Content);
+        p.Template(ImStart).Template("assistant");
+        if (m.Content.Length > 0) p.Template('\n').Content(m.Content);
         foreach (var call in m.ToolCalls!)
-            sb.Append("\n<tool_call>\n{\"name\": \"").Append(call.Name).Append("\", \"arguments\": ")
-              .Append(call.Arguments).Append("}\n</tool_call>");
-        sb.Append(ImEnd).Append('\n');
+            p.Template("\n<tool_call>\n{\"name\": \"").Content(call.Name).Template("\", \"arguments\": ")
+             .Content(call.Arguments).Template("}\n</tool_call>");
+        p.Template(ImEnd).Template('\n');
     }
 }

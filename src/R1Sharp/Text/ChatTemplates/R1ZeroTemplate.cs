@@ -45,7 +45,10 @@ public sealed class R1ZeroTemplate : IChatTemplate
     /// <summary>The prompt for one question: <c>{Preamble} User: {question}. Assistant:</c> (no BOS).</summary>
     public static string Prompt(string question) => Preamble + " User: " + question + ". Assistant:";
 
-    public string Render(IReadOnlyList<ChatMessage> messages, bool addGenerationPrompt = true)
+    public string Render(IReadOnlyList<ChatMessage> messages, bool addGenerationPrompt = true) =>
+        RenderPrompt(messages, addGenerationPrompt).Text;
+
+    public ChatPrompt RenderPrompt(IReadOnlyList<ChatMessage> messages, bool addGenerationPrompt = true)
     {
         ArgumentNullException.ThrowIfNull(messages);
         bool shapeOk = messages.Count is 1 or 2 && messages[0].Role == ChatRole.User &&
@@ -53,8 +56,9 @@ public sealed class R1ZeroTemplate : IChatTemplate
         if (!shapeOk)
             throw new R1SharpException("messages: the R1-Zero template takes one user message (optionally followed by " +
                 $"one assistant message), got {messages.Count} message(s) starting with {(messages.Count > 0 ? ChatMessage.RoleName(messages[0].Role) : "none")}.");
-        string head = BosToken + Preamble + " User: " + messages[0].Content + ".";
-        if (messages.Count == 2) return head + " Assistant:" + messages[1].Content;
-        return addGenerationPrompt ? head + " Assistant:" : head;
+        var p = new PromptBuilder().Template(BosToken + Preamble + " User: ").Content(messages[0].Content).Template(".");
+        if (messages.Count == 2) p.Template(" Assistant:").Content(messages[1].Content);
+        else if (addGenerationPrompt) p.Template(" Assistant:");
+        return p.Build();
     }
 }
