@@ -208,7 +208,13 @@ public sealed class FakeHub : IDisposable
 
     public void Dispose()
     {
-        _listener.Stop();
-        _listener.Close();
+        // The managed HttpListener re-resolves its endpoint when removing a prefix and can throw "Address already in
+        // use" when another process took the port meanwhile; the listener is closed either way.
+        try
+        {
+            _listener.Stop();
+            _listener.Close();
+        }
+        catch (HttpListenerException) { }
     }
 }

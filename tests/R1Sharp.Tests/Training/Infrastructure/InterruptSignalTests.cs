@@ -36,14 +36,14 @@ public sealed class InterruptSignalTests
         string dir = Directory.CreateTempSubdirectory("r1-sig-sft-").FullName, output = Path.Combine(dir, "out");
         string data = Sft.SftTrainerTests.WriteToyDataset(dir, 16);
         string[] args = ["train", "sft", $"--model_name_or_path={TinyModel}", $"--dataset_path={data}", $"--output_dir={output}",
-            "--per_device_train_batch_size=4", "--max_length=64", "--max_steps=600", "--save_steps=0", "--logging_steps=1"];
-        int step = StopMidRun(args, l => l.StartsWith("step 2/600"), signal, output);
-        Assert.InRange(step, 2, 599);
+            "--per_device_train_batch_size=4", "--max_length=64", "--max_steps=200", "--save_steps=0", "--logging_steps=1"];
+        int step = StopMidRun(args, l => l.StartsWith("step 2/200"), signal, output);
+        Assert.InRange(step, 2, 199);
         Assert.Equal(step, MetricsLog.Read(Path.Combine(output, "metrics.jsonl")).Count);
 
         var resumed = R1Process.Run([.. args, "--resume"]);
         Assert.True(resumed.ExitCode == 0, resumed.Stderr);
-        Assert.Equal(Enumerable.Range(1, 600).Select(s => (double)s), MetricsLog.Read(Path.Combine(output, "metrics.jsonl")).Select(r => r["step"]));
+        Assert.Equal(Enumerable.Range(1, 200).Select(s => (double)s), MetricsLog.Read(Path.Combine(output, "metrics.jsonl")).Select(r => r["step"]));
         Assert.True(File.Exists(Path.Combine(output, "model.safetensors")));
     }
 
@@ -53,14 +53,14 @@ public sealed class InterruptSignalTests
         string dir = Directory.CreateTempSubdirectory("r1-sig-grpo-").FullName, output = Path.Combine(dir, "out");
         string[] args = ["train", "grpo", $"--model_name_or_path={TinyModel}", "--task=chain-sum", "--task_size=64", "--template=r1-zero",
             "--reward_funcs=accuracy,format", "--num_generations=2", "--per_device_train_batch_size=4", "--max_completion_length=6",
-            "--max_prompt_length=512", "--max_steps=300", "--logging_steps=1", "--save_steps=0", $"--output_dir={output}"];
-        int step = StopMidRun(args, l => l.Contains("step 2/300"), "TERM", output);
-        Assert.InRange(step, 2, 299);
+            "--max_prompt_length=512", "--max_steps=20", "--logging_steps=1", "--save_steps=0", $"--output_dir={output}"];
+        int step = StopMidRun(args, l => l.Contains("step 2/20"), "TERM", output);
+        Assert.InRange(step, 2, 19);
 
         var resumed = R1Process.Run([.. args, "--resume"]);
         Assert.True(resumed.ExitCode == 0, resumed.Stderr + resumed.Stdout);
         Assert.Contains($"resumed from {Path.Combine(output, $"checkpoint-{step}")} at step {step}", resumed.Stdout);
-        Assert.Equal(300, MetricsLog.Read(Path.Combine(output, "metrics.jsonl")).Count);
+        Assert.Equal(20, MetricsLog.Read(Path.Combine(output, "metrics.jsonl")).Count);
     }
 
     [Fact]
