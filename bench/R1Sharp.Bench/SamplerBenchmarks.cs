@@ -2,6 +2,7 @@
 // Run: dotnet run -c Release --project bench/R1Sharp.Bench -- --filter '*Sampler*' --job short
 using BenchmarkDotNet.Attributes;
 using R1Sharp.Generation;
+using R1Sharp.Numerics;
 
 namespace R1Sharp.Bench;
 

@@ -45,10 +45,10 @@ internal static class SafeForm
             "op_Multiply" => "t.Times(value) (R1Sharp.Tensors.SafeOps)",
             "op_Division" when numberLeft => "t.reciprocal().Times(value) (R1Sharp.Tensors.SafeOps)",
             "op_Division" => "t.DividedBy(value) (R1Sharp.Tensors.SafeOps)",
-            "square" => "t.mul(t)",
+            "square" => "t.Square() (R1Sharp.Tensors.SafeOps)",
             "arange" => "Scalars.Range(start, count, device)",
             "ToSingle" or "ToDouble" or "ToInt64" or "ToInt32" or "ToInt16" or "ToByte" or "ToSByte" or "ToBoolean" or "ToHalf" or "ToBFloat16"
-                => "t.item<T>()",
+                => "t.ItemAsDouble() (R1Sharp.Tensors.SafeOps) or t.item<T>()",
             "step" => "TrainingOptimizer.Step (R1Sharp.Training.Infrastructure)",
             "clip_grad_norm_" or "clip_grad_value_" => "GradientClipping (R1Sharp.Training.Infrastructure)",
             _ => null,

@@ -67,8 +67,8 @@ public class ScalarLifetimeAnalyzerTests
     [InlineData("var c = t - 1;", "t.Minus(value)")]
     [InlineData("var c = 1 - t;", "t.SubtractedFrom(value)")]
     [InlineData("var c = t + v;", "t.Plus(value)")]
-    [InlineData("var c = t.square();", "t.mul(t)")]
-    [InlineData("double x = t.ToDouble();", "t.item<T>()")]
+    [InlineData("var c = t.square();", "t.Square()")]
+    [InlineData("double x = t.ToDouble();", "t.ItemAsDouble()")]
     public void Flags_TorchSharp_members_that_make_temporaries_and_names_the_safe_form(string body, string safeForm)
     {
         var d = Single(body, "R1S002");

@@ -6,11 +6,11 @@ using R1Sharp.Evaluation;
 using R1Sharp.Generation;
 using R1Sharp.Hub;
 using R1Sharp.Text.ChatTemplates;
-using R1Sharp.Training.Data;
-using R1Sharp.Training.Distillation;
-using R1Sharp.Training.Rewards;
-using R1Sharp.Training.Tasks;
-using R1Sharp.Training.Zero;
+using R1Sharp.Data;
+using R1Sharp.Recipes.Distillation;
+using R1Sharp.Rewards;
+using R1Sharp.Tasks;
+using R1Sharp.Recipes.Zero;
 
 namespace R1Sharp.Cli.Commands;
 

@@ -3,8 +3,8 @@
 // checkpoints into DIR.partial and exits 130 / 143; the same command with --resume continues.
 using System.CommandLine;
 using R1Sharp.Training.Infrastructure;
-using R1Sharp.Training.Tasks;
-using R1Sharp.Training.Zero;
+using R1Sharp.Tasks;
+using R1Sharp.Recipes.Zero;
 
 namespace R1Sharp.Cli.Commands;
 

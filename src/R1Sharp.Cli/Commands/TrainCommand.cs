@@ -2,6 +2,7 @@
 // Each recipe is one entry of Recipes (sft, grpo). Ctrl+C or SIGTERM stops after the step and checkpoints (exit 130 / 143).
 // An output_dir that holds an earlier run needs --resume (continue it) or --overwrite (replace it).
 using System.CommandLine;
+using R1Sharp.Cli.Progress;
 using R1Sharp.Training.Infrastructure;
 using R1Sharp.Training.Sft;
 

@@ -1,6 +1,7 @@
 // `r1 train grpo --config FILE.json [--key=value ...] [--resume]`: GRPO (R1-Zero style RL) with rule rewards.
 // Prints the resolved config (nanoGPT habit), trains, and on Ctrl+C or SIGTERM writes a checkpoint and exits 130 / 143.
 using System.CommandLine;
+using R1Sharp.Cli.Progress;
 using R1Sharp.Training.Grpo;
 using R1Sharp.Training.Infrastructure;
 

@@ -4,7 +4,7 @@
 using System.CommandLine;
 using System.Globalization;
 using R1Sharp.Evaluation;
-using R1Sharp.Training.Zero;
+using R1Sharp.Recipes.Zero;
 
 namespace R1Sharp.Cli.Commands;
 

@@ -2,7 +2,7 @@
 // remote OpenAI-compatible endpoint (OpenAiEvalClient). The prompt follows R1-METHOD.md §5 (no system prompt).
 using R1Sharp.Generation;
 using R1Sharp.Text.ChatTemplates;
-using R1Sharp.Training.Data;
+using R1Sharp.Data;
 
 namespace R1Sharp.Evaluation;
 

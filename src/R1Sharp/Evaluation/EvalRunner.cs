@@ -4,7 +4,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
-using R1Sharp.Training.Data;
+using R1Sharp.Data;
 using R1Sharp.IO;
 
 namespace R1Sharp.Evaluation;

@@ -2,8 +2,8 @@
 // pass@1 = mean correctness over the samples, cons@k = correctness of the majority answer.
 using R1Sharp.Generation;
 using R1Sharp.Text.ChatTemplates;
-using R1Sharp.Training.Data;
-using R1Sharp.Training.Rewards;
+using R1Sharp.Data;
+using R1Sharp.Rewards;
 
 namespace R1Sharp.Evaluation;
 

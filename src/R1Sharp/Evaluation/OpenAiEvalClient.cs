@@ -6,8 +6,8 @@ using System.Net.Http.Headers;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
-using R1Sharp.Training.Data;
-using R1Sharp.Training.Rewards;
+using R1Sharp.Data;
+using R1Sharp.Rewards;
 
 using R1Sharp.IO;
 

@@ -1,6 +1,6 @@
 // Evaluation metrics of the R1 protocol (R1-METHOD.md §5): pass@k by the unbiased estimator of Chen et al. 2021
 // ("Evaluating Large Language Models Trained on Code", eq. 1), pass@1 as mean correctness, cons@k by majority vote.
-using R1Sharp.Training.Rewards;
+using R1Sharp.Rewards;
 
 namespace R1Sharp.Evaluation;
 

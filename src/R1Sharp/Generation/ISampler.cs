@@ -1,5 +1,7 @@
 // One stage of a sampler chain (llama.cpp llama_sampler_i: apply/accept/reset), plus the simple stages:
 // temperature, greedy and seeded distribution sampling.
+using R1Sharp.Numerics;
+
 namespace R1Sharp.Generation;
 
 /// <summary>What a stage does to the candidate set; the chain uses it to validate order and to know

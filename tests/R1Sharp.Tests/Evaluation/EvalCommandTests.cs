@@ -5,7 +5,7 @@ using R1Sharp.Generation;
 using R1Sharp.Server;
 using R1Sharp.Tests.Cli;
 using R1Sharp.Text.ChatTemplates;
-using R1Sharp.Training.Data;
+using R1Sharp.Data;
 
 namespace R1Sharp.Tests.Evaluation;
 

@@ -4,7 +4,7 @@ using R1Sharp.Evaluation;
 using R1Sharp.Generation;
 using R1Sharp.Tests.Generation;
 using R1Sharp.Text.ChatTemplates;
-using R1Sharp.Training.Data;
+using R1Sharp.Data;
 
 namespace R1Sharp.Tests.Evaluation;
 

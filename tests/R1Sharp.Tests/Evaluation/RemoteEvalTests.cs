@@ -1,7 +1,7 @@
 // OpenAiEvalClient + EvalRunner against the scripted fake endpoint: metrics checked exactly against hand-computed
 // values (right, wrong, malformed, reasoning-only, 429/500/non-JSON then success), request shape, resumability, errors.
 using R1Sharp.Evaluation;
-using R1Sharp.Training.Data;
+using R1Sharp.Data;
 
 namespace R1Sharp.Tests.Evaluation;
 

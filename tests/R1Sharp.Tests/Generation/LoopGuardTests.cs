@@ -1,6 +1,7 @@
 // Tests of the n-gram loop detector: exact trigger points for several periods, no false alarms on
 // random or merely repetitive-looking streams, recovery after the loop breaks, reset.
 using R1Sharp.Generation;
+using R1Sharp.Numerics;
 
 namespace R1Sharp.Tests.Generation;
 

@@ -1,6 +1,7 @@
 // Tests of SamplerChain: standard stage order, seeded reproducibility, empirical frequencies over 20,000
 // draws, sampling log-probs, and SamplerOptions validation messages. Also pins the xoshiro256** stream.
 using R1Sharp.Generation;
+using R1Sharp.Numerics;
 using static R1Sharp.Tests.Generation.SamplerTestKit;
 
 namespace R1Sharp.Tests.Generation;

@@ -1,6 +1,7 @@
 // Helpers for the sampler tests: run one stage over a small logits row and read back (id, probability)
 // pairs, plus naive reference implementations of top-k/top-p used to cross-check the fast paths.
 using R1Sharp.Generation;
+using R1Sharp.Numerics;
 
 namespace R1Sharp.Tests.Generation;
 

@@ -72,7 +72,7 @@ public sealed class TensorTemporaryTests
     [Fact]
     public void Moe_balancing_after_a_step_leaves_no_tensor_to_the_finalizer()
     {
-        using var model = DecoderModel.Load(R1Sharp.Tests.Training.Moe.MoeTrainingTests.CreateTinyDeepSeek(TempDir()));
+        using var model = DecoderModel.Load(R1Sharp.Tests.Models.DeepSeekV3.MoeTrainingTests.CreateTinyDeepSeek(TempDir()));
         var balancer = MoeBalancer.For(model, 0.001)!;
         using (var noGrad = no_grad())
         using (var ids = tensor(new long[] { 1, 2, 3, 4 }).view(1, 4))

@@ -2,9 +2,9 @@
 // template, tokenized and left-truncated to max_prompt_length (TRL's old truncation side), with their gold answers.
 using R1Sharp.Text;
 using R1Sharp.Text.ChatTemplates;
-using R1Sharp.Training.Data;
-using R1Sharp.Training.Rewards;
-using R1Sharp.Training.Tasks;
+using R1Sharp.Data;
+using R1Sharp.Rewards;
+using R1Sharp.Tasks;
 
 namespace R1Sharp.Training.Grpo;
 

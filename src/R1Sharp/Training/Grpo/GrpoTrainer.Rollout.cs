@@ -2,9 +2,9 @@
 // score them with the weighted rewards, turn rewards into group advantages, and — with DAPO dynamic sampling —
 // drop zero-variance groups and sample more prompts (trl GRPOTrainer._generate_and_score_completions; DAPO §3.2).
 using R1Sharp.Generation;
-using R1Sharp.Training.Rewards;
+using R1Sharp.Rewards;
 
-using R1Sharp.Training.Data;
+using R1Sharp.Data;
 
 namespace R1Sharp.Training.Grpo;
 

@@ -4,7 +4,7 @@ using R1Sharp.Models;
 using R1Sharp.Text;
 using System.Text.Json.Nodes;
 using R1Sharp.Training.Infrastructure;
-using R1Sharp.Training.Rewards;
+using R1Sharp.Rewards;
 
 namespace R1Sharp.Training.Grpo;
 

@@ -8,7 +8,7 @@ using R1Sharp.Models;
 using R1Sharp.Models.DeepSeekV3;
 using R1Sharp.Text;
 using R1Sharp.Training.Infrastructure;
-using R1Sharp.Training.Rewards;
+using R1Sharp.Rewards;
 using TorchSharp;
 using static TorchSharp.torch;
 

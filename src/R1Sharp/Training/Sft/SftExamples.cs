@@ -1,7 +1,7 @@
 // Turns dataset rows into SFT examples (prompt text + completion text) the way TRL's SFTTrainer prepares them:
 // conversational prompts through the chat template with its generation prompt, completions verbatim + EOS.
 using R1Sharp.Text.ChatTemplates;
-using R1Sharp.Training.Data;
+using R1Sharp.Data;
 
 namespace R1Sharp.Training.Sft;
 

@@ -2,7 +2,7 @@
 // and the deterministic per-epoch order (a pure function of seed and step, so a resumed run sees the same batches).
 using R1Sharp.Text;
 using R1Sharp.Text.ChatTemplates;
-using R1Sharp.Training.Data;
+using R1Sharp.Data;
 
 namespace R1Sharp.Training.Sft;
 

@@ -3,8 +3,8 @@
 using R1Sharp.Models;
 using R1Sharp.Text;
 using R1Sharp.Training.Grpo;
-using R1Sharp.Training.Rewards;
-using R1Sharp.Training.Tasks;
+using R1Sharp.Rewards;
+using R1Sharp.Tasks;
 
 namespace R1Sharp.Tests.Training.Grpo;
 

@@ -1,7 +1,7 @@
 // End-to-end GRPO runs on the tiny model: every parameter moves, μ = 2 reuses stored old log-probs, β > 0 keeps a
 // reference and logs KL, dynamic sampling drops zero-variance groups, metrics/completions files, interruption.
 using R1Sharp.Training.Grpo;
-using R1Sharp.Training.Rewards;
+using R1Sharp.Rewards;
 using static R1Sharp.Tests.Training.Grpo.GrpoTrainerTestKit;
 using static TorchSharp.torch;
 

@@ -1,5 +1,6 @@
 // Checkpoints: a save/load round trip restores weights and AdamW state exactly; a failed save leaves the previous
 // checkpoint intact; old checkpoints are pruned; metrics.jsonl lines and chart PNGs are written.
+using R1Sharp.Cli.Progress;
 using R1Sharp.Models;
 using R1Sharp.Tests.Models;
 using R1Sharp.Training.Infrastructure;

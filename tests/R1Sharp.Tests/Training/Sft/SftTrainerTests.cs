@@ -1,5 +1,6 @@
 // SftTrainer end to end on the shipped tiny model: the loss falls on a toy dataset, metrics/charts/checkpoints are
 // written, and 3 steps + resume + 3 steps reproduce a straight 6-step run's losses (≤ 1e-4); the CLI verb too.
+using R1Sharp.Cli.Progress;
 using System.Text.Json;
 using R1Sharp.Tests.Cli;
 using R1Sharp.Training.Infrastructure;

@@ -1,0 +1,236 @@
+// `r1 pretrain`: makes the tiny base model of the R1-Zero demo from scratch — a byte-level BPE tokenizer (Qwen2
+// pre-tokenizer: digits are single tokens) and a decoder trained on R1-Zero prompts + chain-sum completions.
+using System.Diagnostics;
+using R1Sharp.Evaluation;
+using R1Sharp.Formats.Config;
+using R1Sharp.Generation;
+using R1Sharp.Models;
+using R1Sharp.Models.DeepSeekV3;
+using R1Sharp.Text;
+using R1Sharp.Text.ChatTemplates;
+using R1Sharp.Text.Training;
+using R1Sharp.Training.Infrastructure;
+using R1Sharp.Tasks;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace R1Sharp.Recipes.Zero;
+
+/// <summary>Options of <see cref="ZeroPretrainer.Run"/>; the defaults made models/chain-sum-base.</summary>
+public sealed record PretrainOptions
+{
+    /// <summary>qwen2, llama or deepseek_v3 (<see cref="ModelPresets.ToConfig"/>).</summary>
+    public string Arch { get; init; } = "qwen2";
+    /// <summary>A <see cref="ModelPresets"/> name.</summary>
+    public string Preset { get; init; } = "tiny";
+    /// <summary>Optimizer steps.</summary>
+    public int Steps { get; init; } = 3500;
+    /// <summary>Bias update speed γ of DeepSeekMoE load balancing (deepseek_v3 only; as GRPO/SFT moe_bias_update_speed).</summary>
+    public double MoeBiasUpdateSpeed { get; init; } = 0.001;
+    /// <summary>Documents per step.</summary>
+    public int BatchSize { get; init; } = 32;
+    /// <summary>Peak AdamW learning rate (linear warmup, cosine decay to 10%).</summary>
+    public double LearningRate { get; init; } = 2e-3;
+    /// <summary>Warmup steps.</summary>
+    public int WarmupSteps { get; init; } = 50;
+    /// <summary>AdamW weight decay.</summary>
+    public double WeightDecay { get; init; } = 0.01;
+    /// <summary>Seed of the corpus, the initial weights and the batch order.</summary>
+    public ulong Seed { get; init; } = 1;
+    /// <summary>Documents in the corpus.</summary>
+    public int CorpusSize { get; init; } = 40_000;
+    /// <summary>Tokenizer vocabulary size (the trainer may stop earlier).</summary>
+    public int VocabSize { get; init; } = 512;
+    /// <summary>The corpus mix: how often solutions are worked step by step and how often a step is wrong.</summary>
+    public ChainSumCorpusOptions Corpus { get; init; } = new() { WorkedFraction = 0.5, MistakeRate = 0.05 };
+
+    /// <summary>Held-out problems the finished model is evaluated on (k = 8, temperature 0.6); 0 skips.</summary>
+    public int EvalProblems { get; init; } = 100;
+
+    /// <summary>Throws a one-line <see cref="R1SharpException"/> naming the first bad option.</summary>
+    public PretrainOptions Validate()
+    {
+        if (Steps < 1) throw new R1SharpException($"--steps must be >= 1, got {Steps}");
+        if (BatchSize < 1) throw new R1SharpException($"batch size must be >= 1, got {BatchSize}");
+        if (CorpusSize < BatchSize) throw new R1SharpException($"corpus size ({CorpusSize}) must be at least the batch size ({BatchSize})");
+        if (LearningRate <= 0) throw new R1SharpException($"learning rate must be > 0, got {LearningRate}");
+        if (Corpus.WorkedFraction is < 0 or > 1 || Corpus.MistakeRate is < 0 or > 1)
+            throw new R1SharpException("corpus worked fraction and mistake rate must be in [0, 1]");
+        ModelPresets.Get(Preset);
+        if (!ModelPresets.Architectures.Contains(Arch)) throw new R1SharpException($"--arch: unknown '{Arch}'; use one of {string.Join(", ", ModelPresets.Architectures)}");
+        return this;
+    }
+}
+
+/// <summary>What a pretraining run did.</summary>
+public sealed record PretrainReport(int Steps, double FinalLoss, long Parameters, int VocabSize, double Seconds, EvalSummary Eval, ModeAccuracy Modes);
+
+/// <summary>Builds the base model directory (see file header).</summary>
+public static partial class ZeroPretrainer
+{
+    /// <summary>
+    /// Trains tokenizer and model and writes an HF model directory into <paramref name="outDirectory"/> (must not
+    /// exist or be empty, unless <paramref name="start"/> is <see cref="RunStart.Overwrite"/>): config.json,
+    /// model.safetensors, tokenizer files, generation_config.json and a README.md quoting <paramref name="command"/>.
+    /// Held-out problems (<see cref="ZeroTask.HeldOut"/>) never enter the corpus. The work happens in OUT.partial
+    /// (<see cref="WorkDirectory"/>), renamed into place at the end. Cancelling <paramref name="ct"/> writes
+    /// OUT.partial/checkpoint-N (weights, AdamW state, step) and throws <see cref="OperationCanceledException"/>;
+    /// <see cref="RunStart.Resume"/> with the same options continues from it.
+    /// </summary>
+    public static PretrainReport Run(PretrainOptions options, string outDirectory, string command,
+        Action<string>? log = null, CancellationToken ct = default, RunStart start = RunStart.Fresh)
+    {
+        options.Validate();
+        log ??= _ => { };
+        string temp = WorkDirectory(outDirectory);
+        string? resumeFrom = PrepareWork(options, outDirectory, temp, start);
+        var clock = Stopwatch.StartNew();
+        var corpus = ChainSumTask.Corpus(options.CorpusSize, options.Seed, options.Corpus, ZeroTask.HeldOutQuestions)
+            .Select(d => (Prompt: R1ZeroTemplate.Prompt(d.Problem.Question), d.Completion)).ToList();
+
+        Directory.CreateDirectory(temp);
+        try
+        {
+            if (resumeFrom is null) // a resumed run reuses the tokenizer it trained (the same corpus gives the same one)
+            {
+                var bpe = BpeTrainer.Train(corpus.Select(d => d.Prompt + d.Completion), new BpeTrainerOptions
+                {
+                    VocabSize = options.VocabSize, SpecialTokens = [ZeroTask.Eos], PreTokenizerPatterns = [SplitPreTokenizer.Qwen2Pattern],
+                });
+                TrainedTokenizerWriter.Save(bpe, temp, new TokenizerFileOptions { EosToken = ZeroTask.Eos, PadToken = ZeroTask.Eos, ModelMaxLength = 2048 });
+            }
+            var tokenizer = HfTokenizer.Load(temp);
+            int eos = tokenizer.EosId!.Value;
+            log($"tokenizer: {tokenizer.VocabSize} tokens ({clock.Elapsed.TotalSeconds:0.0} s)");
+
+            var config = ModelPresets.ToConfig(ModelPresets.Get(options.Preset), options.Arch, tokenizer.VocabSize, null, eos);
+            using var model = new DecoderModel(config);
+            if (resumeFrom is null) model.InitializeWeights((long)options.Seed);
+            using var optimizer = TrainingOptimizer.Create(model.CheckpointParameters(),
+                new AdamWOptions(options.LearningRate, 0.9, 0.95, 1e-8, options.WeightDecay), decays: _ => true);
+            var checkpoints = new PretrainCheckpoints(temp, model, optimizer, options, log);
+            var (startStep, startLoss) = checkpoints.Restore(resumeFrom);
+            long parameters = model.parameters().Sum(p => p.numel());
+            log($"model: {options.Arch} {options.Preset}, {parameters:N0} parameters");
+
+            var prompts = new Dictionary<string, int[]>(StringComparer.Ordinal);
+            var docs = corpus.Select(d => (
+                Prompt: (IReadOnlyList<int>)(prompts.TryGetValue(d.Prompt, out var ids) ? ids : prompts[d.Prompt] = tokenizer.Encode(d.Prompt)),
+                Completion: (IReadOnlyList<int>)[.. tokenizer.Encode(d.Completion, addSpecialTokens: false), eos])).ToList();
+            double loss = Train(model, optimizer, docs, options, log, ct, startStep, startLoss, checkpoints.Save);
+
+            model.Save(temp);
+            var generation = GenerationConfig.Default with
+            {
+                EosTokenIds = new ValueList<int>([eos]), PadTokenId = eos, MaxNewTokens = 128,
+            };
+            File.WriteAllText(Path.Combine(temp, "generation_config.json"), generation.ToJson());
+            EvalResult result;
+            try
+            {
+                using (var generator = new R1Sharp.Generation.Generator(model, tokenizer, generation))
+                    result = Evaluator.Run(generator, ZeroTask.EvalProblems(options.EvalProblems), ZeroTask.Template,
+                        new EvalOptions { MaxNewTokens = ZeroTask.MaxCompletionTokens }, ct);
+                ct.ThrowIfCancellationRequested(); // a cut-short evaluation is not a result
+            }
+            catch (OperationCanceledException)
+            {
+                checkpoints.Save(options.Steps, loss); // trained: --resume only evaluates
+                throw;
+            }
+            var eval = result.Summary;
+            log($"held-out ({eval.Problems} problems, k = {eval.K}): pass@1 {eval.PassAt1:P1}, cons@{eval.K} {eval.ConsAtK:P1}, " +
+                $"mean length {eval.MeanLength:0.0} tokens, format {eval.FormatRate:P0}");
+            var modes = ZeroText.ByMode(result);
+            log($"thinks {modes.ThinkingShare:P1}: accuracy thinking {modes.ThinkingAccuracy:P1}, direct {modes.DirectAccuracy:P1}");
+            var report = new PretrainReport(options.Steps, loss, parameters, tokenizer.VocabSize, clock.Elapsed.TotalSeconds, eval, modes);
+            File.WriteAllText(Path.Combine(temp, "README.md"), Readme(options, report, command));
+            checkpoints.RemoveAll();
+            if (Directory.Exists(outDirectory)) Directory.Delete(outDirectory, recursive: true); // empty, or replaced (--overwrite)
+            Directory.Move(temp, outDirectory);
+            return report;
+        }
+        catch (OperationCanceledException) { throw; } // OUT.partial keeps the checkpoint for --resume
+        catch
+        {
+            if (Directory.Exists(temp) && Checkpointer.Latest(temp) is null) Directory.Delete(temp, recursive: true);
+            throw;
+        }
+    }
+
+    // Completion-only next-token loss: the R1-Zero preamble is the same in every document and teaches nothing.
+    // Starts after step `start` (a resumed run: the batch order is replayed); on cancellation saves and throws.
+    // AdamW and global-norm clipping at 1 are TrainingOptimizer's and GradientClipping's: TorchSharp's AdamW.step passes
+    // temporary Scalars to native calls (see Tensors/Scalars.cs).
+    private static double Train(DecoderModel model, TrainingOptimizer optimizer, List<(IReadOnlyList<int> Prompt, IReadOnlyList<int> Completion)> docs,
+        PretrainOptions o, Action<string> log, CancellationToken ct, int start, double emaLoss, Action<int, double> save)
+    {
+        model.train();
+        // DeepSeekMoE models: auxiliary-loss-free balancing (DeepSeek-V3 §2.1.2), a bias step after every AdamW step.
+        var balancer = MoeBalancer.For(model, o.MoeBiasUpdateSpeed);
+        MoeLoadStats? load = null;
+        var rng = new Random((int)(o.Seed & 0x7FFFFFFF));
+        var order = Enumerable.Range(0, docs.Count).ToArray();
+        int cursor = order.Length;
+        int[] NextBatch()
+        {
+            if (cursor + o.BatchSize > order.Length) { rng.Shuffle(order); cursor = 0; }
+            cursor += o.BatchSize;
+            return order.AsSpan(cursor - o.BatchSize, o.BatchSize).ToArray();
+        }
+        for (int done = 0; done < start; done++) NextBatch();
+        var clock = Stopwatch.StartNew();
+        for (int step = start + 1; step <= o.Steps; step++)
+        {
+            if (ct.IsCancellationRequested)
+            {
+                save(step - 1, emaLoss);
+                ct.ThrowIfCancellationRequested();
+            }
+            using var scope = NewDisposeScope();
+            var rows = NextBatch();
+            using var batch = CompletionBatch.Create([.. rows.Select(i => docs[i].Prompt)], [.. rows.Select(i => docs[i].Completion)]);
+            double lr = ZeroSchedule.Cosine(step, o.Steps, o.WarmupSteps, o.LearningRate, 0.1);
+            optimizer.SetLearningRate(lr);
+            optimizer.ZeroGrad();
+            balancer?.BeginStep();
+            var loss = batch.CrossEntropy(model);
+            loss.backward();
+            optimizer.ClipGradNorm(1.0);
+            optimizer.Step();
+            load = balancer?.AfterOptimizerStep() ?? load;
+            double value = loss.item<float>();
+            emaLoss = double.IsNaN(emaLoss) ? value : 0.95 * emaLoss + 0.05 * value;
+            if (step % 50 == 0 || step == o.Steps)
+                log($"step {step}/{o.Steps} loss {emaLoss:0.0000} lr {lr:0.0e0}{MoeNote(load)} ({clock.Elapsed.TotalSeconds:0} s)");
+        }
+        model.eval();
+        return emaLoss;
+    }
+
+    private static string MoeNote(MoeLoadStats? load) => load is null ? "" :
+        FormattableString.Invariant($" moe max-vio {load.MaxViolation:0.00} load {load.MinFraction:0.000}-{load.MaxFraction:0.000}");
+
+    private static string Readme(PretrainOptions o, PretrainReport r, string command) => $"""
+        # chain-sum base model (R1-Zero demo)
+
+        A tiny {o.Arch} decoder ({r.Parameters:N0} parameters, vocabulary {r.VocabSize}) pretrained from scratch on
+        R1-Zero prompts with chain-sum completions (`{ChainSumTask.Name}`: the last digit of a sum of
+        {ChainSumTask.MinTerms} to {ChainSumTask.MaxTerms} labelled one-digit terms, "Last digit of a7 + b5 + c9 + d3"):
+        {o.Corpus.WorkedFraction:P0} worked step-by-step solutions ({o.Corpus.MistakeRate:P0} of them with one wrong step),
+        the rest direct answers.
+        The held-out evaluation problems of `r1 zero` never appear in the corpus.
+
+        Made by:
+
+            {command}
+
+        Preset {o.Preset}, {r.Steps} steps of {o.BatchSize} documents, AdamW lr {o.LearningRate} (cosine), seed {o.Seed},
+        corpus {o.CorpusSize:N0} documents; final loss {r.FinalLoss:0.0000}; {r.Seconds:0} s on a 2-core CPU.
+        Held-out ({r.Eval.Problems} problems, k = {r.Eval.K}, temperature 0.6): pass@1 {r.Eval.PassAt1:P1},
+        cons@{r.Eval.K} {r.Eval.ConsAtK:P1}, mean completion length {r.Eval.MeanLength:0.0} tokens;
+        {r.Modes.ThinkingShare:P1} of completions think, and they are right {r.Modes.ThinkingAccuracy:P1} of the time,
+        direct answers {r.Modes.DirectAccuracy:P1}.
+        Prompts are plain text (`R1ZeroTemplate.Prompt(question)`), so there is no chat template.
+        """;
+}
