@@ -8,6 +8,8 @@
 // Environment:
 //   GCSTRESS_COLLECT=0        count only, no forced collections (the unstressed baseline)
 //   GCSTRESS_PAUSE_MS=N       sleep N ms between collections (default 0: back to back)
+//   GCSTRESS_GENERATION=G     collect generations 0..G (default 2: full collections, GC.Collect()); 0 is far cheaper
+//                             on a big heap and still finalizes a just-created temporary (it lives in generation 0)
 //   GCSTRESS_REPORT=FILE      write "finalized_scalars N", "finalized_tensors N" and "collections N" lines to FILE at
 //                             exit and, while collecting, every half second (a killed process, e.g. a server, leaves a
 //                             recent report). Tensors left to the finalizer are counted for information: outside a
@@ -32,17 +34,19 @@ internal static class StartupHook
         if (Environment.GetEnvironmentVariable("GCSTRESS_COLLECT") != "0")
         {
             int pause = int.TryParse(Environment.GetEnvironmentVariable("GCSTRESS_PAUSE_MS"), CultureInfo.InvariantCulture, out int p) ? p : 0;
-            var thread = new Thread(() => Collect(pause, report)) { IsBackground = true, Name = "GcStress" };
+            int generation = int.TryParse(Environment.GetEnvironmentVariable("GCSTRESS_GENERATION"), CultureInfo.InvariantCulture, out int g)
+                ? Math.Clamp(g, 0, GC.MaxGeneration) : GC.MaxGeneration;
+            var thread = new Thread(() => Collect(generation, pause, report)) { IsBackground = true, Name = "GcStress" };
             thread.Start();
         }
     }
 
-    private static void Collect(int pauseMs, string? report)
+    private static void Collect(int generation, int pauseMs, string? report)
     {
         var sinceReport = System.Diagnostics.Stopwatch.StartNew();
         while (true)
         {
-            GC.Collect();
+            GC.Collect(generation);
             GC.WaitForPendingFinalizers();
             Interlocked.Increment(ref _collections);
             if (report is not null && sinceReport.ElapsedMilliseconds >= 500)

@@ -34,10 +34,11 @@ public static class GcStressRun
 
     /// <summary>
     /// The environment of a hooked r1 process writing its report to <paramref name="report"/>; with
-    /// <paramref name="stressed"/> false the hook only counts (the unstressed baseline). Collections are 1 ms apart: back
-    /// to back, the collector takes a whole core of this 2-core machine and libtorch's spinning worker threads then wait
-    /// on it (steps 10–50× slower); a few hundred full collections a second still catch a dying Scalar within seconds,
-    /// and the Scalar count catches it regardless.
+    /// <paramref name="stressed"/> false the hook only counts (the unstressed baseline). Young-generation collections
+    /// (0 and 1), 1 ms apart: a temporary Scalar lives in generation 0, so they finalize it as surely as full ones, while
+    /// back-to-back full collections of a big heap (pretraining's corpus) take a whole core of this 2-core machine and
+    /// starve libtorch's spinning worker threads (runs 10–50× slower, past the 5-minute limit on a loaded machine). They
+    /// still crash main's code within a minute, and the Scalar count catches an unsafe site regardless.
     /// </summary>
     public static Dictionary<string, string> Environment(string report, bool stressed = true) => new()
     {
@@ -45,6 +46,7 @@ public static class GcStressRun
         ["GCSTRESS_REPORT"] = report,
         ["GCSTRESS_COLLECT"] = stressed ? "1" : "0",
         ["GCSTRESS_PAUSE_MS"] = "1",
+        ["GCSTRESS_GENERATION"] = "1",
     };
 
     /// <summary>Runs <c>r1 args</c> under the hook and reads its report.</summary>
