@@ -31,7 +31,8 @@ public sealed class ServerLogTests
     [Fact]
     public async Task A_stream_the_client_abandons_is_logged_as_499_cancelled()
     {
-        await using var host = await ServerTestHost.StartAsync(configure: o => o with { StepDelay = TimeSpan.FromMilliseconds(20) });
+        // 100 ms a step: the tiny model's loop guard ends a stream after 64 tokens, and the abort must be seen before that.
+        await using var host = await ServerTestHost.StartAsync(configure: o => o with { StepDelay = TimeSpan.FromMilliseconds(100) });
         var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions")
         {
             Content = new StringContent(ServerTestHost.Chat("hi", 500, ""","stream":true"""), System.Text.Encoding.UTF8, "application/json"),
