@@ -17,7 +17,7 @@ public sealed class TokenEmbedding : nn.Module<Tensor, Tensor>
     /// <summary>Creates an uninitialized (vocab, hidden) matrix.</summary>
     public TokenEmbedding(string name, long vocab, long hidden, ScalarType dtype) : base(name)
     {
-        weight = new Parameter(empty(vocab, hidden, dtype));
+        weight = Parameters.Adopt(empty(vocab, hidden, dtype));
         register_parameter(nameof(weight), weight);
     }
 

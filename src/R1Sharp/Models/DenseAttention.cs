@@ -39,6 +39,13 @@ public sealed class DenseAttention : nn.Module
         RegisterComponents();
     }
 
+    /// <inheritdoc/>
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) _qkv.Dispose();
+        base.Dispose(disposing);
+    }
+
     /// <summary>Attention output (B, T, hidden) for input (B, T, hidden); writes this layer's K/V to the cache.</summary>
     public Tensor Forward(Tensor x, DecoderContext ctx)
     {

@@ -1,5 +1,6 @@
 // Linear projections with HF parameter names (weight [out, in], optional bias) and fused projections whose
 // parameters are views of one concatenated matrix, so inference does one matmul (DESIGN.md "Performance facts").
+using R1Sharp.Tensors;
 using TorchSharp;
 using static TorchSharp.torch;
 using TorchSharp.Modules;
@@ -21,11 +22,11 @@ public sealed class Projection : nn.Module<Tensor, Tensor>
     /// <summary>Wraps existing storage (no copy): the parameters share memory with <paramref name="weightData"/>.</summary>
     public Projection(string name, Tensor weightData, Tensor? biasData) : base(name)
     {
-        weight = new Parameter(weightData);
+        weight = Parameters.Adopt(weightData);
         register_parameter(nameof(weight), weight);
         if (biasData is not null)
         {
-            bias = new Parameter(biasData);
+            bias = Parameters.Adopt(biasData);
             register_parameter(nameof(bias), bias);
         }
     }
@@ -43,8 +44,9 @@ public sealed class Projection : nn.Module<Tensor, Tensor>
 /// <see cref="Projection"/> keeps its HF name and owns a view of the shared storage, so loading, optimizers and
 /// state dicts see the separate tensors while inference runs a single matmul. Training (grad enabled) or a
 /// module whose parameters were replaced (e.g. by <c>Module.to(dtype)</c>) falls back to separate matmuls.
+/// The owning module disposes it (the fused matrix is no parameter, so Module.Dispose does not).
 /// </summary>
-public sealed class FusedProjection
+public sealed class FusedProjection : IDisposable
 {
     private readonly Tensor _weight;
     private readonly Tensor? _bias;
@@ -77,6 +79,13 @@ public sealed class FusedProjection
         for (int i = 0; i < _parts.Length; i++)
             if (!ReferenceEquals(_parts[i].weight, _originalWeights[i])) return false;
         return true;
+    }
+
+    /// <summary>Frees the fused matrix and bias (the parts' parameters are the module's to dispose).</summary>
+    public void Dispose()
+    {
+        _weight.Dispose();
+        _bias?.Dispose();
     }
 
     /// <summary>All projections of <paramref name="x"/> concatenated along the last dimension.</summary>

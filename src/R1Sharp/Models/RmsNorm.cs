@@ -17,7 +17,7 @@ public sealed class RmsNorm : nn.Module<Tensor, Tensor>
     public RmsNorm(string name, long hiddenSize, double eps, ScalarType dtype) : base(name)
     {
         _eps = eps;
-        weight = new Parameter(empty(hiddenSize, dtype: dtype));
+        weight = Parameters.Adopt(empty(hiddenSize, dtype: dtype));
         register_parameter(nameof(weight), weight);
     }
 

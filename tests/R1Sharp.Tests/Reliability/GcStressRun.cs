@@ -1,7 +1,8 @@
 // Runs the real r1 program under the GcStress startup hook (tests/GcStress): a background thread forcing garbage
-// collections back to back, and a count of the TorchSharp Scalars the finalizer disposed. Any Scalar that reaches the
-// finalizer was left for the GC instead of being kept alive across its native call (Tensors/Scalars.cs), so the
-// Reliability tests require that count to be 0 as well as the run to succeed.
+// collections, and counts of the TorchSharp Scalars and Tensors the finalizer disposed. Any Scalar that reaches the
+// finalizer was left for the GC instead of being kept alive across its native call (Tensors/Scalars.cs); a Tensor that
+// does was a temporary outside every dispose scope, which can die the same way. The Reliability tests require both
+// counts to be 0 as well as the run to succeed.
 using System.Globalization;
 using R1Sharp.Tests.Cli;
 
@@ -17,12 +18,16 @@ public sealed class GcStressCollection
 /// <summary>What a GC-stressed r1 run left behind: its result and the hook's report (−1s when it wrote none).</summary>
 public sealed record StressedResult(R1Result Result, long FinalizedScalars, long FinalizedTensors, long Collections)
 {
-    /// <summary>Exit code 0, no Scalar finalized and (when stressed) collections really ran; else fails with the output.</summary>
-    public void AssertSurvived(bool stressed = true)
+    /// <summary>Exit code 0, no Scalar or Tensor finalized and (when stressed) collections really ran; else fails with the output.</summary>
+    public void AssertSurvived(bool stressed = true) => AssertClean(Result, FinalizedScalars, FinalizedTensors, Collections, stressed);
+
+    /// <summary>The checks of <see cref="AssertSurvived"/> on a report (<paramref name="result"/> null: a process still running).</summary>
+    public static void AssertClean(R1Result? result, long scalars, long tensors, long collections, bool stressed = true)
     {
-        Assert.True(Result.ExitCode == 0, $"exit {Result.ExitCode}\n{Result.Stderr}\n{Result.Stdout}");
-        Assert.True(FinalizedScalars == 0, $"{FinalizedScalars} TorchSharp Scalars reached the finalizer (a temporary Scalar was handed to a native call)");
-        if (stressed) Assert.True(Collections > 0, "the GC-stress thread did not run");
+        if (result is not null) Assert.True(result.ExitCode == 0, $"exit {result.ExitCode}\n{result.Stderr}\n{result.Stdout}");
+        Assert.True(scalars == 0, $"{scalars} TorchSharp Scalars reached the finalizer (a temporary Scalar was handed to a native call)");
+        Assert.True(tensors == 0, $"{tensors} TorchSharp Tensors reached the finalizer (a temporary outside every dispose scope)");
+        if (stressed) Assert.True(collections > 0, "the GC-stress thread did not run");
     }
 }
 

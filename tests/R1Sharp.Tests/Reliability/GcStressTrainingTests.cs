@@ -1,6 +1,6 @@
 // Training recipes of the real r1 under forced garbage collections (GcStress hook): 50 GRPO steps on qwen2 and on
 // deepseek_v3 (MoE with bias balancing and the sequence-balance loss), 50 packed SFT steps on deepseek_v3 with the MTP
-// loss, and a short `r1 pretrain`. Each must finish with no TorchSharp Scalar left to the finalizer. Tiny settings keep
+// loss, and a short `r1 pretrain`. Each must finish with no TorchSharp Scalar or Tensor left to the finalizer. Tiny settings keep
 // the whole class around two minutes on 2 cores.
 using System.Text.Json;
 using System.Text.Json.Nodes;

@@ -81,6 +81,22 @@ public sealed class TensorTemporaryTests
     }
 
     [Fact]
+    public void Loading_and_disposing_models_leaves_no_tensor_to_the_finalizer()
+    {
+        // Parameters take over their source tensor (whose emptied wrapper must not be left behind), and dense attention
+        // and every SwiGLU (experts included) own fused q/k/v and gate/up matrices besides their parameters.
+        string moe = R1Sharp.Tests.Training.Moe.MoeTrainingTests.CreateTinyDeepSeek(TempDir());
+        Assert.Equal(0, FinalizedTensors(() => LoadAndDispose(moe)));
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    static void LoadAndDispose(string moeDirectory)
+    {
+        Policy().Dispose();
+        DecoderModel.Load(moeDirectory).Dispose();
+    }
+
+    [Fact]
     public void Trimming_a_padded_cache_leaves_no_tensor_to_the_finalizer()
     {
         using var cache = new KvCache(1, 2, 8, 1, 4, 4, ScalarType.Float32);

@@ -37,8 +37,8 @@ public sealed class MoeRouter : nn.Module
     public MoeRouter(DeepSeekV3Config c, ScalarType dtype) : base("gate")
     {
         _options = RouterOptions.From(c);
-        weight = new Parameter(empty(c.NRoutedExperts, c.HiddenSize, dtype));
-        e_score_correction_bias = new Parameter(zeros(c.NRoutedExperts, ScalarType.Float32), requires_grad: false);
+        weight = Parameters.Adopt(empty(c.NRoutedExperts, c.HiddenSize, dtype));
+        e_score_correction_bias = Parameters.Adopt(zeros(c.NRoutedExperts, ScalarType.Float32), requiresGrad: false);
         register_parameter(nameof(weight), weight);
         register_parameter(nameof(e_score_correction_bias), e_score_correction_bias);
     }
