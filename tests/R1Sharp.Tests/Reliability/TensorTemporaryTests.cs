@@ -23,10 +23,21 @@ public sealed class TensorTemporaryTests
 {
     static readonly ScalarFinalizations Counter = new();
 
+    // Collects until the count has not moved for three rounds in a row: runtime events reach the listener
+    // asynchronously, and on a loaded machine a fixed wait let the previous objects' events arrive after `before`.
     static void Settle()
     {
-        for (int i = 0; i < 3; i++) { GC.Collect(); GC.WaitForPendingFinalizers(); }
-        Thread.Sleep(300);   // runtime events reach the listener asynchronously
+        long last = -1;
+        int still = 0;
+        for (int round = 0; round < 100 && still < 3; round++)
+        {
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            Thread.Sleep(150);
+            long now = Counter.Tensors;
+            still = now == last ? still + 1 : 0;
+            last = now;
+        }
     }
 
     // Tensors finalized because of `action` (objects made before it, e.g. while loading a model, settle first).
@@ -85,7 +96,7 @@ public sealed class TensorTemporaryTests
     {
         // Parameters take over their source tensor (whose emptied wrapper must not be left behind), and dense attention
         // and every SwiGLU (experts included) own fused q/k/v and gate/up matrices besides their parameters.
-        string moe = R1Sharp.Tests.Training.Moe.MoeTrainingTests.CreateTinyDeepSeek(TempDir());
+        string moe = R1Sharp.Tests.Models.DeepSeekV3.MoeTrainingTests.CreateTinyDeepSeek(TempDir());
         Assert.Equal(0, FinalizedTensors(() => LoadAndDispose(moe)));
     }
 
