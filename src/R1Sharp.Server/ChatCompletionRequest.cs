@@ -1,7 +1,8 @@
 // The body of POST /v1/chat/completions, parsed and checked field by field (OpenAI chat completions API; DeepSeek
-// and vLLM extensions: thinking_budget, top_k, reasoning_effort). Unknown fields are ignored, as OpenAI servers do.
+// and vLLM extensions: thinking_budget, top_k, reasoning_effort). A field this server does not implement is refused
+// naming it, as OpenAI refuses unrecognized arguments (ChatCompletionFields); none is silently ignored.
 using System.Text.Json;
-using R1Sharp.Generation;
+using R1Sharp.Serving;
 using R1Sharp.Text.ChatTemplates;
 
 namespace R1Sharp.Server;
@@ -13,22 +14,13 @@ public sealed record ChatCompletionRequest
     public required string Model { get; init; }
     /// <summary>The conversation; <c>reasoning_content</c>/<c>reasoning</c> of assistant turns are dropped here.</summary>
     public required IReadOnlyList<ChatMessage> Messages { get; init; }
-    /// <summary>max_completion_tokens, else max_tokens (reasoning included, as DeepSeek counts it today).</summary>
-    public int? MaxTokens { get; init; }
-    public float? Temperature { get; init; }
-    public float? TopP { get; init; }
-    public int? TopK { get; init; }
-    public float? PresencePenalty { get; init; }
-    public float? FrequencyPenalty { get; init; }
-    public ulong? Seed { get; init; }
-    public IReadOnlyList<string> Stop { get; init; } = [];
-    public int N { get; init; } = 1;
+    /// <summary>The generation fields, mapped by <see cref="ChatGeneration.Options"/> as <see cref="LocalChatClient"/>'s are.</summary>
+    public ChatSettings Settings { get; init; } = new();
+    /// <summary>n: choices to generate.</summary>
+    public int N => Settings.N;
     public bool Stream { get; init; }
     /// <summary>stream_options.include_usage: a last chunk with usage and no choices.</summary>
     public bool IncludeUsage { get; init; }
-    /// <summary>True when thinking_budget or reasoning_effort was given; then <see cref="ThinkingBudget"/> applies (null = unlimited).</summary>
-    public bool HasThinkingBudget { get; init; }
-    public int? ThinkingBudget { get; init; }
 
     /// <summary>Parses a UTF-8 JSON body; throws <see cref="ApiError"/> (400) naming the first bad field.</summary>
     public static ChatCompletionRequest Parse(ReadOnlyMemory<byte> body)
@@ -56,31 +48,27 @@ public sealed record ChatCompletionRequest
             if (root.ValueKind != JsonValueKind.Object) throw new ApiError(400, "The request body must be a JSON object.", code: "invalid_json");
             var model = root.TryGetProperty("model", out var m) && m.ValueKind == JsonValueKind.String ? m.GetString()!
                 : throw ApiError.BadField("model", "you must provide a model parameter (a string)", "missing_required_parameter");
-            int? budget = Int(root, "thinking_budget", 0, int.MaxValue);
-            bool hasBudget = budget is not null;
-            if (!hasBudget && Str(root, "reasoning_effort") is { } effort)
-            {
-                if (!ReasoningEffort.TryGetBudget(effort, out budget))
-                    throw ApiError.BadField("reasoning_effort", $"reasoning_effort must be one of {ReasoningEffort.Levels}; got '{effort}'");
-                hasBudget = true;
-            }
+            ChatCompletionFields.RefuseUnimplemented(root);
             return new ChatCompletionRequest
             {
                 Model = model,
                 Messages = ParseMessages(root),
-                MaxTokens = Int(root, "max_completion_tokens", 1, int.MaxValue) ?? Int(root, "max_tokens", 1, int.MaxValue),
-                Temperature = Float(root, "temperature", 0, 2, lowOpen: false),
-                TopP = Float(root, "top_p", 0, 1, lowOpen: true),
-                TopK = Int(root, "top_k", -1, int.MaxValue) is { } k ? Math.Max(k, 0) : null,
-                PresencePenalty = Float(root, "presence_penalty", -2, 2, lowOpen: false),
-                FrequencyPenalty = Float(root, "frequency_penalty", -2, 2, lowOpen: false),
-                Seed = ParseSeed(root),
-                Stop = Stops(root),
-                N = Int(root, "n", 1, 128) ?? 1,
+                Settings = new ChatSettings
+                {
+                    MaxTokens = Int(root, "max_completion_tokens", 1, int.MaxValue) ?? Int(root, "max_tokens", 1, int.MaxValue),
+                    Temperature = Float(root, "temperature", 0, 2, lowOpen: false),
+                    TopP = Float(root, "top_p", 0, 1, lowOpen: true),
+                    TopK = Int(root, "top_k", -1, int.MaxValue) is { } k ? Math.Max(k, 0) : null,
+                    PresencePenalty = Float(root, "presence_penalty", -2, 2, lowOpen: false),
+                    FrequencyPenalty = Float(root, "frequency_penalty", -2, 2, lowOpen: false),
+                    Seed = ParseSeed(root),
+                    Stop = Stops(root),
+                    N = Int(root, "n", 1, 128) ?? 1,
+                    ReasoningEffort = Str(root, "reasoning_effort"),
+                    ThinkingBudget = Int(root, "thinking_budget", 0, int.MaxValue),
+                },
                 Stream = Bool(root, "stream") ?? false,
                 IncludeUsage = StreamOptions(root),
-                HasThinkingBudget = hasBudget,
-                ThinkingBudget = budget,
             };
         }
     }

@@ -7,6 +7,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using R1Sharp.Generation;
+using R1Sharp.Serving;
 using R1Sharp.Text.ChatTemplates;
 
 namespace R1Sharp.Server;
@@ -65,33 +66,17 @@ internal sealed class ChatCompletionsEndpoint(BatchScheduler scheduler, IChatTem
             "context_length_exceeded");
     }
 
+    // The mapping LocalChatClient uses too (ChatGeneration): the same request gets the same options in process and here.
     private (GenerationRequest, GenerationOptions) Prepare(ChatCompletionRequest request)
     {
         GenerationRequest prompt;
-        try { prompt = GenerationRequest.ForChat(scheduler.Generator.Tokenizer, template, request.Messages, options.ParseSpecialInContent); }
-        catch (R1SharpException e) { throw ApiError.BadField("messages", e.Message); }
+        GenerationOptions generation;
+        try { (prompt, generation) = ChatGeneration.Prepare(scheduler, template, request.Messages, request.Settings, options.ParseSpecialInContent); }
+        catch (ChatRequestException e) { throw ApiError.BadField(e.Field, e.Message); }
         int length = prompt.PromptIds.Count;
         if (length >= scheduler.ContextLength)
             throw ApiError.BadField("messages", $"This model's context is {scheduler.ContextLength} tokens, but the messages take {length}; shorten them.",
                 "context_length_exceeded");
-        var defaults = scheduler.Generator.DefaultOptions();
-        var sampler = defaults.Sampler with
-        {
-            Temperature = request.Temperature ?? defaults.Sampler.Temperature,
-            TopP = request.TopP ?? defaults.Sampler.TopP,
-            TopK = request.TopK ?? defaults.Sampler.TopK,
-            PresencePenalty = request.PresencePenalty ?? 0f,
-            FrequencyPenalty = request.FrequencyPenalty ?? 0f,
-        };
-        var generation = defaults with
-        {
-            Sampler = sampler,
-            MaxNewTokens = request.MaxTokens ?? defaults.MaxNewTokens,
-            SamplesPerPrompt = request.N,
-            Seed = request.Seed,
-            StopStrings = [.. template.StopStrings, .. request.Stop],
-            ThinkingBudget = request.HasThinkingBudget ? request.ThinkingBudget : null,
-        };
         return (prompt, generation);
     }
 

@@ -35,7 +35,7 @@ public sealed class R1Server : IAsyncDisposable
     internal const int ClientClosedRequest = 499;
     private readonly WebApplication _app;
     private readonly BatchScheduler _scheduler;
-    private readonly bool _ownsGenerator;
+    private readonly Generator? _ownedGenerator; // set by Load: freed after the scheduler thread has ended
     private readonly TextWriter _log;
     private readonly object _logGate = new();
     private readonly HostAllowList _hosts;
@@ -48,7 +48,7 @@ public sealed class R1Server : IAsyncDisposable
         BindAddress = ServerBinding.ResolveHost(options.Host); // before the scheduler thread starts
         _hosts = new HostAllowList(options.Host, options.AllowedHosts);
         _log = log;
-        _ownsGenerator = ownsGenerator;
+        _ownedGenerator = ownsGenerator ? generator : null;
         _scheduler = new BatchScheduler(generator, new BatchSchedulerOptions
         {
             MaxBatchRows = options.MaxBatch, MaxQueuedJobs = options.MaxQueue, ContextLength = options.ContextLength, StepDelay = options.StepDelay,
@@ -155,7 +155,7 @@ public sealed class R1Server : IAsyncDisposable
         await StopAsync(TimeSpan.Zero, CancellationToken.None);
         await _app.DisposeAsync();
         _scheduler.Dispose();
-        if (_ownsGenerator) _scheduler.Generator.Dispose();
+        _ownedGenerator?.Dispose();
     }
 
     private void Map(ChatCompletionsEndpoint chat)
@@ -238,7 +238,6 @@ public sealed class R1Server : IAsyncDisposable
         }
         if (http.Response.StatusCode == 405 && !http.Response.HasStarted)
             await WriteError(http, new ApiError(405, $"Method {http.Request.Method} is not allowed on {http.Request.Path}", code: "method_not_allowed"));
-        string route = http.GetEndpoint()?.DisplayName?.Split(' ').LastOrDefault() ?? "unmatched";
         int status = http.Items.ContainsKey(CancelledKey) ? ClientClosedRequest : http.Response.StatusCode;
         Metrics.Request(http.Request.Path.StartsWithSegments("/v1") || http.Request.Path == "/health" || http.Request.Path == "/metrics" ? http.Request.Path.Value! : "other",
             status);
@@ -246,7 +245,6 @@ public sealed class R1Server : IAsyncDisposable
             $"{DateTime.UtcNow:yyyy-MM-ddTHH:mm:ss.fffZ} {http.Connection.RemoteIpAddress} {http.Request.Method} {http.Request.Path} {status} {clock.Elapsed.TotalMilliseconds:0} ms {http.Items[LogKey]}");
         line = LogText.Escape(line.TrimEnd()); // the path, the model field and error messages come from the request
         lock (_logGate) { _log.WriteLine(line); _log.Flush(); }
-        _ = route;
     }
 
     /// <summary>503 while shutting down (OpenAI answers overload and maintenance with 503 too).</summary>

@@ -68,6 +68,10 @@ public sealed partial class BatchScheduler : IDisposable
 
     /// <summary>The generator (model, tokenizer, defaults).</summary>
     public Generator Generator { get; }
+    /// <summary>The model's tokenizer, to build requests (e.g. <see cref="GenerationRequest.ForChat"/>).</summary>
+    public Text.HfTokenizer Tokenizer => Generator.Tokenizer;
+    /// <summary>The model's default options (generation_config.json), the base of each request's options.</summary>
+    public GenerationOptions DefaultOptions() => Generator.DefaultOptions();
     /// <summary>The limits.</summary>
     public BatchSchedulerOptions Options { get; }
     /// <summary>Context length of every sequence.</summary>

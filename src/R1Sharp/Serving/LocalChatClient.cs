@@ -15,24 +15,26 @@ namespace R1Sharp.Serving;
 /// <summary>
 /// An <see cref="IChatClient"/> over a local R1Sharp model. Reasoning streams as <see cref="TextReasoningContent"/>
 /// and is never fed back (only <see cref="AiChatMessage.Text"/> of history turns is rendered). ChatOptions mapping:
-/// Temperature, TopP, TopK, MaxOutputTokens, StopSequences, Seed, Presence/FrequencyPenalty, and
-/// <c>Reasoning.Effort</c> → thinking budget (None 0, Low 512, Medium 2048, High/ExtraHigh unlimited; see
-/// <see cref="Generation.ReasoningEffort"/>). Unset options keep generation_config.json's defaults.
+/// Temperature, TopP, TopK, MaxOutputTokens, StopSequences, Seed, Presence/FrequencyPenalty, Instructions (a system
+/// turn), <c>Reasoning.Effort</c> → thinking budget (None 0, Low 512, Medium 2048, High/ExtraHigh unlimited; see
+/// <see cref="Generation.ReasoningEffort"/>) and <c>AdditionalProperties["thinking_budget"]</c> (tokens; wins over the
+/// effort). The server maps its requests the same way (<see cref="ChatGeneration"/>), defaults included. Options it does
+/// not implement are refused with a <see cref="ChatRequestException"/> naming them, never ignored.
 /// </summary>
 public sealed class LocalChatClient : IChatClient
 {
     private readonly BatchScheduler _scheduler;
     private readonly IChatTemplate _template;
-    private readonly bool _owns;
+    private readonly Generator? _ownedGenerator; // set by Load: freed after the scheduler stops
     private readonly ChatClientMetadata _metadata;
 
     /// <summary>A client over a running scheduler (not disposed with the client).</summary>
     public LocalChatClient(BatchScheduler scheduler, IChatTemplate template, string modelId = "local")
-        : this(scheduler, template, modelId, owns: false) { }
+        : this(scheduler, template, modelId, ownedGenerator: null) { }
 
-    private LocalChatClient(BatchScheduler scheduler, IChatTemplate template, string modelId, bool owns)
+    private LocalChatClient(BatchScheduler scheduler, IChatTemplate template, string modelId, Generator? ownedGenerator)
     {
-        (_scheduler, _template, _owns) = (scheduler, template, owns);
+        (_scheduler, _template, _ownedGenerator) = (scheduler, template, ownedGenerator);
         _metadata = new ChatClientMetadata("r1sharp", null, modelId);
     }
 
@@ -45,7 +47,7 @@ public sealed class LocalChatClient : IChatClient
     {
         var template = ChatTemplate.FromModelDirectory(modelDirectory);
         var generator = Generator.Load(modelDirectory);
-        try { return new LocalChatClient(new BatchScheduler(generator, options), template, Path.GetFileName(Path.GetFullPath(modelDirectory).TrimEnd('/')), owns: true); }
+        try { return new LocalChatClient(new BatchScheduler(generator, options), template, Path.GetFileName(Path.GetFullPath(modelDirectory).TrimEnd('/')), generator); }
         catch { generator.Dispose(); throw; }
     }
 
@@ -83,6 +85,9 @@ public sealed class LocalChatClient : IChatClient
 
     private (GenerationRequest, GenerationOptions) Prepare(IEnumerable<AiChatMessage> messages, ChatOptions? options)
     {
+        if (options?.ModelId is { } model && model != _metadata.DefaultModelId)
+            throw new ChatRequestException("ChatOptions.ModelId", $"ChatOptions.ModelId: this client serves '{_metadata.DefaultModelId}', not '{model}'");
+        var settings = ToSettings(options);
         var history = new List<R1ChatMessage>();
         if (options?.Instructions is { Length: > 0 } instructions) history.Add(R1ChatMessage.System(instructions));
         foreach (var m in messages)
@@ -91,32 +96,75 @@ public sealed class LocalChatClient : IChatClient
                 : m.Role == AiChatRole.Tool ? R1ChatRole.Tool : R1ChatRole.User;
             history.Add(new R1ChatMessage(role, m.Text)); // Text joins TextContent only: reasoning stays out of the prompt
         }
-        var request = GenerationRequest.ForChat(_scheduler.Generator.Tokenizer, _template, history, ParseSpecialInContent);
-        return (request, MapOptions(_scheduler.Generator.DefaultOptions(), _template, options));
+        return ChatGeneration.Prepare(_scheduler, _template, history, settings, ParseSpecialInContent);
     }
 
-    /// <summary>ChatOptions over a model's defaults (see the class summary); public for reuse and tests.</summary>
-    public static GenerationOptions MapOptions(GenerationOptions defaults, IChatTemplate template, ChatOptions? options)
+    /// <summary>
+    /// The generation fields of <paramref name="options"/> (see the class summary); <see cref="ChatGeneration.Options"/>
+    /// maps them. Public for reuse and tests.
+    /// </summary>
+    /// <exception cref="ChatRequestException">An option this client does not implement (tools, a JSON response format,
+    /// server-side conversations, background responses, a reasoning output other than Full, an unknown
+    /// AdditionalProperties key), or a bad <c>thinking_budget</c>.</exception>
+    public static ChatSettings ToSettings(ChatOptions? options)
     {
-        var s = defaults.Sampler;
-        int? budget = null;
-        if (options?.Reasoning?.Effort is { } effort)
-            Generation.ReasoningEffort.TryGetBudget(effort == Microsoft.Extensions.AI.ReasoningEffort.ExtraHigh ? "xhigh" : effort.ToString(), out budget);
-        return defaults with
+        if (options is null) return new ChatSettings();
+        RefuseUnsupported(options);
+        return new ChatSettings
         {
-            Sampler = s with
+            MaxTokens = options.MaxOutputTokens,
+            Temperature = options.Temperature,
+            TopP = options.TopP,
+            TopK = options.TopK,
+            PresencePenalty = options.PresencePenalty,
+            FrequencyPenalty = options.FrequencyPenalty,
+            Seed = options.Seed is { } seed ? unchecked((ulong)seed) : null,
+            Stop = options.StopSequences is { } stop ? [.. stop] : [],
+            ReasoningEffort = options.Reasoning?.Effort switch
             {
-                Temperature = options?.Temperature ?? s.Temperature,
-                TopP = options?.TopP ?? s.TopP,
-                TopK = options?.TopK ?? s.TopK,
-                PresencePenalty = options?.PresencePenalty ?? s.PresencePenalty,
-                FrequencyPenalty = options?.FrequencyPenalty ?? s.FrequencyPenalty,
+                null => null,
+                Microsoft.Extensions.AI.ReasoningEffort.ExtraHigh => "xhigh",
+                { } effort => effort.ToString().ToLowerInvariant(),
             },
-            MaxNewTokens = options?.MaxOutputTokens ?? defaults.MaxNewTokens,
-            Seed = options?.Seed is { } seed ? unchecked((ulong)seed) : null,
-            StopStrings = [.. template.StopStrings, .. options?.StopSequences ?? []],
-            ThinkingBudget = budget,
+            ThinkingBudget = ThinkingBudget(options.AdditionalProperties),
         };
+    }
+
+    private static void RefuseUnsupported(ChatOptions o)
+    {
+        if (o.Tools is { Count: > 0 }) throw ChatRequestException.Unsupported("ChatOptions.Tools", "this client does not call tools");
+        if (o.ToolMode is RequiredChatToolMode) throw ChatRequestException.Unsupported("ChatOptions.ToolMode", "this client does not call tools");
+        if (o.ResponseFormat is { } format and not ChatResponseFormatText)
+            throw ChatRequestException.Unsupported("ChatOptions.ResponseFormat", "only text responses are implemented");
+        if (o.Reasoning?.Output is { } output && output != ReasoningOutput.Full)
+            throw ChatRequestException.Unsupported("ChatOptions.Reasoning.Output", "reasoning always streams in full (ReasoningOutput.Full)");
+        if (o.ConversationId is not null)
+            throw ChatRequestException.Unsupported("ChatOptions.ConversationId", "this client keeps no conversations; send the whole history");
+        if (o.AllowBackgroundResponses == true || o.ContinuationToken is not null)
+            throw ChatRequestException.Unsupported(o.ContinuationToken is null ? "ChatOptions.AllowBackgroundResponses" : "ChatOptions.ContinuationToken",
+                "responses are generated in the foreground only");
+        if (o.RawRepresentationFactory is not null)
+            throw ChatRequestException.Unsupported("ChatOptions.RawRepresentationFactory", "a local model has no provider options");
+    }
+
+    // AdditionalProperties["thinking_budget"]: the server's thinking_budget field; any other key is refused, not ignored.
+    private static int? ThinkingBudget(AdditionalPropertiesDictionary? extra)
+    {
+        if (extra is null) return null;
+        int? budget = null;
+        foreach (var (key, value) in extra)
+        {
+            string field = $"ChatOptions.AdditionalProperties[\"{key}\"]";
+            if (key != "thinking_budget") throw ChatRequestException.Unsupported(field, "the only additional property is thinking_budget");
+            budget = value switch
+            {
+                null => null,
+                int n when n >= 0 => n,
+                long n when n is >= 0 and <= int.MaxValue => (int)n,
+                _ => throw new ChatRequestException(field, $"{field} must be a whole number of tokens >= 0 (0 = answer at once); got '{value}'"),
+            };
+        }
+        return budget;
     }
 
     /// <inheritdoc/>
@@ -130,8 +178,8 @@ public sealed class LocalChatClient : IChatClient
     /// <summary>Stops the scheduler and frees the model when <see cref="Load"/> created them.</summary>
     public void Dispose()
     {
-        if (!_owns) return;
+        if (_ownedGenerator is null) return;
         _scheduler.Dispose();
-        _scheduler.Generator.Dispose();
+        _ownedGenerator.Dispose();
     }
 }

@@ -1,5 +1,5 @@
 // The in-process IChatClient: thinking arrives as TextReasoningContent, usage carries reasoning tokens, ChatOptions
-// map onto generation options (effort → budget, stop, seed, max tokens), and concurrent calls share a scheduler.
+// and concurrent calls share a scheduler. How ChatOptions map onto generation options: Serving/ChatGenerationTests.
 using Microsoft.Extensions.AI;
 using R1Sharp.Generation;
 using R1Sharp.Serving;
@@ -34,23 +34,6 @@ public sealed class LocalChatClientTests
         Assert.Equal("xxxxxx", string.Concat(thinking.Messages.SelectMany(m => m.Contents).OfType<TextReasoningContent>().Select(r => r.Text)));
         Assert.Equal(6L, thinking.Usage!.ReasoningTokenCount);
         Assert.Equal("const", client.GetService<ChatClientMetadata>()!.DefaultModelId);
-    }
-
-    [Fact]
-    public void Chat_options_map_to_generation_options()
-    {
-        var defaults = new GenerationOptions();
-        var mapped = LocalChatClient.MapOptions(defaults, Template, new ChatOptions
-        {
-            Temperature = 0.3f, TopP = 0.8f, TopK = 5, MaxOutputTokens = 77, StopSequences = ["END"], Seed = 42,
-            Reasoning = new ReasoningOptions { Effort = AiReasoningEffort.Low },
-        });
-        Assert.Equal((0.3f, 0.8f, 5), (mapped.Sampler.Temperature, mapped.Sampler.TopP, mapped.Sampler.TopK));
-        Assert.Equal((77, 42UL, 512), (mapped.MaxNewTokens, mapped.Seed!.Value, mapped.ThinkingBudget!.Value));
-        Assert.Contains("END", mapped.StopStrings);
-        Assert.Null(LocalChatClient.MapOptions(defaults, Template, new ChatOptions { Reasoning = new ReasoningOptions { Effort = AiReasoningEffort.High } }).ThinkingBudget);
-        Assert.Equal(2048, LocalChatClient.MapOptions(defaults, Template, new ChatOptions { Reasoning = new ReasoningOptions { Effort = AiReasoningEffort.Medium } }).ThinkingBudget);
-        Assert.Equal(defaults.Sampler, LocalChatClient.MapOptions(defaults, Template, null).Sampler);
     }
 
     [Fact]

@@ -1,0 +1,50 @@
+// Which top-level fields of a chat completion request this server implements. OpenAI answers an unrecognized argument
+// with 400; so does R1Sharp, and also for OpenAI fields it does not implement (tools, logprobs, response_format...),
+// unless their value asks for nothing (null, logprobs false, tools [], ...): an ignored field would answer another question.
+using System.Text.Json;
+
+namespace R1Sharp.Server;
+
+internal static class ChatCompletionFields
+{
+    /// <summary>Fields read by <see cref="ChatCompletionRequest"/>; <c>user</c> only names the caller (OpenAI: abuse
+    /// monitoring) and changes no output.</summary>
+    public static readonly IReadOnlySet<string> Implemented = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "model", "messages", "max_tokens", "max_completion_tokens", "temperature", "top_p", "top_k", "presence_penalty",
+        "frequency_penalty", "seed", "stop", "n", "stream", "stream_options", "reasoning_effort", "thinking_budget", "user",
+    };
+
+    // OpenAI fields not implemented here, each with the value that asks for nothing beyond what the server does anyway.
+    private static readonly Dictionary<string, (Func<JsonElement, bool> AsksNothing, string Why)> s_unimplemented = new(StringComparer.Ordinal)
+    {
+        ["logprobs"] = (v => v.ValueKind == JsonValueKind.False, "this server returns no log probabilities"),
+        ["top_logprobs"] = (v => v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out int n) && n == 0, "this server returns no log probabilities"),
+        ["logit_bias"] = (v => v.ValueKind == JsonValueKind.Object && !v.EnumerateObject().Any(), "this server applies no logit bias"),
+        ["tools"] = (v => v.ValueKind == JsonValueKind.Array && v.GetArrayLength() == 0, "this server does not call tools"),
+        ["tool_choice"] = (v => v.ValueKind == JsonValueKind.String && v.GetString() == "none", "this server does not call tools"),
+        ["parallel_tool_calls"] = (v => v.ValueKind is JsonValueKind.True or JsonValueKind.False, "this server does not call tools"),
+        ["functions"] = (v => v.ValueKind == JsonValueKind.Array && v.GetArrayLength() == 0, "this server does not call functions"),
+        ["function_call"] = (v => v.ValueKind == JsonValueKind.String && v.GetString() == "none", "this server does not call functions"),
+        ["response_format"] = (IsTextFormat, "only text responses are implemented"),
+        ["store"] = (v => v.ValueKind == JsonValueKind.False, "this server stores no completions"),
+    };
+
+    /// <summary>Throws a 400 naming the first field that is neither implemented nor asking for nothing.</summary>
+    public static void RefuseUnimplemented(JsonElement root)
+    {
+        foreach (var field in root.EnumerateObject())
+        {
+            if (Implemented.Contains(field.Name) || field.Value.ValueKind == JsonValueKind.Null) continue;
+            if (s_unimplemented.TryGetValue(field.Name, out var known))
+            {
+                if (known.AsksNothing(field.Value)) continue;
+                throw ApiError.BadField(field.Name, $"{field.Name} is not supported: {known.Why}; remove it from the request", "unsupported_parameter");
+            }
+            throw ApiError.BadField(field.Name, $"Unrecognized request argument supplied: {field.Name}", "unsupported_parameter");
+        }
+    }
+
+    private static bool IsTextFormat(JsonElement v) =>
+        v.ValueKind == JsonValueKind.Object && v.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.String && t.GetString() == "text";
+}

@@ -1,0 +1,65 @@
+// The one chat → generation mapping: the server (POST /v1/chat/completions) and LocalChatClient both turn their request
+// into ChatSettings and call this, so the same request gets the same GenerationOptions (issue #12). Defaults follow vLLM:
+// sampling from the model's generation_config.json, presence/frequency penalties 0 as in the OpenAI API.
+using R1Sharp.Generation;
+using R1Sharp.Text.ChatTemplates;
+
+namespace R1Sharp.Serving;
+
+/// <summary>
+/// Maps a chat request onto generation. Unset fields take these defaults: temperature, top_p, top_k, repetition penalty
+/// and max tokens from the model's defaults (generation_config.json); presence and frequency penalties 0; no seed
+/// (random); no thinking budget (unlimited); the chat template's end-of-turn strings always stop, before the request's.
+/// </summary>
+public static class ChatGeneration
+{
+    /// <summary>The options for <paramref name="settings"/> over a model's <paramref name="defaults"/>.</summary>
+    /// <exception cref="ChatRequestException">An unknown <see cref="ChatSettings.ReasoningEffort"/>.</exception>
+    public static GenerationOptions Options(GenerationOptions defaults, IChatTemplate template, ChatSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(defaults);
+        ArgumentNullException.ThrowIfNull(template);
+        ArgumentNullException.ThrowIfNull(settings);
+        var s = defaults.Sampler;
+        return defaults with
+        {
+            Sampler = s with
+            {
+                Temperature = settings.Temperature ?? s.Temperature,
+                TopP = settings.TopP ?? s.TopP,
+                TopK = settings.TopK ?? s.TopK,
+                // generation_config.json has no such fields; a model default would answer OpenAI clients differently.
+                PresencePenalty = settings.PresencePenalty ?? 0f,
+                FrequencyPenalty = settings.FrequencyPenalty ?? 0f,
+            },
+            MaxNewTokens = settings.MaxTokens ?? defaults.MaxNewTokens,
+            SamplesPerPrompt = settings.N,
+            Seed = settings.Seed ?? defaults.Seed,
+            StopStrings = [.. template.StopStrings, .. settings.Stop],
+            ThinkingBudget = ThinkingBudget(settings, defaults.ThinkingBudget),
+        };
+    }
+
+    /// <summary>
+    /// The prompt and options of a chat request on <paramref name="scheduler"/>'s model: options first (a bad field is
+    /// refused before tokenizing), then <see cref="GenerationRequest.ForChat"/>.
+    /// </summary>
+    /// <exception cref="ChatRequestException">A bad field, or messages the template cannot render (field <c>messages</c>).</exception>
+    public static (GenerationRequest Request, GenerationOptions Options) Prepare(BatchScheduler scheduler, IChatTemplate template,
+        IReadOnlyList<ChatMessage> messages, ChatSettings settings, bool parseSpecialInContent = false)
+    {
+        ArgumentNullException.ThrowIfNull(scheduler);
+        var options = Options(scheduler.DefaultOptions(), template, settings);
+        try { return (GenerationRequest.ForChat(scheduler.Tokenizer, template, messages, parseSpecialInContent), options); }
+        catch (R1SharpException e) when (e is not ChatRequestException) { throw new ChatRequestException("messages", e.Message); }
+    }
+
+    // thinking_budget wins; else reasoning_effort's level; else the model's default (none = unlimited).
+    private static int? ThinkingBudget(ChatSettings settings, int? fallback)
+    {
+        if (settings.ThinkingBudget is { } budget) return budget;
+        if (settings.ReasoningEffort is not { } effort) return fallback;
+        return ReasoningEffort.TryGetBudget(effort, out var level) ? level
+            : throw new ChatRequestException("reasoning_effort", $"reasoning_effort must be one of {ReasoningEffort.Levels}; got '{effort}'");
+    }
+}

@@ -1,0 +1,33 @@
+// What one chat request asks of generation, in OpenAI chat-completions terms, before any default applies: the common
+// form of the HTTP body (R1Sharp.Server) and of ChatOptions (LocalChatClient), mapped once by ChatGeneration.
+namespace R1Sharp.Serving;
+
+/// <summary>
+/// The generation fields of one chat request; null means "not given" (the default of <see cref="ChatGeneration.Options"/>
+/// applies). Names follow the OpenAI chat completions API and its DeepSeek/vLLM extensions.
+/// </summary>
+public sealed record ChatSettings
+{
+    /// <summary>max_completion_tokens / max_tokens (reasoning included); null = generation_config.json's max_new_tokens, else 512.</summary>
+    public int? MaxTokens { get; init; }
+    /// <summary>temperature (0 = greedy); null = generation_config.json's (greedy when do_sample is false), else 0.6.</summary>
+    public float? Temperature { get; init; }
+    /// <summary>top_p; null = generation_config.json's, else 0.95.</summary>
+    public float? TopP { get; init; }
+    /// <summary>top_k (0 = off); null = generation_config.json's, else off.</summary>
+    public int? TopK { get; init; }
+    /// <summary>presence_penalty; null = 0 (OpenAI's default).</summary>
+    public float? PresencePenalty { get; init; }
+    /// <summary>frequency_penalty; null = 0 (OpenAI's default).</summary>
+    public float? FrequencyPenalty { get; init; }
+    /// <summary>seed: sample i uses seed + i; null = random (not reproducible).</summary>
+    public ulong? Seed { get; init; }
+    /// <summary>stop strings, after the chat template's own end-of-turn strings. Default none.</summary>
+    public IReadOnlyList<string> Stop { get; init; } = [];
+    /// <summary>n: samples of this prompt. Default 1.</summary>
+    public int N { get; init; } = 1;
+    /// <summary>reasoning_effort (see <see cref="Generation.ReasoningEffort"/>); null = no budget unless <see cref="ThinkingBudget"/>.</summary>
+    public string? ReasoningEffort { get; init; }
+    /// <summary>thinking_budget in tokens (0 = answer at once); wins over <see cref="ReasoningEffort"/>; null = none given.</summary>
+    public int? ThinkingBudget { get; init; }
+}
