@@ -129,9 +129,6 @@ public static class Evaluator
             lengths, reasoning, PassAtK.PassAt1(correct), PassAtK.Consensus(answers, correct)) { Id = problem.Id };
     }
 
-    /// <summary>The final answer of a completion as the graders see it (after thinking; boxed, tag, last number).</summary>
-    public static string? ExtractAnswer(string completion) => MathAnswer.Extract(MathAnswer.AfterThinking(completion));
-
     /// <summary>Means over problems (pass@1, cons@k) and over all samples (lengths, format rate).</summary>
     public static EvalSummary Summarize(IReadOnlyList<EvalRecord> records, int k)
     {

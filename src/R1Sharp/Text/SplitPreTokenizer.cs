@@ -72,9 +72,6 @@ public sealed class SplitPreTokenizer : PreTokenizer
     /// <summary>GPT-4 cl100k pre-tokenizer, for tokenizers trained here.</summary>
     public static SplitPreTokenizer Gpt4() => new(Gpt4Pattern);
 
-    /// <summary>GPT-2 pre-tokenizer (HF <c>ByteLevel(use_regex=true)</c>).</summary>
-    public static SplitPreTokenizer Gpt2() => new(Gpt2Pattern);
-
     /// <summary>Splits <paramref name="text"/> into pieces, returned as (offset, length) UTF-16 ranges of it.</summary>
     public (int Offset, int Length)[] Split(ReadOnlySpan<char> text)
     {
