@@ -4,12 +4,13 @@ using Microsoft.Extensions.AI;
 using R1Sharp.Generation;
 using R1Sharp.Serving;
 using R1Sharp.Tests.Generation;
+using R1Sharp.Tests.Server;
 using R1Sharp.Text.ChatTemplates;
 using AiChatMessage = Microsoft.Extensions.AI.ChatMessage;
 using AiChatRole = Microsoft.Extensions.AI.ChatRole;
 using AiReasoningEffort = Microsoft.Extensions.AI.ReasoningEffort;
 
-namespace R1Sharp.Tests.Server;
+namespace R1Sharp.Tests.Serving;
 
 public sealed class LocalChatClientTests
 {

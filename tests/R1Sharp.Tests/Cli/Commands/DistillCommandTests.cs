@@ -1,14 +1,14 @@
 // `r1 distill` through the real r1 program: the chain-sum task with the committed base model as a local teacher (whose
 // output `r1 train sft` then trains on), a remote teacher (the scripted endpoint), resume, and one-line usage errors.
 using System.Text.Json;
-using R1Sharp.Tests.Cli;
 using R1Sharp.Tests.Evaluation;
 using R1Sharp.Text.ChatTemplates;
 using R1Sharp.Recipes.Distillation;
 using R1Sharp.Training.Sft;
 using R1Sharp.Recipes.Zero;
+using R1Sharp.Tests.Recipes.Distillation;
 
-namespace R1Sharp.Tests.Recipes.Distillation;
+namespace R1Sharp.Tests.Cli.Commands;
 
 public sealed class DistillCommandTests : IDisposable
 {

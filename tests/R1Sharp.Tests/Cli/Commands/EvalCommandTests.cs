@@ -3,11 +3,11 @@
 using R1Sharp.Evaluation;
 using R1Sharp.Generation;
 using R1Sharp.Server;
-using R1Sharp.Tests.Cli;
 using R1Sharp.Text.ChatTemplates;
 using R1Sharp.Data;
+using R1Sharp.Tests.Evaluation;
 
-namespace R1Sharp.Tests.Evaluation;
+namespace R1Sharp.Tests.Cli.Commands;
 
 public sealed class EvalCommandTests : IDisposable
 {

@@ -1,9 +1,10 @@
 // `r1 export-gguf` end to end through the real r1 program: progress and a summary on stderr, a file GgufFile
 // reads, and one-line errors with exit code 2.
 using R1Sharp.Formats.Gguf;
-using R1Sharp.Tests.Cli;
+using R1Sharp.Tests.Models;
+using R1Sharp.Tests.Models.Export;
 
-namespace R1Sharp.Tests.Models.Export;
+namespace R1Sharp.Tests.Cli.Commands;
 
 public class ExportGgufCommandTests
 {

@@ -2,11 +2,11 @@
 // HF_* variables pointing at the fake hub and a temporary cache.
 using System.Diagnostics;
 using System.Text;
-using R1Sharp.Tests.Cli;
+using R1Sharp.Tests.Hub;
 
-namespace R1Sharp.Tests.Hub;
+namespace R1Sharp.Tests.Cli.Commands;
 
-public sealed class HubCliTests : IDisposable
+public sealed class PullListRmCommandTests : IDisposable
 {
     readonly HubTestKit _kit = new();
     public void Dispose() => _kit.Dispose();

@@ -1,12 +1,11 @@
 // `r1 run`, `r1 chat` and `r1 perplexity` end to end (the real r1.dll) on a tiny random model saved to a temp
 // dir with an R1-format tokenizer: JSON shape, piped chat, a finite perplexity, and one-line errors (exit 2).
 using System.Text.Json;
-using R1Sharp.Tests.Cli;
 using static R1Sharp.Tests.Generation.GeneratorTestKit;
 
-namespace R1Sharp.Tests.Generation;
+namespace R1Sharp.Tests.Cli.Commands;
 
-public class GeneratorCliTests
+public class RunChatPerplexityCommandTests
 {
     private static readonly Lazy<string> s_modelDir = new(() =>
     {

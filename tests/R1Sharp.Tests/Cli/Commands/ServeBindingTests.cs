@@ -1,7 +1,7 @@
 // How `r1 serve` binds: a --host it cannot bind (not an address, a name that does not resolve) is refused with a
 // one-line exit-2 error instead of silently listening on every interface; binding beyond loopback without an API key
 // prints a warning on stderr; a port in use is one line naming the port, exit 2.
-namespace R1Sharp.Tests.Cli;
+namespace R1Sharp.Tests.Cli.Commands;
 
 public sealed class ServeBindingTests
 {

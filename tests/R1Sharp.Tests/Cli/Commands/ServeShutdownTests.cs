@@ -6,7 +6,7 @@ using System.Text;
 using System.Text.Json;
 using R1Sharp.Tests.Server;
 
-namespace R1Sharp.Tests.Cli;
+namespace R1Sharp.Tests.Cli.Commands;
 
 public sealed class ServeShutdownTests
 {
