@@ -4,7 +4,6 @@ using System.CommandLine;
 using System.Globalization;
 using R1Sharp.Evaluation;
 using R1Sharp.Generation;
-using R1Sharp.Hub;
 using R1Sharp.Text.ChatTemplates;
 using R1Sharp.Data;
 using R1Sharp.Recipes.Distillation;
@@ -19,20 +18,15 @@ internal static class DistillCommand
     public static Command Create()
     {
         var filters = new TraceFilterOptions();
-        var teacher = new Option<string?>("--teacher", "-m") { Description = "Local teacher model directory, or ORG/NAME[@REV] fetched by `r1 pull` (or use --endpoint)" };
-        var endpoint = new Option<string?>("--endpoint") { Description = "OpenAI-compatible teacher server base URL, e.g. http://localhost:8000 or https://api.deepseek.com/v1" };
-        var modelName = new Option<string?>("--model-name") { Description = "The model field sent to --endpoint" };
-        var apiKey = new Option<string?>("--api-key") { Description = "Bearer key for --endpoint (default: $OPENAI_API_KEY)" };
-        var dataset = new Option<string?>("--dataset", "-d") { Description = "Problems (.jsonl or .parquet; GSM8K, MATH-500 or AIME columns)" };
-        var task = new Option<string?>("--task") { Description = "Built-in task instead of --dataset: chain-sum (R1-Zero plain prompts; training problems, never the held-out ones)" };
-        var chatTemplate = CommonOptions.ChatTemplateName();
+        var sources = new SampleSourceOptions("--teacher", "Local teacher model directory, or ORG/NAME[@REV] fetched by `r1 pull` (or use --endpoint)",
+            "Problems (.jsonl or .parquet; GSM8K, MATH-500 or AIME columns)",
+            "Built-in task instead of --dataset: chain-sum (R1-Zero plain prompts; training problems, never the held-out ones)");
         var problemCount = new Option<int>("--problems") { Description = "Training problems of --task", DefaultValueFactory = _ => 1000 };
         var limit = new Option<int?>("--limit") { Description = "Use only the first N problems of --dataset" };
         var samples = new Option<int>("--samples", "-k") { Description = "Teacher samples per problem", DefaultValueFactory = _ => 4 };
         var temperature = new Option<float>("--temperature") { Description = "Sampling temperature", DefaultValueFactory = _ => 0.6f };
         var topP = new Option<float>("--top-p") { Description = "Nucleus mass", DefaultValueFactory = _ => 0.95f };
         var maxTokens = new Option<int?>("--max-tokens") { Description = $"New tokens per sample at most (default 32768; {ZeroTask.MaxCompletionTokens} with --task chain-sum; local: capped by the context)" };
-        var concurrency = new Option<int>("--concurrency", "-c") { Description = "Requests in flight at most (--endpoint)", DefaultValueFactory = _ => 8 };
         var keep = new Option<int?>("--keep-per-problem") { Description = "Accepted traces kept per problem at most (default all)" };
         var output = new Option<string>("--out", "-o") { Description = "SFT dataset (JSONL); beside it OUT.rejected.jsonl and OUT.state.jsonl (a rerun resumes)", Required = true };
         var instruction = new Option<string>("--instruction") { Description = "Appended to each --dataset problem on its own line ('' for none)", DefaultValueFactory = _ => EvalPrompt.DefaultInstruction };
@@ -46,24 +40,16 @@ internal static class DistillCommand
         var overwrite = new Option<bool>("--overwrite") { Description = "Start over: remove OUT, OUT.rejected.jsonl and OUT.state.jsonl first (a rerun otherwise resumes)" };
         var command = new Command("distill", "Distillation data by rejection sampling: K teacher traces per problem, keep the correct, readable ones as SFT JSONL")
         {
-            teacher, endpoint, modelName, apiKey, dataset, task, chatTemplate, problemCount, limit, samples, temperature, topP, maxTokens, concurrency, keep,
+            problemCount, limit, samples, temperature, topP, maxTokens, keep,
             output, instruction, seed, paragraph, repetition, ngram, languageShare, language, allowCode, overwrite,
         };
+        foreach (var option in sources.All) command.Options.Add(option);
         CliAction.Set(command, async (parse, token) =>
         {
-            string? teacherArg = parse.GetValue(teacher), url = parse.GetValue(endpoint), path = parse.GetValue(dataset), taskName = parse.GetValue(task);
-            if ((teacherArg is null) == (url is null))
-                throw new R1SharpException("give exactly one of --teacher DIR|ORG/NAME (local) and --endpoint URL (remote)");
-            if (url is not null && parse.GetValue(modelName) is null)
-                throw new R1SharpException("--endpoint needs --model-name NAME (the model the server serves)");
-            if ((path is null) == (taskName is null))
-                throw new R1SharpException("give exactly one of --dataset FILE and --task chain-sum");
-            bool chainSum = taskName is not null;
-            if (chainSum && taskName != ChainSumTask.Name) throw new R1SharpException($"--task: unknown task '{taskName}'; the built-in task is {ChainSumTask.Name}");
-            if (chainSum && url is not null)
-                throw new R1SharpException("--task chain-sum needs a local --teacher: its plain R1-Zero prompts are not chat messages an endpoint would template");
+            var from = sources.Read(parse);
+            string? path = from.Dataset;
+            bool chainSum = from.ChainSum;
             if (chainSum && parse.GetValue(problemCount) < 1) throw new R1SharpException($"--problems must be >= 1, got {parse.GetValue(problemCount)}");
-            if (path is not null && !File.Exists(path)) throw new R1SharpException($"--dataset: file not found: {path}");
             var options = new DistillOptions
             {
                 Samples = parse.GetValue(samples), Temperature = parse.GetValue(temperature), TopP = parse.GetValue(topP),
@@ -83,14 +69,8 @@ internal static class DistillCommand
             var paths = DistillPaths.For(parse.GetRequiredValue(output));
             if (parse.GetValue(overwrite))
                 foreach (string file in new[] { paths.Out, paths.Rejected, paths.State }) File.Delete(file);
-            IEvalBackend backend = url is not null
-                ? new OpenAiEvalClient(new OpenAiEvalClientOptions
-                {
-                    Endpoint = url, ModelName = parse.GetValue(modelName)!, ApiKey = parse.GetValue(apiKey) ?? Environment.GetEnvironmentVariable("OPENAI_API_KEY"),
-                    Concurrency = parse.GetValue(concurrency), Instruction = options.Instruction,
-                }, options.ToEvalOptions())
-                : LocalEvalBackend.Load(HubCache.FromEnvironment().ResolveModel(teacherArg!),
-                    d => chainSum ? ZeroTask.Template : ChatTemplate.ForModel(d, parse.GetValue(chatTemplate)), options.ToEvalOptions(), options.Instruction, teacherArg!);
+            var backend = from.OpenBackend(options.ToEvalOptions(), options.Instruction,
+                d => chainSum ? ZeroTask.Template : ChatTemplate.ForModel(d, from.ChatTemplate), (argument, _) => argument);
             using var owned = (IDisposable)backend;
             string source = chainSum ? $"{problems.Count} {ChainSumTask.Name} training problems" : $"{problems.Count} problems of {path}";
             Console.Error.WriteLine($"distilling {backend.Name} on {source}, k = {options.Samples} -> {paths.Out}");

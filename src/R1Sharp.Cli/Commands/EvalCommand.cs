@@ -4,7 +4,6 @@ using System.CommandLine;
 using System.Globalization;
 using R1Sharp.Evaluation;
 using R1Sharp.Generation;
-using R1Sharp.Hub;
 using R1Sharp.Text.ChatTemplates;
 using R1Sharp.Data;
 using R1Sharp.Tasks;
@@ -16,40 +15,27 @@ internal static class EvalCommand
 {
     public static Command Create()
     {
-        var model = new Option<string?>("--model", "-m") { Description = "Local model directory, or ORG/NAME[@REV] fetched by `r1 pull` (or use --endpoint)" };
-        var endpoint = new Option<string?>("--endpoint") { Description = "OpenAI-compatible server base URL, e.g. http://localhost:8000 or https://api.deepseek.com/v1" };
-        var modelName = new Option<string?>("--model-name") { Description = "The model field sent to --endpoint" };
-        var apiKey = new Option<string?>("--api-key") { Description = "Bearer key for --endpoint (default: $OPENAI_API_KEY)" };
-        var dataset = new Option<string?>("--dataset", "-d") { Description = "Problems (.jsonl or .parquet; GSM8K, MATH-500 or AIME columns), or use --task" };
-        var task = new Option<string?>("--task") { Description = "Built-in task instead of --dataset: chain-sum (the held-out problems `r1 zero` evaluates, R1-Zero prompt, no instruction)" };
-        var chatTemplate = CommonOptions.ChatTemplateName();
+        var sources = new SampleSourceOptions("--model", "Local model directory, or ORG/NAME[@REV] fetched by `r1 pull` (or use --endpoint)",
+            "Problems (.jsonl or .parquet; GSM8K, MATH-500 or AIME columns), or use --task",
+            "Built-in task instead of --dataset: chain-sum (the held-out problems `r1 zero` evaluates, R1-Zero prompt, no instruction)");
         var samples = new Option<int>("--samples", "-k") { Description = "Samples per problem (pass@1 averages them; cons@k votes)", DefaultValueFactory = _ => 8 };
         var temperature = new Option<float>("--temperature") { Description = "Sampling temperature", DefaultValueFactory = _ => 0.6f };
         var topP = new Option<float>("--top-p") { Description = "Nucleus mass", DefaultValueFactory = _ => 0.95f };
         var maxTokens = new Option<int?>("--max-tokens") { Description = $"New tokens per sample at most (default 32768; {ZeroTask.MaxCompletionTokens} with --task chain-sum; local: capped by the context)" };
-        var concurrency = new Option<int>("--concurrency", "-c") { Description = "Requests in flight at most (--endpoint)", DefaultValueFactory = _ => 8 };
         var output = new Option<string?>("--out", "-o") { Description = "Per-problem records (JSONL); a rerun skips the problems already there (default eval-<dataset>.jsonl)" };
         var instruction = new Option<string>("--instruction") { Description = "Appended to each problem on its own line ('' for none)", DefaultValueFactory = _ => EvalPrompt.DefaultInstruction };
         var limit = new Option<int?>("--limit") { Description = "Evaluate only the first N problems" };
         var seed = new Option<ulong>("--seed") { Description = "Base seed (sample i of problem p uses seed + p*k + i)", DefaultValueFactory = _ => 1234UL };
         var command = new Command("eval", "Evaluate a model on math problems: pass@1 over k samples and cons@k (R1 protocol), locally or on an OpenAI-compatible endpoint")
         {
-            model, endpoint, modelName, apiKey, dataset, task, chatTemplate, samples, temperature, topP, maxTokens, concurrency, output, instruction, limit, seed,
+            samples, temperature, topP, maxTokens, output, instruction, limit, seed,
         };
+        foreach (var option in sources.All) command.Options.Add(option);
         CliAction.Set(command, async (parse, token) =>
         {
-            string? modelArg = parse.GetValue(model), url = parse.GetValue(endpoint);
-            if ((modelArg is null) == (url is null))
-                throw new R1SharpException("give exactly one of --model DIR|ORG/NAME (local) and --endpoint URL (remote)");
-            if (url is not null && parse.GetValue(modelName) is null)
-                throw new R1SharpException("--endpoint needs --model-name NAME (the model the server serves)");
-            string? path = parse.GetValue(dataset), taskName = parse.GetValue(task);
-            if ((path is null) == (taskName is null)) throw new R1SharpException("give exactly one of --dataset FILE and --task chain-sum");
-            bool chainSum = taskName is not null;
-            if (chainSum && taskName != ChainSumTask.Name) throw new R1SharpException($"--task: unknown task '{taskName}'; the built-in task is {ChainSumTask.Name}");
-            if (chainSum && url is not null)
-                throw new R1SharpException("--task chain-sum needs a local --model: its plain R1-Zero prompts are not chat messages an endpoint would template");
-            if (path is not null && !File.Exists(path)) throw new R1SharpException($"--dataset: file not found: {path}");
+            var from = sources.Read(parse);
+            string? path = from.Dataset;
+            bool chainSum = from.ChainSum;
             var options = new EvalOptions
             {
                 K = parse.GetValue(samples), Temperature = parse.GetValue(temperature), TopP = parse.GetValue(topP),
@@ -62,16 +48,8 @@ internal static class EvalCommand
             string name = chainSum ? ChainSumTask.Name : Path.GetFileNameWithoutExtension(path!);
             string outPath = parse.GetValue(output) ?? $"eval-{name}.jsonl";
             string? instr = chainSum ? null : parse.GetValue(instruction);
-            string? templateName = chainSum ? "r1-zero" : parse.GetValue(chatTemplate);
-            string? localDir = modelArg is null ? null : HubCache.FromEnvironment().ResolveModel(modelArg);
-            IEvalBackend backend = localDir is null
-                ? new OpenAiEvalClient(new OpenAiEvalClientOptions
-                {
-                    Endpoint = url!, ModelName = parse.GetValue(modelName)!, ApiKey = parse.GetValue(apiKey) ?? Environment.GetEnvironmentVariable("OPENAI_API_KEY"),
-                    Concurrency = parse.GetValue(concurrency), Instruction = instr,
-                }, options)
-                : (IEvalBackend) LocalEvalBackend.Load(localDir, d => ChatTemplate.ForModel(d, templateName), options, instr,
-                    Path.GetFileName(Path.GetFullPath(localDir).TrimEnd('/')));
+            var backend = from.OpenBackend(options, instr, d => ChatTemplate.ForModel(d, chainSum ? "r1-zero" : from.ChatTemplate),
+                (_, directory) => Path.GetFileName(Path.GetFullPath(directory).TrimEnd('/')));
             using var owned = (IDisposable)backend;
             Console.Error.WriteLine($"evaluating {backend.Name} on {problems.Count} problems of {path ?? ChainSumTask.Name + " (held out)"}, k = {options.K} -> {outPath}");
             var ids = problems.Select(p => p.Id).ToHashSet(StringComparer.Ordinal);

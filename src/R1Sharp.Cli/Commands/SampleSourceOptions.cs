@@ -1,0 +1,62 @@
+// Where `r1 eval` and `r1 distill` take samples from (a local model, or an OpenAI-compatible endpoint) and which
+// problems (a dataset file, or the built-in chain-sum task): the options, their checks and the backend, defined once.
+using System.CommandLine;
+using R1Sharp.Evaluation;
+using R1Sharp.Hub;
+using R1Sharp.Tasks;
+using R1Sharp.Text.ChatTemplates;
+
+namespace R1Sharp.Cli.Commands;
+
+/// <summary>The sample-source and problem-source options of a verb; <paramref name="localFlag"/> is --model or --teacher.</summary>
+internal sealed class SampleSourceOptions(string localFlag, string localDescription, string datasetDescription, string taskDescription)
+{
+    public Option<string?> Local { get; } = new(localFlag, "-m") { Description = localDescription };
+    public Option<string?> Endpoint { get; } = new("--endpoint") { Description = "OpenAI-compatible server base URL, e.g. http://localhost:8000 or https://api.deepseek.com/v1" };
+    public Option<string?> ModelName { get; } = new("--model-name") { Description = "The model field sent to --endpoint" };
+    public Option<string?> ApiKey { get; } = new("--api-key") { Description = "Bearer key for --endpoint (default: $OPENAI_API_KEY)" };
+    public Option<string?> Dataset { get; } = new("--dataset", "-d") { Description = datasetDescription };
+    public Option<string?> Task { get; } = new("--task") { Description = taskDescription };
+    public Option<string> ChatTemplate { get; } = CommonOptions.ChatTemplateName();
+    public Option<int> Concurrency { get; } = new("--concurrency", "-c") { Description = "Requests in flight at most (--endpoint)", DefaultValueFactory = _ => 8 };
+
+    /// <summary>The options in help order.</summary>
+    public IEnumerable<Option> All => [Local, Endpoint, ModelName, ApiKey, Dataset, Task, ChatTemplate, Concurrency];
+
+    /// <summary>The chosen sources, checked: exactly one sample source and one problem source, chain-sum only locally.</summary>
+    public SampleSource Read(ParseResult parse)
+    {
+        string? local = parse.GetValue(Local), url = parse.GetValue(Endpoint), path = parse.GetValue(Dataset), task = parse.GetValue(Task);
+        if ((local is null) == (url is null))
+            throw new R1SharpException($"give exactly one of {localFlag} DIR|ORG/NAME (local) and --endpoint URL (remote)");
+        if (url is not null && parse.GetValue(ModelName) is null)
+            throw new R1SharpException("--endpoint needs --model-name NAME (the model the server serves)");
+        if ((path is null) == (task is null)) throw new R1SharpException("give exactly one of --dataset FILE and --task chain-sum");
+        if (task is not null && task != ChainSumTask.Name) throw new R1SharpException($"--task: unknown task '{task}'; the built-in task is {ChainSumTask.Name}");
+        if (task is not null && url is not null)
+            throw new R1SharpException($"--task chain-sum needs a local {localFlag}: its plain R1-Zero prompts are not chat messages an endpoint would template");
+        if (path is not null && !File.Exists(path)) throw new R1SharpException($"--dataset: file not found: {path}");
+        return new SampleSource(local, url, parse.GetValue(ModelName), parse.GetValue(ApiKey), parse.GetValue(Concurrency), path, parse.GetRequiredValue(ChatTemplate));
+    }
+}
+
+/// <summary>Checked sources: a local model argument or an endpoint; a dataset path or (null) the chain-sum task.</summary>
+internal sealed record SampleSource(string? Local, string? Endpoint, string? ModelName, string? ApiKey, int Concurrency, string? Dataset, string ChatTemplate)
+{
+    /// <summary>True for --task chain-sum.</summary>
+    public bool ChainSum => Dataset is null;
+
+    /// <summary>The endpoint client, or the local model loaded (ORG/NAME resolved in the hub cache) with the chat template
+    /// <paramref name="template"/> gives for its directory, named by <paramref name="localName"/> (argument, directory).</summary>
+    public IEvalBackend OpenBackend(EvalOptions options, string? instruction, Func<string, IChatTemplate> template, Func<string, string, string> localName)
+    {
+        if (Endpoint is not null)
+            return new OpenAiEvalClient(new OpenAiEvalClientOptions
+            {
+                Endpoint = Endpoint, ModelName = ModelName!, ApiKey = ApiKey ?? Environment.GetEnvironmentVariable("OPENAI_API_KEY"),
+                Concurrency = Concurrency, Instruction = instruction,
+            }, options);
+        string directory = HubCache.FromEnvironment().ResolveModel(Local!);
+        return LocalEvalBackend.Load(directory, template, options, instruction, localName(Local!, directory));
+    }
+}
