@@ -3,7 +3,6 @@
 using System.CommandLine;
 using System.Globalization;
 using R1Sharp.Evaluation;
-using R1Sharp.Generation;
 using R1Sharp.Text.ChatTemplates;
 using R1Sharp.Data;
 using R1Sharp.Tasks;

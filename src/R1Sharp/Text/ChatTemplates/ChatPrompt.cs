@@ -17,7 +17,7 @@ public sealed class ChatPrompt
     /// <summary>Template text (<see cref="TextSegment.ParseSpecial"/> true) and message content (false), in order.</summary>
     public IReadOnlyList<TextSegment> Segments { get; }
 
-    /// <summary>The rendered prompt, as <see cref="IChatTemplate.Render"/> returns it.</summary>
+    /// <summary>The rendered prompt, as <see cref="ChatTemplateExtensions.Render"/> returns it.</summary>
     public string Text { get; }
 
     /// <summary>True when the prompt ends inside an open thinking block (see <see cref="ChatTemplate.EndsInThinking"/>).</summary>

@@ -26,14 +26,22 @@ public interface IChatTemplate
     /// <summary>The raw Jinja source this template was recognised from (for GGUF export), or null when built in code.</summary>
     string? Jinja { get; }
 
-    /// <summary>Renders the messages; with <paramref name="addGenerationPrompt"/> the text ends where the model's reply begins.</summary>
-    /// <exception cref="R1SharpException">A message this template cannot render (role, order or tool use).</exception>
-    string Render(IReadOnlyList<ChatMessage> messages, bool addGenerationPrompt = true);
-
     /// <summary>
-    /// Renders the same text as <see cref="Render"/>, split into template text and message content, so that content is
+    /// Renders the prompt text (<see cref="ChatTemplateExtensions.Render"/>), split into template text and message content, so that content is
     /// tokenized as plain text (<see cref="ChatPrompt.Encode"/>): a user who types <c>&lt;｜Assistant｜&gt;</c> cannot forge a turn.
     /// </summary>
     /// <exception cref="R1SharpException">A message this template cannot render (role, order or tool use).</exception>
     ChatPrompt RenderPrompt(IReadOnlyList<ChatMessage> messages, bool addGenerationPrompt = true);
+}
+
+/// <summary>What every <see cref="IChatTemplate"/> does the same way, written once.</summary>
+public static class ChatTemplateExtensions
+{
+    /// <summary>Renders the messages; with <paramref name="addGenerationPrompt"/> the text ends where the model's reply begins.</summary>
+    /// <exception cref="R1SharpException">A message this template cannot render (role, order or tool use).</exception>
+    public static string Render(this IChatTemplate template, IReadOnlyList<ChatMessage> messages, bool addGenerationPrompt = true)
+    {
+        ArgumentNullException.ThrowIfNull(template);
+        return template.RenderPrompt(messages, addGenerationPrompt).Text;
+    }
 }

@@ -60,9 +60,6 @@ public sealed class Llama3ChatTemplate : IChatTemplate
     public IReadOnlyList<string> StopStrings => Stops;
     public string? Jinja { get; }
 
-    public string Render(IReadOnlyList<ChatMessage> messages, bool addGenerationPrompt = true) =>
-        RenderPrompt(messages, addGenerationPrompt).Text;
-
     public ChatPrompt RenderPrompt(IReadOnlyList<ChatMessage> messages, bool addGenerationPrompt = true)
     {
         ArgumentNullException.ThrowIfNull(messages);

@@ -45,9 +45,6 @@ public sealed class R1ZeroTemplate : IChatTemplate
     /// <summary>The prompt for one question: <c>{Preamble} User: {question}. Assistant:</c> (no BOS).</summary>
     public static string Prompt(string question) => Preamble + " User: " + question + ". Assistant:";
 
-    public string Render(IReadOnlyList<ChatMessage> messages, bool addGenerationPrompt = true) =>
-        RenderPrompt(messages, addGenerationPrompt).Text;
-
     public ChatPrompt RenderPrompt(IReadOnlyList<ChatMessage> messages, bool addGenerationPrompt = true)
     {
         ArgumentNullException.ThrowIfNull(messages);
