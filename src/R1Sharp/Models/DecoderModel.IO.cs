@@ -156,14 +156,16 @@ public sealed partial class DecoderModel
     /// </summary>
     public void Save(string directory, long maxShardBytes = DefaultMaxShardBytes)
     {
-        var dtype = WeightCopy.ToSafetensors(DType) ?? throw new R1SharpException($"cannot save parameters of dtype {DType}");
+        // Each tensor in its own dtype: a bf16 deepseek_v3 model keeps its fp32 MoE selection bias.
+        var saved = SavedParameters().Select(p => (p.Name, p.Parameter, DType: WeightCopy.ToSafetensors(p.Parameter.dtype)
+            ?? throw new R1SharpException($"cannot save parameter {p.Name} of dtype {p.Parameter.dtype}"))).ToList();
         Directory.CreateDirectory(directory);
-        var entries = SavedParameters().Select(p => SafetensorsEntry.FromStream(p.Name, dtype, p.Parameter.shape,
+        var entries = saved.Select(p => SafetensorsEntry.FromStream(p.Name, p.DType, p.Parameter.shape,
             s => WeightCopy.WriteTo(p.Parameter, s))).ToList();
         SafetensorsWriter.WriteSharded(directory, entries, maxShardBytes, new Dictionary<string, string> { ["format"] = "pt" });
         string torchDtype = DType switch { ScalarType.BFloat16 => "bfloat16", ScalarType.Float16 => "float16", _ => "float32" };
         // Weights were dequantized at load: the saved model is no longer FP8.
-        var saved = Config is DeepSeekV3Config d ? d with { Quantization = null } : Config;
-        File.WriteAllText(Path.Combine(directory, "config.json"), (saved with { TorchDtype = torchDtype }).ToJson());
+        var config = Config is DeepSeekV3Config d ? d with { Quantization = null } : Config;
+        File.WriteAllText(Path.Combine(directory, "config.json"), (config with { TorchDtype = torchDtype }).ToJson());
     }
 }

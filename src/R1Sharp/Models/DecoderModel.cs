@@ -164,7 +164,7 @@ public sealed partial class DecoderModel : nn.Module
         {
             if (cache is not null || positions is null) throw new ArgumentException("a packed forward needs positions and no cache");
             using var invFrequencies = tensor(_inverseFrequencies, device: positions.device);
-            var (c, s) = Rope.CosSin(positions, invFrequencies, DType);
+            var (c, s) = Rope.CosSin(positions, invFrequencies, ScalarType.Float32);
             using var valid = attentionMask?.to_type(ScalarType.Bool);
             return new DecoderContext { Cos = c, Sin = s, Start = 0, QueryLength = inputIds.shape[1], Mask = DecoderContext.BuildPackedMask(positions, valid) };
         }
@@ -173,7 +173,7 @@ public sealed partial class DecoderModel : nn.Module
         long start = cache?.Reserve(t, attentionMask) ?? 0;
         positions ??= SafeOps.Range(start, t, device).unsqueeze(0).expand(b, t);
         using var invFreq = tensor(_inverseFrequencies, device: device);
-        var (cos, sin) = Rope.CosSin(positions, invFreq, DType);
+        var (cos, sin) = Rope.CosSin(positions, invFreq, ScalarType.Float32); // RoPE runs in fp32 (Rope.Apply)
         return MakeContext(cos, sin, start, t, attentionMask, cache);
     }
 
@@ -190,7 +190,13 @@ public sealed partial class DecoderModel : nn.Module
         return h;
     }
 
-    private Tensor Head(Tensor h) => nn.functional.linear(model.norm.forward(h), lm_head?.weight ?? model.embed_tokens.weight);
+    // Logits are float32 whatever the weights: bf16 weights run the head matmul in bf16 (fp32 accumulation inside the
+    // kernel) and the output is widened, as HF does (logits.float()); samplers, log-softmax and perplexity see fp32.
+    private Tensor Head(Tensor h)
+    {
+        var logits = nn.functional.linear(model.norm.forward(h), lm_head?.weight ?? model.embed_tokens.weight);
+        return logits.dtype == ScalarType.Float32 ? logits : logits.to_type(ScalarType.Float32); // callers hold a dispose scope
+    }
 
     private static DecoderContext MakeContext(Tensor cos, Tensor sin, long start, long t, Tensor? attentionMask, KvCache? cache)
     {

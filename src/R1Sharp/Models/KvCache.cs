@@ -31,6 +31,8 @@ public sealed class KvCache : IDisposable
     public bool HasPadding { get; private set; }
     /// <summary>Number of layers.</summary>
     public int Layers => _keys.Length;
+    /// <summary>Element type of keys and values: the model's weight dtype (bf16 weights give a bf16 cache).</summary>
+    public ScalarType DType => _dtype;
     /// <summary>(B, capacity) bool: true where the slot holds a real token.</summary>
     public Tensor Valid => _valid;
 

@@ -97,14 +97,20 @@ public static class Rope
         return cat(new[] { negX2, x1 }, -1);
     }
 
-    /// <summary><c>x·cos + rotate_half(x)·sin</c> for x shaped (B, T, H, dim) and tables shaped (B, T, 1, dim).</summary>
+    /// <summary>
+    /// <c>x·cos + rotate_half(x)·sin</c> for x shaped (B, T, H, dim) and tables shaped (B, T, 1, dim). With bf16/f16
+    /// <paramref name="x"/> the rotation runs in float32 and the result is rounded once to x's dtype (llama.cpp's rope
+    /// op computes in fp32 too; rounding the tables and each product to bf16 would add three roundings per element).
+    /// </summary>
     public static Tensor Apply(Tensor x, Tensor cos, Tensor sin)
     {
         using var scope = NewDisposeScope();
-        var rotated = RotateHalf(x);
+        var x32 = x.dtype == ScalarType.Float32 ? x : x.to_type(ScalarType.Float32);
+        var rotated = RotateHalf(x32);
         rotated.mul_(sin);
-        var result = x * cos;
+        var result = x32 * cos;
         result.add_(rotated, Scalars.One);
+        if (x.dtype != ScalarType.Float32) result = result.to_type(x.dtype);
         return result.MoveToOuterDisposeScope();
     }
 }
