@@ -16,6 +16,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using R1Sharp.Generation;
+using R1Sharp.Models;
 using R1Sharp.Text.ChatTemplates;
 
 namespace R1Sharp.Server;
@@ -80,11 +81,12 @@ public sealed class R1Server : IAsyncDisposable
         new(generator, template, options, log ?? Console.Out, ownsGenerator: false);
 
     /// <summary>Loads the model, tokenizer, generation_config.json and chat template (unless
-    /// <see cref="ServerOptions.ChatTemplate"/> names one) from a model directory.</summary>
-    public static R1Server Load(string modelDirectory, ServerOptions options, TextWriter? log = null)
+    /// <see cref="ServerOptions.ChatTemplate"/> names one) from a model directory; <paramref name="load"/> chooses the weight
+    /// dtype (default f32).</summary>
+    public static R1Server Load(string modelDirectory, ServerOptions options, TextWriter? log = null, ModelLoadOptions? load = null)
     {
         var template = ChatTemplate.ForModel(modelDirectory, options.ChatTemplate);
-        var generator = Generator.Load(modelDirectory);
+        var generator = Generator.Load(modelDirectory, load);
         try { return new R1Server(generator, template, options, log ?? Console.Out, ownsGenerator: true); }
         catch { generator.Dispose(); throw; }
     }

@@ -17,17 +17,20 @@ internal static class ChatCommand
         var model = CommonOptions.Model();
         var system = new Option<string?>("--system") { Description = "A system prompt" };
         var chatTemplate = CommonOptions.ChatTemplateName();
+        var dtype = CommonOptions.WeightDType();
         var sampling = new SamplingCliOptions();
-        var command = new Command("chat", "Chat with a model on stdin (" + Help + "); Ctrl+C stops the current answer") { model, system, chatTemplate };
+        var command = new Command("chat", "Chat with a model on stdin (" + Help + "); Ctrl+C stops the current answer") { model, system, chatTemplate, dtype };
         sampling.AddTo(command);
-        CliAction.SetHandlingCtrlC(command, parse => Run(parse, model, system, chatTemplate, sampling));
+        CliAction.SetHandlingCtrlC(command, parse => Run(parse, model, system, chatTemplate, dtype, sampling));
         return command;
     }
 
-    static int Run(ParseResult parse, Option<string> model, Option<string?> system, Option<string> chatTemplate, SamplingCliOptions sampling)
+    static int Run(ParseResult parse, Option<string> model, Option<string?> system, Option<string> chatTemplate, Option<string?> dtype,
+        SamplingCliOptions sampling)
     {
+        var load = CommonOptions.LoadOptions(parse, dtype);
         string dir = CommonOptions.ResolveModel(parse, model);
-        using var generator = Generator.Load(dir);
+        using var generator = Generator.Load(dir, load);
         var template = ChatTemplate.ForModel(dir, parse.GetValue(chatTemplate));
         var options = sampling.Resolve(parse, generator, template);
         bool hide = parse.GetValue(sampling.HideThinking);

@@ -18,6 +18,17 @@ internal static class CommonOptions
     public static string ResolveModel(ParseResult parse, Option<string> option) =>
         HubCache.FromEnvironment().ResolveModel(parse.GetRequiredValue(option));
 
+    /// <summary>`--dtype f32|bf16`: the weight precision of a loaded model (inference verbs only; training keeps fp32).</summary>
+    public static Option<string?> WeightDType() => new("--dtype")
+    {
+        Description = "Weight precision: f32 (default) or bf16 (BF16 checkpoints load as they are, half the memory of f32; " +
+            "matmuls in bf16, norms, RoPE and logits in fp32; int8/int4 are not implemented yet)",
+    };
+
+    /// <summary>The load options `--dtype` asks for; int8/int4 and unknown names are one-line errors (exit 2).</summary>
+    public static Models.ModelLoadOptions LoadOptions(ParseResult parse, Option<string?> dtype) =>
+        Models.WeightDTypes.LoadOptions(parse.GetValue(dtype));
+
     /// <summary>`--chat-template NAME`: override the model's chat template (llama.cpp's option of the same name).</summary>
     public static Option<string> ChatTemplateName() => new("--chat-template")
     {

@@ -18,18 +18,20 @@ internal static class PerplexityCommand
         var context = new Option<int>("--context", "-c") { Description = "Window length in tokens", DefaultValueFactory = _ => 512 };
         var all = new Option<bool>("--all-tokens") { Description = "Score every token of each window, not only the second half (llama.cpp's default)" };
         var json = new Option<bool>("--json") { Description = "Print one JSON object {perplexity, mean_nll, tokens, windows, context}" };
+        var dtype = CommonOptions.WeightDType();
         var command = new Command("perplexity", "Perplexity of a model on a text file (llama.cpp's method: non-overlapping windows, second half scored)")
         {
-            model, file, context, all, json,
+            model, file, context, all, json, dtype,
         };
         CliAction.Set(command, (parse, token) =>
         {
+            var load = CommonOptions.LoadOptions(parse, dtype);
             string path = parse.GetRequiredValue(file);
             if (!File.Exists(path)) throw new R1SharpException($"--file: file not found: {path}");
             var options = new PerplexityOptions { Context = parse.GetValue(context), ScoreSecondHalf = !parse.GetValue(all) }.Validate();
             string dir = CommonOptions.ResolveModel(parse, model);
             var tokenizer = HfTokenizer.Load(dir);
-            using var decoder = DecoderModel.Load(dir);
+            using var decoder = DecoderModel.Load(dir, load);
             var tokens = tokenizer.Encode(File.ReadAllText(path), addSpecialTokens: false);
             int? bos = tokenizer.AddsBosToken ? tokenizer.BosId : null;
             var result = Perplexity.Compute(decoder, tokens, options, bos, w => Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,

@@ -103,13 +103,15 @@ internal static class RunCommand
         var system = new Option<string?>("--system") { Description = "A system prompt" };
         var json = new Option<bool>("--json") { Description = "Print one JSON object {reasoning, content, finish_reason, usage} instead of streaming" };
         var chatTemplate = CommonOptions.ChatTemplateName();
+        var dtype = CommonOptions.WeightDType();
         var sampling = new SamplingCliOptions();
-        var command = new Command("run", "Answer one prompt with a model (chat template, streamed thinking then answer)") { model, prompt, system, json, chatTemplate };
+        var command = new Command("run", "Answer one prompt with a model (chat template, streamed thinking then answer)") { model, prompt, system, json, chatTemplate, dtype };
         sampling.AddTo(command);
         CliAction.Set(command, (parse, token) =>
         {
+            var load = CommonOptions.LoadOptions(parse, dtype);
             string dir = CommonOptions.ResolveModel(parse, model);
-            using var generator = Generator.Load(dir);
+            using var generator = Generator.Load(dir, load);
             var template = ChatTemplate.ForModel(dir, parse.GetValue(chatTemplate));
             var messages = new List<ChatMessage>();
             if (parse.GetValue(system) is { } s) messages.Add(ChatMessage.System(s));

@@ -19,9 +19,10 @@ internal sealed class SampleSourceOptions(string localFlag, string localDescript
     public Option<string?> Task { get; } = new("--task") { Description = taskDescription };
     public Option<string> ChatTemplate { get; } = CommonOptions.ChatTemplateName();
     public Option<int> Concurrency { get; } = new("--concurrency", "-c") { Description = "Requests in flight at most (--endpoint)", DefaultValueFactory = _ => 8 };
+    public Option<string?> DType { get; } = CommonOptions.WeightDType();
 
     /// <summary>The options in help order.</summary>
-    public IEnumerable<Option> All => [Local, Endpoint, ModelName, ApiKey, Dataset, Task, ChatTemplate, Concurrency];
+    public IEnumerable<Option> All => [Local, Endpoint, ModelName, ApiKey, Dataset, Task, ChatTemplate, Concurrency, DType];
 
     /// <summary>The chosen sources, checked: exactly one sample source and one problem source, chain-sum only locally.</summary>
     public SampleSource Read(ParseResult parse)
@@ -36,12 +37,17 @@ internal sealed class SampleSourceOptions(string localFlag, string localDescript
         if (task is not null && url is not null)
             throw new R1SharpException($"--task chain-sum needs a local {localFlag}: its plain R1-Zero prompts are not chat messages an endpoint would template");
         if (path is not null && !File.Exists(path)) throw new R1SharpException($"--dataset: file not found: {path}");
-        return new SampleSource(local, url, parse.GetValue(ModelName), parse.GetValue(ApiKey), parse.GetValue(Concurrency), path, parse.GetRequiredValue(ChatTemplate));
+        string? dtype = parse.GetValue(DType);
+        if (dtype is not null && url is not null)
+            throw new R1SharpException($"--dtype chooses the weights of a local {localFlag}; the --endpoint server chooses its own precision, drop --dtype");
+        return new SampleSource(local, url, parse.GetValue(ModelName), parse.GetValue(ApiKey), parse.GetValue(Concurrency), path, parse.GetRequiredValue(ChatTemplate),
+            Models.WeightDTypes.LoadOptions(dtype));
     }
 }
 
 /// <summary>Checked sources: a local model argument or an endpoint; a dataset path or (null) the chain-sum task.</summary>
-internal sealed record SampleSource(string? Local, string? Endpoint, string? ModelName, string? ApiKey, int Concurrency, string? Dataset, string ChatTemplate)
+internal sealed record SampleSource(string? Local, string? Endpoint, string? ModelName, string? ApiKey, int Concurrency, string? Dataset, string ChatTemplate,
+    Models.ModelLoadOptions Load)
 {
     /// <summary>True for --task chain-sum.</summary>
     public bool ChainSum => Dataset is null;
@@ -57,6 +63,6 @@ internal sealed record SampleSource(string? Local, string? Endpoint, string? Mod
                 Concurrency = Concurrency, Instruction = instruction,
             }, options);
         string directory = HubCache.FromEnvironment().ResolveModel(Local!);
-        return LocalEvalBackend.Load(directory, template, options, instruction, localName(Local!, directory));
+        return LocalEvalBackend.Load(directory, template, options, instruction, localName(Local!, directory), Load);
     }
 }

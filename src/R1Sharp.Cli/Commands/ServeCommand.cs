@@ -36,11 +36,12 @@ internal static class ServeCommand
             DefaultValueFactory = _ => 10,
         };
         var chatTemplate = CommonOptions.ChatTemplateName();
+        var dtype = CommonOptions.WeightDType();
         // Slows decoding for demos and process-level tests that need a generation still running; hidden from --help.
         var stepDelay = new Option<int>("--step-delay-ms") { Description = "Pause before every decode step, in ms (demos, tests)", Hidden = true };
         var command = new Command("serve", "Serve a model over an OpenAI-compatible HTTP API (/v1/chat/completions) with a chat page at /")
         {
-            model, host, port, allowedHosts, apiKey, apiKeyFile, maxBatch, maxQueue, ctx, maxPromptChars, parseSpecial, grace, chatTemplate, stepDelay,
+            model, host, port, allowedHosts, apiKey, apiKeyFile, maxBatch, maxQueue, ctx, maxPromptChars, parseSpecial, grace, chatTemplate, dtype, stepDelay,
         };
         command.Validators.Add(r =>
         {
@@ -50,6 +51,7 @@ internal static class ServeCommand
         // 2 s after Ctrl+C, while the scheduler thread may still be inside libtorch).
         CliAction.SetHandlingCtrlC(command, parse =>
         {
+            var load = CommonOptions.LoadOptions(parse, dtype);
             string argument = parse.GetRequiredValue(model);
             string dir = CommonOptions.ResolveModel(parse, model);
             double graceSeconds = parse.GetValue(grace);
@@ -71,17 +73,17 @@ internal static class ServeCommand
                 ChatTemplate = parse.GetValue(chatTemplate),
                 StepDelay = TimeSpan.FromMilliseconds(parse.GetValue(stepDelay)),
             }.Validate();
-            return ServeAsync(dir, options).GetAwaiter().GetResult();
+            return ServeAsync(dir, options, load).GetAwaiter().GetResult();
         });
         return command;
     }
 
     // Signals are caught before the model loads, so even an early Ctrl+C ends through the graceful path.
-    static async Task<int> ServeAsync(string dir, ServerOptions options)
+    static async Task<int> ServeAsync(string dir, ServerOptions options, Models.ModelLoadOptions load)
     {
         var address = ServerBinding.ResolveHost(options.Host); // a bad --host fails before the model loads
         using var signals = new ShutdownSignals();
-        await using var server = R1Server.Load(dir, options);
+        await using var server = R1Server.Load(dir, options, load: load);
         await server.StartAsync();
         if (ServerBinding.IsBeyondLoopback(address) && options.ApiKeys.Count == 0)
             Console.Error.WriteLine($"warning: listening on {server.Address} (reachable from other machines) with no API key: " +

@@ -1,6 +1,7 @@
 // Where evaluation samples come from: a local Generator with the model's chat template (R1 <think> prefill), or a
 // remote OpenAI-compatible endpoint (OpenAiEvalClient). The prompt follows R1-METHOD.md §5 (no system prompt).
 using R1Sharp.Generation;
+using R1Sharp.Models;
 using R1Sharp.Text.ChatTemplates;
 using R1Sharp.Data;
 
@@ -53,9 +54,11 @@ public sealed class LocalEvalBackend(Generator generator, IChatTemplate template
     /// <param name="options">Sampling settings.</param>
     /// <param name="instruction">Appended to each problem; null for none.</param>
     /// <param name="name">What the samples come from, for messages and records.</param>
-    public static LocalEvalBackend Load(string directory, Func<string, IChatTemplate> template, EvalOptions options, string? instruction, string name)
+    /// <param name="load">Weight dtype and other load options (default f32).</param>
+    public static LocalEvalBackend Load(string directory, Func<string, IChatTemplate> template, EvalOptions options, string? instruction, string name,
+        ModelLoadOptions? load = null)
     {
-        var generator = Generator.Load(directory);
+        var generator = Generator.Load(directory, load);
         try { return new LocalEvalBackend(generator, template(directory), options, instruction, name) { _ownsGenerator = true }; }
         catch { generator.Dispose(); throw; }
     }

@@ -4,6 +4,7 @@
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.AI;
 using R1Sharp.Generation;
+using R1Sharp.Models;
 using R1Sharp.Text.ChatTemplates;
 using AiChatMessage = Microsoft.Extensions.AI.ChatMessage;
 using AiChatRole = Microsoft.Extensions.AI.ChatRole;
@@ -42,11 +43,12 @@ public sealed class LocalChatClient : IChatClient
     /// text, so it cannot forge turns). Set only when every message comes from a trusted source.</summary>
     public bool ParseSpecialInContent { get; init; }
 
-    /// <summary>Loads a model directory (weights, tokenizer, chat template) and owns it.</summary>
-    public static LocalChatClient Load(string modelDirectory, BatchSchedulerOptions? options = null)
+    /// <summary>Loads a model directory (weights, tokenizer, chat template) and owns it; <paramref name="load"/> chooses
+    /// the weight dtype (default f32).</summary>
+    public static LocalChatClient Load(string modelDirectory, BatchSchedulerOptions? options = null, ModelLoadOptions? load = null)
     {
         var template = ChatTemplate.FromModelDirectory(modelDirectory);
-        var generator = Generator.Load(modelDirectory);
+        var generator = Generator.Load(modelDirectory, load);
         try { return new LocalChatClient(new BatchScheduler(generator, options), template, Path.GetFileName(Path.GetFullPath(modelDirectory).TrimEnd('/')), generator); }
         catch { generator.Dispose(); throw; }
     }

@@ -1,0 +1,50 @@
+// `--dtype f32|bf16` on run, chat, serve, eval, distill and perplexity: bf16 answers like f32 on a committed model, and
+// int8/int4 (not implemented yet), unknown names and --dtype with --endpoint are one-line errors with exit code 2.
+using System.Text.Json;
+
+namespace R1Sharp.Tests.Cli.Commands;
+
+public class DtypeOptionTests
+{
+    static string ChainSumBase => Path.Combine(RepoPaths.Root, "models", "chain-sum-base");
+    static string Corpus => RepoPaths.Fixture("bpe", "corpus.txt");
+
+    [Fact]
+    public void Run_with_bf16_weights_gives_the_greedy_answer_of_f32()
+    {
+        string[] args = ["run", "--model", ChainSumBase, "--chat-template", "r1-zero", "--prompt", "Last digit of a7 + b1 + c5",
+            "--temperature", "0", "--max-tokens", "40", "--json"];
+        var f32 = R1Process.Run(args);
+        var bf16 = R1Process.Run([.. args, "--dtype", "bf16"]);
+        Assert.True(bf16.ExitCode == 0, bf16.Stderr);
+        using var a = JsonDocument.Parse(f32.Stdout);
+        using var b = JsonDocument.Parse(bf16.Stdout);
+        Assert.Equal(a.RootElement.GetProperty("content").GetString(), b.RootElement.GetProperty("content").GetString());
+        Assert.Equal(a.RootElement.GetProperty("reasoning").GetString(), b.RootElement.GetProperty("reasoning").GetString());
+    }
+
+    public static TheoryData<string, string[]> Refused => new()
+    {
+        { "--dtype int8: int8 weights are not implemented yet; use f32 or bf16", ["run", "--model", "{base}", "--prompt", "hi", "--dtype", "int8"] },
+        { "--dtype int4: int4 weights are not implemented yet", ["chat", "--model", "{base}", "--dtype", "int4"] },
+        { "--dtype int8: int8 weights are not implemented yet", ["perplexity", "--model", "{base}", "--file", "{corpus}", "--dtype", "int8"] },
+        { "--dtype int4: int4 weights are not implemented yet", ["serve", "--model", "{base}", "--port", "0", "--dtype", "int4"] },
+        { "--dtype int8: int8 weights are not implemented yet", ["eval", "--model", "{base}", "--task", "chain-sum", "--dtype", "int8"] },
+        { "--dtype int4: int4 weights are not implemented yet", ["distill", "--teacher", "{base}", "--task", "chain-sum", "--out", "{out}", "--dtype", "int4"] },
+        { "--dtype: unknown weight dtype 'fp8'; use f32 or bf16", ["run", "--model", "{base}", "--prompt", "hi", "--dtype", "fp8"] },
+        { "--dtype chooses the weights of a local --model", ["eval", "--endpoint", "http://127.0.0.1:9", "--model-name", "x", "--dataset", "{corpus}", "--dtype", "bf16"] },
+    };
+
+    [Theory]
+    [MemberData(nameof(Refused))]
+    public void Refused_dtypes_give_one_line_and_exit_code_2(string expected, string[] args)
+    {
+        string outPath = Path.Combine(Path.GetTempPath(), "r1-dtype-" + Guid.NewGuid().ToString("N") + ".jsonl");
+        var resolved = args.Select(a => a.Replace("{base}", ChainSumBase).Replace("{corpus}", Corpus).Replace("{out}", outPath)).ToArray();
+        var r = R1Process.RunWithInput("", resolved);
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains(expected, r.Stderr);
+        Assert.Single(r.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.False(File.Exists(outPath));
+    }
+}
