@@ -12,9 +12,9 @@ public sealed class DecoderContext : IDisposable
 {
     private readonly Dictionary<long, Tensor> _foldedMasks = new();
 
-    /// <summary>RoPE cos table (B, T, 1, rotaryDim) in float32 (RoPE runs in fp32 whatever the weights).</summary>
+    /// <summary>RoPE cos table (B, T, 1, rotaryDim) in float32 for bf16/f16 models (RoPE runs in fp32), else in the model dtype.</summary>
     public required Tensor Cos { get; init; }
-    /// <summary>RoPE sin table (B, T, 1, rotaryDim) in float32.</summary>
+    /// <summary>RoPE sin table (B, T, 1, rotaryDim), dtype as <see cref="Cos"/>.</summary>
     public required Tensor Sin { get; init; }
     /// <summary>New tokens in this forward (T).</summary>
     public required long QueryLength { get; init; }

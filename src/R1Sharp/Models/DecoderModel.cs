@@ -164,7 +164,7 @@ public sealed partial class DecoderModel : nn.Module
         {
             if (cache is not null || positions is null) throw new ArgumentException("a packed forward needs positions and no cache");
             using var invFrequencies = tensor(_inverseFrequencies, device: positions.device);
-            var (c, s) = Rope.CosSin(positions, invFrequencies, ScalarType.Float32);
+            var (c, s) = Rope.CosSin(positions, invFrequencies, RopeDType);
             using var valid = attentionMask?.to_type(ScalarType.Bool);
             return new DecoderContext { Cos = c, Sin = s, Start = 0, QueryLength = inputIds.shape[1], Mask = DecoderContext.BuildPackedMask(positions, valid) };
         }
@@ -173,7 +173,7 @@ public sealed partial class DecoderModel : nn.Module
         long start = cache?.Reserve(t, attentionMask) ?? 0;
         positions ??= SafeOps.Range(start, t, device).unsqueeze(0).expand(b, t);
         using var invFreq = tensor(_inverseFrequencies, device: device);
-        var (cos, sin) = Rope.CosSin(positions, invFreq, ScalarType.Float32); // RoPE runs in fp32 (Rope.Apply)
+        var (cos, sin) = Rope.CosSin(positions, invFreq, RopeDType);
         return MakeContext(cos, sin, start, t, attentionMask, cache);
     }
 
@@ -195,8 +195,12 @@ public sealed partial class DecoderModel : nn.Module
     private Tensor Head(Tensor h)
     {
         var logits = nn.functional.linear(model.norm.forward(h), lm_head?.weight ?? model.embed_tokens.weight);
-        return logits.dtype == ScalarType.Float32 ? logits : logits.to_type(ScalarType.Float32); // callers hold a dispose scope
+        return IsReduced(logits.dtype) ? logits.to_type(ScalarType.Float32) : logits; // callers hold a dispose scope
     }
+
+    // bf16/f16 models run RoPE and produce logits in fp32; fp32 and fp64 (gradient checks) models keep their own dtype.
+    private static bool IsReduced(ScalarType t) => t is ScalarType.BFloat16 or ScalarType.Float16;
+    private ScalarType RopeDType => IsReduced(DType) ? ScalarType.Float32 : DType;
 
     private static DecoderContext MakeContext(Tensor cos, Tensor sin, long start, long t, Tensor? attentionMask, KvCache? cache)
     {

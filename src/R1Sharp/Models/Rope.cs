@@ -105,12 +105,13 @@ public static class Rope
     public static Tensor Apply(Tensor x, Tensor cos, Tensor sin)
     {
         using var scope = NewDisposeScope();
-        var x32 = x.dtype == ScalarType.Float32 ? x : x.to_type(ScalarType.Float32);
+        bool reduced = x.dtype is ScalarType.BFloat16 or ScalarType.Float16;
+        var x32 = reduced ? x.to_type(ScalarType.Float32) : x;
         var rotated = RotateHalf(x32);
         rotated.mul_(sin);
         var result = x32 * cos;
         result.add_(rotated, Scalars.One);
-        if (x.dtype != ScalarType.Float32) result = result.to_type(x.dtype);
+        if (reduced) result = result.to_type(x.dtype);
         return result.MoveToOuterDisposeScope();
     }
 }
