@@ -29,7 +29,7 @@ public sealed record PretrainOptions
     public double MoeBiasUpdateSpeed { get; init; } = 0.001;
     /// <summary>Documents per step.</summary>
     public int BatchSize { get; init; } = 32;
-    /// <summary>Peak AdamW learning rate (linear warmup, cosine decay to 10%).</summary>
+    /// <summary>Peak AdamW learning rate (<see cref="LrSchedule"/>: linear warmup, cosine decay to 10%).</summary>
     public double LearningRate { get; init; } = 2e-3;
     /// <summary>Warmup steps.</summary>
     public int WarmupSteps { get; init; } = 50;
@@ -159,9 +159,10 @@ public static partial class ZeroPretrainer
     }
 
     // Completion-only next-token loss: the R1-Zero preamble is the same in every document and teaches nothing.
-    // Starts after step `start` (a resumed run: the batch order is replayed); on cancellation saves and throws.
-    // AdamW and global-norm clipping at 1 are TrainingOptimizer's and GradientClipping's: TorchSharp's AdamW.step passes
-    // temporary Scalars to native calls (see Tensors/Scalars.cs).
+    // Runs 0-based steps `start`..Steps-1 (a resumed run starts at its checkpoint's step); on cancellation saves and throws.
+    // The skeleton of every trainer: LrSchedule (linear warm-up, cosine to 10 % of the peak), TrainingOptimizer (AdamW,
+    // global-norm clipping at 1; TorchSharp's AdamW.step passes temporary Scalars to native calls, see Tensors/Scalars.cs),
+    // and a batch order that is a pure function of seed and step (EpochRows), so a resume needs no replay.
     private static double Train(DecoderModel model, TrainingOptimizer optimizer, List<(IReadOnlyList<int> Prompt, IReadOnlyList<int> Completion)> docs,
         PretrainOptions o, Action<string> log, CancellationToken ct, int start, double emaLoss, Action<int, double> save)
     {
@@ -169,28 +170,19 @@ public static partial class ZeroPretrainer
         // DeepSeekMoE models: auxiliary-loss-free balancing (DeepSeek-V3 §2.1.2), a bias step after every AdamW step.
         var balancer = MoeBalancer.For(model, o.MoeBiasUpdateSpeed);
         MoeLoadStats? load = null;
-        var rng = new Random((int)(o.Seed & 0x7FFFFFFF));
-        var order = Enumerable.Range(0, docs.Count).ToArray();
-        int cursor = order.Length;
-        int[] NextBatch()
-        {
-            if (cursor + o.BatchSize > order.Length) { rng.Shuffle(order); cursor = 0; }
-            cursor += o.BatchSize;
-            return order.AsSpan(cursor - o.BatchSize, o.BatchSize).ToArray();
-        }
-        for (int done = 0; done < start; done++) NextBatch();
+        var batches = new EpochRows(docs.Count, o.BatchSize, o.Seed);
         var clock = Stopwatch.StartNew();
-        for (int step = start + 1; step <= o.Steps; step++)
+        for (int step = start; step < o.Steps; step++)
         {
             if (ct.IsCancellationRequested)
             {
-                save(step - 1, emaLoss);
+                save(step, emaLoss);
                 ct.ThrowIfCancellationRequested();
             }
             using var scope = NewDisposeScope();
-            var rows = NextBatch();
+            var rows = batches.Of(step);
             using var batch = CompletionBatch.Create([.. rows.Select(i => docs[i].Prompt)], [.. rows.Select(i => docs[i].Completion)]);
-            double lr = ZeroSchedule.Cosine(step, o.Steps, o.WarmupSteps, o.LearningRate, 0.1);
+            double lr = LrSchedule.At(step, o.LearningRate, o.WarmupSteps, o.Steps, LrSchedulerType.Cosine, minLrRate: MinLrRate);
             optimizer.SetLearningRate(lr);
             optimizer.ZeroGrad();
             balancer?.BeginStep();
@@ -201,12 +193,16 @@ public static partial class ZeroPretrainer
             load = balancer?.AfterOptimizerStep() ?? load;
             double value = loss.item<float>();
             emaLoss = double.IsNaN(emaLoss) ? value : 0.95 * emaLoss + 0.05 * value;
-            if (step % 50 == 0 || step == o.Steps)
-                log($"step {step}/{o.Steps} loss {emaLoss:0.0000} lr {lr:0.0e0}{MoeNote(load)} ({clock.Elapsed.TotalSeconds:0} s)");
+            int done = step + 1;
+            if (done % 50 == 0 || done == o.Steps)
+                log($"step {done}/{o.Steps} loss {emaLoss:0.0000} lr {lr:0.0e0}{MoeNote(load)} ({clock.Elapsed.TotalSeconds:0} s)");
         }
         model.eval();
         return emaLoss;
     }
+
+    /// <summary>Floor of the cosine decay as a share of the peak learning rate.</summary>
+    private const double MinLrRate = 0.1;
 
     private static string MoeNote(MoeLoadStats? load) => load is null ? "" :
         FormattableString.Invariant($" moe max-vio {load.MaxViolation:0.00} load {load.MinFraction:0.000}-{load.MaxFraction:0.000}");
