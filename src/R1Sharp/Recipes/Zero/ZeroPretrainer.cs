@@ -80,6 +80,7 @@ public static partial class ZeroPretrainer
     public static PretrainReport Run(PretrainOptions options, string outDirectory, string command,
         Action<string>? log = null, CancellationToken ct = default, RunStart start = RunStart.Fresh)
     {
+        // 1. Config: validated once; the work directory says whether this run resumes.
         options.Validate();
         log ??= _ => { };
         string temp = WorkDirectory(outDirectory);
@@ -91,18 +92,11 @@ public static partial class ZeroPretrainer
         Directory.CreateDirectory(temp);
         try
         {
-            if (resumeFrom is null) // a resumed run reuses the tokenizer it trained (the same corpus gives the same one)
-            {
-                var bpe = BpeTrainer.Train(corpus.Select(d => d.Prompt + d.Completion), new BpeTrainerOptions
-                {
-                    VocabSize = options.VocabSize, SpecialTokens = [ZeroTask.Eos], PreTokenizerPatterns = [SplitPreTokenizer.Qwen2Pattern],
-                });
-                TrainedTokenizerWriter.Save(bpe, temp, new TokenizerFileOptions { EosToken = ZeroTask.Eos, PadToken = ZeroTask.Eos, ModelMaxLength = 2048 });
-            }
+            // 2. Setup: tokenizer (a resumed run reuses the one it trained), model, optimizer, checkpoint to resume.
+            if (resumeFrom is null) TrainTokenizer(corpus.Select(d => d.Prompt + d.Completion), options, temp);
             var tokenizer = HfTokenizer.Load(temp);
             int eos = tokenizer.EosId!.Value;
             log($"tokenizer: {tokenizer.VocabSize} tokens ({clock.Elapsed.TotalSeconds:0.0} s)");
-
             var config = ModelPresets.ToConfig(ModelPresets.Get(options.Preset), options.Arch, tokenizer.VocabSize, null, eos);
             using var model = new DecoderModel(config);
             if (resumeFrom is null) model.InitializeWeights((long)options.Seed);
@@ -113,18 +107,11 @@ public static partial class ZeroPretrainer
             long parameters = model.parameters().Sum(p => p.numel());
             log($"model: {options.Arch} {options.Preset}, {parameters:N0} parameters");
 
-            var prompts = new Dictionary<string, int[]>(StringComparer.Ordinal);
-            var docs = corpus.Select(d => (
-                Prompt: (IReadOnlyList<int>)(prompts.TryGetValue(d.Prompt, out var ids) ? ids : prompts[d.Prompt] = tokenizer.Encode(d.Prompt)),
-                Completion: (IReadOnlyList<int>)[.. tokenizer.Encode(d.Completion, addSpecialTokens: false), eos])).ToList();
-            double loss = Train(model, optimizer, docs, options, log, ct, startStep, startLoss, checkpoints.Save);
+            // 3. The loop (checkpoint and throw on cancellation).
+            double loss = Train(model, optimizer, Tokenize(corpus, tokenizer, eos), options, log, ct, startStep, startLoss, checkpoints.Save);
 
-            model.Save(temp);
-            var generation = GenerationConfig.Default with
-            {
-                EosTokenIds = new ValueList<int>([eos]), PadTokenId = eos, MaxNewTokens = 128,
-            };
-            File.WriteAllText(Path.Combine(temp, "generation_config.json"), generation.ToJson());
+            // 4. The model directory, then the held-out evaluation (a cancelled one checkpoints the trained model).
+            var generation = SaveModel(model, eos, temp);
             EvalResult result;
             try
             {
@@ -143,6 +130,7 @@ public static partial class ZeroPretrainer
                 $"mean length {eval.MeanLength:0.0} tokens, format {eval.FormatRate:P0}");
             var modes = ZeroText.ByMode(result);
             log($"thinks {modes.ThinkingShare:P1}: accuracy thinking {modes.ThinkingAccuracy:P1}, direct {modes.DirectAccuracy:P1}");
+            // 5. README, then OUT.partial becomes OUT.
             var report = new PretrainReport(options.Steps, loss, parameters, tokenizer.VocabSize, clock.Elapsed.TotalSeconds, eval, modes);
             File.WriteAllText(Path.Combine(temp, "README.md"), Readme(options, report, command));
             checkpoints.RemoveAll();
@@ -199,6 +187,35 @@ public static partial class ZeroPretrainer
         }
         model.eval();
         return emaLoss;
+    }
+
+    // A byte-level BPE over the corpus with the Qwen2 pre-tokenizer (digits are single tokens) and the task's EOS.
+    private static void TrainTokenizer(IEnumerable<string> texts, PretrainOptions options, string directory)
+    {
+        var bpe = BpeTrainer.Train(texts, new BpeTrainerOptions
+        {
+            VocabSize = options.VocabSize, SpecialTokens = [ZeroTask.Eos], PreTokenizerPatterns = [SplitPreTokenizer.Qwen2Pattern],
+        });
+        TrainedTokenizerWriter.Save(bpe, directory, new TokenizerFileOptions { EosToken = ZeroTask.Eos, PadToken = ZeroTask.Eos, ModelMaxLength = 2048 });
+    }
+
+    // Prompt ids (each distinct prompt encoded once) and completion ids + EOS of every document.
+    private static List<(IReadOnlyList<int> Prompt, IReadOnlyList<int> Completion)> Tokenize(
+        List<(string Prompt, string Completion)> corpus, HfTokenizer tokenizer, int eos)
+    {
+        var prompts = new Dictionary<string, int[]>(StringComparer.Ordinal);
+        return corpus.Select(d => (
+            Prompt: (IReadOnlyList<int>)(prompts.TryGetValue(d.Prompt, out var ids) ? ids : prompts[d.Prompt] = tokenizer.Encode(d.Prompt)),
+            Completion: (IReadOnlyList<int>)[.. tokenizer.Encode(d.Completion, addSpecialTokens: false), eos])).ToList();
+    }
+
+    // Weights, config.json and generation_config.json (EOS = pad = the task's EOS) into the work directory.
+    private static GenerationConfig SaveModel(DecoderModel model, int eos, string directory)
+    {
+        model.Save(directory);
+        var generation = GenerationConfig.Default with { EosTokenIds = new ValueList<int>([eos]), PadTokenId = eos, MaxNewTokens = 128 };
+        File.WriteAllText(Path.Combine(directory, "generation_config.json"), generation.ToJson());
+        return generation;
     }
 
     /// <summary>Floor of the cosine decay as a share of the peak learning rate.</summary>
