@@ -68,6 +68,13 @@ internal static class CliAction
         });
     }
 
+    /// <summary>
+    /// <see cref="SetTraining(Command, Func{ParseResult, Training.Infrastructure.Interrupt, int})"/> for a verb whose work
+    /// is asynchronous (`r1 distill`): the same Ctrl+C / SIGTERM contract, the body awaited on the action's thread.
+    /// </summary>
+    public static void SetTraining(Command command, Func<ParseResult, Training.Infrastructure.Interrupt, Task<int>> body) =>
+        SetTraining(command, (parse, interrupt) => body(parse, interrupt).GetAwaiter().GetResult());
+
     // User errors → one line and exit 2; anything else → type and message, exit 1; stack traces under --verbose.
     static int Report(ParseResult parse, Exception e)
     {

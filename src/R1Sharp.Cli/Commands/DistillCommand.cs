@@ -1,5 +1,7 @@
 // `r1 distill (--teacher DIR|REPO | --endpoint URL --model-name NAME) (--dataset FILE | --task chain-sum) --samples K --out FILE`:
 // R1's rejection sampling (R1-METHOD.md §4.4): K teacher traces per problem, filtered, written as SFT data for `r1 train sft`.
+// Ctrl+C or SIGTERM stops at once (problems in flight are dropped; finished ones are in OUT.state.jsonl, the checkpoint)
+// and exits 130 / 143; the same command again resumes.
 using System.CommandLine;
 using System.Globalization;
 using R1Sharp.Evaluation;
@@ -43,7 +45,7 @@ internal static class DistillCommand
             output, instruction, seed, paragraph, repetition, ngram, languageShare, language, allowCode, overwrite,
         };
         foreach (var option in sources.All) command.Options.Add(option);
-        CliAction.Set(command, async (parse, token) =>
+        CliAction.SetTraining(command, async (parse, interrupt) =>
         {
             var from = sources.Read(parse);
             string? path = from.Dataset;
@@ -77,10 +79,19 @@ internal static class DistillCommand
             int resumed = DistillRunner.ReadState(paths.State).Select(r => r.Id).Where(ids.Contains).Distinct().Count();
             if (resumed > 0) Console.Error.WriteLine($"resuming: {resumed} of {problems.Count} problems already in {paths.State}");
             int every = Math.Max(1, problems.Count / 50); // about 50 progress lines for big runs, every problem for small ones
-            var result = await DistillRunner.RunAsync(backend, problems, options, paths, p =>
+            DistillResult result;
+            try
             {
-                if (p.Done % every == 0 || p.Done == p.Total) Console.Error.WriteLine(Progress(p));
-            }, token);
+                result = await DistillRunner.RunAsync(backend, problems, options, paths, p =>
+                {
+                    if (p.Done % every == 0 || p.Done == p.Total) Console.Error.WriteLine(Progress(p));
+                }, interrupt.Token);
+            }
+            catch (OperationCanceledException) when (interrupt.Requested)
+            {
+                Console.Error.WriteLine($"interrupted: finished problems are in {paths.State}; run the same command again to continue");
+                throw;
+            }
             Console.Out.Write(DistillRunner.FormatSummary(result.Summary, $"{source} — teacher {backend.Name}"));
             Console.Out.WriteLine($"wrote {paths.Out} (kept), {paths.Rejected} (the rest), {paths.State} (resume state)");
             return 0;

@@ -54,7 +54,7 @@ internal static class ZeroCommand
         Console.WriteLine($"R1-Zero on chain-sum: {s.Steps} GRPO steps in {s.Seconds:0} s -> {outDir}");
         Console.WriteLine($"{"",-22}{"base",10}{"final",10}");
         Console.WriteLine($"{"pass@1",-22}{s.BasePass1,10:P1}{s.FinalPass1,10:P1}");
-        Console.WriteLine($"{"cons@" + before.Summary.K,-22}{s.BaseCons8,10:P1}{s.FinalCons8,10:P1}");
+        Console.WriteLine($"{"cons@" + s.K,-22}{s.BaseConsAtK,10:P1}{s.FinalConsAtK,10:P1}");
         Console.WriteLine($"{"mean length (tokens)",-22}{s.BaseMeanLength,10:0.0}{s.FinalMeanLength,10:0.0}");
         ModeAccuracy b = ZeroText.ByMode(before), a = ZeroText.ByMode(after);
         Console.WriteLine($"{"thinks (non-empty)",-22}{b.ThinkingShare,10:P1}{a.ThinkingShare,10:P1}");

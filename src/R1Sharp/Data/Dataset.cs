@@ -70,11 +70,14 @@ public sealed class Dataset<T> : IReadOnlyList<T>
     }
 
     /// <summary>A seeded Fisher–Yates permutation of 0..n-1 (unbiased: rejection sampling on the bound).</summary>
-    internal static int[] Permutation(int n, int seed)
+    internal static int[] Permutation(int n, int seed) => Permutation(n, unchecked((ulong)(long)seed));
+
+    /// <summary>The permutation of a 64-bit seed (the same as the int overload for seeds that fit both).</summary>
+    internal static int[] Permutation(int n, ulong seed)
     {
         var order = new int[n];
         for (int i = 0; i < n; i++) order[i] = i;
-        var rng = new Xoshiro256(unchecked((ulong)(long)seed));
+        var rng = new Xoshiro256(seed);
         for (int i = n - 1; i > 0; i--)
         {
             int j = (int)NextBelow(ref rng, (ulong)i + 1);

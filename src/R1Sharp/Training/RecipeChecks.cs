@@ -1,6 +1,7 @@
 // Range checks shared by the recipe configs' Validate(): one-line errors prefixed with the recipe's name
 // ("GRPO config: beta must be >= 0 (got -1)").
 using System.Globalization;
+using System.Runtime.CompilerServices;
 
 namespace R1Sharp.Training;
 
@@ -19,6 +20,21 @@ internal sealed class RecipeChecks(string prefix)
     {
         if (v < min) Fail($"{key} must be >= {min} (got {v})");
     }
+
+    private static readonly ConditionalWeakTable<object, object> ResolvedConfigs = new();
+
+    /// <summary>
+    /// Marks <paramref name="config"/> as the result of its Validate(), so validating it again returns it as is (a config
+    /// is validated and its derived values resolved once). By reference: a <c>with</c> copy is a new config, unvalidated.
+    /// </summary>
+    public static T Resolved<T>(T config) where T : class
+    {
+        ResolvedConfigs.AddOrUpdate(config, config);
+        return config;
+    }
+
+    /// <summary>True when <paramref name="config"/> is an instance <see cref="Resolved"/> returned.</summary>
+    public static bool IsResolved(object config) => ResolvedConfigs.TryGetValue(config, out _);
 
     /// <summary>Throws the recipe's one-line <see cref="R1SharpException"/>.</summary>
     public void Fail(string message) => throw new R1SharpException($"{prefix}: {message}");

@@ -1,6 +1,6 @@
 // Interrupting and resuming `r1 pretrain` (Ctrl+C, SIGTERM): the work directory OUT.partial keeps the trained tokenizer
 // and, on a stop, checkpoint-N (weights, AdamW state, step, smoothed loss, the options); --resume with the same
-// options continues from it, replaying the batch order, so the result matches an uninterrupted run.
+// options continues from it (the batch order is a pure function of seed and step), so the result matches an uninterrupted run.
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;

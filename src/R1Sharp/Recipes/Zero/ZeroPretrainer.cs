@@ -29,7 +29,7 @@ public sealed record PretrainOptions
     public double MoeBiasUpdateSpeed { get; init; } = 0.001;
     /// <summary>Documents per step.</summary>
     public int BatchSize { get; init; } = 32;
-    /// <summary>Peak AdamW learning rate (linear warmup, cosine decay to 10%).</summary>
+    /// <summary>Peak AdamW learning rate (<see cref="LrSchedule"/>: linear warmup, cosine decay to 10%).</summary>
     public double LearningRate { get; init; } = 2e-3;
     /// <summary>Warmup steps.</summary>
     public int WarmupSteps { get; init; } = 50;
@@ -80,6 +80,7 @@ public static partial class ZeroPretrainer
     public static PretrainReport Run(PretrainOptions options, string outDirectory, string command,
         Action<string>? log = null, CancellationToken ct = default, RunStart start = RunStart.Fresh)
     {
+        // 1. Config: validated once; the work directory says whether this run resumes.
         options.Validate();
         log ??= _ => { };
         string temp = WorkDirectory(outDirectory);
@@ -91,18 +92,11 @@ public static partial class ZeroPretrainer
         Directory.CreateDirectory(temp);
         try
         {
-            if (resumeFrom is null) // a resumed run reuses the tokenizer it trained (the same corpus gives the same one)
-            {
-                var bpe = BpeTrainer.Train(corpus.Select(d => d.Prompt + d.Completion), new BpeTrainerOptions
-                {
-                    VocabSize = options.VocabSize, SpecialTokens = [ZeroTask.Eos], PreTokenizerPatterns = [SplitPreTokenizer.Qwen2Pattern],
-                });
-                TrainedTokenizerWriter.Save(bpe, temp, new TokenizerFileOptions { EosToken = ZeroTask.Eos, PadToken = ZeroTask.Eos, ModelMaxLength = 2048 });
-            }
+            // 2. Setup: tokenizer (a resumed run reuses the one it trained), model, optimizer, checkpoint to resume.
+            if (resumeFrom is null) TrainTokenizer(corpus.Select(d => d.Prompt + d.Completion), options, temp);
             var tokenizer = HfTokenizer.Load(temp);
             int eos = tokenizer.EosId!.Value;
             log($"tokenizer: {tokenizer.VocabSize} tokens ({clock.Elapsed.TotalSeconds:0.0} s)");
-
             var config = ModelPresets.ToConfig(ModelPresets.Get(options.Preset), options.Arch, tokenizer.VocabSize, null, eos);
             using var model = new DecoderModel(config);
             if (resumeFrom is null) model.InitializeWeights((long)options.Seed);
@@ -113,18 +107,11 @@ public static partial class ZeroPretrainer
             long parameters = model.parameters().Sum(p => p.numel());
             log($"model: {options.Arch} {options.Preset}, {parameters:N0} parameters");
 
-            var prompts = new Dictionary<string, int[]>(StringComparer.Ordinal);
-            var docs = corpus.Select(d => (
-                Prompt: (IReadOnlyList<int>)(prompts.TryGetValue(d.Prompt, out var ids) ? ids : prompts[d.Prompt] = tokenizer.Encode(d.Prompt)),
-                Completion: (IReadOnlyList<int>)[.. tokenizer.Encode(d.Completion, addSpecialTokens: false), eos])).ToList();
-            double loss = Train(model, optimizer, docs, options, log, ct, startStep, startLoss, checkpoints.Save);
+            // 3. The loop (checkpoint and throw on cancellation).
+            double loss = Train(model, optimizer, Tokenize(corpus, tokenizer, eos), options, log, ct, startStep, startLoss, checkpoints.Save);
 
-            model.Save(temp);
-            var generation = GenerationConfig.Default with
-            {
-                EosTokenIds = new ValueList<int>([eos]), PadTokenId = eos, MaxNewTokens = 128,
-            };
-            File.WriteAllText(Path.Combine(temp, "generation_config.json"), generation.ToJson());
+            // 4. The model directory, then the held-out evaluation (a cancelled one checkpoints the trained model).
+            var generation = SaveModel(model, eos, temp);
             EvalResult result;
             try
             {
@@ -143,6 +130,7 @@ public static partial class ZeroPretrainer
                 $"mean length {eval.MeanLength:0.0} tokens, format {eval.FormatRate:P0}");
             var modes = ZeroText.ByMode(result);
             log($"thinks {modes.ThinkingShare:P1}: accuracy thinking {modes.ThinkingAccuracy:P1}, direct {modes.DirectAccuracy:P1}");
+            // 5. README, then OUT.partial becomes OUT.
             var report = new PretrainReport(options.Steps, loss, parameters, tokenizer.VocabSize, clock.Elapsed.TotalSeconds, eval, modes);
             File.WriteAllText(Path.Combine(temp, "README.md"), Readme(options, report, command));
             checkpoints.RemoveAll();
@@ -159,9 +147,10 @@ public static partial class ZeroPretrainer
     }
 
     // Completion-only next-token loss: the R1-Zero preamble is the same in every document and teaches nothing.
-    // Starts after step `start` (a resumed run: the batch order is replayed); on cancellation saves and throws.
-    // AdamW and global-norm clipping at 1 are TrainingOptimizer's and GradientClipping's: TorchSharp's AdamW.step passes
-    // temporary Scalars to native calls (see Tensors/Scalars.cs).
+    // Runs 0-based steps `start`..Steps-1 (a resumed run starts at its checkpoint's step); on cancellation saves and throws.
+    // The skeleton of every trainer: LrSchedule (linear warm-up, cosine to 10 % of the peak), TrainingOptimizer (AdamW,
+    // global-norm clipping at 1; TorchSharp's AdamW.step passes temporary Scalars to native calls, see Tensors/Scalars.cs),
+    // and a batch order that is a pure function of seed and step (EpochRows), so a resume needs no replay.
     private static double Train(DecoderModel model, TrainingOptimizer optimizer, List<(IReadOnlyList<int> Prompt, IReadOnlyList<int> Completion)> docs,
         PretrainOptions o, Action<string> log, CancellationToken ct, int start, double emaLoss, Action<int, double> save)
     {
@@ -169,28 +158,19 @@ public static partial class ZeroPretrainer
         // DeepSeekMoE models: auxiliary-loss-free balancing (DeepSeek-V3 §2.1.2), a bias step after every AdamW step.
         var balancer = MoeBalancer.For(model, o.MoeBiasUpdateSpeed);
         MoeLoadStats? load = null;
-        var rng = new Random((int)(o.Seed & 0x7FFFFFFF));
-        var order = Enumerable.Range(0, docs.Count).ToArray();
-        int cursor = order.Length;
-        int[] NextBatch()
-        {
-            if (cursor + o.BatchSize > order.Length) { rng.Shuffle(order); cursor = 0; }
-            cursor += o.BatchSize;
-            return order.AsSpan(cursor - o.BatchSize, o.BatchSize).ToArray();
-        }
-        for (int done = 0; done < start; done++) NextBatch();
+        var batches = new EpochRows(docs.Count, o.BatchSize, o.Seed);
         var clock = Stopwatch.StartNew();
-        for (int step = start + 1; step <= o.Steps; step++)
+        for (int step = start; step < o.Steps; step++)
         {
             if (ct.IsCancellationRequested)
             {
-                save(step - 1, emaLoss);
+                save(step, emaLoss);
                 ct.ThrowIfCancellationRequested();
             }
             using var scope = NewDisposeScope();
-            var rows = NextBatch();
+            var rows = batches.Of(step);
             using var batch = CompletionBatch.Create([.. rows.Select(i => docs[i].Prompt)], [.. rows.Select(i => docs[i].Completion)]);
-            double lr = ZeroSchedule.Cosine(step, o.Steps, o.WarmupSteps, o.LearningRate, 0.1);
+            double lr = LrSchedule.At(step, o.LearningRate, o.WarmupSteps, o.Steps, LrSchedulerType.Cosine, minLrRate: MinLrRate);
             optimizer.SetLearningRate(lr);
             optimizer.ZeroGrad();
             balancer?.BeginStep();
@@ -201,12 +181,45 @@ public static partial class ZeroPretrainer
             load = balancer?.AfterOptimizerStep() ?? load;
             double value = loss.item<float>();
             emaLoss = double.IsNaN(emaLoss) ? value : 0.95 * emaLoss + 0.05 * value;
-            if (step % 50 == 0 || step == o.Steps)
-                log($"step {step}/{o.Steps} loss {emaLoss:0.0000} lr {lr:0.0e0}{MoeNote(load)} ({clock.Elapsed.TotalSeconds:0} s)");
+            int done = step + 1;
+            if (done % 50 == 0 || done == o.Steps)
+                log($"step {done}/{o.Steps} loss {emaLoss:0.0000} lr {lr:0.0e0}{MoeNote(load)} ({clock.Elapsed.TotalSeconds:0} s)");
         }
         model.eval();
         return emaLoss;
     }
+
+    // A byte-level BPE over the corpus with the Qwen2 pre-tokenizer (digits are single tokens) and the task's EOS.
+    private static void TrainTokenizer(IEnumerable<string> texts, PretrainOptions options, string directory)
+    {
+        var bpe = BpeTrainer.Train(texts, new BpeTrainerOptions
+        {
+            VocabSize = options.VocabSize, SpecialTokens = [ZeroTask.Eos], PreTokenizerPatterns = [SplitPreTokenizer.Qwen2Pattern],
+        });
+        TrainedTokenizerWriter.Save(bpe, directory, new TokenizerFileOptions { EosToken = ZeroTask.Eos, PadToken = ZeroTask.Eos, ModelMaxLength = 2048 });
+    }
+
+    // Prompt ids (each distinct prompt encoded once) and completion ids + EOS of every document.
+    private static List<(IReadOnlyList<int> Prompt, IReadOnlyList<int> Completion)> Tokenize(
+        List<(string Prompt, string Completion)> corpus, HfTokenizer tokenizer, int eos)
+    {
+        var prompts = new Dictionary<string, int[]>(StringComparer.Ordinal);
+        return corpus.Select(d => (
+            Prompt: (IReadOnlyList<int>)(prompts.TryGetValue(d.Prompt, out var ids) ? ids : prompts[d.Prompt] = tokenizer.Encode(d.Prompt)),
+            Completion: (IReadOnlyList<int>)[.. tokenizer.Encode(d.Completion, addSpecialTokens: false), eos])).ToList();
+    }
+
+    // Weights, config.json and generation_config.json (EOS = pad = the task's EOS) into the work directory.
+    private static GenerationConfig SaveModel(DecoderModel model, int eos, string directory)
+    {
+        model.Save(directory);
+        var generation = GenerationConfig.Default with { EosTokenIds = new ValueList<int>([eos]), PadTokenId = eos, MaxNewTokens = 128 };
+        File.WriteAllText(Path.Combine(directory, "generation_config.json"), generation.ToJson());
+        return generation;
+    }
+
+    /// <summary>Floor of the cosine decay as a share of the peak learning rate.</summary>
+    private const double MinLrRate = 0.1;
 
     private static string MoeNote(MoeLoadStats? load) => load is null ? "" :
         FormattableString.Invariant($" moe max-vio {load.MaxViolation:0.00} load {load.MinFraction:0.000}-{load.MaxFraction:0.000}");

@@ -16,7 +16,7 @@ public sealed partial record GrpoConfig
     public GrpoConfig Validate()
     {
         // The resolved config sets both generation_batch_size and steps_per_generation, which a raw config may not:
-        // validating it again returns it as is (callers that print the resolved config and then train validate twice).
+        // validating it again returns it as is, so a config is checked and resolved once however many layers it passes.
         if (IsValidated) return this;
         if (MtpLossWeight != 0)
             Check.Fail($"mtp_loss_weight is {RecipeChecks.F(MtpLossWeight)}, but GRPO does not train the Multi-Token Prediction layer (an SFT/pre-training loss in DeepSeek-V3); set it to 0 and use r1 sft with mtp_loss_weight");
@@ -38,19 +38,19 @@ public sealed partial record GrpoConfig
             Check.Fail($"task '{Task}' is unknown; the built-in task is {Tasks.ChainSumTask.Name}, or set dataset_path to a problem file");
         if (SoftOverlongCache >= MaxCompletionLength)
             Check.Fail($"soft_overlong_cache ({SoftOverlongCache}) must be below max_completion_length ({MaxCompletionLength}); DAPO used 4096 of 20480");
-        return this with
+        return RecipeChecks.Resolved(this with
         {
             EpsilonHigh = EpsilonHigh ?? Epsilon,
             GenerationBatchSize = generationBatch,
             StepsPerGeneration = stepsPerGeneration,
             RewardWeights = RewardWeights ?? Enumerable.Repeat(1.0, RewardFuncs.Count).ToArray(),
             LogCompletionsSteps = LogCompletionsSteps ?? LoggingSteps,
-            IsValidated = true,
-        };
+        });
     }
 
-    /// <summary>True on the result of <see cref="Validate"/> (and on copies made from it with <c>with</c>).</summary>
-    [System.Text.Json.Serialization.JsonIgnore] public bool IsValidated { get; private init; }
+    /// <summary>True on the instance <see cref="Validate"/> returned; a copy made from it with <c>with</c> is a new,
+    /// unvalidated config (its changes have not been checked).</summary>
+    [System.Text.Json.Serialization.JsonIgnore] public bool IsValidated => RecipeChecks.IsResolved(this);
 
     private void CheckRanges()
     {

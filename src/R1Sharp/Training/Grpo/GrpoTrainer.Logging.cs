@@ -126,7 +126,7 @@ public sealed partial class GrpoTrainer
 
     private void RenderCharts()
     {
-        try { Charts.RenderAll(MetricsPath, ChartSpecs); }
+        try { Charts.RenderAll(MetricsPath, _options.Charts ?? ChartSpecs); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             _options.Log?.Invoke($"charts not written: {e.Message}");

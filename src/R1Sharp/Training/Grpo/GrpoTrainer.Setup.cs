@@ -1,5 +1,6 @@
 // Setting up a GRPO run from a recipe config (model directory, prompts from a dataset or task, rewards by name),
 // the learning-rate schedule, and checkpoints (model directory + trainer state, as DESIGN.md "Model directory").
+using R1Sharp.Formats.Config;
 using R1Sharp.Models;
 using R1Sharp.Text;
 using System.Text.Json.Nodes;
@@ -32,7 +33,7 @@ public sealed partial class GrpoTrainer
         var rewards = RewardsFromConfig(config);
         using var policy = DecoderModel.Load(model);
         using var trainer = new GrpoTrainer(config, policy, tokenizer, prompts, rewards,
-            (options ?? new GrpoRunOptions()) with { TokenizerSource = model });
+            (options ?? new GrpoRunOptions()) with { TokenizerSource = model, GenerationConfig = GenerationConfig.Load(model) });
         return trainer.Train(cancellationToken);
     }
 
@@ -48,6 +49,20 @@ public sealed partial class GrpoTrainer
             var (name, function) = registry.CreateFromSpec(spec);
             return new WeightedReward(name, function, weights[i]);
         }));
+    }
+
+    /// <summary>
+    /// The newest checkpoint under <paramref name="outputDir"/> and the resolved config it was trained with (its
+    /// model_name_or_path is the run's starting model), or null when there is none. Recipes that resume a GRPO run ask
+    /// this instead of reading trainer_state.json themselves.
+    /// </summary>
+    public static (string Directory, GrpoConfig Config)? LatestCheckpoint(string outputDir)
+    {
+        if (Checkpointer.Latest(outputDir) is not { } dir) return null;
+        string path = Path.Combine(dir, TrainerState.FileName);
+        var saved = TrainerState.Parse(File.ReadAllText(path), path).Config
+            ?? throw new R1SharpException($"{path}: no config saved; not a checkpoint of a GRPO run");
+        return (dir, RecipeConfig.ApplyJson(new GrpoConfig(), saved.ToJsonString(), path));
     }
 
     private double LearningRateAt(int step) => LrSchedule.At(step, _config.LearningRate,

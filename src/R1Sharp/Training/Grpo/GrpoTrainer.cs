@@ -2,6 +2,7 @@
 // with the policy's own weights, rule rewards, group advantages, μ clipped-surrogate updates. Reads top to bottom in
 // Train(); rollouts are in GrpoTrainer.Rollout.cs, the update in GrpoTrainer.Update.cs, logging in GrpoTrainer.Logging.cs.
 using System.Diagnostics;
+using R1Sharp.Formats.Config;
 using R1Sharp.Generation;
 using Generator = R1Sharp.Generation.Generator;
 using R1Sharp.Models;
@@ -25,6 +26,10 @@ public sealed record GrpoRunOptions
     public string? TokenizerSource { get; init; }
     /// <summary>Receives plain progress lines (one per step, plus checkpoint notices); null = silent.</summary>
     public Action<string>? Log { get; init; }
+    /// <summary>The model's generation_config.json (EOS ids of rollouts); null = the tokenizer's EOS and config.json's.</summary>
+    public GenerationConfig? GenerationConfig { get; init; }
+    /// <summary>Charts drawn from metrics.jsonl at the end and on interruption; null = <see cref="GrpoTrainer.ChartSpecs"/>.</summary>
+    public IReadOnlyList<ChartSpec>? Charts { get; init; }
 }
 
 /// <summary>How a run ended.</summary>
@@ -76,7 +81,7 @@ public sealed partial class GrpoTrainer : IDisposable
         _options = options ?? new GrpoRunOptions();
         _completionTemplate = GrpoPrompts.CompletionTemplateOf(_config.Template);
         _rewards = WithOverlongShaping(rewards, _config);
-        _generator = new Generator(policy, tokenizer);
+        _generator = new Generator(policy, tokenizer, _options.GenerationConfig);
         _reference = _config.UsesReferenceModel ? FrozenCopy(policy) : null;
         _optimizer = TrainingOptimizer.Create(policy, new AdamWOptions(_config.LearningRate, _config.AdamBeta1, _config.AdamBeta2,
             _config.AdamEpsilon, _config.WeightDecay));
@@ -90,8 +95,9 @@ public sealed partial class GrpoTrainer : IDisposable
 
     /// <summary>The validated config.</summary>
     public GrpoConfig Config => _config;
-    /// <summary>Optimizer steps this run will reach.</summary>
-    public int TotalSteps() => _totalSteps;
+    /// <summary>The generator of rollouts (the policy's weights; EOS ids from <see cref="GrpoRunOptions.GenerationConfig"/>);
+    /// a recipe evaluates the policy with it too, so rollouts and evaluation stop on the same ids.</summary>
+    public Generator Generator => _generator;
     /// <summary>The frozen reference model, or null when β = 0.</summary>
     public DecoderModel? ReferenceModel => _reference;
 
@@ -104,7 +110,9 @@ public sealed partial class GrpoTrainer : IDisposable
         var history = new List<GrpoStepMetrics>();
         string? lastCheckpoint = _options.Resume ? Resume() : null;
         _metricsLog ??= new MetricsLog(MetricsPath, _options.Resume ? _state.Step : null);
-        if (!_options.Resume && File.Exists(CompletionsPath)) File.Delete(CompletionsPath);
+        // completions.jsonl as metrics.jsonl: a resumed run drops the lines of steps after its checkpoint (it writes them again).
+        if (_options.Resume) MetricsLog.KeepThroughStep(CompletionsPath, _state.Step);
+        else if (File.Exists(CompletionsPath)) File.Delete(CompletionsPath);
         _policy.train();
         while (_state.Step < _totalSteps)
         {

@@ -26,13 +26,21 @@ public sealed class MetricsLog : IDisposable
     {
         Path = path;
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!);
-        if (keepThroughStep is int keep && File.Exists(path))
-        {
-            var kept = File.ReadAllLines(path).Where(l => l.Length > 0 && StepOf(l) is int s && s <= keep).ToArray();
-            IO.AtomicFile.WriteAllText(path, kept.Length == 0 ? "" : string.Join('\n', kept) + "\n");
-        }
+        if (keepThroughStep is int keep) KeepThroughStep(path, keep);
         else if (keepThroughStep is null && File.Exists(path)) File.Delete(path);
         _appender = new IO.JsonlAppender(path);
+    }
+
+    /// <summary>
+    /// Drops the lines of a JSON Lines file whose "step" is above <paramref name="step"/> (and lines without one), so a
+    /// resumed run's log matches an uninterrupted run's; a missing file is left missing. Used for metrics.jsonl and
+    /// GRPO's completions.jsonl.
+    /// </summary>
+    public static void KeepThroughStep(string path, int step)
+    {
+        if (!File.Exists(path)) return;
+        var kept = File.ReadAllLines(path).Where(l => l.Length > 0 && StepOf(l) is int s && s <= step).ToArray();
+        IO.AtomicFile.WriteAllText(path, kept.Length == 0 ? "" : string.Join('\n', kept) + "\n");
     }
 
     /// <summary>Over a stream instead of a file (tests inject write faults this way); <paramref name="path"/> names it in errors.</summary>

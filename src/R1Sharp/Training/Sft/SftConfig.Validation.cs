@@ -7,9 +7,13 @@ public sealed partial record SftConfig
 {
     private static readonly RecipeChecks Check = new("SFT config");
 
-    /// <summary>Checks every field; returns the config with eval_steps resolved. Throws <see cref="R1SharpException"/>.</summary>
+    /// <summary>
+    /// Checks every field; returns the config with eval_steps resolved. Throws <see cref="R1SharpException"/>. Validating
+    /// the returned config again returns it as is (the CLI validates to print it, the trainer then uses it unchanged).
+    /// </summary>
     public SftConfig Validate()
     {
+        if (IsValidated) return this;
         if (string.IsNullOrWhiteSpace(ModelNameOrPath))
             Check.Fail("model_name_or_path is required; set it to a model directory (e.g. one made by r1 new-model)");
         if (!Directory.Exists(ModelNameOrPath))
@@ -35,6 +39,9 @@ public sealed partial record SftConfig
         Check.Optimizer(MaxGradNorm, WeightDecay, AdamBeta1, AdamBeta2, AdamEpsilon, MoeBiasUpdateSpeed);
         Check.LossWeight("seq_aux_loss_alpha", SeqAuxLossAlpha, "DeepSeek-V3 used 0.0001");
         Check.LossWeight("mtp_loss_weight", MtpLossWeight, "DeepSeek-V3 used 0.3, then 0.1");
-        return this with { EvalSteps = EvalSteps ?? LoggingSteps };
+        return RecipeChecks.Resolved(this with { EvalSteps = EvalSteps ?? LoggingSteps });
     }
+
+    /// <summary>True on the instance <see cref="Validate"/> returned; a <c>with</c> copy of it is unvalidated.</summary>
+    [System.Text.Json.Serialization.JsonIgnore] public bool IsValidated => RecipeChecks.IsResolved(this);
 }

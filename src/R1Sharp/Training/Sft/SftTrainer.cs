@@ -1,10 +1,8 @@
 // Supervised fine-tuning (TRL SFTTrainer semantics) as one loop that reads top to bottom like nanoGPT's train.py:
-// schedule → micro-steps with accumulation → clip → AdamW step → eval → log → checkpoint; charts at the end.
+// setup → (schedule → micro-steps with accumulation → clip → AdamW step → eval → log → checkpoint) → model, charts.
+// Setup and per-step bookkeeping are in SftTrainer.Setup.cs, data in SftTrainer.Data.cs, the loss in SftTrainer.Losses.cs.
 using System.Diagnostics;
-using System.Text.Json.Nodes;
 using R1Sharp.Models;
-using R1Sharp.Models.DeepSeekV3;
-using R1Sharp.Text;
 using R1Sharp.Training.Infrastructure;
 using static TorchSharp.torch;
 
@@ -33,113 +31,40 @@ public static partial class SftTrainer
     ];
 
     /// <summary>
-    /// Validates <paramref name="config"/> and trains. Examples come from <paramref name="data"/> when given (e.g.
-    /// <c>r1 pretrain</c>'s generated corpus), else from dataset_path. Cancelling <paramref name="cancel"/> stops after
-    /// the current step and writes a checkpoint (resume with resume_from_checkpoint = "latest").
+    /// Validates <paramref name="config"/> (once: an already resolved config is used as is) and trains. Examples come
+    /// from <paramref name="data"/> when given (e.g. <c>r1 pretrain</c>'s generated corpus), else from dataset_path.
+    /// Cancelling <paramref name="cancel"/> stops after the current step and writes a checkpoint (resume with
+    /// resume_from_checkpoint = "latest").
     /// </summary>
     public static SftResult Run(SftConfig config, SftData? data = null, CancellationToken cancel = default,
         IProgress<TrainingStepReport>? progress = null)
     {
-        config = config.Validate();
-        RunDirectory.Prepare(config.OutputDir, config.Start);
-        var tokenizer = HfTokenizer.Load(config.ModelNameOrPath);
-        string eos = tokenizer.EosToken ?? throw new R1SharpException($"{config.ModelNameOrPath}: the tokenizer has no eos_token; SFT completions must end with one");
-        var template = TemplateFor(config, tokenizer);
-        var (trainExamples, evalExamples) = data is not null
-            ? (data.Train, data.Eval ?? [])
-            : SplitExamples(LoadExamples(config, template, eos), config);
-        var trainRows = Rows(trainExamples, tokenizer, config);
-        var evalRows = Rows(evalExamples, tokenizer, config);
-        int rowsPerStep = config.PerDeviceTrainBatchSize * config.GradientAccumulationSteps;
-        int stepsPerEpoch = trainRows.Count / rowsPerStep;
-        if (stepsPerEpoch == 0)
-            throw new R1SharpException($"SFT config: {trainRows.Count} training rows cannot fill one optimizer step of per_device_train_batch_size × gradient_accumulation_steps = {rowsPerStep}; lower them or add data");
-        int totalSteps = config.MaxSteps > 0 ? config.MaxSteps : (int)Math.Ceiling(config.NumTrainEpochs * stepsPerEpoch);
-        int warmup = LrSchedule.WarmupSteps(config.WarmupSteps, config.WarmupRatio, totalSteps);
-        int padId = tokenizer.PadId ?? tokenizer.EosId ?? 0;
-
-        using var model = LoadModel(config);
-        model.train();
-        using var optimizer = TrainingOptimizer.Create(model.CheckpointParameters(), config.AdamW);
-        var balancer = MoeBalancer.For(config.MoeBiasUpdateSpeed, model, model.Mtp);
-        var extras = new LossExtras(config.MtpLossWeight, SequenceBalance.For(config.SeqAuxLossAlpha, model, model.Mtp), config.Packing);
-        long parameters = model.parameters().Sum(p => p.numel());
-        var checkpointer = new Checkpointer(config.OutputDir, config.SaveTotalLimit, config.ModelNameOrPath);
-        var state = Resume(config, model, optimizer);
-        var history = state?.LogHistory ?? [];
-        int step = state?.GlobalStep ?? 0;
-        using var metrics = new MetricsLog(Path.Combine(config.OutputDir, MetricsLog.FileName), keepThroughStep: state is null ? null : step);
-        double gflops = MatmulRate.Measure();
-        progress?.Report(Note(step, totalSteps, $"sft: {parameters:N0} parameters, {trainRows.Count} train rows ({trainExamples.Count} examples), " +
-            $"{evalRows.Count} eval rows, {totalSteps} steps ({stepsPerEpoch}/epoch), matmul {gflops:0} GFLOP/s" +
-            (state is null ? "" : $", resumed at step {step}")));
-
-        int[]? order = null;
-        int orderEpoch = -1, lastSaved = state is null ? -1 : step;
-        double tokensTotal = 0, secondsTotal = 0;
-        int stepsRun = 0;
-        string? lastCheckpoint = state is null ? null : Checkpointer.Latest(config.OutputDir);
-        while (step < totalSteps)
+        // 1. Setup: data → rows, schedule, model, optimizer, resume, metrics (SftTrainer.Setup.cs).
+        using var run = new SftRun(config.Validate(), data, progress);
+        var c = run.Config;
+        while (run.Step < run.TotalSteps && !cancel.IsCancellationRequested)
         {
-            if (cancel.IsCancellationRequested) break;
+            // 2. One optimizer step: schedule, micro-batches normalised by all their target tokens (exact accumulation),
+            //    clip, AdamW, DeepSeekMoE bias balancing.
             var clock = Stopwatch.StartNew();
-            double lr = LrSchedule.At(step, config.LearningRate, warmup, totalSteps, config.LrSchedulerType);
-            optimizer.SetLearningRate(lr);
+            double lr = run.SetLearningRate();
+            run.Balancer?.BeginStep();
+            var (loss, tokens, mtpLoss, auxLoss) = Accumulate(run.Model, run.MicroBatches(), run.Extras);
+            double gradNorm = run.Optimizer.ClipGradNorm(c.MaxGradNorm);
+            run.Optimizer.Step();
+            run.Optimizer.ZeroGrad();
+            var moeLoad = run.Balancer?.AfterOptimizerStep();
+            run.Step++;
 
-            // This step's micro-batches; the loss is normalised by all their target tokens (exact accumulation).
-            int epoch = step / stepsPerEpoch;
-            if (epoch != orderEpoch) (order, orderEpoch) = (EpochOrder(epoch, trainRows.Count, config.Seed), epoch);
-            var micro = Enumerable.Range(0, config.GradientAccumulationSteps)
-                .Select(m => Enumerable.Range(((step % stepsPerEpoch) * config.GradientAccumulationSteps + m) * config.PerDeviceTrainBatchSize,
-                    config.PerDeviceTrainBatchSize).Select(i => trainRows[order![i]]).ToArray()).ToArray();
-            balancer?.BeginStep();
-            var (loss, tokens, mtpLoss, auxLoss) = Accumulate(model, micro.Select(rows => SftBatches.Collate(rows, padId)).ToArray(), extras);
-            double gradNorm = optimizer.ClipGradNorm(config.MaxGradNorm);
-            optimizer.Step();
-            optimizer.ZeroGrad();
-            var moeLoad = balancer?.AfterOptimizerStep();
-            step++;
-            double seconds = clock.Elapsed.TotalSeconds;
-            if (stepsRun++ > 0 || step == totalSteps) // the first step of a process pays one-off warm-up costs
-            {
-                tokensTotal += tokens;
-                secondsTotal += seconds;
-            }
-
-            var row = new Dictionary<string, double>
-            {
-                ["step"] = step, ["epoch"] = (double)step / stepsPerEpoch, ["loss"] = loss, ["lr"] = lr,
-                ["grad_norm"] = gradNorm, ["tokens"] = tokens, ["tokens_per_second"] = tokens / seconds,
-                ["mfu"] = MatmulRate.Mfu(parameters, tokens / seconds, gflops),
-            };
-            if (model.Mtp is not null) row["mtp_loss"] = mtpLoss;
-            if (extras.Balance is not null) row["aux_loss"] = auxLoss;
-            foreach (var (key, value) in moeLoad?.ToMetrics() ?? []) row[key] = value;
-            bool last = step == totalSteps || cancel.IsCancellationRequested;
-            if (evalRows.Count > 0 && ((config.EvalSteps > 0 && step % config.EvalSteps == 0) || last))
-                row["eval_loss"] = Evaluate(model, evalRows, config.PerDeviceTrainBatchSize, padId, config.Packing);
-            metrics.Write(row);
-            history.Add(row);
-            progress?.Report(new TrainingStepReport(step, totalSteps, row, IsLogStep: step % config.LoggingSteps == 0 || step == 1));
-
-            if ((config.SaveSteps > 0 && step % config.SaveSteps == 0) || last)
-            {
-                lastCheckpoint = checkpointer.Save(model, optimizer, StateOf(config, step, totalSteps, stepsPerEpoch, history));
-                lastSaved = step;
-                progress?.Report(Note(step, totalSteps, $"checkpoint saved: {lastCheckpoint}"));
-            }
+            // 3. Metrics (eval loss every eval_steps and at the end), 4. checkpoint every save_steps and at the end.
+            bool last = run.Step == run.TotalSteps || cancel.IsCancellationRequested;
+            var row = run.Row(lr, loss, gradNorm, tokens, clock.Elapsed.TotalSeconds, mtpLoss, auxLoss, moeLoad);
+            if (run.EvalDue(last)) row["eval_loss"] = Evaluate(run.Model, run.EvalRows, c.PerDeviceTrainBatchSize, run.PadId, c.Packing);
+            run.Record(row);
+            if ((c.SaveSteps > 0 && run.Step % c.SaveSteps == 0) || last) run.SaveCheckpoint();
         }
-        bool finished = step >= totalSteps;
-        if (!finished && lastSaved != step)
-            lastCheckpoint = checkpointer.Save(model, optimizer, StateOf(config, step, totalSteps, stepsPerEpoch, history));
-        if (finished)
-        {
-            Checkpointer.WriteModelDirectory(model, config.OutputDir, config.ModelNameOrPath);
-            progress?.Report(Note(step, totalSteps, $"model saved: {config.OutputDir}"));
-        }
-        Charts.RenderAll(metrics.Path, ChartSpecs);
-        double tps = secondsTotal > 0 ? tokensTotal / secondsTotal : 0;
-        return new SftResult(step, !finished, history, lastCheckpoint, tps, MatmulRate.Mfu(parameters, tps, gflops));
+        // 5. A checkpoint when stopped early, the model directory when finished, charts.
+        return run.Finish();
     }
 
     /// <summary>Mean next-token loss over the target tokens of <paramref name="rows"/>, without gradients; packed rows
@@ -175,16 +100,4 @@ public static partial class SftTrainer
             throw new R1SharpException($"resume: no checkpoint under '{config.OutputDir}'; run without --resume to start fresh");
         return Checkpointer.Load(dir, model, optimizer);
     }
-
-    private static TrainerState StateOf(SftConfig config, int step, int totalSteps, int stepsPerEpoch, List<Dictionary<string, double>> history) => new()
-    {
-        GlobalStep = step, MaxSteps = totalSteps, Epoch = (double)step / stepsPerEpoch,
-        SamplerSeeds = { ["data_order"] = config.Seed, ["eval_split"] = config.Seed },
-        TorchRngState = TrainerState.CaptureTorchRng(),
-        Config = JsonNode.Parse(config.ToJson()),
-        LogHistory = history,
-    };
-
-    private static TrainingStepReport Note(int step, int total, string message) =>
-        new(step, total, new Dictionary<string, double>(), Message: message);
 }

@@ -1,4 +1,4 @@
-// The R1-Zero pipeline's pure pieces: batch layout (shifted targets, completion mask), the LR schedule, the
+// The R1-Zero pipeline's pure pieces: batch layout (shifted targets, completion mask), the pretraining batch order, the
 // "does it think" check, and the held-out/train split, and accuracy by mode (thinking vs direct).
 using R1Sharp.Evaluation;
 using R1Sharp.Recipes.Zero;
@@ -26,19 +26,25 @@ public class ZeroPieceTests
         Assert.Equal(new float[] { 0, 0, 1, 1, 0, 0 }, batch.Mask.data<float>().ToArray());
     }
 
-    [Theory]
-    [InlineData(1, 3, 0, 1.0)]
-    [InlineData(2, 3, 0, 0.5)]
-    [InlineData(3, 3, 0, 0.0)]
-    [InlineData(1, 10, 4, 0.25)]   // warmup: peak · 1/4
-    [InlineData(4, 10, 4, 1.0)]
-    [InlineData(10, 10, 4, 0.0)]
-    public void Cosine_schedule_matches_hand_values(int step, int total, int warmup, double expected) =>
-        Assert.Equal(expected, ZeroSchedule.Cosine(step, total, warmup, 1.0, 0.0), 12);
+    [Fact]
+    public void Pretraining_batches_are_whole_slices_of_a_seeded_permutation_per_epoch()
+    {
+        var rows = new EpochRows(10, 4, seed: 3);
+        int[] epoch0 = [.. rows.Of(0), .. rows.Of(1)], epoch1 = [.. rows.Of(2), .. rows.Of(3)];
+        Assert.Equal(8, epoch0.Distinct().Count()); // 2 whole batches of 4 per epoch; 2 rows left out
+        Assert.Equal(8, epoch1.Distinct().Count());
+        Assert.NotEqual(epoch0, epoch1);             // a new shuffle each epoch
+        Assert.Equal(rows.Of(1), new EpochRows(10, 4, seed: 3).Of(1)); // a pure function of the step: resume needs no replay
+        Assert.Equal(rows.Of(0), rows.Of(0));
+    }
 
     [Fact]
-    public void Cosine_schedule_decays_to_the_floor() =>
-        Assert.Equal(0.1, ZeroSchedule.Cosine(100, 100, 5, 1.0, 0.1), 12);
+    public void Zero_charts_have_one_spec_per_file_and_keep_every_trainer_chart()
+    {
+        var files = ZeroRun.ChartSpecs.Select(c => c.FileName).ToList();
+        Assert.Equal(files.Distinct(), files);
+        Assert.Subset(files.ToHashSet(), R1Sharp.Training.Grpo.GrpoTrainer.ChartSpecs.Select(c => c.FileName).ToHashSet());
+    }
 
     [Theory]
     [InlineData(" <think> 7 + 5 = 12 </think> <answer> 12 </answer>", true)]

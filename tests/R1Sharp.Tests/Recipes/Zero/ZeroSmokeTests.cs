@@ -28,7 +28,7 @@ public class ZeroSmokeTests
             var options = new ZeroOptions { BaseModel = baseDir, OutDirectory = run, EvalProblems = 2, EvalK = 2, TrainProblems = 10, Grpo = grpo };
             var (summary, before, after) = ZeroRun.Run(options, _ => { });
             Assert.Equal(2, summary.Steps);
-            Assert.All(new[] { summary.BasePass1, summary.FinalPass1, summary.BaseCons8, summary.FinalCons8 }, v => Assert.InRange(v, 0.0, 1.0));
+            Assert.All(new[] { summary.BasePass1, summary.FinalPass1, summary.BaseConsAtK, summary.FinalConsAtK }, v => Assert.InRange(v, 0.0, 1.0));
             Assert.Equal(2, before.Records.Count);
             Assert.Equal(2, after.Records[0].Completions.Count);
             Assert.Equal(2, File.ReadAllLines(Path.Combine(run, "metrics.jsonl")).Length);
@@ -37,7 +37,8 @@ public class ZeroSmokeTests
             foreach (var key in new[] { "reward", "accuracy", "rewards/format/mean", "completions/thinking_fraction", "completions/mean_length" })
                 Assert.True(row.TryGetProperty(key, out _), key);
             var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "summary.json"))).RootElement;
-            foreach (var key in new[] { "base_pass1", "final_pass1", "base_cons8", "final_cons8", "base_mean_length", "final_mean_length", "steps", "seconds" })
+            Assert.Equal(2, json.GetProperty("k").GetInt32()); // cons@k with k = --eval-k, named as such
+            foreach (var key in new[] { "base_pass1", "final_pass1", "k", "base_cons_at_k", "final_cons_at_k", "base_mean_length", "final_mean_length", "steps", "seconds" })
                 Assert.True(json.TryGetProperty(key, out _), key);
             // save_steps 1 with save_total_limit 1: only the newest checkpoint stays, with its AdamW state.
             Assert.Equal(["checkpoint-2"], Directory.GetDirectories(run, "checkpoint*").Select(Path.GetFileName));

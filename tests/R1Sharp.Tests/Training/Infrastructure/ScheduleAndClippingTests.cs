@@ -32,6 +32,16 @@ public class ScheduleAndClippingTests
     public void Linear_schedule_matches_hand_values(int step, double expected) =>
         Assert.Equal(expected, LrSchedule.At(step, 0.5, 2, 5, LrSchedulerType.Linear), 12);
 
+    // peak 1, warm-up 2, total 6, floor 0.1: factor f as above, lr = 0.1 + 0.9·f (HF cosine_with_min_lr).
+    [Theory]
+    [InlineData(0, 0.0)]
+    [InlineData(1, 0.5)]
+    [InlineData(2, 1.0)]
+    [InlineData(4, 0.55)]
+    [InlineData(6, 0.1)]
+    public void Cosine_schedule_with_a_floor_decays_to_the_floor(int step, double expected) =>
+        Assert.Equal(expected, LrSchedule.At(step, 1.0, 2, 6, LrSchedulerType.Cosine, minLrRate: 0.1), 12);
+
     [Fact]
     public void Constant_schedule_stays_at_peak_after_warmup()
     {
