@@ -39,6 +39,7 @@ internal sealed partial class DecodeBatch(Generator generator, int? trimLeadingS
     public bool Admit(IReadOnlyList<GenerationRequest> prompts, IReadOnlyList<(int Prompt, BatchRow Row)> samples, long capacity,
         int chunkTokens, CancellationToken cancel)
     {
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
         var fresh = Generator.Model.CreateCache(prompts.Count, capacity);
         try
         {
@@ -48,6 +49,7 @@ internal sealed partial class DecodeBatch(Generator generator, int? trimLeadingS
             foreach (var (prompt, row) in samples)
             {
                 var s = row.Sequence;
+                s.PrefillStartedAt = started;
                 Generator.Report(s, s.Advance(logits.AsSpan(prompt * _vocab, _vocab)), row.Sink);
                 if (s.IsFinished) continue;
                 _rows.Add(row);
