@@ -5,6 +5,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using R1Sharp.Diagnostics;
 using R1Sharp.Generation;
 using R1Sharp.Text.ChatTemplates;
 
@@ -119,9 +120,14 @@ internal static class RunCommand
             var request = Request(generator, template, messages);
             bool asJson = parse.GetValue(json);
             var printer = new AnswerPrinter(parse.GetValue(sampling.HideThinking));
+            // R1_PROFILE=1: split the decode steps into phases (matvec, attention, norm+rope, lm_head, sampler, other) on stderr.
+            var profiler = PhaseProfiler.FromEnvironment();
             var clock = Stopwatch.StartNew();
-            var result = generator.Generate(request, options, asJson ? null : printer.Write, token);
+            GenerationResult result;
+            using (profiler?.Activate())
+                result = generator.Generate(request, options, asJson ? null : printer.Write, token);
             clock.Stop();
+            if (profiler is not null) Console.Error.WriteLine(profiler.Report());
             if (asJson)
             {
                 Console.Out.WriteLine(ToJson(result));

@@ -2,6 +2,7 @@
 // admission of new prompts (batched left-padded prefill, cache rows copied per sample), one decode step for every
 // row, and dropping rows that finished or were cancelled. Generator.Generate and BatchScheduler both drive it, so a
 // faster step or prefill lands in both. The forward passes are in DecodeBatch.Forward.cs.
+using R1Sharp.Diagnostics;
 using R1Sharp.Models;
 
 namespace R1Sharp.Generation;
@@ -67,6 +68,8 @@ internal sealed partial class DecodeBatch(Generator generator, int? trimLeadingS
     /// <summary>One decode step: feeds every row its last token, advances and reports it, then drops the rows that finished.</summary>
     public void Step()
     {
+        var profiler = PhaseProfiler.Current;
+        profiler?.BeginStep();
         var logits = Logits(_rows.Count);
         DecodeStep(logits);
         bool finished = false;
@@ -77,6 +80,7 @@ internal sealed partial class DecodeBatch(Generator generator, int? trimLeadingS
             finished |= row.Sequence.IsFinished;
         }
         if (finished) DropFinished();
+        profiler?.EndStep();
     }
 
     /// <summary>Ends (as cancelled) and drops the rows whose token has been cancelled; they cost at most the step in flight.</summary>

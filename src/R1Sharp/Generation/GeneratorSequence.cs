@@ -1,5 +1,6 @@
 // One sequence of a batched generation: sampler chain, thinking budget, loop guard, and the text pipeline
 // HfStreamDecoder → StopStringMatcher → ReasoningParser (SERVING.md §2: stop text excluded, reasoning split).
+using R1Sharp.Diagnostics;
 using System.Text;
 using R1Sharp.Text;
 using R1Sharp.Text.Reasoning;
@@ -74,7 +75,11 @@ internal sealed class GeneratorSequence
         float logProb = 0f;
         bool forced = _budget?.TryGetForced(out token) == true;
         if (forced) _chain.Accept(token);
-        else token = _chain.Sample(logits, out logProb);
+        else
+        {
+            using var phase = PhaseProfiler.Enter(DecodePhase.Sampler);
+            token = _chain.Sample(logits, out logProb);
+        }
         _tokens.Add(token);
         _logProbs.Add(logProb);
         _forced.Add(forced);

@@ -1,5 +1,6 @@
 // The causal-LM decoder (HF *ForCausalLM): model.embed_tokens → model.layers → model.norm → lm_head, with
 // per-sequence positions, padding masks and an optional KV cache. Parameter names equal HF state-dict keys.
+using R1Sharp.Diagnostics;
 using R1Sharp.Formats.Config;
 using R1Sharp.Tensors;
 using TorchSharp;
@@ -190,7 +191,11 @@ public sealed partial class DecoderModel : nn.Module
         return h;
     }
 
-    private Tensor Head(Tensor h) => nn.functional.linear(model.norm.forward(h), lm_head?.weight ?? model.embed_tokens.weight);
+    private Tensor Head(Tensor h)
+    {
+        using var phase = PhaseProfiler.Enter(DecodePhase.LmHead);
+        return nn.functional.linear(model.norm.forward(h), lm_head?.weight ?? model.embed_tokens.weight);
+    }
 
     private static DecoderContext MakeContext(Tensor cos, Tensor sin, long start, long t, Tensor? attentionMask, KvCache? cache)
     {

@@ -1,5 +1,6 @@
 // Rotary position embedding (RoPE) as in HF transformers: inverse frequencies (plain and llama3-scaled,
 // modeling_rope_utils._compute_default/_compute_llama3_parameters), cos/sin tables and rotate_half application.
+using R1Sharp.Diagnostics;
 using R1Sharp.Formats.Config;
 using R1Sharp.Tensors;
 using TorchSharp;
@@ -79,6 +80,7 @@ public static class Rope
     /// <param name="dtype">The activation dtype.</param>
     public static (Tensor Cos, Tensor Sin) CosSin(Tensor positions, Tensor inverseFrequencies, ScalarType dtype)
     {
+        using var phase = PhaseProfiler.Enter(DecodePhase.NormRope);
         using var scope = NewDisposeScope();
         var angles = positions.to_type(ScalarType.Float32).unsqueeze(-1) * inverseFrequencies; // (B, T, dim/2)
         var emb = cat(new[] { angles, angles }, -1).unsqueeze(2);                             // (B, T, 1, dim)
@@ -100,6 +102,7 @@ public static class Rope
     /// <summary><c>x·cos + rotate_half(x)·sin</c> for x shaped (B, T, H, dim) and tables shaped (B, T, 1, dim).</summary>
     public static Tensor Apply(Tensor x, Tensor cos, Tensor sin)
     {
+        using var phase = PhaseProfiler.Enter(DecodePhase.NormRope);
         using var scope = NewDisposeScope();
         var rotated = RotateHalf(x);
         rotated.mul_(sin);
