@@ -1,5 +1,5 @@
 // The body of POST /v1/chat/completions, parsed and checked field by field (OpenAI chat completions API; DeepSeek
-// and vLLM extensions: thinking_budget, top_k, reasoning_effort). A field this server does not implement is refused
+// and vLLM extensions: thinking_budget, top_k, reasoning_effort; llama.cpp's ignore_eos). A field this server does not implement is refused
 // naming it, as OpenAI refuses unrecognized arguments (ChatCompletionFields); none is silently ignored.
 using System.Text.Json;
 using R1Sharp.Serving;
@@ -66,6 +66,7 @@ public sealed record ChatCompletionRequest
                     N = Int(root, "n", 1, 128) ?? 1,
                     ReasoningEffort = Str(root, "reasoning_effort"),
                     ThinkingBudget = Int(root, "thinking_budget", 0, int.MaxValue),
+                    IgnoreEos = Bool(root, "ignore_eos"),
                 },
                 Stream = Bool(root, "stream") ?? false,
                 IncludeUsage = StreamOptions(root),

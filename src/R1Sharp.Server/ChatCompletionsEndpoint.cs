@@ -112,6 +112,7 @@ internal sealed class ChatCompletionsEndpoint(BatchScheduler scheduler, IChatTem
             for (int i = 0; i < request.N; i++)
                 Event(buffer, w, () => OpenAiJson.WriteChunk(w, id, created, model, i, "assistant", "", "", null, request.IncludeUsage));
             var reader = job.Deltas;
+            var finished = new List<GenerationResult>(request.N);
             while (await reader.WaitToReadAsync(CancellationToken.None))
             {
                 // Everything already produced goes out in one flush (several rows finish a step together).
@@ -121,8 +122,13 @@ internal sealed class ChatCompletionsEndpoint(BatchScheduler scheduler, IChatTem
                     if (d.Reasoning.Length > 0 || d.Content.Length > 0)
                         Event(buffer, w, () => OpenAiJson.WriteChunk(w, id, created, model, d.Sequence, null, d.Reasoning, d.Content, null, request.IncludeUsage));
                     if (d.Result is { } r)
+                    {
+                        finished.Add(r);
+                        // llama-server puts timings on the stream's last chunk: this one, unless a usage chunk follows.
+                        var timings = finished.Count == request.N && !request.IncludeUsage ? GenerationTimings.Combine(finished) : null;
                         Event(buffer, w, () => OpenAiJson.WriteChunk(w, id, created, model, d.Sequence, null, "", "",
-                            OpenAiJson.FinishReasonOf(r.FinishReason), request.IncludeUsage));
+                            OpenAiJson.FinishReasonOf(r.FinishReason), request.IncludeUsage, timings));
+                    }
                 }
                 if (http.RequestAborted.IsCancellationRequested) break;
                 await response.Body.WriteAsync(buffer.WrittenMemory, http.RequestAborted);
@@ -131,7 +137,8 @@ internal sealed class ChatCompletionsEndpoint(BatchScheduler scheduler, IChatTem
             }
             var results = await job.Completion;
             if (http.RequestAborted.IsCancellationRequested) return ClientLeft(http, results);
-            if (request.IncludeUsage) Event(buffer, w, () => OpenAiJson.WriteUsageChunk(w, id, created, model, OpenAiJson.Usage(results)));
+            if (request.IncludeUsage)
+                Event(buffer, w, () => OpenAiJson.WriteUsageChunk(w, id, created, model, OpenAiJson.Usage(results), GenerationTimings.Combine(results)));
             buffer.Write(s_done);
             await response.Body.WriteAsync(buffer.WrittenMemory, http.RequestAborted);
             await response.Body.FlushAsync(http.RequestAborted);

@@ -1,5 +1,6 @@
 // JSON shapes of the chat completions API: chat.completion, chat.completion.chunk and usage (OpenAI; reasoning under
-// both reasoning_content (DeepSeek, llama.cpp) and reasoning (vLLM, Ollama /v1); SERVING.md §1, §4, §5).
+// both reasoning_content (DeepSeek, llama.cpp) and reasoning (vLLM, Ollama /v1); SERVING.md §1, §4, §5), plus
+// llama-server's `timings` (on the completion object, or on the last chunk of a stream).
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using R1Sharp.Generation;
@@ -45,15 +46,17 @@ public static class OpenAiJson
         }
         w.WriteEndArray();
         WriteUsage(w, Usage(results));
+        WriteTimings(w, GenerationTimings.Combine(results));
         w.WriteEndObject();
     }
 
     /// <summary>
     /// A <c>chat.completion.chunk</c> for one choice: <paramref name="role"/> on the first, reasoning and content
     /// deltas, <paramref name="finishReason"/> on the last. <c>usage</c> is null when usage was asked for.
+    /// <paramref name="timings"/> goes on the stream's last chunk (llama-server).
     /// </summary>
     public static void WriteChunk(Utf8JsonWriter w, string id, long created, string model, int index, string? role,
-        string reasoning, string content, string? finishReason, bool usageNull)
+        string reasoning, string content, string? finishReason, bool usageNull, GenerationTimings? timings = null)
     {
         w.WriteStartObject();
         WriteChunkHeader(w, id, created, model);
@@ -70,17 +73,39 @@ public static class OpenAiJson
         w.WriteEndObject();
         w.WriteEndArray();
         if (usageNull) w.WriteNull("usage");
+        WriteTimings(w, timings);
         w.WriteEndObject();
     }
 
-    /// <summary>The last chunk of a stream with <c>include_usage</c>: no choices, the usage.</summary>
-    public static void WriteUsageChunk(Utf8JsonWriter w, string id, long created, string model, GenerationUsage usage)
+    /// <summary>The last chunk of a stream with <c>include_usage</c>: no choices, the usage (and the timings).</summary>
+    public static void WriteUsageChunk(Utf8JsonWriter w, string id, long created, string model, GenerationUsage usage,
+        GenerationTimings? timings = null)
     {
         w.WriteStartObject();
         WriteChunkHeader(w, id, created, model);
         w.WriteStartArray("choices");
         w.WriteEndArray();
         WriteUsage(w, usage);
+        WriteTimings(w, timings);
+        w.WriteEndObject();
+    }
+
+    /// <summary>
+    /// llama-server's <c>timings</c> property (nothing when null): prompt_n, prompt_ms, prompt_per_token_ms,
+    /// prompt_per_second, predicted_n, predicted_ms, predicted_per_token_ms, predicted_per_second.
+    /// </summary>
+    public static void WriteTimings(Utf8JsonWriter w, GenerationTimings? t)
+    {
+        if (t is null) return;
+        w.WriteStartObject("timings");
+        w.WriteNumber("prompt_n", t.PromptTokens);
+        w.WriteNumber("prompt_ms", t.PromptMs);
+        w.WriteNumber("prompt_per_token_ms", t.PromptPerTokenMs);
+        w.WriteNumber("prompt_per_second", t.PromptPerSecond);
+        w.WriteNumber("predicted_n", t.PredictedTokens);
+        w.WriteNumber("predicted_ms", t.PredictedMs);
+        w.WriteNumber("predicted_per_token_ms", t.PredictedPerTokenMs);
+        w.WriteNumber("predicted_per_second", t.PredictedPerSecond);
         w.WriteEndObject();
     }
 

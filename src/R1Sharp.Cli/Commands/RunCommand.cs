@@ -5,6 +5,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using R1Sharp.Diagnostics;
 using R1Sharp.Generation;
 using R1Sharp.Text.ChatTemplates;
 
@@ -101,11 +102,12 @@ internal static class RunCommand
         var model = CommonOptions.Model();
         var prompt = new Option<string>("--prompt", "-p") { Description = "The user message", Required = true };
         var system = new Option<string?>("--system") { Description = "A system prompt" };
-        var json = new Option<bool>("--json") { Description = "Print one JSON object {reasoning, content, finish_reason, usage} instead of streaming" };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object {reasoning, content, finish_reason, usage, timings} instead of streaming" };
+        var ignoreEos = new Option<bool>("--ignore-eos") { Description = "Never sample EOS (and no loop guard): generate exactly --max-tokens, for speed benchmarks (llama.cpp --ignore-eos)" };
         var chatTemplate = CommonOptions.ChatTemplateName();
         var dtype = CommonOptions.WeightDType();
         var sampling = new SamplingCliOptions();
-        var command = new Command("run", "Answer one prompt with a model (chat template, streamed thinking then answer)") { model, prompt, system, json, chatTemplate, dtype };
+        var command = new Command("run", "Answer one prompt with a model (chat template, streamed thinking then answer)") { model, prompt, system, json, ignoreEos, chatTemplate, dtype };
         sampling.AddTo(command);
         CliAction.Set(command, (parse, token) =>
         {
@@ -116,13 +118,18 @@ internal static class RunCommand
             var messages = new List<ChatMessage>();
             if (parse.GetValue(system) is { } s) messages.Add(ChatMessage.System(s));
             messages.Add(ChatMessage.User(parse.GetRequiredValue(prompt)));
-            var options = sampling.Resolve(parse, generator, template);
+            var options = sampling.Resolve(parse, generator, template) with { IgnoreEos = parse.GetValue(ignoreEos) };
             var request = Request(generator, template, messages);
             bool asJson = parse.GetValue(json);
             var printer = new AnswerPrinter(parse.GetValue(sampling.HideThinking));
+            // R1_PROFILE=1: split the decode steps into phases (matvec, attention, norm+rope, lm_head, sampler, other) on stderr.
+            var profiler = PhaseProfiler.FromEnvironment();
             var clock = Stopwatch.StartNew();
-            var result = generator.Generate(request, options, asJson ? null : printer.Write, token);
+            GenerationResult result;
+            using (profiler?.Activate())
+                result = generator.Generate(request, options, asJson ? null : printer.Write, token);
             clock.Stop();
+            if (profiler is not null) Console.Error.WriteLine(profiler.Report());
             if (asJson)
             {
                 Console.Out.WriteLine(ToJson(result));
@@ -150,5 +157,19 @@ internal static class RunCommand
             ["completion_tokens"] = r.Usage.CompletionTokens,
             ["reasoning_tokens"] = r.Usage.ReasoningTokens,
         },
+        ["timings"] = r.Timings is { } t ? TimingsJson(t) : null,
     }.ToJsonString(new JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+
+    /// <summary>llama-server's <c>timings</c> object (same names and meaning; see <see cref="GenerationTimings"/>).</summary>
+    internal static JsonObject TimingsJson(GenerationTimings t) => new()
+    {
+        ["prompt_n"] = t.PromptTokens,
+        ["prompt_ms"] = t.PromptMs,
+        ["prompt_per_token_ms"] = t.PromptPerTokenMs,
+        ["prompt_per_second"] = t.PromptPerSecond,
+        ["predicted_n"] = t.PredictedTokens,
+        ["predicted_ms"] = t.PredictedMs,
+        ["predicted_per_token_ms"] = t.PredictedPerTokenMs,
+        ["predicted_per_second"] = t.PredictedPerSecond,
+    };
 }

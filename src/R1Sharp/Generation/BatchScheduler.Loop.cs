@@ -1,25 +1,27 @@
-// The scheduler thread: wait for work → drop cancelled rows → admit queued jobs (batched left-padded prefill,
-// rows copied per sample, KvCache.AppendRows into the running cache) → one decode step for every live row.
-using R1Sharp.Models;
+// The scheduler thread: wait for work → drop cancelled rows → admit queued jobs (one DecodeBatch.Admit: batched
+// left-padded prefill, rows copied per sample, appended to the running cache) → one decode step for every live row.
+// The batch itself (rows, cache, prefill, step, drop) is DecodeBatch, shared with Generator.Generate.
 using static TorchSharp.torch;
 
 namespace R1Sharp.Generation;
 
 public sealed partial class BatchScheduler
 {
+    // Leading cache slots that no live row uses any more (its longest prompt left) are compacted past this many.
+    private const int TrimLeadingSlotsAt = 16;
+
     // Owned by the scheduler thread only.
     private readonly SamplerWorkspace _workspace;
-    private readonly List<GeneratorSequence> _live = new();
-    private readonly List<GenerationJob> _liveJobs = new();
-    private KvCache? _cache;
-    private float[] _logits = [];
+    private DecodeBatch? _batchState;
+
+    private DecodeBatch Batch => _batchState ??= new DecodeBatch(Generator, TrimLeadingSlotsAt);
 
     private void Loop()
     {
         using var noGrad = no_grad();
         while (!_stop.IsCancellationRequested)
         {
-            if (_live.Count == 0 && QueuedJobs == 0)
+            if (Batch.Count == 0 && QueuedJobs == 0)
             {
                 if (_stopping) break; // graceful shutdown: nothing left to finish
                 try { _signal.Wait(_stop.Token); } catch (OperationCanceledException) { break; }
@@ -27,26 +29,14 @@ public sealed partial class BatchScheduler
             }
             try
             {
-                DropCancelled();
+                Batch.DropCancelled(); // cancelled jobs (client gone) leave before the next step
+                Volatile.Write(ref _running, Batch.Count);
                 Admit();
-                if (_live.Count > 0) Step();
+                if (Batch.Count > 0) Step();
             }
             catch (Exception e) { FailRunning(e); }
         }
         EndRunning();
-    }
-
-    // Cancelled jobs (client gone) leave before the next step, so their rows cost at most the step in flight.
-    private void DropCancelled()
-    {
-        bool any = false;
-        for (int i = 0; i < _live.Count; i++)
-        {
-            if (!_liveJobs[i].Cancellation.IsCancellationRequested) continue;
-            Generator.Report(_live[i], _live[i].Cancel(), _liveJobs[i].Sink);
-            any = true;
-        }
-        if (any) KeepUnfinished();
     }
 
     private void Admit()
@@ -64,7 +54,7 @@ public sealed partial class BatchScheduler
     private List<GenerationJob> TakeAdmissible()
     {
         var admitted = new List<GenerationJob>();
-        int rows = _live.Count;
+        int rows = Batch.Count;
         lock (_gate)
         {
             while (_queue.Count > 0)
@@ -83,98 +73,47 @@ public sealed partial class BatchScheduler
     private void Prefill(List<GenerationJob> jobs)
     {
         var requests = jobs.Select(j => j.Request).ToArray();
-        int vocab = Generator.Model.Config.VocabSize;
-        var fresh = Generator.Model.CreateCache(requests.Length, requests.Max(r => r.PromptIds.Count) + 64);
+        var samples = new List<(int, BatchRow)>();
+        for (int p = 0; p < jobs.Count; p++)
+        {
+            var job = jobs[p];
+            foreach (var s in Generator.CreateSequences([job.Request], job.Options, job.ContextLength, _workspace))
+                samples.Add((p, new BatchRow(s, job.Sink, job.Cancellation, job)));
+        }
         try
         {
-            var logits = Logits(Math.Max(requests.Length, _live.Count + jobs.Sum(j => j.Samples)));
-            if (!Generator.Prefill(requests, fresh, logits, Options.PrefillChunkTokens, _stop.Token))
+            if (!Batch.Admit(requests, samples, requests.Max(r => r.PromptIds.Count) + 64, Options.PrefillChunkTokens, _stop.Token))
             {
                 foreach (var job in jobs)
                     if (_abortError is { } error) job.Fail(error); else job.CancelUnstarted();
                 return;
             }
-            var rows = new List<long>();
-            for (int p = 0; p < jobs.Count; p++)
-            {
-                var job = jobs[p];
-                foreach (var s in Generator.CreateSequences([job.Request], job.Options, job.ContextLength, _workspace))
-                {
-                    Generator.Report(s, s.Advance(logits.AsSpan(p * vocab, vocab)), job.Sink);
-                    Interlocked.Increment(ref _generatedTokens);
-                    if (s.IsFinished) continue;
-                    _live.Add(s);
-                    _liveJobs.Add(job);
-                    rows.Add(p);
-                }
-            }
-            if (rows.Count == 0) return;
-            if (rows.Count != requests.Length || rows.Select((r, i) => r != i).Any(x => x)) fresh.SelectRows(rows.ToArray());
-            if (_cache is null) { _cache = fresh; fresh = null; }
-            else _cache.AppendRows(fresh);
+            Interlocked.Add(ref _generatedTokens, samples.Count);
         }
-        finally
-        {
-            fresh?.Dispose();
-            Volatile.Write(ref _running, _live.Count);
-        }
+        finally { Volatile.Write(ref _running, Batch.Count); }
     }
 
     private void Step()
     {
         if (Options.StepDelay > TimeSpan.Zero) Thread.Sleep(Options.StepDelay);
-        int vocab = Generator.Model.Config.VocabSize;
-        var logits = Logits(_live.Count);
-        Generator.DecodeStep(_live, _cache!, logits);
+        int rows = Batch.Count;
+        Batch.Step();
         Interlocked.Increment(ref _steps);
-        Interlocked.Add(ref _generatedTokens, _live.Count);
-        bool finished = false;
-        for (int i = 0; i < _live.Count; i++)
-        {
-            var s = _live[i];
-            Generator.Report(s, s.Advance(logits.AsSpan(i * vocab, vocab)), _liveJobs[i].Sink);
-            finished |= s.IsFinished;
-        }
-        if (finished) KeepUnfinished();
-    }
-
-    // Drops finished rows from the batch and the cache; compacts slots that no remaining row uses.
-    private void KeepUnfinished()
-    {
-        var rows = new List<long>(_live.Count);
-        for (int i = 0; i < _live.Count; i++) if (!_live[i].IsFinished) rows.Add(i);
-        if (rows.Count == 0) { Reset(); return; }
-        if (rows.Count < _live.Count)
-        {
-            _cache!.SelectRows(rows.ToArray());
-            var keep = rows.Select(r => ((int)r, _live[(int)r], _liveJobs[(int)r])).ToArray();
-            _live.Clear();
-            _liveJobs.Clear();
-            foreach (var (_, s, j) in keep) { _live.Add(s); _liveJobs.Add(j); }
-            if (_cache.UnusedLeadingSlots() >= 16) _cache.TrimLeadingSlots();
-        }
-        Volatile.Write(ref _running, _live.Count);
+        Interlocked.Add(ref _generatedTokens, rows);
+        Volatile.Write(ref _running, Batch.Count);
     }
 
     private void FailRunning(Exception error)
     {
-        foreach (var job in _liveJobs.Distinct()) job.Fail(error);
+        foreach (var job in RunningJobs()) job.Fail(error);
         Reset();
     }
 
+    private IEnumerable<GenerationJob> RunningJobs() => Batch.Rows.Select(r => r.Job!).Distinct().ToArray();
+
     private void Reset()
     {
-        _live.Clear();
-        _liveJobs.Clear();
-        _cache?.Dispose();
-        _cache = null;
+        Batch.Clear();
         Volatile.Write(ref _running, 0);
-    }
-
-    private float[] Logits(int rows)
-    {
-        long needed = (long)rows * Generator.Model.Config.VocabSize;
-        if (_logits.Length < needed) _logits = new float[needed];
-        return _logits;
     }
 }

@@ -46,10 +46,9 @@ public sealed partial class BatchScheduler
     private void EndRunning()
     {
         if (_abortError is { } error)
-            foreach (var job in _liveJobs.Distinct()) job.Fail(error);
+            foreach (var job in RunningJobs()) job.Fail(error);
         else
-            for (int i = 0; i < _live.Count; i++)
-                if (!_live[i].IsFinished) Generator.Report(_live[i], _live[i].Cancel(), _liveJobs[i].Sink);
+            Batch.CancelAll();
         Reset();
         _exited.TrySetResult();
     }

@@ -78,6 +78,14 @@ public sealed record GenerationOptions
     /// <summary>Context length (prompt + new tokens); null = the model's max_position_embeddings. Runtime <c>--ctx</c>.</summary>
     public int? ContextLength { get; init; }
 
+    /// <summary>
+    /// Never sample an EOS id (llama.cpp's <c>ignore_eos</c>: the end-of-generation tokens get a −∞ logit bias), so a
+    /// sequence runs to <see cref="MaxNewTokens"/> or the context end: fixed-length benchmarks. Also turns the
+    /// <see cref="LoopGuard"/> off (llama.cpp has none) so repetitive output keeps the length fixed; stop strings still apply.
+    /// Default false.
+    /// </summary>
+    public bool IgnoreEos { get; init; }
+
     /// <summary>Most tokens (rows × columns) one prefill forward processes; longer batches prefill in column chunks. Default 4096.</summary>
     public int PrefillChunkTokens { get; init; } = 4096;
 

@@ -73,6 +73,8 @@ public sealed record GenerationResult
     public required GenerationUsage Usage { get; init; }
     /// <summary>True when the thinking budget forced the end of reasoning.</summary>
     public bool ThinkingForced { get; init; }
+    /// <summary>Prompt and generation speed (llama-server's <c>timings</c>); null when no token was generated.</summary>
+    public GenerationTimings? Timings { get; init; }
 }
 
 /// <summary>

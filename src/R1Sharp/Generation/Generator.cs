@@ -151,8 +151,8 @@ public sealed partial class Generator : IDisposable
             {
                 int index = p * n + k;
                 var sampler = (request.Sampler ?? options.Sampler) with { Seed = options.Seed is { } seed ? seed + (ulong)index : null };
-                var chain = SamplerChain.FromOptions(sampler, Model.Config.VocabSize, workspace);
-                sequences.Add(new GeneratorSequence(index, p, k, request, chain, options.LoopGuard, Tokenizer, options.StopStrings,
+                var chain = SamplerChain.FromOptions(sampler, Model.Config.VocabSize, workspace, options.IgnoreEos ? rules.EosIds : null);
+                sequences.Add(new GeneratorSequence(index, p, k, request, chain, options.IgnoreEos ? null : options.LoopGuard, Tokenizer, options.StopStrings,
                     request.MaxNewTokens ?? options.MaxNewTokens, rules));
             }
         }

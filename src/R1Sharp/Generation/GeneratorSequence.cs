@@ -1,5 +1,6 @@
 // One sequence of a batched generation: sampler chain, thinking budget, loop guard, and the text pipeline
 // HfStreamDecoder → StopStringMatcher → ReasoningParser (SERVING.md §2: stop text excluded, reasoning split).
+using R1Sharp.Diagnostics;
 using System.Text;
 using R1Sharp.Text;
 using R1Sharp.Text.Reasoning;
@@ -52,6 +53,7 @@ internal sealed class GeneratorSequence
     }
 
     private int _textReasoningTokens;
+    private long _firstTokenAt, _lastTokenAt;
 
     public int Index { get; }
     public int PromptIndex { get; }
@@ -63,6 +65,8 @@ internal sealed class GeneratorSequence
     public int LastToken => _tokens[^1];
     /// <summary>RoPE position of <see cref="LastToken"/>.</summary>
     public long LastPosition => Request.PromptIds.Count + _tokens.Count - 1;
+    /// <summary>Stopwatch timestamp of the start of this sequence's prefill (set by <see cref="DecodeBatch.Admit"/>).</summary>
+    public long PrefillStartedAt { get; set; }
 
     /// <summary>Appends the next token (forced, or sampled from <paramref name="logits"/>) and returns the new text.</summary>
     public ReasoningDelta Advance(ReadOnlySpan<float> logits)
@@ -71,10 +75,16 @@ internal sealed class GeneratorSequence
         float logProb = 0f;
         bool forced = _budget?.TryGetForced(out token) == true;
         if (forced) _chain.Accept(token);
-        else token = _chain.Sample(logits, out logProb);
+        else
+        {
+            using var phase = PhaseProfiler.Enter(DecodePhase.Sampler);
+            token = _chain.Sample(logits, out logProb);
+        }
         _tokens.Add(token);
         _logProbs.Add(logProb);
         _forced.Add(forced);
+        _lastTokenAt = System.Diagnostics.Stopwatch.GetTimestamp();
+        if (_tokens.Count == 1) _firstTokenAt = _lastTokenAt;
 
         if (_budget is null && !_sawText && token == _rules.OpenThinkId && !Request.StartsInThinking) StartThinking();
         else _budget?.Accept(token);
@@ -112,6 +122,8 @@ internal sealed class GeneratorSequence
         StopString = _stopString,
         Usage = new GenerationUsage(Request.PromptIds.Count, _tokens.Count, _budget?.ThinkingTokens ?? _textReasoningTokens),
         ThinkingForced = _budget?.EndForced ?? false,
+        Timings = _tokens.Count == 0 ? null
+            : GenerationTimings.FromTimestamps(Request.PromptIds.Count, PrefillStartedAt, _tokens.Count, _firstTokenAt, _lastTokenAt),
     };
 
     // Thinking is tracked in tokens only when the tokenizer has single-token tags.

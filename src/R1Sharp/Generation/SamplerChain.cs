@@ -37,11 +37,14 @@ public sealed class SamplerChain
     /// <summary>
     /// The standard chain for <paramref name="options"/> (validated here). Stages that would be no-ops
     /// (penalties at their defaults, top-k 0, top-p 1, min-p 0, temperature 1) are left out.
+    /// <paramref name="bannedTokens"/> (e.g. EOS ids for ignore_eos) get a −∞ logit before every other stage.
     /// </summary>
-    public static SamplerChain FromOptions(SamplerOptions options, int vocabSize, SamplerWorkspace? workspace = null)
+    public static SamplerChain FromOptions(SamplerOptions options, int vocabSize, SamplerWorkspace? workspace = null,
+        IReadOnlyCollection<int>? bannedTokens = null)
     {
         options.Validate();
-        var stages = new List<ISampler>(6);
+        var stages = new List<ISampler>(7);
+        if (bannedTokens is { Count: > 0 }) stages.Add(new TokenBanSampler(bannedTokens));
         if (options.RepetitionPenalty != 1f || options.PresencePenalty != 0f || options.FrequencyPenalty != 0f)
             stages.Add(new PenaltySampler(vocabSize, options.RepetitionPenalty, options.PresencePenalty, options.FrequencyPenalty, options.RepetitionWindow));
         if (options.IsGreedy)

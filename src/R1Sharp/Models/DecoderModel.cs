@@ -1,5 +1,6 @@
 // The causal-LM decoder (HF *ForCausalLM): model.embed_tokens → model.layers → model.norm → lm_head, with
 // per-sequence positions, padding masks and an optional KV cache. Parameter names equal HF state-dict keys.
+using R1Sharp.Diagnostics;
 using R1Sharp.Formats.Config;
 using R1Sharp.Tensors;
 using TorchSharp;
@@ -194,6 +195,7 @@ public sealed partial class DecoderModel : nn.Module
     // kernel) and the output is widened, as HF does (logits.float()); samplers, log-softmax and perplexity see fp32.
     private Tensor Head(Tensor h)
     {
+        using var phase = PhaseProfiler.Enter(DecodePhase.LmHead);
         var logits = nn.functional.linear(model.norm.forward(h), lm_head?.weight ?? model.embed_tokens.weight);
         return IsReduced(logits.dtype) ? logits.to_type(ScalarType.Float32) : logits; // callers hold a dispose scope
     }

@@ -1,5 +1,6 @@
 // Grouped-query self-attention of Qwen2/Llama (HF modeling_qwen2.py / modeling_llama.py): q/k/v projections with
 // optional bias, rotate_half RoPE, scaled dot-product attention with scale head_dim^-0.5, o_proj without bias.
+using R1Sharp.Diagnostics;
 using R1Sharp.Formats.Config;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -49,6 +50,7 @@ public sealed class DenseAttention : nn.Module
     /// <summary>Attention output (B, T, hidden) for input (B, T, hidden); writes this layer's K/V to the cache.</summary>
     public Tensor Forward(Tensor x, DecoderContext ctx)
     {
+        using var phase = PhaseProfiler.Enter(DecodePhase.Attention);
         using var scope = NewDisposeScope();
         long b = x.shape[0], t = x.shape[1], groups = _heads / _kvHeads;
         var qkv = _qkv.Forward(x).view(b, t, _heads + 2 * _kvHeads, _headDim);

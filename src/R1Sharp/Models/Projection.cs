@@ -1,5 +1,6 @@
 // Linear projections with HF parameter names (weight [out, in], optional bias) and fused projections whose
 // parameters are views of one concatenated matrix, so inference does one matmul (DESIGN.md "Performance facts").
+using R1Sharp.Diagnostics;
 using R1Sharp.Tensors;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -36,7 +37,11 @@ public sealed class Projection : nn.Module<Tensor, Tensor>
         new(name, empty(outFeatures, inFeatures, dtype), hasBias ? empty(outFeatures, dtype: dtype) : null);
 
     /// <inheritdoc/>
-    public override Tensor forward(Tensor x) => nn.functional.linear(x, weight, bias);
+    public override Tensor forward(Tensor x)
+    {
+        using var phase = PhaseProfiler.Enter(DecodePhase.Matvec);
+        return nn.functional.linear(x, weight, bias);
+    }
 }
 
 /// <summary>
@@ -91,6 +96,7 @@ public sealed class FusedProjection : IDisposable
     /// <summary>All projections of <paramref name="x"/> concatenated along the last dimension.</summary>
     public Tensor Forward(Tensor x)
     {
+        using var phase = PhaseProfiler.Enter(DecodePhase.Matvec);
         if (!is_grad_enabled() && Intact())
             return nn.functional.linear(x, _weight, _bias);
         using var scope = NewDisposeScope();

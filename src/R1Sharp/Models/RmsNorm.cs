@@ -1,4 +1,5 @@
 // Root-mean-square layer norm as in HF Qwen2RMSNorm/LlamaRMSNorm: computed in float32, cast back, then scaled.
+using R1Sharp.Diagnostics;
 using R1Sharp.Tensors;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -22,7 +23,11 @@ public sealed class RmsNorm : nn.Module<Tensor, Tensor>
     }
 
     /// <inheritdoc/>
-    public override Tensor forward(Tensor x) => Normalize(x, weight, _eps);
+    public override Tensor forward(Tensor x)
+    {
+        using var phase = PhaseProfiler.Enter(DecodePhase.NormRope);
+        return Normalize(x, weight, _eps);
+    }
 
     /// <summary>
     /// <c>weight · (x32 · rsqrt(mean(x32²) + eps)).to(x.dtype)</c> over the last dimension, x32 = x in float32.

@@ -1,5 +1,6 @@
 // Rotary position embedding (RoPE) as in HF transformers: inverse frequencies (plain and llama3-scaled,
 // modeling_rope_utils._compute_default/_compute_llama3_parameters), cos/sin tables and rotate_half application.
+using R1Sharp.Diagnostics;
 using R1Sharp.Formats.Config;
 using R1Sharp.Tensors;
 using TorchSharp;
@@ -79,6 +80,7 @@ public static class Rope
     /// <param name="dtype">The activation dtype.</param>
     public static (Tensor Cos, Tensor Sin) CosSin(Tensor positions, Tensor inverseFrequencies, ScalarType dtype)
     {
+        using var phase = PhaseProfiler.Enter(DecodePhase.NormRope);
         using var scope = NewDisposeScope();
         var angles = positions.to_type(ScalarType.Float32).unsqueeze(-1) * inverseFrequencies; // (B, T, dim/2)
         var emb = cat(new[] { angles, angles }, -1).unsqueeze(2);                             // (B, T, 1, dim)
@@ -104,6 +106,7 @@ public static class Rope
     /// </summary>
     public static Tensor Apply(Tensor x, Tensor cos, Tensor sin)
     {
+        using var phase = PhaseProfiler.Enter(DecodePhase.NormRope);
         using var scope = NewDisposeScope();
         bool reduced = x.dtype is ScalarType.BFloat16 or ScalarType.Float16;
         var x32 = reduced ? x.to_type(ScalarType.Float32) : x;

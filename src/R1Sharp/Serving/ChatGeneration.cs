@@ -37,6 +37,7 @@ public static class ChatGeneration
             Seed = settings.Seed ?? defaults.Seed,
             StopStrings = [.. template.StopStrings, .. settings.Stop],
             ThinkingBudget = ThinkingBudget(settings, defaults.ThinkingBudget),
+            IgnoreEos = settings.IgnoreEos ?? defaults.IgnoreEos,
         };
     }
 

@@ -30,4 +30,6 @@ public sealed record ChatSettings
     public string? ReasoningEffort { get; init; }
     /// <summary>thinking_budget in tokens (0 = answer at once); wins over <see cref="ReasoningEffort"/>; null = none given.</summary>
     public int? ThinkingBudget { get; init; }
+    /// <summary>ignore_eos (llama.cpp): never sample EOS, so answers run to max_tokens (fixed-length benchmarks); null = false.</summary>
+    public bool? IgnoreEos { get; init; }
 }

@@ -29,9 +29,32 @@ public class RunChatPerplexityCommandTests
         Assert.True(usage.GetProperty("prompt_tokens").GetInt32() > 5);
         Assert.InRange(usage.GetProperty("completion_tokens").GetInt32(), 1, 12);
         Assert.InRange(usage.GetProperty("reasoning_tokens").GetInt32(), 0, 12);
-        // The same seed gives the same answer.
+        // The same seed gives the same answer (everything but the wall-clock timings).
         var again = R1Process.Run("run", "--model", ModelDir, "--prompt", "What is 2+2?", "--max-tokens", "12", "--seed", "3", "--json");
-        Assert.Equal(r.Stdout, again.Stdout);
+        Assert.Equal(WithoutTimings(r.Stdout), WithoutTimings(again.Stdout));
+    }
+
+    [Fact]
+    public void Run_json_with_ignore_eos_generates_exactly_max_tokens_and_prints_llama_server_timings()
+    {
+        var r = R1Process.Run("run", "--model", ModelDir, "--prompt", "hi", "--max-tokens", "20", "--temperature", "0", "--ignore-eos", "--json");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        using var doc = JsonDocument.Parse(r.Stdout);
+        var root = doc.RootElement;
+        Assert.Equal("length", root.GetProperty("finish_reason").GetString());
+        var timings = root.GetProperty("timings");
+        Assert.Equal(root.GetProperty("usage").GetProperty("prompt_tokens").GetInt32(), timings.GetProperty("prompt_n").GetInt32());
+        Assert.Equal(20, timings.GetProperty("predicted_n").GetInt32());
+        foreach (var name in new[] { "prompt_ms", "prompt_per_token_ms", "prompt_per_second", "predicted_ms", "predicted_per_token_ms", "predicted_per_second" })
+            Assert.True(timings.GetProperty(name).GetDouble() > 0, name);
+        Assert.Equal(1e3 / timings.GetProperty("predicted_ms").GetDouble() * 20, timings.GetProperty("predicted_per_second").GetDouble(), 6);
+    }
+
+    private static string WithoutTimings(string json)
+    {
+        var node = System.Text.Json.Nodes.JsonNode.Parse(json)!.AsObject();
+        Assert.True(node.Remove("timings"));
+        return node.ToJsonString();
     }
 
     [Fact]
