@@ -9,7 +9,7 @@ public partial class LayeringTests
     /// <summary>Layer of each top-level folder (namespace) of src/R1Sharp; lower numbers are lower layers.</summary>
     private static readonly Dictionary<string, int> Layers = new(StringComparer.Ordinal)
     {
-        ["R1SharpException"] = 0, ["IO"] = 0, ["Numerics"] = 0, ["Tensors"] = 0,
+        ["R1SharpException"] = 0, ["IO"] = 0, ["Numerics"] = 0, ["Tensors"] = 0, ["Diagnostics"] = 0,
         ["Hub"] = 1, ["Formats"] = 1, ["Text"] = 1,
         ["Models"] = 2,
         ["Generation"] = 3,
@@ -46,7 +46,7 @@ public partial class LayeringTests
         string library = Path.Combine(RepoPaths.Root, "src", "R1Sharp");
         var folders = Directory.GetDirectories(library).Select(Path.GetFileName).Where(f => f is not ("bin" or "obj")).ToList();
         var missing = folders.Where(f => !Layers.ContainsKey(f!)).ToList();
-        Assert.True(missing.Count == 0, $"src/R1Sharp/{string.Join(", ", missing)}: give the new folder a layer in LayeringTests and DESIGN.md");
+        Assert.True(missing.Count == 0, $"src/R1Sharp/{string.Join(", ", missing)}: give the new folder a layer in LayeringTests and README Layout");
     }
 
     [Fact]

@@ -52,7 +52,9 @@ public sealed class ServerLogTests
     [Fact]
     public async Task A_completion_the_client_abandons_is_logged_as_499()
     {
-        await using var host = await ServerTestHost.StartAsync(configure: o => o with { StepDelay = TimeSpan.FromMilliseconds(20) });
+        // 100 ms a step (the loop guard ends the answer after 64 tokens): on a loaded machine Kestrel took over a second
+        // to see the closed connection, and at 20 ms a step the answer had finished (200, finish=loop) by then.
+        await using var host = await ServerTestHost.StartAsync(configure: o => o with { StepDelay = TimeSpan.FromMilliseconds(100) });
         using var cts = new CancellationTokenSource();
         var pending = host.Http.PostAsync("/v1/chat/completions",
             new StringContent(ServerTestHost.Chat("hi", 500), System.Text.Encoding.UTF8, "application/json"), cts.Token);
