@@ -6,6 +6,7 @@ using LLama;
 using LLama.Common;
 using LLama.Native;
 using R1Sharp.Formats.Config;
+using R1Sharp.Formats.Gguf;
 using R1Sharp.Models;
 using R1Sharp.Models.Export;
 using R1Sharp.Text;
@@ -17,7 +18,8 @@ namespace R1Sharp.Bench;
 
 /// <summary>
 /// <c>dotnet run -c Release --project bench/R1Sharp.Bench -- sidebyside [--preset qwen2.5-0.5b|tiny] [--prompt 512]
-/// [--decode 128] [--threads N]</c>: prefill tok/s and decode tok/s of both engines, and their ratio.
+/// [--decode 128] [--threads N] [--rounds 3] [--batched-only]</c>: prefill tok/s and decode tok/s of both engines at each precision
+/// (R1Sharp f32 through TorchSharp ops and through the managed decode kernels, bf16; llama.cpp F32 and F16), and ratios.
 /// </summary>
 public static class LlamaCppSideBySide
 {
@@ -41,6 +43,7 @@ public static class LlamaCppSideBySide
         string preset = Arg(args, "--preset", "qwen2.5-0.5b");
         int promptLength = int.Parse(Arg(args, "--prompt", "512"), CultureInfo.InvariantCulture);
         int decodeLength = int.Parse(Arg(args, "--decode", "128"), CultureInfo.InvariantCulture);
+        int rounds = int.Parse(Arg(args, "--rounds", "3"), CultureInfo.InvariantCulture);
         int threads = int.Parse(Arg(args, "--threads", Environment.ProcessorCount.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
         if (!Presets.TryGetValue(preset, out var config))
         {
@@ -64,13 +67,36 @@ public static class LlamaCppSideBySide
             var rng = new Random(5);
             int[] ids = Enumerable.Range(0, promptLength + decodeLength).Select(_ => rng.Next(config.VocabSize)).ToArray();
 
-            var (rPrefill, rDecode) = MeasureR1Sharp(model, ids, promptLength);
-            Report("R1Sharp DecoderModel (fp32)", rPrefill, rDecode);
-            var (lPrefill, lDecode) = MeasureLlamaCpp(gguf, ids, promptLength, threads);
-            Report("llama.cpp (F32 GGUF)", lPrefill, lDecode);
-            Console.WriteLine($"ratio R1Sharp/llama.cpp: prefill {rPrefill / lPrefill:0.00}x, decode {rDecode / lDecode:0.00}x");
-            foreach (int batch in new[] { 8, 32 })
-                Console.WriteLine($"R1Sharp batched decode, {batch,2} sequences: {MeasureBatchedDecode(model, config.VocabSize, batch, decodeLength),7:0.0} tok/s in total");
+            // Every engine is measured once per round, rounds alternate engines, and each keeps its best round: the
+            // bandwidth of a shared host drifts by tens of percent within minutes, so one pass per engine compares
+            // different machines.
+            string gguf16 = Path.Combine(dir, "model.f16.gguf");
+            GgufExporter.Export(dir, gguf16, GgmlType.F16);
+            using var bf16 = DecoderModel.Load(dir, new ModelLoadOptions { DType = ScalarType.BFloat16 });
+            bf16.eval();
+            var engines = new (string Name, Func<(double Prefill, double Decode)> Measure)[]
+            {
+                ("R1Sharp f32, TorchSharp ops", () => MeasureR1Sharp(model, ids, promptLength, kernels: false)),
+                ("R1Sharp f32, kernels", () => MeasureR1Sharp(model, ids, promptLength, kernels: true)),
+                ("llama.cpp F32", () => MeasureLlamaCpp(gguf, ids, promptLength, threads)),
+                ("R1Sharp bf16, kernels", () => MeasureR1Sharp(bf16, ids, promptLength, kernels: true)),
+                ("llama.cpp F16", () => MeasureLlamaCpp(gguf16, ids, promptLength, threads)),
+            };
+            var best = engines.ToDictionary(e => e.Name, _ => (Prefill: 0.0, Decode: 0.0));
+            for (int round = 0; round < (args.Contains("--batched-only") ? 0 : rounds); round++)
+                foreach (var (name, measure) in engines)
+                {
+                    var (prefill, decode) = measure();
+                    best[name] = (Math.Max(best[name].Prefill, prefill), Math.Max(best[name].Decode, decode));
+                }
+            Console.WriteLine($"best of {rounds} alternating rounds, prompt {promptLength}, decode {decodeLength}:");
+            foreach (var (name, _) in engines) Report(name, best[name].Prefill, best[name].Decode);
+            var (t, k, l, b16, l16) = (best[engines[0].Name], best[engines[1].Name], best[engines[2].Name], best[engines[3].Name], best[engines[4].Name]);
+            Console.WriteLine($"ratio f32 / llama.cpp F32: prefill {t.Prefill / l.Prefill:0.00}x, decode {k.Decode / l.Decode:0.00}x (TorchSharp ops: {t.Decode / l.Decode:0.00}x)");
+            Console.WriteLine($"ratio bf16 / llama.cpp F16: prefill {b16.Prefill / l16.Prefill:0.00}x, decode {b16.Decode / l16.Decode:0.00}x");
+            foreach (int batch in new[] { 8, 32, 64 })
+                Console.WriteLine($"R1Sharp f32 batched decode, {batch,2} sequences: {MeasureBatchedDecode(model, config.VocabSize, batch, decodeLength, kernels: true),7:0.0} tok/s in total with kernels, " +
+                    $"{MeasureBatchedDecode(model, config.VocabSize, batch, decodeLength, kernels: false),7:0.0} with TorchSharp ops");
             return 0;
         }
         finally
@@ -82,8 +108,12 @@ public static class LlamaCppSideBySide
     private static void Report(string engine, double prefill, double decode) =>
         Console.WriteLine($"{engine,-28} prefill {prefill,8:0.0} tok/s   decode {decode,6:0.0} tok/s");
 
-    private static (double Prefill, double Decode) MeasureR1Sharp(DecoderModel model, int[] ids, int promptLength)
+    // Prefill through DecoderModel.Forward; decode through it too, or through the managed step (DenseDecodeStep, what
+    // Generator uses) when `kernels`.
+    private static (double Prefill, double Decode) MeasureR1Sharp(DecoderModel model, int[] ids, int promptLength, bool kernels)
     {
+        var step = kernels ? DenseDecodeStep.TryCreate(model) ?? throw new InvalidOperationException("no managed decode step for this model") : null;
+        var logits = new float[model.Config.VocabSize];
         using var noGrad = no_grad();
         double prefill = 0, decode = 0;
         for (int round = 0; round < 2; round++) // the first round warms up allocators and kernels
@@ -96,17 +126,25 @@ public static class LlamaCppSideBySide
             clock.Restart();
             for (int i = promptLength; i < ids.Length; i++)
             {
+                if (step is not null)
+                {
+                    if (!step.TryStep([ids[i]], [i], cache, logits)) throw new InvalidOperationException("the managed step refused a batch-1 step");
+                    continue;
+                }
                 using var token = tensor(new long[] { ids[i] }, new long[] { 1, 1 });
-                using var logits = model.Forward(token, cache: cache, lastOnly: true);
+                using var output = model.Forward(token, cache: cache, lastOnly: true);
             }
             decode = (ids.Length - promptLength) / clock.Elapsed.TotalSeconds;
         }
         return (prefill, decode);
     }
 
-    // B sequences with a 64-token prompt each, then `steps` decode steps of B tokens (one per sequence).
-    private static double MeasureBatchedDecode(DecoderModel model, int vocab, int batch, int steps)
+    // B sequences with a 64-token prompt each, then `steps` decode steps of B tokens (one per sequence), through the
+    // managed step where it takes the batch (as Generator does), else DecoderModel.Forward.
+    private static double MeasureBatchedDecode(DecoderModel model, int vocab, int batch, int steps, bool kernels)
     {
+        var step = kernels ? DenseDecodeStep.TryCreate(model) : null;
+        var logits = new float[batch * vocab];
         using var noGrad = no_grad();
         const int prompt = 64;
         var rng = new Random(9);
@@ -119,8 +157,15 @@ public static class LlamaCppSideBySide
             var clock = Stopwatch.StartNew();
             for (int i = 0; i < steps; i++)
             {
-                using var token = tensor(Enumerable.Range(0, batch).Select(_ => (long)rng.Next(vocab)).ToArray(), new long[] { batch, 1 });
-                using var logits = model.Forward(token, cache: cache, lastOnly: true);
+                long[] next = Enumerable.Range(0, batch).Select(_ => (long)rng.Next(vocab)).ToArray();
+                if (step is not null)
+                {
+                    if (!step.TryStep(next, Enumerable.Repeat((long)(prompt + i), batch).ToArray(), cache, logits))
+                        throw new InvalidOperationException("the managed step refused the batch");
+                    continue;
+                }
+                using var token = tensor(next, new long[] { batch, 1 });
+                using var output = model.Forward(token, cache: cache, lastOnly: true);
             }
             rate = batch * steps / clock.Elapsed.TotalSeconds;
         }

@@ -60,6 +60,7 @@ internal sealed partial class DecodeBatch
         var ids = new long[b];
         var positions = new long[b];
         for (int i = 0; i < b; i++) { ids[i] = _rows[i].Sequence.LastToken; positions[i] = _rows[i].Sequence.LastPosition; }
+        if (Generator.DecodeKernels?.TryStep(ids, positions, _cache!, logits) == true) return;
         var device = Generator.Model.model.embed_tokens.weight.device;
         var idTensor = tensor(ids, new long[] { b, 1 }).to(device);
         var posTensor = tensor(positions, new long[] { b, 1 }).to(device);

@@ -34,7 +34,11 @@ public sealed partial class Generator : IDisposable
                 "the tokenizer and the model do not belong together");
         EosTokenIds = ResolveEos(model.Config, tokenizer, GenerationConfig);
         ForcedThinkingEnd = tokenizer.Encode("\n</think>\n\n", addSpecialTokens: false);
+        DecodeKernels = DenseDecodeStep.TryCreate(model);
     }
+
+    /// <summary>The managed decode step for this model's layout (null: every step runs the TorchSharp forward).</summary>
+    internal DenseDecodeStep? DecodeKernels { get; }
 
     /// <summary>Loads config.json, weights, tokenizer.json and generation_config.json from a model directory.</summary>
     public static Generator Load(string modelDirectory, ModelLoadOptions? options = null)

@@ -64,6 +64,9 @@ public sealed partial class DecoderModel : nn.Module
 
     private readonly float[] _inverseFrequencies;
 
+    /// <summary>RoPE inverse frequencies (head_dim / 2), scaling applied.</summary>
+    internal float[] InverseFrequencies => _inverseFrequencies;
+
     /// <summary>The hyper-parameters.</summary>
     public ModelConfig Config => Architecture.Config;
     /// <summary>The architecture (sizes, cache layout).</summary>

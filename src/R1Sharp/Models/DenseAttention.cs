@@ -27,6 +27,11 @@ public sealed class DenseAttention : nn.Module
     private readonly long _heads, _kvHeads, _headDim;
     private readonly int _layerIndex;
 
+    /// <summary>The fused q/k/v projection (decode kernels read its matrix).</summary>
+    internal FusedProjection Qkv => _qkv;
+    /// <summary>Query heads, KV heads, head size.</summary>
+    internal (int Heads, int KvHeads, int HeadDim) Shape => ((int)_heads, (int)_kvHeads, (int)_headDim);
+
     /// <summary>Creates the attention block of layer <paramref name="layerIndex"/> with uninitialized weights.</summary>
     public DenseAttention(ModelConfig spec, int layerIndex, ScalarType dtype) : base("self_attn")
     {

@@ -93,6 +93,11 @@ public sealed class KvCache : IDisposable
         return (_keys[layer].narrow(2, 0, start + t), _values[layer].narrow(2, 0, start + t));
     }
 
+    /// <summary>Layer <paramref name="layer"/>'s keys, (B, heads, capacity, keyDim); valid until the cache grows or changes rows.</summary>
+    internal Tensor KeysOf(int layer) => _keys[layer];
+    /// <summary>Layer <paramref name="layer"/>'s values, (B, heads, capacity, valueDim).</summary>
+    internal Tensor ValuesOf(int layer) => _values[layer];
+
     /// <summary>Marks the reserved slots as filled.</summary>
     internal void Commit(long count) => Length += count;
 

@@ -78,6 +78,11 @@ public sealed class FusedProjection : IDisposable
         _originalWeights = _parts.Select(p => p.weight).ToArray();
     }
 
+    /// <summary>The fused (Σout, in) matrix while it still backs every part, else null (decode kernels read it).</summary>
+    internal Tensor? FusedWeight => Intact() ? _weight : null;
+    /// <summary>The fused bias, or null.</summary>
+    internal Tensor? FusedBias => _bias;
+
     /// <summary>True when the fused storage still backs every part (nobody replaced a parameter).</summary>
     private bool Intact()
     {

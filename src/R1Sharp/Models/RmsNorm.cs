@@ -14,6 +14,9 @@ public sealed class RmsNorm : nn.Module<Tensor, Tensor>
     public Parameter weight;
     private readonly double _eps;
 
+    /// <summary>The epsilon under the square root.</summary>
+    internal double Eps => _eps;
+
     /// <summary>Creates the norm with uninitialized weight of the given size.</summary>
     public RmsNorm(string name, long hiddenSize, double eps, ScalarType dtype) : base(name)
     {

@@ -17,6 +17,11 @@ public sealed class SwiGluMlp : nn.Module<Tensor, Tensor>
     private readonly FusedProjection _gateUp;
     private readonly long _intermediate;
 
+    /// <summary>The fused gate/up projection (decode kernels read its matrix).</summary>
+    internal FusedProjection GateUp => _gateUp;
+    /// <summary>The intermediate size.</summary>
+    internal int Intermediate => (int)_intermediate;
+
     /// <summary>Creates the block with uninitialized weights.</summary>
     public SwiGluMlp(string name, long hiddenSize, long intermediateSize, ScalarType dtype, bool hasBias = false) : base(name)
     {

@@ -1,0 +1,246 @@
+// The one-token decode step of a dense (Qwen2/Llama) model in managed kernels (src/R1Sharp/Tensors/Kernels): the same
+// math as DecoderModel.Forward for T = 1 — embedding, per layer RMSNorm → fused qkv → RoPE → cache write → attention →
+// o_proj → residual → RMSNorm → fused gate/up → SiLU·up → down → residual, final norm, head — with no TorchSharp op
+// per step, so a step costs the weight reads and not ~600 op dispatches (the README's profile shows both).
+using R1Sharp.Diagnostics;
+using R1Sharp.Tensors.Kernels;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace R1Sharp.Models;
+
+/// <summary>
+/// Decode steps of a dense model on the CPU, fp32 or bf16 weights (fp32 activations and logits; a bf16 model's cache
+/// holds bf16 as the TorchSharp path's does). Reads the model's tensors at every step, so in-place training updates
+/// are seen; a model whose fused matrices were replaced, or another layout, makes <see cref="TryCreate"/> return null.
+/// </summary>
+public sealed unsafe class DenseDecodeStep
+{
+    /// <summary>Environment variable: <c>torch</c> turns the managed step off (every step runs TorchSharp ops).</summary>
+    public const string KernelsVariable = "R1_DECODE_KERNELS";
+
+    /// <summary>Rows above which a step goes back to TorchSharp (its GEMM wins once a weight row feeds many inputs).</summary>
+    public const int MaxRows = 64;
+
+    private readonly DecoderModel _model;
+    private readonly WeightFormat _format;
+    private readonly int _hidden, _heads, _kvHeads, _headDim, _intermediate, _vocab, _qkvWidth;
+    private readonly float _eps, _scale;
+    private readonly Lock _gate = new();
+    private int _rows;
+    private float[] _x = [], _norm = [], _qkv = [], _attn = [], _tmp = [], _gateUp = [], _act = [], _cos = [], _sin = [], _bias = [];
+
+    private DenseDecodeStep(DecoderModel model, WeightFormat format)
+    {
+        _model = model;
+        _format = format;
+        var c = model.Config;
+        (_hidden, _vocab) = (c.HiddenSize, c.VocabSize);
+        var first = (DenseDecoderLayer)model.model.layers[0];
+        (_heads, _kvHeads, _headDim) = first.self_attn.Shape;
+        _intermediate = first.mlp.Intermediate;
+        _qkvWidth = (_heads + 2 * _kvHeads) * _headDim;
+        _eps = (float)first.input_layernorm.Eps;
+        _scale = 1f / MathF.Sqrt(_headDim);
+    }
+
+    /// <summary>
+    /// The managed step for <paramref name="model"/>, or null when it does not apply: not every layer dense, weights
+    /// neither fp32 nor bf16 or not on the CPU, no 512-bit SIMD, or <c>R1_DECODE_KERNELS=torch</c>.
+    /// </summary>
+    public static DenseDecodeStep? TryCreate(DecoderModel model)
+    {
+        if (!MatMul.IsAccelerated || Environment.GetEnvironmentVariable(KernelsVariable) == "torch") return null;
+        WeightFormat? format = model.DType switch { ScalarType.Float32 => WeightFormat.F32, ScalarType.BFloat16 => WeightFormat.Bf16, _ => null };
+        if (format is null || model.model.embed_tokens.weight.device_type != DeviceType.CPU) return null;
+        if (model.model.layers.Count == 0 || !model.model.layers.All(l => l is DenseDecoderLayer)) return null;
+        var step = new DenseDecodeStep(model, format.Value);
+        return step.Readable() ? step : null;
+    }
+
+    // Every tensor the step reads is a contiguous CPU tensor of the model dtype, and the fused matrices are intact.
+    private bool Readable()
+    {
+        var dtype = _model.DType;
+        bool Ok(Tensor? t) => t is not null && TensorMemory.IsDense(t, dtype);
+        if (!Ok(_model.model.embed_tokens.weight) || !Ok(_model.model.norm.weight) || (_model.lm_head is { } h && !Ok(h.weight))) return false;
+        foreach (var module in _model.model.layers)
+        {
+            var l = (DenseDecoderLayer)module;
+            if (l.self_attn.Shape != (_heads, _kvHeads, _headDim) || l.mlp.Intermediate != _intermediate) return false;
+            if (!Ok(l.input_layernorm.weight) || !Ok(l.post_attention_layernorm.weight) || !Ok(l.self_attn.Qkv.FusedWeight)
+                || !Ok(l.self_attn.o_proj.weight) || !Ok(l.mlp.GateUp.FusedWeight) || !Ok(l.mlp.down_proj.weight)) return false;
+            foreach (var b in new[] { l.self_attn.Qkv.FusedBias, l.self_attn.o_proj.bias, l.mlp.GateUp.FusedBias, l.mlp.down_proj.bias })
+                if (b is not null && !Ok(b)) return false;
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// Feeds <paramref name="ids"/>[b] at position <paramref name="positions"/>[b] for every cache row b (one new slot
+    /// each, as <see cref="DecoderModel.Forward"/> with T = 1) and writes (B, V) fp32 logits to
+    /// <paramref name="logits"/>. Returns false, touching nothing, when this step cannot run it (too many rows, a cache
+    /// of another dtype, or weights that are no longer readable); the caller then runs the TorchSharp forward.
+    /// </summary>
+    public bool TryStep(ReadOnlySpan<long> ids, ReadOnlySpan<long> positions, KvCache cache, Span<float> logits)
+    {
+        int b = ids.Length;
+        if (b == 0 || b > MaxRows || b != cache.BatchSize || positions.Length != b || cache.DType != _model.DType
+            || logits.Length < (long)b * _vocab) return false;
+        foreach (var id in ids)
+            if (id < 0 || id >= _vocab) throw new ArgumentOutOfRangeException(nameof(ids), $"token id {id} outside 0..{_vocab - 1}");
+        // The scratch rows belong to one step at a time; a second thread decoding with the same model meanwhile
+        // (two Generate calls on one Generator) takes the TorchSharp forward instead of waiting.
+        if (!_gate.TryEnter()) return false;
+        try
+        {
+            if (!Readable()) return false;
+            Run(ids, positions, cache, logits);
+            return true;
+        }
+        finally { _gate.Exit(); }
+    }
+
+    private void Run(ReadOnlySpan<long> ids, ReadOnlySpan<long> positions, KvCache cache, Span<float> logits)
+    {
+        int b = ids.Length;
+        Allocate(b);
+        long start = cache.Reserve(1, null);
+        fixed (float* x = _x, logitsPtr = logits)
+        {
+            Embed(ids, x);
+            Tables(positions);
+            for (int layer = 0; layer < _model.model.layers.Count; layer++)
+                Layer((DenseDecoderLayer)_model.model.layers[layer], layer, cache, (int)start, x);
+            using (PhaseProfiler.Enter(DecodePhase.LmHead))
+            fixed (float* n = _norm)
+            {
+                Norm(_model.model.norm.weight, x, n);
+                var head = _model.lm_head?.weight ?? _model.model.embed_tokens.weight;
+                MatMul.Run(Matrix(head, null), n, _hidden, logitsPtr, _vocab, _rows);
+                GC.KeepAlive(head);
+            }
+        }
+        cache.Commit(1);
+    }
+
+    private void Layer(DenseDecoderLayer l, int index, KvCache cache, int start, float* x)
+    {
+        var attention = l.self_attn;
+        fixed (float* n = _norm, qkv = _qkv, attn = _attn, tmp = _tmp, gateUp = _gateUp, act = _act, cos = _cos, sin = _sin)
+        {
+            using (PhaseProfiler.Enter(DecodePhase.Attention))
+            {
+                Norm(l.input_layernorm.weight, x, n);
+                Project(attention.Qkv.FusedWeight!, attention.Qkv.FusedBias, n, _hidden, qkv, _qkvWidth);
+                using (PhaseProfiler.Enter(DecodePhase.NormRope))
+                    for (int r = 0; r < _rows; r++)
+                        DecodeOps.Rope(qkv + (long)r * _qkvWidth, _heads + _kvHeads, _headDim, cos + (long)r * _headDim, sin + (long)r * _headDim);
+                var keys = cache.KeysOf(index);
+                var values = cache.ValuesOf(index);
+                var valid = cache.Valid;
+                var view = new DecodeOps.CacheView(TensorMemory.Pointer(keys), TensorMemory.Pointer(values), _format,
+                    cache.HasPadding ? (bool*)TensorMemory.Pointer(valid) : null, _kvHeads, (int)cache.Capacity, _headDim, _headDim);
+                WriteCache(view, qkv, start);
+                DecodeOps.Attention(qkv, _qkvWidth, view, _rows, _heads, start + 1, _scale, attn, _heads * _headDim);
+                GC.KeepAlive(keys);
+                GC.KeepAlive(values);
+                GC.KeepAlive(valid);
+                Project(attention.o_proj.weight, attention.o_proj.bias, attn, _heads * _headDim, tmp, _hidden);
+                DecodeOps.Add(x, tmp, _rows * _hidden);
+            }
+            Norm(l.post_attention_layernorm.weight, x, n);
+            Project(l.mlp.GateUp.FusedWeight!, l.mlp.GateUp.FusedBias, n, _hidden, gateUp, 2 * _intermediate);
+            for (int r = 0; r < _rows; r++)
+            {
+                float* g = gateUp + (long)r * 2 * _intermediate;
+                DecodeOps.SiluMul(g, g + _intermediate, act + (long)r * _intermediate, _intermediate);
+            }
+            Project(l.mlp.down_proj.weight, l.mlp.down_proj.bias, act, _intermediate, tmp, _hidden);
+            DecodeOps.Add(x, tmp, _rows * _hidden);
+        }
+    }
+
+    // Each row's new key and value (after RoPE) into slot `start` of the layer's cache.
+    private void WriteCache(DecodeOps.CacheView view, float* qkv, int start)
+    {
+        int size = _format == WeightFormat.F32 ? 4 : 2;
+        for (int r = 0; r < _rows; r++)
+            for (int h = 0; h < _kvHeads; h++)
+            {
+                long slot = (((long)r * _kvHeads + h) * view.Capacity + start) * _headDim * size;
+                float* k = qkv + (long)r * _qkvWidth + (long)(_heads + h) * _headDim;
+                DecodeOps.FromSingle(k, _headDim, (byte*)view.Keys + slot, _format);
+                DecodeOps.FromSingle(k + (long)_kvHeads * _headDim, _headDim, (byte*)view.Values + slot, _format);
+            }
+    }
+
+    private void Norm(Tensor weight, float* x, float* y)
+    {
+        using var phase = PhaseProfiler.Enter(DecodePhase.NormRope);
+        void* w = TensorMemory.Pointer(weight);
+        for (int r = 0; r < _rows; r++)
+            DecodeOps.RmsNorm(x + (long)r * _hidden, w, _format, _hidden, _eps, y + (long)r * _hidden);
+        GC.KeepAlive(weight);
+    }
+
+    private void Project(Tensor weight, Tensor? bias, float* x, int xStride, float* y, int yStride)
+    {
+        using var phase = PhaseProfiler.Enter(DecodePhase.Matvec);
+        MatMul.Run(Matrix(weight, bias), x, xStride, y, yStride, _rows);
+        GC.KeepAlive(weight);
+        GC.KeepAlive(bias);
+    }
+
+    // A bf16 model's bias is widened into a scratch row (biases are small); an fp32 bias is read in place.
+    private WeightMatrix Matrix(Tensor weight, Tensor? bias)
+    {
+        float* b = null;
+        if (bias is not null)
+        {
+            int n = (int)bias.shape[0];
+            if (_format == WeightFormat.F32) b = (float*)TensorMemory.Pointer(bias);
+            else
+            {
+                if (_bias.Length < n) _bias = GC.AllocateUninitializedArray<float>(n, pinned: true);
+                fixed (float* scratch = _bias) { DecodeOps.ToSingle(TensorMemory.Pointer(bias), _format, n, scratch); b = scratch; }
+            }
+        }
+        return new WeightMatrix(TensorMemory.Pointer(weight), _format, (int)weight.shape[0], (int)weight.shape[1], b);
+    }
+
+    private void Embed(ReadOnlySpan<long> ids, float* x)
+    {
+        var table = _model.model.embed_tokens.weight;
+        byte* rows = (byte*)TensorMemory.Pointer(table);
+        int size = _format == WeightFormat.F32 ? 4 : 2;
+        for (int r = 0; r < _rows; r++)
+            DecodeOps.ToSingle(rows + ids[r] * _hidden * size, _format, _hidden, x + (long)r * _hidden);
+        GC.KeepAlive(table);
+    }
+
+    private void Tables(ReadOnlySpan<long> positions)
+    {
+        using var phase = PhaseProfiler.Enter(DecodePhase.NormRope);
+        fixed (float* cos = _cos, sin = _sin)
+            for (int r = 0; r < _rows; r++)
+                DecodeOps.RopeTables(positions[r], _model.InverseFrequencies, cos + (long)r * _headDim, sin + (long)r * _headDim);
+    }
+
+    // Pinned scratch rows for `rows` sequences (grown, never shrunk).
+    private void Allocate(int rows)
+    {
+        _rows = rows;
+        if (_x.Length >= rows * _hidden) return;
+        static float[] New(long n) => GC.AllocateUninitializedArray<float>((int)n, pinned: true);
+        _x = New((long)rows * _hidden);
+        _norm = New((long)rows * _hidden);
+        _tmp = New((long)rows * _hidden);
+        _qkv = New((long)rows * _qkvWidth);
+        _attn = New((long)rows * _heads * _headDim);
+        _gateUp = New((long)rows * 2 * _intermediate);
+        _act = New((long)rows * _intermediate);
+        _cos = New((long)rows * _headDim);
+        _sin = New((long)rows * _headDim);
+    }
+}

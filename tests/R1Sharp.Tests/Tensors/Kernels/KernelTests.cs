@@ -1,0 +1,148 @@
+// The managed decode kernels against float64 references: matrix–vector products (fp32 and bf16 weights, row counts
+// that are not multiples of 4, inner sizes that are not multiples of the vector width, batches, bias), bf16 rounding
+// against torch, RMSNorm, RoPE, SiLU·up, single-query attention with a validity mask, and the thread pool.
+using R1Sharp.Tensors.Kernels;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace R1Sharp.Tests.Tensors.Kernels;
+
+public sealed unsafe class KernelTests
+{
+    private static float[] Random(Random rng, int n, double scale = 1) =>
+        Enumerable.Range(0, n).Select(_ => (float)((rng.NextDouble() * 2 - 1) * scale)).ToArray();
+
+    [Theory]
+    [InlineData(1, 1, 1, false)]
+    [InlineData(7, 13, 1, true)]
+    [InlineData(64, 96, 3, false)]
+    [InlineData(33, 100, 2, true)]
+    [InlineData(257, 896, 5, true)]
+    public void MatMul_matches_a_float64_reference_for_f32_and_bf16_weights(int rows, int columns, int batch, bool bias)
+    {
+        var rng = new Random(rows * 31 + columns);
+        float[] w = Random(rng, rows * columns), x = Random(rng, batch * (columns + 3)), b = Random(rng, rows);
+        ushort[] w16 = w.Select(Bf16.FromSingle).ToArray();
+        foreach (var format in new[] { WeightFormat.F32, WeightFormat.Bf16 })
+        {
+            var y = new float[batch * (rows + 1)];
+            fixed (float* pw = w, px = x, py = y, pb = b)
+            fixed (ushort* pw16 = w16)
+            {
+                var matrix = new WeightMatrix(format == WeightFormat.F32 ? pw : pw16, format, rows, columns, bias ? pb : null);
+                MatMul.Run(matrix, px, columns + 3, py, rows + 1, batch);
+            }
+            for (int i = 0; i < batch; i++)
+                for (int r = 0; r < rows; r++)
+                {
+                    double expected = bias ? b[r] : 0;
+                    for (int k = 0; k < columns; k++)
+                        expected += (format == WeightFormat.F32 ? w[r * columns + k] : Bf16.ToSingle(w16[r * columns + k])) * (double)x[i * (columns + 3) + k];
+                    Assert.True(Math.Abs(y[i * (rows + 1) + r] - expected) <= 1e-5 * Math.Max(1, Math.Sqrt(columns)),
+                        $"{format} row {r} batch {i}: {y[i * (rows + 1) + r]} vs {expected}");
+                }
+        }
+    }
+
+    [Fact]
+    public void Bf16_rounding_equals_torch()
+    {
+        var rng = new Random(3);
+        float[] values = [.. Random(rng, 4000, 1e3), 0f, -0f, 1f, float.MaxValue, float.Epsilon, float.PositiveInfinity, float.NegativeInfinity,
+            BitConverter.Int32BitsToSingle(0x3F808000), BitConverter.Int32BitsToSingle(0x3F818000), BitConverter.Int32BitsToSingle(0x3F80C000)];
+        using var t = tensor(values);
+        using var rounded = t.to_type(ScalarType.BFloat16).to_type(ScalarType.Float32);
+        float[] expected = rounded.data<float>().ToArray();
+        for (int i = 0; i < values.Length; i++)
+            Assert.Equal(BitConverter.SingleToInt32Bits(expected[i]), BitConverter.SingleToInt32Bits(Bf16.ToSingle(Bf16.FromSingle(values[i]))));
+        Assert.True(float.IsNaN(Bf16.ToSingle(Bf16.FromSingle(float.NaN))));
+    }
+
+    [Fact]
+    public void RmsNorm_rope_and_silu_follow_the_hf_formulas()
+    {
+        // RMSNorm: x = [3, 4], eps = 0, weight = [1, 2] → [3/√12.5, 8/√12.5].
+        float[] x = [3, 4], w = [1, 2], y = new float[2];
+        fixed (float* px = x, pw = w, py = y) DecodeOps.RmsNorm(px, pw, WeightFormat.F32, 2, 0f, py);
+        Assert.Equal(3 / Math.Sqrt(12.5), y[0], 5);
+        Assert.Equal(8 / Math.Sqrt(12.5), y[1], 5);
+
+        // RoPE, dim 4, theta 10000: inverse frequencies [1, 0.01]; position 2 rotates (x0, x2) by 2 rad and (x1, x3) by 0.02.
+        float[] v = [1, 2, 3, 4], cos = new float[4], sin = new float[4];
+        fixed (float* pv = v, pc = cos, ps = sin)
+        {
+            DecodeOps.RopeTables(2, [1f, 0.01f], pc, ps);
+            DecodeOps.Rope(pv, 1, 4, pc, ps);
+        }
+        Assert.Equal(1 * Math.Cos(2) - 3 * Math.Sin(2), v[0], 5);
+        Assert.Equal(3 * Math.Cos(2) + 1 * Math.Sin(2), v[2], 5);
+        Assert.Equal(2 * Math.Cos(0.02) - 4 * Math.Sin(0.02), v[1], 5);
+        Assert.Equal(4 * Math.Cos(0.02) + 2 * Math.Sin(0.02), v[3], 5);
+
+        var rng = new Random(4);
+        float[] gate = Random(rng, 37, 8), up = Random(rng, 37), output = new float[37];
+        fixed (float* g = gate, u = up, o = output) DecodeOps.SiluMul(g, u, o, 37);
+        for (int i = 0; i < 37; i++) Assert.Equal(gate[i] / (1 + Math.Exp(-gate[i])) * up[i], output[i], 5);
+    }
+
+    [Theory]
+    [InlineData(WeightFormat.F32)]
+    [InlineData(WeightFormat.Bf16)]
+    public void Attention_matches_a_float64_softmax_and_skips_invalid_slots(WeightFormat format)
+    {
+        const int rows = 2, heads = 4, kvHeads = 2, dim = 16, capacity = 9, length = 7;
+        var rng = new Random(5);
+        float[] q = Random(rng, rows * heads * dim), keys = Random(rng, rows * kvHeads * capacity * dim, 2), values = Random(rng, rows * kvHeads * capacity * dim);
+        if (format == WeightFormat.Bf16)
+        {
+            keys = keys.Select(k => Bf16.ToSingle(Bf16.FromSingle(k))).ToArray();
+            values = values.Select(k => Bf16.ToSingle(Bf16.FromSingle(k))).ToArray();
+        }
+        ushort[] k16 = keys.Select(Bf16.FromSingle).ToArray(), v16 = values.Select(Bf16.FromSingle).ToArray();
+        bool[] valid = new bool[rows * capacity];
+        for (int s = 0; s < capacity; s++) { valid[s] = true; valid[capacity + s] = s >= 3; } // row 1: 3 padding slots
+        var output = new float[rows * heads * dim];
+        fixed (float* pq = q, pk = keys, pv = values, po = output)
+        fixed (ushort* pk16 = k16, pv16 = v16)
+        fixed (bool* pvalid = valid)
+        {
+            var view = format == WeightFormat.F32
+                ? new DecodeOps.CacheView(pk, pv, format, pvalid, kvHeads, capacity, dim, dim)
+                : new DecodeOps.CacheView(pk16, pv16, format, pvalid, kvHeads, capacity, dim, dim);
+            DecodeOps.Attention(pq, heads * dim, view, rows, heads, length, 0.25f, po, heads * dim);
+        }
+        for (int b = 0; b < rows; b++)
+            for (int h = 0; h < heads; h++)
+            {
+                int kv = h / (heads / kvHeads);
+                var slots = Enumerable.Range(0, length).Where(s => valid[b * capacity + s]).ToArray();
+                double[] scores = slots.Select(s => 0.25 * Enumerable.Range(0, dim).Sum(d =>
+                    (double)q[(b * heads + h) * dim + d] * keys[((b * kvHeads + kv) * capacity + s) * dim + d])).ToArray();
+                double max = scores.Max();
+                double[] p = scores.Select(s => Math.Exp(s - max)).ToArray();
+                double sum = p.Sum();
+                for (int d = 0; d < dim; d++)
+                {
+                    double expected = slots.Select((s, i) => p[i] / sum * values[((b * kvHeads + kv) * capacity + s) * dim + d]).Sum();
+                    Assert.True(Math.Abs(output[(b * heads + h) * dim + d] - expected) < 1e-5, $"row {b} head {h} dim {d}");
+                }
+            }
+    }
+
+    [Fact]
+    public void Pool_runs_every_part_once_and_reports_a_failing_part()
+    {
+        var pool = new KernelPool(3);
+        for (int round = 0; round < 200; round++)
+        {
+            var seen = new int[3];
+            pool.Run((part, parts) => { Assert.Equal(3, parts); Interlocked.Increment(ref seen[part]); });
+            Assert.All(seen, count => Assert.Equal(1, count));
+            if (round % 50 == 0) Thread.Sleep(5); // let the workers fall asleep and wake them again
+        }
+        var error = Assert.Throws<AggregateException>(() => pool.Run((part, _) => { if (part == 2) throw new InvalidOperationException("part 2"); }));
+        Assert.Contains("part 2", error.InnerException!.Message);
+        Assert.Equal((0, 4), KernelPool.Split(10, 0, 2, 4));
+        Assert.Equal((4, 10), KernelPool.Split(10, 1, 2, 4));
+    }
+}
