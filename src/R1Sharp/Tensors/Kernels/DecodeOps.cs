@@ -158,48 +158,138 @@ public static unsafe class DecodeOps
     {
         long slot0 = ((long)row * c.KvHeads + kvHead) * c.Capacity;
         bool* valid = c.Valid == null ? null : c.Valid + (long)row * c.Capacity;
-        for (int s = 0; s < length; s++)
-        {
-            if (valid != null && !valid[s])
-            {
-                for (int g = 0; g < groups; g++) scores[g * length + s] = float.NegativeInfinity;
-                continue;
-            }
-            long at = (slot0 + s) * c.KeyDim;
-            for (int g = 0; g < groups; g++)
-            {
-                float* qg = q + (long)g * c.KeyDim;
-                float dot = c.Format == WeightFormat.F32 ? MatMul.Dot((float*)c.Keys + at, qg, c.KeyDim) : MatMul.DotBf16((ushort*)c.Keys + at, qg, c.KeyDim);
-                scores[g * length + s] = dot * scale;
-            }
-        }
         for (int g = 0; g < groups; g++)
         {
-            float* sg = scores + (long)g * length;
-            float max = float.NegativeInfinity;
-            for (int s = 0; s < length; s++) max = MathF.Max(max, sg[s]);
-            float sum = 0;
+            float* qg = q + (long)g * c.KeyDim, sg = scores + (long)g * length;
+            if (c.KeyDim % 16 == 0 && c.KeyDim <= 64) { ScoresUpTo64(qg, c, slot0, valid, length, scale, sg); continue; }
             for (int s = 0; s < length; s++)
             {
-                float e = sg[s] == float.NegativeInfinity ? 0f : MathF.Exp(sg[s] - max);
-                sg[s] = e;
-                sum += e;
+                if (valid != null && !valid[s]) { sg[s] = float.NegativeInfinity; continue; }
+                long at = (slot0 + s) * c.KeyDim;
+                sg[s] = scale * (c.Format == WeightFormat.F32 ? MatMul.Dot((float*)c.Keys + at, qg, c.KeyDim) : MatMul.DotBf16((ushort*)c.Keys + at, qg, c.KeyDim));
             }
-            float inv = 1f / sum;
-            for (int s = 0; s < length; s++) sg[s] *= inv;
         }
-        new Span<float>(output, groups * c.ValueDim).Clear();
+        for (int g = 0; g < groups; g++) Softmax(scores + (long)g * length, length);
+        for (int g = 0; g < groups; g++)
+        {
+            float* sg = scores + (long)g * length, og = output + (long)g * c.ValueDim;
+            if (c.ValueDim % 16 == 0) { WeightedSum(sg, c, slot0, length, og); continue; }
+            new Span<float>(og, c.ValueDim).Clear();
+            for (int s = 0; s < length; s++)
+            {
+                if (sg[s] == 0f) continue;
+                long at = (slot0 + s) * c.ValueDim;
+                if (c.Format == WeightFormat.F32) Axpy(sg[s], (float*)c.Values + at, og, c.ValueDim);
+                else AxpyBf16(sg[s], (ushort*)c.Values + at, og, c.ValueDim);
+            }
+        }
+    }
+
+    // scores[s] = scale·q·k[s] for one head whose key size is 16, 32, 48 or 64: q stays in registers.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ScoresUpTo64(float* q, CacheView c, long slot0, bool* valid, int length, float scale, float* scores)
+    {
+        int dim = c.KeyDim, vectors = dim / 16;
+        var q0 = Vector512.Load(q);
+        var q1 = vectors > 1 ? Vector512.Load(q + 16) : default;
+        var q2 = vectors > 2 ? Vector512.Load(q + 32) : default;
+        var q3 = vectors > 3 ? Vector512.Load(q + 48) : default;
         for (int s = 0; s < length; s++)
         {
-            if (valid != null && !valid[s]) continue;
-            long at = (slot0 + s) * c.ValueDim;
-            for (int g = 0; g < groups; g++)
+            if (valid != null && !valid[s]) { scores[s] = float.NegativeInfinity; continue; }
+            long at = (slot0 + s) * dim;
+            Vector512<float> acc;
+            if (c.Format == WeightFormat.F32)
             {
-                float p = scores[g * length + s];
-                if (c.Format == WeightFormat.F32) Axpy(p, (float*)c.Values + at, output + (long)g * c.ValueDim, c.ValueDim);
-                else AxpyBf16(p, (ushort*)c.Values + at, output + (long)g * c.ValueDim, c.ValueDim);
+                float* k = (float*)c.Keys + at;
+                acc = Vector512.Load(k) * q0;
+                if (vectors > 1) acc = Vector512.FusedMultiplyAdd(Vector512.Load(k + 16), q1, acc);
+                if (vectors > 2) acc = Vector512.FusedMultiplyAdd(Vector512.Load(k + 32), q2, acc);
+                if (vectors > 3) acc = Vector512.FusedMultiplyAdd(Vector512.Load(k + 48), q3, acc);
             }
+            else
+            {
+                ushort* k = (ushort*)c.Keys + at;
+                acc = Widen(k) * q0;
+                if (vectors > 1) acc = Vector512.FusedMultiplyAdd(Widen(k + 16), q1, acc);
+                if (vectors > 2) acc = Vector512.FusedMultiplyAdd(Widen(k + 32), q2, acc);
+                if (vectors > 3) acc = Vector512.FusedMultiplyAdd(Widen(k + 48), q3, acc);
+            }
+            scores[s] = scale * Vector512.Sum(acc);
         }
+    }
+
+    // output = Σₛ p[s]·v[s] for one head, 64 dimensions at a time in four register accumulators (value size a multiple of 16).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void WeightedSum(float* p, CacheView c, long slot0, int length, float* output)
+    {
+        int dim = c.ValueDim;
+        for (int d0 = 0; d0 < dim; d0 += 64)
+        {
+            int vectors = Math.Min(4, (dim - d0) / 16);
+            var a0 = Vector512<float>.Zero; var a1 = a0; var a2 = a0; var a3 = a0;
+            for (int s = 0; s < length; s++)
+            {
+                if (p[s] == 0f) continue;
+                var w = Vector512.Create(p[s]);
+                long at = (slot0 + s) * dim + d0;
+                if (c.Format == WeightFormat.F32)
+                {
+                    float* v = (float*)c.Values + at;
+                    a0 = Vector512.FusedMultiplyAdd(w, Vector512.Load(v), a0);
+                    if (vectors > 1) a1 = Vector512.FusedMultiplyAdd(w, Vector512.Load(v + 16), a1);
+                    if (vectors > 2) a2 = Vector512.FusedMultiplyAdd(w, Vector512.Load(v + 32), a2);
+                    if (vectors > 3) a3 = Vector512.FusedMultiplyAdd(w, Vector512.Load(v + 48), a3);
+                }
+                else
+                {
+                    ushort* v = (ushort*)c.Values + at;
+                    a0 = Vector512.FusedMultiplyAdd(w, Widen(v), a0);
+                    if (vectors > 1) a1 = Vector512.FusedMultiplyAdd(w, Widen(v + 16), a1);
+                    if (vectors > 2) a2 = Vector512.FusedMultiplyAdd(w, Widen(v + 32), a2);
+                    if (vectors > 3) a3 = Vector512.FusedMultiplyAdd(w, Widen(v + 48), a3);
+                }
+            }
+            a0.Store(output + d0);
+            if (vectors > 1) a1.Store(output + d0 + 16);
+            if (vectors > 2) a2.Store(output + d0 + 32);
+            if (vectors > 3) a3.Store(output + d0 + 48);
+        }
+    }
+
+    // 16 bf16 values as fp32.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Widen(ushort* v) =>
+        Vector512.ShiftLeft(Vector512.WidenLower(Vector256.Load(v).ToVector512()), 16).AsSingle();
+
+    /// <summary>
+    /// In-place softmax of <paramref name="n"/> scores, −∞ entries (masked slots) giving 0; at least one entry finite.
+    /// Vectorised (Vector512.Exp): a decode step takes one exp per head and cached slot.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Softmax(float* x, int n)
+    {
+        var maxV = Vector512.Create(float.NegativeInfinity);
+        int i = 0;
+        for (; i + 16 <= n; i += 16) maxV = Vector512.Max(maxV, Vector512.Load(x + i));
+        float max = float.NegativeInfinity;
+        for (int j = 0; j < 16; j++) max = MathF.Max(max, maxV[j]);
+        for (; i < n; i++) max = MathF.Max(max, x[i]);
+        var m = Vector512.Create(max);
+        var sumV = Vector512<float>.Zero;
+        i = 0;
+        for (; i + 16 <= n; i += 16)
+        {
+            var e = Vector512.Exp(Vector512.Load(x + i) - m);
+            e.Store(x + i);
+            sumV += e;
+        }
+        float sum = Vector512.Sum(sumV);
+        for (; i < n; i++) { x[i] = MathF.Exp(x[i] - max); sum += x[i]; }
+        var inv = Vector512.Create(1f / sum);
+        i = 0;
+        for (; i + 16 <= n; i += 16) (Vector512.Load(x + i) * inv).Store(x + i);
+        for (; i < n; i++) x[i] *= 1f / sum;
     }
 
     private static void Axpy(float a, float* x, float* y, int n)

@@ -86,11 +86,17 @@ public sealed unsafe class KernelTests
     }
 
     [Theory]
-    [InlineData(WeightFormat.F32)]
-    [InlineData(WeightFormat.Bf16)]
-    public void Attention_matches_a_float64_softmax_and_skips_invalid_slots(WeightFormat format)
+    [InlineData(WeightFormat.F32, 16)]
+    [InlineData(WeightFormat.Bf16, 16)]
+    [InlineData(WeightFormat.F32, 24)]   // not a multiple of 16: the generic dot and axpy
+    [InlineData(WeightFormat.Bf16, 48)]
+    [InlineData(WeightFormat.F32, 64)]
+    [InlineData(WeightFormat.Bf16, 64)]
+    [InlineData(WeightFormat.F32, 128)]  // scores by the generic dot, values in two 64-wide chunks
+    [InlineData(WeightFormat.Bf16, 128)]
+    public void Attention_matches_a_float64_softmax_and_skips_invalid_slots(WeightFormat format, int dim)
     {
-        const int rows = 2, heads = 4, kvHeads = 2, dim = 16, capacity = 9, length = 7;
+        const int rows = 2, heads = 4, kvHeads = 2, capacity = 9, length = 7;
         var rng = new Random(5);
         float[] q = Random(rng, rows * heads * dim), keys = Random(rng, rows * kvHeads * capacity * dim, 2), values = Random(rng, rows * kvHeads * capacity * dim);
         if (format == WeightFormat.Bf16)
@@ -127,6 +133,23 @@ public sealed unsafe class KernelTests
                     Assert.True(Math.Abs(output[(b * heads + h) * dim + d] - expected) < 1e-5, $"row {b} head {h} dim {d}");
                 }
             }
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(16)]
+    [InlineData(37)]
+    [InlineData(1000)]
+    public void Softmax_matches_float64_and_gives_masked_slots_zero(int n)
+    {
+        var rng = new Random(n);
+        float[] x = Random(rng, n, 30);
+        for (int i = 1; i < n; i += 3) x[i] = float.NegativeInfinity;
+        double max = x.Where(v => !float.IsNegativeInfinity(v)).Max();
+        double[] e = x.Select(v => float.IsNegativeInfinity(v) ? 0 : Math.Exp(v - max)).ToArray();
+        double sum = e.Sum();
+        fixed (float* p = x) DecodeOps.Softmax(p, n);
+        for (int i = 0; i < n; i++) Assert.True(Math.Abs(x[i] - e[i] / sum) < 1e-6, $"{i}: {x[i]} vs {e[i] / sum}");
     }
 
     [Fact]
