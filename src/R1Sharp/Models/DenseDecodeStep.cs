@@ -14,7 +14,7 @@ namespace R1Sharp.Models;
 /// holds bf16 as the TorchSharp path's does). Reads the model's tensors at every step, so in-place training updates
 /// are seen; a model whose fused matrices were replaced, or another layout, makes <see cref="TryCreate"/> return null.
 /// </summary>
-public sealed unsafe class DenseDecodeStep
+public sealed unsafe partial class DenseDecodeStep
 {
     /// <summary>Environment variable: <c>torch</c> turns the managed step off (every step runs TorchSharp ops).</summary>
     public const string KernelsVariable = "R1_DECODE_KERNELS";
@@ -28,6 +28,7 @@ public sealed unsafe class DenseDecodeStep
     private readonly int _hidden, _heads, _kvHeads, _headDim, _intermediate, _vocab, _qkvWidth;
     private readonly float _eps, _scale;
     private readonly Lock _gate = new();
+    private Tensor?[] _tensors = [];
     private int _rows;
     private float[] _x = [], _norm = [], _qkv = [], _attn = [], _tmp = [], _gateUp = [], _act = [], _cos = [], _sin = [], _bias = [];
 
@@ -59,24 +60,6 @@ public sealed unsafe class DenseDecodeStep
         return step.Readable() ? step : null;
     }
 
-    // Every tensor the step reads is a contiguous CPU tensor of the model dtype, and the fused matrices are intact.
-    private bool Readable()
-    {
-        var dtype = _model.DType;
-        bool Ok(Tensor? t) => t is not null && TensorMemory.IsDense(t, dtype);
-        if (!Ok(_model.model.embed_tokens.weight) || !Ok(_model.model.norm.weight) || (_model.lm_head is { } h && !Ok(h.weight))) return false;
-        foreach (var module in _model.model.layers)
-        {
-            var l = (DenseDecoderLayer)module;
-            if (l.self_attn.Shape != (_heads, _kvHeads, _headDim) || l.mlp.Intermediate != _intermediate) return false;
-            if (!Ok(l.input_layernorm.weight) || !Ok(l.post_attention_layernorm.weight) || !Ok(l.self_attn.Qkv.FusedWeight)
-                || !Ok(l.self_attn.o_proj.weight) || !Ok(l.mlp.GateUp.FusedWeight) || !Ok(l.mlp.down_proj.weight)) return false;
-            foreach (var b in new[] { l.self_attn.Qkv.FusedBias, l.self_attn.o_proj.bias, l.mlp.GateUp.FusedBias, l.mlp.down_proj.bias })
-                if (b is not null && !Ok(b)) return false;
-        }
-        return true;
-    }
-
     /// <summary>
     /// Feeds <paramref name="ids"/>[b] at position <paramref name="positions"/>[b] for every cache row b (one new slot
     /// each, as <see cref="DecoderModel.Forward"/> with T = 1) and writes (B, V) fp32 logits to
@@ -95,7 +78,7 @@ public sealed unsafe class DenseDecodeStep
         if (!_gate.TryEnter()) return false;
         try
         {
-            if (!Readable()) return false;
+            if (!Unchanged()) return false;
             Run(ids, positions, cache, logits);
             return true;
         }

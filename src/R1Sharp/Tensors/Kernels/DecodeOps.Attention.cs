@@ -118,10 +118,10 @@ public static unsafe partial class DecodeOps
             else
             {
                 ushort* k = (ushort*)c.Keys + at;
-                acc = Widen(k) * q0;
-                if (vectors > 1) acc = Vector512.FusedMultiplyAdd(Widen(k + 16), q1, acc);
-                if (vectors > 2) acc = Vector512.FusedMultiplyAdd(Widen(k + 32), q2, acc);
-                if (vectors > 3) acc = Vector512.FusedMultiplyAdd(Widen(k + 48), q3, acc);
+                acc = Bf16.Load16(k) * q0;
+                if (vectors > 1) acc = Vector512.FusedMultiplyAdd(Bf16.Load16(k + 16), q1, acc);
+                if (vectors > 2) acc = Vector512.FusedMultiplyAdd(Bf16.Load16(k + 32), q2, acc);
+                if (vectors > 3) acc = Vector512.FusedMultiplyAdd(Bf16.Load16(k + 48), q3, acc);
             }
             scores[s] = scale * Vector512.Sum(acc);
         }
@@ -152,10 +152,10 @@ public static unsafe partial class DecodeOps
                 else
                 {
                     ushort* v = (ushort*)c.Values + at;
-                    a0 = Vector512.FusedMultiplyAdd(w, Widen(v), a0);
-                    if (vectors > 1) a1 = Vector512.FusedMultiplyAdd(w, Widen(v + 16), a1);
-                    if (vectors > 2) a2 = Vector512.FusedMultiplyAdd(w, Widen(v + 32), a2);
-                    if (vectors > 3) a3 = Vector512.FusedMultiplyAdd(w, Widen(v + 48), a3);
+                    a0 = Vector512.FusedMultiplyAdd(w, Bf16.Load16(v), a0);
+                    if (vectors > 1) a1 = Vector512.FusedMultiplyAdd(w, Bf16.Load16(v + 16), a1);
+                    if (vectors > 2) a2 = Vector512.FusedMultiplyAdd(w, Bf16.Load16(v + 32), a2);
+                    if (vectors > 3) a3 = Vector512.FusedMultiplyAdd(w, Bf16.Load16(v + 48), a3);
                 }
             }
             a0.Store(output + d0);
@@ -164,11 +164,6 @@ public static unsafe partial class DecodeOps
             if (vectors > 3) a3.Store(output + d0 + 48);
         }
     }
-
-    // 16 bf16 values as fp32.
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> Widen(ushort* v) =>
-        Vector512.ShiftLeft(Vector512.WidenLower(Vector256.Load(v).ToVector512()), 16).AsSingle();
 
     private static void Axpy(float a, float* x, float* y, int n)
     {
@@ -183,12 +178,7 @@ public static unsafe partial class DecodeOps
     {
         var av = Vector512.Create(a);
         int i = 0;
-        for (; i + 32 <= n; i += 32)
-        {
-            var (lo, hi) = Vector512.Widen(Vector512.Load(x + i));
-            Vector512.FusedMultiplyAdd(av, Vector512.ShiftLeft(lo, 16).AsSingle(), Vector512.Load(y + i)).Store(y + i);
-            Vector512.FusedMultiplyAdd(av, Vector512.ShiftLeft(hi, 16).AsSingle(), Vector512.Load(y + i + 16)).Store(y + i + 16);
-        }
+        for (; i + 16 <= n; i += 16) Vector512.FusedMultiplyAdd(av, Bf16.Load16(x + i), Vector512.Load(y + i)).Store(y + i);
         for (; i < n; i++) y[i] += a * Bf16.ToSingle(x[i]);
     }
 }

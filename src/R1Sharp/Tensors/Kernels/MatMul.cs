@@ -183,12 +183,7 @@ public static unsafe class MatMul
     {
         var acc = Vector512<float>.Zero;
         int i = 0;
-        for (; i + 32 <= n; i += 32)
-        {
-            var (lo, hi) = Vector512.Widen(Vector512.Load(a + i));
-            acc = Vector512.FusedMultiplyAdd(Vector512.ShiftLeft(lo, 16).AsSingle(), Vector512.Load(b + i), acc);
-            acc = Vector512.FusedMultiplyAdd(Vector512.ShiftLeft(hi, 16).AsSingle(), Vector512.Load(b + i + 16), acc);
-        }
+        for (; i + 16 <= n; i += 16) acc = Vector512.FusedMultiplyAdd(Bf16.Load16(a + i), Vector512.Load(b + i), acc);
         float s = Vector512.Sum(acc);
         for (; i < n; i++) s += Bf16.ToSingle(a[i]) * b[i];
         return s;
@@ -201,6 +196,11 @@ public static class Bf16
     /// <summary>The fp32 value of a bf16 bit pattern.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float ToSingle(ushort bits) => BitConverter.Int32BitsToSingle(bits << 16);
+
+    /// <summary>16 consecutive bf16 values as fp32 lanes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe Vector512<float> Load16(ushort* v) =>
+        Vector512.ShiftLeft(Vector512.WidenLower(Vector256.Load(v).ToVector512()), 16).AsSingle();
 
     /// <summary>The nearest bf16 (ties to even) of <paramref name="value"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -1,0 +1,57 @@
+// Which tensors the managed decode step reads: checked once when the step is made (contiguous CPU tensors of the model
+// dtype, fused matrices intact) and compared by reference at every step, so a replaced parameter sends the step back to
+// TorchSharp without a native call per tensor.
+using R1Sharp.Tensors.Kernels;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace R1Sharp.Models;
+
+public sealed unsafe partial class DenseDecodeStep
+{
+    // Every tensor the step reads, in a fixed order, and whether it may be absent (a bias, the head of a tied model); a
+    // fused matrix no longer intact reads as null.
+    private IEnumerable<(Tensor? Tensor, bool Optional)> Tensors()
+    {
+        yield return (_model.model.embed_tokens.weight, false);
+        yield return (_model.model.norm.weight, false);
+        yield return (_model.lm_head?.weight, true);
+        foreach (var module in _model.model.layers)
+        {
+            var l = (DenseDecoderLayer)module;
+            yield return (l.input_layernorm.weight, false);
+            yield return (l.post_attention_layernorm.weight, false);
+            yield return (l.self_attn.Qkv.FusedWeight, false);
+            yield return (l.self_attn.Qkv.FusedBias, true);
+            yield return (l.self_attn.o_proj.weight, false);
+            yield return (l.self_attn.o_proj.bias, true);
+            yield return (l.mlp.GateUp.FusedWeight, false);
+            yield return (l.mlp.GateUp.FusedBias, true);
+            yield return (l.mlp.down_proj.weight, false);
+            yield return (l.mlp.down_proj.bias, true);
+        }
+    }
+
+    // At creation: every tensor is a contiguous CPU tensor of the model dtype, every layer has the first one's shape and
+    // the fused matrices are intact. The tensors are remembered for Unchanged.
+    private bool Readable()
+    {
+        foreach (var l in _model.model.layers.Cast<DenseDecoderLayer>())
+            if (l.self_attn.Shape != (_heads, _kvHeads, _headDim) || l.mlp.Intermediate != _intermediate) return false;
+        var tensors = Tensors().ToArray();
+        foreach (var (t, optional) in tensors)
+            if (t is null ? !optional : !TensorMemory.IsDense(t, _model.DType)) return false;
+        _tensors = tensors.Select(t => t.Tensor).ToArray();
+        return true;
+    }
+
+    // At each step: still the very tensors checked at creation (none replaced, e.g. by Module.to, and the fused matrices
+    // intact), found without a native call; their data pointers are read fresh, so in-place updates are seen.
+    private bool Unchanged()
+    {
+        int i = 0;
+        foreach (var (t, _) in Tensors())
+            if (!ReferenceEquals(t, _tensors[i++])) return false;
+        return true;
+    }
+}
