@@ -65,6 +65,8 @@ public sealed partial class BatchScheduler
                 admitted.Add(_queue.Dequeue());
                 rows += job.Samples;
             }
+            // Taken jobs hold their rows from here (TryReserve reads _running under _gate), not only after the prefill.
+            Volatile.Write(ref _running, rows);
         }
         return admitted;
     }

@@ -77,15 +77,19 @@ public sealed class ServerErrorTests
     {
         await using var host = await ServerTestHost.StartAsync(configure: o => o with
         {
-            MaxBatch = 1, MaxQueue = 0, ContextLength = 64, StepDelay = TimeSpan.FromMilliseconds(20),
+            MaxBatch = 1, MaxQueue = 0, ContextLength = 64, StepDelay = TimeSpan.FromMilliseconds(250),
         });
-        var slow = host.PostAsync(ServerTestHost.Chat("hi", 40, ""","thinking_budget":0"""));
+        // 40 steps of 250 ms: the row stays busy however late a loaded machine serves the second request; the client
+        // hangs up at the end, which drops the row.
+        using var hangUp = new CancellationTokenSource();
+        var slow = host.PostAsync(ServerTestHost.Chat("hi", 40, ""","thinking_budget":0"""), cancellationToken: hangUp.Token);
         var scheduler = host.Server.Scheduler;
         for (int i = 0; i < 500 && scheduler.RunningSequences == 0; i++) await Task.Delay(10);
         // Too long for the context once tokenized, but within the character limit: the queue is checked first.
         var error = await ErrorOf(await host.PostAsync(ServerTestHost.Chat(string.Concat(Enumerable.Repeat("hello world ", 60)), 4)), HttpStatusCode.TooManyRequests);
         Assert.Equal("queue_full", error.GetProperty("code").GetString());
-        (await slow).Dispose();
+        hangUp.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => slow);
     }
 
     [Fact]

@@ -47,11 +47,11 @@ internal sealed class ServerTestHost : IAsyncDisposable
     /// <summary>The id of "x", the constant model's only output.</summary>
     public static int X => GeneratorTestKit.Tokenizer.Encode("x", addSpecialTokens: false).Single();
 
-    public Task<HttpResponseMessage> PostAsync(string json, string? key = null)
+    public Task<HttpResponseMessage> PostAsync(string json, string? key = null, CancellationToken cancellationToken = default)
     {
         var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions") { Content = new StringContent(json, Encoding.UTF8, "application/json") };
         if (key is not null) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
-        return Http.SendAsync(request);
+        return Http.SendAsync(request, cancellationToken);
     }
 
     public async Task<JsonElement> PostJsonAsync(string json)
