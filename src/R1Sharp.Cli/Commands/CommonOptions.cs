@@ -18,14 +18,15 @@ internal static class CommonOptions
     public static string ResolveModel(ParseResult parse, Option<string> option) =>
         HubCache.FromEnvironment().ResolveModel(parse.GetRequiredValue(option));
 
-    /// <summary>`--dtype f32|bf16`: the weight precision of a loaded model (inference verbs only; training keeps fp32).</summary>
+    /// <summary>`--dtype f32|bf16|int8|int4`: the weight precision of a loaded model (inference verbs only; training keeps fp32).</summary>
     public static Option<string?> WeightDType() => new("--dtype")
     {
-        Description = "Weight precision: f32 (default) or bf16 (BF16 checkpoints load as they are, half the memory of f32; " +
-            "matmuls in bf16, norms, RoPE and logits in fp32; int8/int4 are not implemented yet)",
+        Description = "Weight precision: f32 (default); bf16 (BF16 checkpoints load as they are, half the memory of f32; " +
+            "matmuls in bf16, norms, RoPE and logits in fp32); int8 or int4 (qwen2/llama: every projection and the head " +
+            "quantized on load in blocks of 32 with one scale each, as llama.cpp's Q8_0/Q4_0; about 1/4 or 1/7 of f32)",
     };
 
-    /// <summary>The load options `--dtype` asks for; int8/int4 and unknown names are one-line errors (exit 2).</summary>
+    /// <summary>The load options `--dtype` asks for; unknown names are one-line errors (exit 2).</summary>
     public static Models.ModelLoadOptions LoadOptions(ParseResult parse, Option<string?> dtype) =>
         Models.WeightDTypes.LoadOptions(parse.GetValue(dtype));
 

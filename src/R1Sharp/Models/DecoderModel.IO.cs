@@ -2,6 +2,7 @@
 // safetensors reader/writer, copied straight into parameter storage (one copy of the weights, ever).
 using R1Sharp.Formats.Config;
 using R1Sharp.Formats.Safetensors;
+using R1Sharp.Tensors.Kernels;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -25,6 +26,13 @@ public sealed record ModelLoadOptions
     /// Training uses this; default false keeps the copies as separate tensors.
     /// </summary>
     public bool ShareMtpEmbeddingAndHead { get; init; }
+
+    /// <summary>
+    /// Quantize every projection and the head to int8 or int4 blocks after loading (inference only; qwen2/llama).
+    /// The model is first loaded in the checkpoint's own precision — bf16 for a BF16 checkpoint, else fp32;
+    /// <see cref="DType"/> is then ignored — and each matrix is freed once quantized, so memory peaks at the file's size.
+    /// </summary>
+    public QuantFormat? Quantization { get; init; }
 }
 
 public sealed partial class DecoderModel
@@ -50,11 +58,16 @@ public sealed partial class DecoderModel
         // Before any allocation: a config that disagrees with the weights could ask for any amount of memory.
         WeightPreflight.Check(config, weights.Tensors, configPath, weights.Files.Count == 1
             ? Path.GetFileName(weights.Files[0].Path) : SafetensorsIndex.FileName + " shards", options.LoadMtp);
-        var model = new DecoderModel(architecture, options.DType);
+        if (options.Quantization is { } format && !architecture.Config.ModelType.Equals("qwen2", StringComparison.Ordinal)
+            && !architecture.Config.ModelType.Equals("llama", StringComparison.Ordinal))
+            throw new R1SharpException($"{Names(format)} weights are implemented for qwen2 and llama models, not {architecture.Config.ModelType}; use f32 or bf16");
+        var dtype = options.Quantization is null ? options.DType : CheckpointDType(weights);
+        var model = new DecoderModel(architecture, dtype);
         try
         {
             if (options.LoadMtp) model.AttachMtp(options.ShareMtpEmbeddingAndHead);
             model.LoadWeights(weights);
+            if (options.Quantization is { } q) model.Quantize(q);
             return model;
         }
         catch
@@ -63,6 +76,11 @@ public sealed partial class DecoderModel
             throw;
         }
     }
+
+    // The precision a quantized load reads the matrices in: the checkpoint's own when it is BF16, else fp32.
+    private static ScalarType CheckpointDType(SafetensorsModel weights) =>
+        weights.Tensors.Values.Where(t => t.Shape.Length == 2).All(t => t.DType == SafetensorsDType.BF16)
+            ? ScalarType.BFloat16 : ScalarType.Float32;
 
     /// <summary>Copies every parameter from <paramref name="weights"/> after checking names, shapes and dtypes.</summary>
     /// <exception cref="R1SharpException">Lists every missing, unexpected, mis-shaped or unsupported tensor.</exception>
@@ -156,6 +174,7 @@ public sealed partial class DecoderModel
     /// </summary>
     public void Save(string directory, long maxShardBytes = DefaultMaxShardBytes)
     {
+        ThrowIfQuantized("save");
         // Each tensor in its own dtype: a bf16 deepseek_v3 model keeps its fp32 MoE selection bias.
         var saved = SavedParameters().Select(p => (p.Name, p.Parameter, DType: WeightCopy.ToSafetensors(p.Parameter.dtype)
             ?? throw new R1SharpException($"cannot save parameter {p.Name} of dtype {p.Parameter.dtype}"))).ToList();

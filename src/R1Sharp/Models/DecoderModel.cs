@@ -126,7 +126,7 @@ public sealed partial class DecoderModel : nn.Module
     /// <inheritdoc/>
     protected override void Dispose(bool disposing)
     {
-        if (disposing) Mtp?.Dispose();
+        if (disposing) { Mtp?.Dispose(); _tiedHead?.Dispose(); }
         base.Dispose(disposing);
     }
 
@@ -199,7 +199,9 @@ public sealed partial class DecoderModel : nn.Module
     private Tensor Head(Tensor h)
     {
         using var phase = PhaseProfiler.Enter(DecodePhase.LmHead);
-        var logits = nn.functional.linear(model.norm.forward(h), lm_head?.weight ?? model.embed_tokens.weight);
+        var normed = model.norm.forward(h);
+        var logits = QuantizedHead is { } q ? QuantizedLinear.Forward(normed, q, null)
+            : nn.functional.linear(normed, lm_head?.weight ?? model.embed_tokens.weight);
         return IsReduced(logits.dtype) ? logits.to_type(ScalarType.Float32) : logits; // callers hold a dispose scope
     }
 

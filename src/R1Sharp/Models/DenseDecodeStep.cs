@@ -28,7 +28,7 @@ public sealed unsafe partial class DenseDecodeStep
     private readonly int _hidden, _heads, _kvHeads, _headDim, _intermediate, _vocab, _qkvWidth;
     private readonly float _eps, _scale;
     private readonly Lock _gate = new();
-    private Tensor?[] _tensors = [];
+    private object?[] _tensors = [];
     private int _rows;
     private float[] _x = [], _norm = [], _qkv = [], _attn = [], _tmp = [], _gateUp = [], _act = [], _cos = [], _sin = [], _bias = [];
 
@@ -100,9 +100,7 @@ public sealed unsafe partial class DenseDecodeStep
             fixed (float* n = _norm)
             {
                 Norm(_model.model.norm.weight, x, n);
-                var head = _model.lm_head?.weight ?? _model.model.embed_tokens.weight;
-                MatMul.Run(Matrix(head, null), n, _hidden, logitsPtr, _vocab, _rows);
-                GC.KeepAlive(head);
+                Project((object?)_model.QuantizedHead ?? _model.lm_head?.weight ?? _model.model.embed_tokens.weight, null, n, _hidden, logitsPtr, _vocab);
             }
         }
         cache.Commit(1);
@@ -116,7 +114,7 @@ public sealed unsafe partial class DenseDecodeStep
             using (PhaseProfiler.Enter(DecodePhase.Attention))
             {
                 Norm(l.input_layernorm.weight, x, n);
-                Project(attention.Qkv.FusedWeight!, attention.Qkv.FusedBias, n, _hidden, qkv, _qkvWidth);
+                Project(Weight(attention.Qkv), attention.Qkv.FusedBias, n, _hidden, qkv, _qkvWidth);
                 using (PhaseProfiler.Enter(DecodePhase.NormRope))
                     for (int r = 0; r < _rows; r++)
                         DecodeOps.Rope(qkv + (long)r * _qkvWidth, _heads + _kvHeads, _headDim, cos + (long)r * _headDim, sin + (long)r * _headDim);
@@ -130,17 +128,17 @@ public sealed unsafe partial class DenseDecodeStep
                 GC.KeepAlive(keys);
                 GC.KeepAlive(values);
                 GC.KeepAlive(valid);
-                Project(attention.o_proj.weight, attention.o_proj.bias, attn, _heads * _headDim, tmp, _hidden);
+                Project(Weight(attention.o_proj), attention.o_proj.bias, attn, _heads * _headDim, tmp, _hidden);
                 DecodeOps.Add(x, tmp, _rows * _hidden);
             }
             Norm(l.post_attention_layernorm.weight, x, n);
-            Project(l.mlp.GateUp.FusedWeight!, l.mlp.GateUp.FusedBias, n, _hidden, gateUp, 2 * _intermediate);
+            Project(Weight(l.mlp.GateUp), l.mlp.GateUp.FusedBias, n, _hidden, gateUp, 2 * _intermediate);
             for (int r = 0; r < _rows; r++)
             {
                 float* g = gateUp + (long)r * 2 * _intermediate;
                 DecodeOps.SiluMul(g, g + _intermediate, act + (long)r * _intermediate, _intermediate);
             }
-            Project(l.mlp.down_proj.weight, l.mlp.down_proj.bias, act, _intermediate, tmp, _hidden);
+            Project(Weight(l.mlp.down_proj), l.mlp.down_proj.bias, act, _intermediate, tmp, _hidden);
             DecodeOps.Add(x, tmp, _rows * _hidden);
         }
     }
@@ -168,29 +166,34 @@ public sealed unsafe partial class DenseDecodeStep
         GC.KeepAlive(weight);
     }
 
-    private void Project(Tensor weight, Tensor? bias, float* x, int xStride, float* y, int yStride)
+    // y = x·Wᵀ + b for a weight tensor of the model dtype or an int8/int4 QuantizedMatrix.
+    private void Project(object weight, Tensor? bias, float* x, int xStride, float* y, int yStride)
     {
         using var phase = PhaseProfiler.Enter(DecodePhase.Matvec);
-        MatMul.Run(Matrix(weight, bias), x, xStride, y, yStride, _rows);
+        float* b = Bias(bias);
+        if (weight is QuantizedMatrix q) MatMul.Run(q, b, x, xStride, y, yStride, _rows);
+        else
+        {
+            var t = (Tensor)weight;
+            MatMul.Run(new WeightMatrix(TensorMemory.Pointer(t), _format, (int)t.shape[0], (int)t.shape[1], b), x, xStride, y, yStride, _rows);
+        }
         GC.KeepAlive(weight);
         GC.KeepAlive(bias);
     }
 
-    // A bf16 model's bias is widened into a scratch row (biases are small); an fp32 bias is read in place.
-    private WeightMatrix Matrix(Tensor weight, Tensor? bias)
+    // A bf16 model's bias is widened into a scratch row (biases are small; the array is pinned); an fp32 bias is read
+    // in place.
+    private float* Bias(Tensor? bias)
     {
-        float* b = null;
-        if (bias is not null)
+        if (bias is null) return null;
+        if (_format == WeightFormat.F32) return (float*)TensorMemory.Pointer(bias);
+        int n = (int)bias.shape[0];
+        if (_bias.Length < n) _bias = GC.AllocateUninitializedArray<float>(n, pinned: true);
+        fixed (float* scratch = _bias)
         {
-            int n = (int)bias.shape[0];
-            if (_format == WeightFormat.F32) b = (float*)TensorMemory.Pointer(bias);
-            else
-            {
-                if (_bias.Length < n) _bias = GC.AllocateUninitializedArray<float>(n, pinned: true);
-                fixed (float* scratch = _bias) { DecodeOps.ToSingle(TensorMemory.Pointer(bias), _format, n, scratch); b = scratch; }
-            }
+            DecodeOps.ToSingle(TensorMemory.Pointer(bias), _format, n, scratch);
+            return scratch;
         }
-        return new WeightMatrix(TensorMemory.Pointer(weight), _format, (int)weight.shape[0], (int)weight.shape[1], b);
     }
 
     private void Embed(ReadOnlySpan<long> ids, float* x)

@@ -2,6 +2,7 @@
 // parameters are views of one concatenated matrix, so inference does one matmul (DESIGN.md "Performance facts").
 using R1Sharp.Diagnostics;
 using R1Sharp.Tensors;
+using R1Sharp.Tensors.Kernels;
 using TorchSharp;
 using static TorchSharp.torch;
 using TorchSharp.Modules;
@@ -36,11 +37,33 @@ public sealed class Projection : nn.Module<Tensor, Tensor>
     public static Projection Create(string name, long inFeatures, long outFeatures, bool hasBias, ScalarType dtype) =>
         new(name, empty(outFeatures, inFeatures, dtype), hasBias ? empty(outFeatures, dtype: dtype) : null);
 
+    /// <summary>The int8/int4 weights once <see cref="Quantize"/> ran (the <see cref="weight"/> parameter then keeps its
+    /// shape but no storage), else null.</summary>
+    internal QuantizedMatrix? Quantized { get; private set; }
+
+    /// <summary>Replaces the weight by its quantized form and frees the original storage (inference only); false, and
+    /// nothing changed, when the input size is not a multiple of the block size.</summary>
+    internal bool Quantize(QuantFormat format)
+    {
+        if (Quantized is not null) return true;
+        if (weight.shape[1] % QuantizedMatrix.BlockSize != 0) return false;
+        Quantized = QuantizedWeights.FromTensor(weight, format);
+        QuantizedWeights.Release(weight);
+        return true;
+    }
+
     /// <inheritdoc/>
     public override Tensor forward(Tensor x)
     {
         using var phase = PhaseProfiler.Enter(DecodePhase.Matvec);
-        return nn.functional.linear(x, weight, bias);
+        return Quantized is { } q ? QuantizedLinear.Forward(x, q, bias) : nn.functional.linear(x, weight, bias);
+    }
+
+    /// <inheritdoc/>
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) Quantized?.Dispose();
+        base.Dispose(disposing);
     }
 }
 
@@ -79,7 +102,23 @@ public sealed class FusedProjection : IDisposable
     }
 
     /// <summary>The fused (Σout, in) matrix while it still backs every part, else null (decode kernels read it).</summary>
-    internal Tensor? FusedWeight => Intact() ? _weight : null;
+    internal Tensor? FusedWeight => Quantized is null && Intact() ? _weight : null;
+
+    /// <summary>The fused matrix in int8/int4 once <see cref="Quantize"/> ran, else null.</summary>
+    internal QuantizedMatrix? Quantized { get; private set; }
+
+    /// <summary>Quantizes the fused matrix and frees its storage and the parts' views (inference only); false, and
+    /// nothing changed, when the input size is not a multiple of the block size.</summary>
+    internal bool Quantize(QuantFormat format)
+    {
+        if (Quantized is not null) return true;
+        if (_weight.shape[1] % QuantizedMatrix.BlockSize != 0) return false;
+        if (!Intact()) throw new InvalidOperationException("the fused matrix no longer backs its parts; quantize before replacing parameters");
+        Quantized = QuantizedWeights.FromTensor(_weight, format);
+        foreach (var part in _parts) QuantizedWeights.Release(part.weight);
+        QuantizedWeights.Release(_weight);
+        return true;
+    }
     /// <summary>The fused bias, or null.</summary>
     internal Tensor? FusedBias => _bias;
 
@@ -94,6 +133,7 @@ public sealed class FusedProjection : IDisposable
     /// <summary>Frees the fused matrix and bias (the parts' parameters are the module's to dispose).</summary>
     public void Dispose()
     {
+        Quantized?.Dispose();
         _weight.Dispose();
         _bias?.Dispose();
     }
@@ -102,6 +142,7 @@ public sealed class FusedProjection : IDisposable
     public Tensor Forward(Tensor x)
     {
         using var phase = PhaseProfiler.Enter(DecodePhase.Matvec);
+        if (Quantized is { } q) return QuantizedLinear.Forward(x, q, _bias);
         if (!is_grad_enabled() && Intact())
             return nn.functional.linear(x, _weight, _bias);
         using var scope = NewDisposeScope();

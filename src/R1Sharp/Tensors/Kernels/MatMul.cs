@@ -33,7 +33,7 @@ public readonly unsafe struct WeightMatrix(void* data, WeightFormat format, int 
 }
 
 /// <summary>Multi-row matrix–vector products on the <see cref="KernelPool"/>.</summary>
-public static unsafe class MatMul
+public static unsafe partial class MatMul
 {
     /// <summary>True where the kernels run vectorised (AVX-512 or equivalent 512-bit SIMD).</summary>
     public static bool IsAccelerated => Vector512.IsHardwareAccelerated;
@@ -84,7 +84,7 @@ public static unsafe class MatMul
         for (; i < n; i++) output[i] = x[i];
     }
 
-    /// <summary>Rows [<paramref name="start"/>, <paramref name="end"/>) of <see cref="Run"/> on the calling thread;
+    /// <summary>Rows [<paramref name="start"/>, <paramref name="end"/>) of <see cref="Run(WeightMatrix, float*, int, float*, int, int, KernelPool?)"/> on the calling thread;
     /// <paramref name="split"/> holds x de-interleaved (<see cref="Deinterleave"/>, rows <c>Columns</c> apart) for bf16.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Rows(WeightMatrix w, float* x, int xStride, float* split, float* y, int yStride, int batch, int start, int end)

@@ -1,5 +1,6 @@
-// `--dtype f32|bf16` on run, chat, serve, eval, distill and perplexity: bf16 answers like f32 on a committed model, and
-// int8/int4 (not implemented yet), unknown names and --dtype with --endpoint are one-line errors with exit code 2.
+// `--dtype f32|bf16|int8|int4` on run, chat, serve, eval, distill and perplexity: bf16 answers like f32 on a committed
+// model, int8 gives the same greedy answer with llama-server timings, and int8/int4 of a MoE model, unknown names and
+// --dtype with --endpoint are one-line errors with exit code 2.
 using System.Text.Json;
 
 namespace R1Sharp.Tests.Cli.Commands;
@@ -23,15 +24,32 @@ public class DtypeOptionTests
         Assert.Equal(a.RootElement.GetProperty("reasoning").GetString(), b.RootElement.GetProperty("reasoning").GetString());
     }
 
+    [Fact]
+    public void Run_with_int8_weights_gives_the_greedy_answer_of_f32_and_llama_server_timings()
+    {
+        string[] args = ["run", "--model", ChainSumBase, "--chat-template", "r1-zero", "--prompt", "Last digit of a7 + b1 + c5",
+            "--temperature", "0", "--max-tokens", "40", "--json"];
+        var f32 = R1Process.Run(args);
+        var int8 = R1Process.Run([.. args, "--dtype", "int8"]);
+        Assert.True(int8.ExitCode == 0, int8.Stderr);
+        using var a = JsonDocument.Parse(f32.Stdout);
+        using var b = JsonDocument.Parse(int8.Stdout);
+        Assert.Equal(a.RootElement.GetProperty("content").GetString(), b.RootElement.GetProperty("content").GetString());
+        var fixedLength = R1Process.Run(["run", "--model", ChainSumBase, "--chat-template", "r1-zero", "--prompt", "Last digit of a7 + b1 + c5",
+            "--dtype", "int8", "--json", "--ignore-eos", "--temperature", "0", "--max-tokens", "24"]);
+        Assert.True(fixedLength.ExitCode == 0, fixedLength.Stderr);
+        using var c = JsonDocument.Parse(fixedLength.Stdout);
+        var timings = c.RootElement.GetProperty("timings");
+        Assert.Equal(24, timings.GetProperty("predicted_n").GetInt32());
+        Assert.True(timings.GetProperty("predicted_per_second").GetDouble() > 0);
+    }
+
     public static TheoryData<string, string[]> Refused => new()
     {
-        { "--dtype int8: int8 weights are not implemented yet; use f32 or bf16", ["run", "--model", "{base}", "--prompt", "hi", "--dtype", "int8"] },
-        { "--dtype int4: int4 weights are not implemented yet", ["chat", "--model", "{base}", "--dtype", "int4"] },
-        { "--dtype int8: int8 weights are not implemented yet", ["perplexity", "--model", "{base}", "--file", "{corpus}", "--dtype", "int8"] },
-        { "--dtype int4: int4 weights are not implemented yet", ["serve", "--model", "{base}", "--port", "0", "--dtype", "int4"] },
-        { "--dtype int8: int8 weights are not implemented yet", ["eval", "--model", "{base}", "--task", "chain-sum", "--dtype", "int8"] },
-        { "--dtype int4: int4 weights are not implemented yet", ["distill", "--teacher", "{base}", "--task", "chain-sum", "--out", "{out}", "--dtype", "int4"] },
-        { "--dtype: unknown weight dtype 'fp8'; use f32 or bf16", ["run", "--model", "{base}", "--prompt", "hi", "--dtype", "fp8"] },
+        { "int8 weights are implemented for qwen2 and llama models, not deepseek_v3; use f32 or bf16", ["run", "--model", "{v3}", "--prompt", "hi", "--dtype", "int8"] },
+        { "int4 weights are implemented for qwen2 and llama models, not deepseek_v3", ["eval", "--model", "{v3}", "--task", "chain-sum", "--dtype", "int4"] },
+        { "int4 weights are implemented for qwen2 and llama models, not deepseek_v3", ["distill", "--teacher", "{v3}", "--task", "chain-sum", "--out", "{out}", "--dtype", "int4"] },
+        { "--dtype: unknown weight dtype 'fp8'; use f32|bf16|int8|int4", ["run", "--model", "{base}", "--prompt", "hi", "--dtype", "fp8"] },
         { "--dtype chooses the weights of a local --model", ["eval", "--endpoint", "http://127.0.0.1:9", "--model-name", "x", "--dataset", "{corpus}", "--dtype", "bf16"] },
     };
 
@@ -40,7 +58,7 @@ public class DtypeOptionTests
     public void Refused_dtypes_give_one_line_and_exit_code_2(string expected, string[] args)
     {
         string outPath = Path.Combine(Path.GetTempPath(), "r1-dtype-" + Guid.NewGuid().ToString("N") + ".jsonl");
-        var resolved = args.Select(a => a.Replace("{base}", ChainSumBase).Replace("{corpus}", Corpus).Replace("{out}", outPath)).ToArray();
+        var resolved = args.Select(a => a.Replace("{base}", ChainSumBase).Replace("{v3}", ChainSumBase + "-v3").Replace("{corpus}", Corpus).Replace("{out}", outPath)).ToArray();
         var r = R1Process.RunWithInput("", resolved);
         Assert.Equal(2, r.ExitCode);
         Assert.Contains(expected, r.Stderr);
