@@ -10,6 +10,7 @@ using R1Sharp.Formats.Gguf;
 using R1Sharp.Models;
 using R1Sharp.Models.Export;
 using R1Sharp.Text;
+using R1Sharp.Tensors.Kernels;
 using R1Sharp.Text.Training;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -18,8 +19,9 @@ namespace R1Sharp.Bench;
 
 /// <summary>
 /// <c>dotnet run -c Release --project bench/R1Sharp.Bench -- sidebyside [--preset qwen2.5-0.5b|tiny] [--prompt 512]
-/// [--decode 128] [--threads N] [--rounds 3] [--batched-only]</c>: prefill tok/s and decode tok/s of both engines at each precision
-/// (R1Sharp f32 through TorchSharp ops and through the managed decode kernels, bf16; llama.cpp F32 and F16), and ratios.
+/// [--decode 128] [--threads N] [--rounds 3] [--engines f32,bf16,int8,int4] [--batched-only]</c>: prefill tok/s and decode
+/// tok/s of both engines at each precision (R1Sharp f32 through TorchSharp ops and through the managed decode kernels,
+/// bf16, int8, int4; llama.cpp F32, F16, Q8_0, Q4_0 quantized by llama.cpp itself, pure), and ratios.
 /// </summary>
 public static class LlamaCppSideBySide
 {
@@ -70,18 +72,40 @@ public static class LlamaCppSideBySide
             // Every engine is measured once per round, rounds alternate engines, and each keeps its best round: the
             // bandwidth of a shared host drifts by tens of percent within minutes, so one pass per engine compares
             // different machines.
-            string gguf16 = Path.Combine(dir, "model.f16.gguf");
-            GgufExporter.Export(dir, gguf16, GgmlType.F16);
-            using var bf16 = DecoderModel.Load(dir, new ModelLoadOptions { DType = ScalarType.BFloat16 });
-            bf16.eval();
-            var engines = new (string Name, Func<(double Prefill, double Decode)> Measure)[]
+            string[] groups = Arg(args, "--engines", "f32,bf16,int8,int4").Split(',');
+            var engines = new List<(string Name, Func<(double Prefill, double Decode)> Measure)>();
+            var pairs = new List<(string Ours, string Theirs, string Label)>();
+            var loaded = new List<DecoderModel>();
+            if (groups.Contains("f32"))
             {
-                ("R1Sharp f32, TorchSharp ops", () => MeasureR1Sharp(model, ids, promptLength, kernels: false)),
-                ("R1Sharp f32, kernels", () => MeasureR1Sharp(model, ids, promptLength, kernels: true)),
-                ("llama.cpp F32", () => MeasureLlamaCpp(gguf, ids, promptLength, threads)),
-                ("R1Sharp bf16, kernels", () => MeasureR1Sharp(bf16, ids, promptLength, kernels: true)),
-                ("llama.cpp F16", () => MeasureLlamaCpp(gguf16, ids, promptLength, threads)),
-            };
+                engines.Add(("R1Sharp f32, TorchSharp ops", () => MeasureR1Sharp(model, ids, promptLength, kernels: false)));
+                engines.Add(("R1Sharp f32, kernels", () => MeasureR1Sharp(model, ids, promptLength, kernels: true)));
+                engines.Add(("llama.cpp F32", () => MeasureLlamaCpp(gguf, ids, promptLength, threads)));
+                pairs.Add(("R1Sharp f32, kernels", "llama.cpp F32", "f32 / llama.cpp F32"));
+            }
+            if (groups.Contains("bf16"))
+            {
+                string gguf16 = Path.Combine(dir, "model.f16.gguf");
+                GgufExporter.Export(dir, gguf16, GgmlType.F16);
+                var bf16 = DecoderModel.Load(dir, new ModelLoadOptions { DType = ScalarType.BFloat16 });
+                loaded.Add(bf16);
+                engines.Add(("R1Sharp bf16, kernels", () => MeasureR1Sharp(bf16, ids, promptLength, kernels: true)));
+                engines.Add(("llama.cpp F16", () => MeasureLlamaCpp(gguf16, ids, promptLength, threads)));
+                pairs.Add(("R1Sharp bf16, kernels", "llama.cpp F16", "bf16 / llama.cpp F16"));
+            }
+            foreach (var (group, format, ftype, type) in new[] { ("int8", QuantFormat.Int8, LLamaFtype.MOSTLY_Q8_0, "Q8_0"), ("int4", QuantFormat.Int4, LLamaFtype.MOSTLY_Q4_0, "Q4_0") })
+            {
+                if (!groups.Contains(group)) continue;
+                string quantized = Path.Combine(dir, $"model.{type}.gguf");
+                var qp = LLamaModelQuantizeParams.Default();
+                (qp.ftype, qp.pure, qp.quantize_output_tensor, qp.nthread) = (ftype, true, true, threads);
+                if (NativeApi.llama_model_quantize(gguf, quantized, ref qp) != 0) throw new InvalidOperationException($"llama.cpp quantize to {type} failed");
+                var ours = DecoderModel.Load(dir, new ModelLoadOptions { Quantization = format });
+                loaded.Add(ours);
+                engines.Add(($"R1Sharp {group}, kernels", () => MeasureR1Sharp(ours, ids, promptLength, kernels: true)));
+                engines.Add(($"llama.cpp {type}", () => MeasureLlamaCpp(quantized, ids, promptLength, threads)));
+                pairs.Add(($"R1Sharp {group}, kernels", $"llama.cpp {type}", $"{group} / llama.cpp {type}"));
+            }
             var best = engines.ToDictionary(e => e.Name, _ => (Prefill: 0.0, Decode: 0.0));
             for (int round = 0; round < (args.Contains("--batched-only") ? 0 : rounds); round++)
                 foreach (var (name, measure) in engines)
@@ -91,9 +115,12 @@ public static class LlamaCppSideBySide
                 }
             Console.WriteLine($"best of {rounds} alternating rounds, prompt {promptLength}, decode {decodeLength}:");
             foreach (var (name, _) in engines) Report(name, best[name].Prefill, best[name].Decode);
-            var (t, k, l, b16, l16) = (best[engines[0].Name], best[engines[1].Name], best[engines[2].Name], best[engines[3].Name], best[engines[4].Name]);
-            Console.WriteLine($"ratio f32 / llama.cpp F32: prefill {t.Prefill / l.Prefill:0.00}x, decode {k.Decode / l.Decode:0.00}x (TorchSharp ops: {t.Decode / l.Decode:0.00}x)");
-            Console.WriteLine($"ratio bf16 / llama.cpp F16: prefill {b16.Prefill / l16.Prefill:0.00}x, decode {b16.Decode / l16.Decode:0.00}x");
+            foreach (var (ours, theirs, label) in pairs)
+                Console.WriteLine($"ratio {label}: prefill {best[ours].Prefill / best[theirs].Prefill:0.00}x, decode {best[ours].Decode / best[theirs].Decode:0.00}x");
+            if (groups.Contains("f32"))
+                Console.WriteLine($"(f32 through TorchSharp ops: decode {best[engines[0].Name].Decode / best["llama.cpp F32"].Decode:0.00}x llama.cpp F32)");
+            foreach (var m in loaded) m.Dispose();
+            if (!groups.Contains("f32")) return 0;
             foreach (int batch in new[] { 8, 32, 64 })
                 Console.WriteLine($"R1Sharp f32 batched decode, {batch,2} sequences: {MeasureBatchedDecode(model, config.VocabSize, batch, decodeLength, kernels: true),7:0.0} tok/s in total with kernels, " +
                     $"{MeasureBatchedDecode(model, config.VocabSize, batch, decodeLength, kernels: false),7:0.0} with TorchSharp ops");
@@ -209,7 +236,7 @@ public static class LlamaCppSideBySide
     }
 
     // The export needs a tokenizer; the benchmark feeds ids directly, so a small trained one padded to the vocab will do.
-    private static void SaveTokenizer(string dir)
+    internal static void SaveTokenizer(string dir)
     {
         string[] text = ["The quick brown fox jumps over the lazy dog. ", "A reasoning model thinks step by step before it answers. "];
         var result = BpeTrainer.Train(Enumerable.Repeat(text, 20).SelectMany(t => t), new BpeTrainerOptions

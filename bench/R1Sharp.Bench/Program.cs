@@ -9,6 +9,7 @@ var programs = new Dictionary<string, Func<string[], int>>
     ["sidebyside"] = LlamaCppSideBySide.Run,
     ["serve"] = ServeBenchmark.Run,
     ["mla-cache"] = MlaCacheBenchmark.Run,
+    ["kl"] = QuantizationKl.Run,
 };
 if (args.Length > 0 && programs.TryGetValue(args[0], out var program)) return program(args[1..]);
 BenchmarkSwitcher.FromAssembly(typeof(LoadMemory).Assembly).Run(args);

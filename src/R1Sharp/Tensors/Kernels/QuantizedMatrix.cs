@@ -1,7 +1,8 @@
 // Weight-only quantized matrices for inference (issue #11 `--dtype int8|int4`): each row is cut into blocks of 32
-// weights with one fp32 scale per block, the rounding rules of llama.cpp's Q8_0 and Q4_0 (ggml-quants.c
-// quantize_row_q8_0_ref / quantize_row_q4_0_ref) but with an fp32 scale where GGUF stores fp16. Blocks keep an
-// outlier input channel's damage inside its 32 weights, which a per-row scale would spread over the whole row.
+// weights with one fp32 scale per block, the layouts of llama.cpp's Q8_0 and Q4_0 (GGUF stores the scale as fp16).
+// Blocks keep an outlier input channel's damage inside its 32 weights, which a per-row scale would spread over the whole
+// row. The integers follow Q8_0's rule (int8) or the best of 19 Q4_0-like divisors (int4), and each block's scale is
+// then refit by least squares, so a block's error is never above what Q8_0/Q4_0 rounding with that scale gives.
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -11,10 +12,11 @@ namespace R1Sharp.Tensors.Kernels;
 /// <summary>Quantized weight layouts.</summary>
 public enum QuantFormat
 {
-    /// <summary>8-bit: q = round(w / d), d = max|w| / 127 per block (Q8_0's rule).</summary>
+    /// <summary>8-bit: q = round(127·w / max|w|) per block (Q8_0's rule), w ≈ d·q with d = Σ w·q / Σ q².</summary>
     Int8,
-    /// <summary>4-bit: d = m / −8 with m the block's value of largest magnitude, q = min(15, ⌊w / d + 8.5⌋), w ≈ (q − 8)·d
-    /// (Q4_0's rule); byte j of a block holds q[j] in its low and q[j + 16] in its high nibble.</summary>
+    /// <summary>4-bit: q = clamp(round(−k·w / m), −8, 7) with m the block's value of largest magnitude and k the best of
+    /// 7.1, 7.2 … 8.9 (k = 8 is Q4_0's rule), w ≈ d·q with d = Σ w·q / Σ q²; byte j of a block holds q[j] + 8 in its
+    /// low and q[j + 16] + 8 in its high nibble, as Q4_0.</summary>
     Int4,
 }
 
@@ -81,33 +83,82 @@ public sealed unsafe class QuantizedMatrix : IDisposable
         return m;
     }
 
+    // One block: the integers by the format's rule, then the scale refit by least squares, d = Σ w·q / Σ q², the
+    // scale that minimises Σ (w − d·q)² for those integers. int4 also tries the Q4_0 divisor 8 and 18 neighbours
+    // (7.1 … 8.9, llama.cpp's make_qx_quants search) and keeps the integers with the smallest error.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void QuantizeBlock(float* w, int r, int b)
     {
+        var x0 = Vector512.Load(w);
+        var x1 = Vector512.Load(w + 16);
+        var amax = Vector512.Max(Vector512.Abs(x0), Vector512.Abs(x1));
+        float maxAbs = MaxLane(amax);
         float* scale = _scales + (long)r * BlocksPerRow + b;
+        if (maxAbs == 0)
+        {
+            *scale = 0;
+            if (Format == QuantFormat.Int8) new Span<byte>(_data + (long)r * RowBytes + (long)b * BlockSize, BlockSize).Clear();
+            else new Span<byte>(_data + (long)r * RowBytes + (long)b * (BlockSize / 2), BlockSize / 2).Fill(0x88);
+            return;
+        }
+        Vector512<float> q0, q1;
         if (Format == QuantFormat.Int8)
         {
-            float amax = 0;
-            for (int i = 0; i < BlockSize; i++) amax = MathF.Max(amax, MathF.Abs(w[i]));
-            float d = amax / 127, id = d != 0 ? 1 / d : 0;
-            sbyte* q = (sbyte*)_data + (long)r * RowBytes + (long)b * BlockSize;
-            for (int i = 0; i < BlockSize; i++) q[i] = (sbyte)MathF.Round(w[i] * id, MidpointRounding.AwayFromZero);
-            *scale = d;
+            float inverse = 127 / maxAbs;
+            q0 = Vector512.Round(x0 * inverse);
+            q1 = Vector512.Round(x1 * inverse);
         }
         else
         {
-            float amax = 0, max = 0;
-            for (int i = 0; i < BlockSize; i++)
-                if (MathF.Abs(w[i]) > amax) { amax = MathF.Abs(w[i]); max = w[i]; }
-            float d = max / -8, id = d != 0 ? 1 / d : 0;
+            float signedMax = 0;
+            for (int i = 0; i < BlockSize; i++) if (MathF.Abs(w[i]) == maxAbs) { signedMax = w[i]; break; }
+            (q0, q1) = Int4(x0, x1, -8 / signedMax);
+            double best = Score(x0, x1, q0, q1);
+            for (int step = -9; step <= 9; step++)
+            {
+                if (step == 0) continue;
+                var (c0, c1) = Int4(x0, x1, -(8 + 0.1f * step) / signedMax);
+                double score = Score(x0, x1, c0, c1);
+                if (score > best) (best, q0, q1) = (score, c0, c1);
+            }
+        }
+        float qq = Vector512.Sum(q0 * q0 + q1 * q1);
+        *scale = qq > 0 ? Vector512.Sum(x0 * q0 + x1 * q1) / qq : 0;
+        if (Format == QuantFormat.Int8)
+        {
+            sbyte* q = (sbyte*)_data + (long)r * RowBytes + (long)b * BlockSize;
+            for (int i = 0; i < 16; i++) { q[i] = (sbyte)q0[i]; q[i + 16] = (sbyte)q1[i]; }
+        }
+        else
+        {
             byte* q = _data + (long)r * RowBytes + (long)b * (BlockSize / 2);
-            for (int j = 0; j < BlockSize / 2; j++)
-                q[j] = (byte)(Nibble(w[j] * id) | (Nibble(w[j + BlockSize / 2] * id) << 4));
-            *scale = d;
+            for (int j = 0; j < 16; j++) q[j] = (byte)(((int)q0[j] + 8) | (((int)q1[j] + 8) << 4));
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int Nibble(float v) => Math.Min(15, (int)(v + 8.5f));
+    private static (Vector512<float>, Vector512<float>) Int4(Vector512<float> x0, Vector512<float> x1, float inverse)
+    {
+        var low = Vector512.Create(-8f);
+        var high = Vector512.Create(7f);
+        return (Vector512.Clamp(Vector512.Round(x0 * inverse), low, high), Vector512.Clamp(Vector512.Round(x1 * inverse), low, high));
+    }
+
+    // (Σ x·q)² / Σ q²: the squared error with the least-squares scale is Σ x² minus this, so larger is better.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static double Score(Vector512<float> x0, Vector512<float> x1, Vector512<float> q0, Vector512<float> q1)
+    {
+        double xq = Vector512.Sum(x0 * q0 + x1 * q1), qq = Vector512.Sum(q0 * q0 + q1 * q1);
+        return qq > 0 ? xq * xq / qq : 0;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float MaxLane(Vector512<float> v)
+    {
+        var m = Vector256.Max(v.GetLower(), v.GetUpper());
+        var n = Vector128.Max(m.GetLower(), m.GetUpper());
+        return MathF.Max(MathF.Max(n[0], n[1]), MathF.Max(n[2], n[3]));
+    }
 
     /// <summary>Quantized value i of row r (−127..127 for int8, −8..7 for int4), times the block scale = the weight.</summary>
     public int Value(int r, int i)

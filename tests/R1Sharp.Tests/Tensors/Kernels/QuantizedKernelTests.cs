@@ -16,35 +16,39 @@ public sealed unsafe class QuantizedKernelTests
     }
 
     [Fact]
-    public void Int8_blocks_follow_q8_0_rounding()
+    public void Int8_blocks_take_q8_0_integers_and_the_least_squares_scale()
     {
-        // max|w| = 31.75 → d = 0.25; 12.625 / 0.25 = 50.5 rounds away from zero to 51; −0.375 / 0.25 = −1.5 → −2.
+        // max|w| = 31.75 → q = round(4·w): 127, 50.5 → 50 (ties to even), −1.5 → −2, −127; d = Σ w·q / Σ q².
         var w = new float[32];
         w[0] = 31.75f; w[1] = 12.625f; w[2] = -0.375f; w[3] = -31.75f;
         using var m = Quantize(w, 1, 32, QuantFormat.Int8);
-        Assert.Equal(0.25f, m.Scales[0]);
-        Assert.Equal([127, 51, -2, -127, 0], Enumerable.Range(0, 5).Select(i => m.Value(0, i)));
+        Assert.Equal([127, 50, -2, -127, 0], Enumerable.Range(0, 5).Select(i => m.Value(0, i)));
+        double d = (31.75 * 127 * 2 + 12.625 * 50 + 0.375 * 2) / (127.0 * 127 * 2 + 50 * 50 + 4);
+        Assert.Equal(d, m.Scales[0], 6);
     }
 
     [Fact]
-    public void Int4_blocks_follow_q4_0_rounding_and_nibble_order()
+    public void Int4_blocks_are_never_worse_than_the_q4_0_rule_and_keep_its_nibble_order()
     {
-        // The largest magnitude is −1.6 → d = −1.6 / −8 = 0.2; q = min(15, ⌊w/d + 8.5⌋) − 8: −1.6 → −8, 0.5 → 2
-        // (⌊2.5 + 8.5⌋ = 11), 1.5 → 7 (⌊7.5 + 8.5⌋ = 16, clamped to 15); weight 16 sits in byte 0's high nibble.
-        var w = new float[32];
-        w[0] = -1.6f; w[1] = 0.5f; w[2] = 1.5f; w[16] = 0.2f;
-        using var m = Quantize(w, 1, 32, QuantFormat.Int4);
-        Assert.Equal(0.2f, m.Scales[0], 6);
-        Assert.Equal([-8, 3, 7], new[] { m.Value(0, 0), m.Value(0, 1), m.Value(0, 2) });
-        Assert.Equal(1, m.Value(0, 16));
-        Assert.Equal(0, m.Data[0] & 0xF);          // −8 + 8
-        Assert.Equal(9, m.Data[0] >> 4);           // 1 + 8
+        var rng = new Random(2);
+        for (int trial = 0; trial < 50; trial++)
+        {
+            var w = Random(rng, 32);
+            using var m = Quantize(w, 1, 32, QuantFormat.Int4);
+            // Q4_0: d = m / −8 for the signed value m of largest magnitude, q = min(15, ⌊w/d + 8.5⌋) − 8.
+            float max = w.MaxBy(MathF.Abs), d0 = max / -8;
+            double q40 = w.Sum(x => Math.Pow(x - (Math.Min(15, (int)(x / d0 + 8.5f)) - 8) * d0, 2));
+            double ours = Enumerable.Range(0, 32).Sum(i => Math.Pow(w[i] - m.Value(0, i) * m.Scales[0], 2));
+            Assert.True(ours <= q40 * (1 + 1e-5), $"trial {trial}: {ours} vs Q4_0 {q40}");
+            Assert.Equal(m.Value(0, 0) + 8, m.Data[0] & 0xF);   // weight 0 in byte 0's low nibble
+            Assert.Equal(m.Value(0, 16) + 8, m.Data[0] >> 4);   // weight 16 in its high nibble
+        }
     }
 
     [Theory]
-    [InlineData(QuantFormat.Int8, 0.5 / 127)]
-    [InlineData(QuantFormat.Int4, 1.0 / 8)] // a full step: +max clamps from 8 to 7 steps when the extreme is negative
-    public void Round_trips_stay_within_a_step_of_their_own_block_maximum_so_an_outlier_costs_only_its_block(QuantFormat format, double halfStep)
+    [InlineData(QuantFormat.Int8, 1.0 / 127)] // a step (the least-squares scale trades the largest error for the mean)
+    [InlineData(QuantFormat.Int4, 0.25)]      // +max clamps to 7 steps when the extreme is negative
+    public void Round_trips_stay_within_a_step_of_their_own_block_maximum_so_an_outlier_costs_only_its_block(QuantFormat format, double bound)
     {
         const int rows = 5, columns = 128;
         var rng = new Random(3);
@@ -58,7 +62,7 @@ public sealed unsafe class QuantizedKernelTests
             {
                 double max = Enumerable.Range(b * 32, 32).Max(i => Math.Abs(w[r * columns + i]));
                 for (int i = b * 32; i < b * 32 + 32; i++)
-                    Assert.True(Math.Abs(back[r * columns + i] - w[r * columns + i]) <= halfStep * max * 1.0001 + 1e-7,
+                    Assert.True(Math.Abs(back[r * columns + i] - w[r * columns + i]) <= bound * max + 1e-7,
                         $"{format} ({r}, {i}): {back[r * columns + i]} vs {w[r * columns + i]}");
             }
     }

@@ -1,0 +1,166 @@
+// Quality of int8/int4 weights beside llama.cpp's Q8_0/Q4_0 on the same random weights (issue #11): llama.cpp's
+// `--kl-divergence` metric, the mean over positions of KL(p_f32 ‖ p_quantized) of the next-token distributions, each
+// engine against its own fp32 run. A few input channels of every projection are scaled ×20, as real checkpoints'
+// outlier channels are, so a per-tensor or per-row scale would lose to blocks. The head is untied so that both
+// engines quantize the output head and keep input embeddings in fp32 (llama.cpp: pure, token_embd F32).
+using System.Globalization;
+using LLama;
+using LLama.Common;
+using LLama.Native;
+using R1Sharp.Formats.Config;
+using R1Sharp.Models;
+using R1Sharp.Models.Export;
+using R1Sharp.Tensors;
+using R1Sharp.Tensors.Kernels;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace R1Sharp.Bench;
+
+/// <summary>
+/// <c>dotnet run -c Release --project bench/R1Sharp.Bench -- kl [--tokens 256] [--layers 24] [--threads N]</c>: a
+/// qwen2.5-0.5b-shaped model with planted outlier channels; prints mean KL and top-1 agreement per type for both engines.
+/// </summary>
+public static class QuantizationKl
+{
+    /// <summary>Runs the comparison; returns the exit code.</summary>
+    public static int Run(string[] args)
+    {
+        int tokens = int.Parse(Arg(args, "--tokens", "256"), CultureInfo.InvariantCulture);
+        int layers = int.Parse(Arg(args, "--layers", "24"), CultureInfo.InvariantCulture);
+        int threads = int.Parse(Arg(args, "--threads", Environment.ProcessorCount.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
+        torch.set_num_threads(threads);
+        NativeLogConfig.llama_log_set((level, message) => { if (level == LLamaLogLevel.Error) Console.Error.Write(message); });
+        var config = new Qwen2Config
+        {
+            VocabSize = 151936, HiddenSize = 896, IntermediateSize = 4864, NumHiddenLayers = layers, NumAttentionHeads = 14,
+            NumKeyValueHeads = 2, RmsNormEps = 1e-6, RopeTheta = 1000000, TieWordEmbeddings = false, MaxPositionEmbeddings = 32768,
+        };
+        string dir = Path.Combine(Path.GetTempPath(), "r1-kl-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            using (var model = new DecoderModel(config))
+            {
+                model.InitializeWeights(seed: 1);
+                PlantOutliers(model, new Random(7));
+                model.Save(dir);
+            }
+            LlamaCppSideBySide.SaveTokenizer(dir);
+            string f32 = Path.Combine(dir, "model.f32.gguf");
+            GgufExporter.Export(dir, f32);
+            var rng = new Random(11);
+            int[] ids = Enumerable.Range(0, tokens).Select(_ => rng.Next(config.VocabSize)).ToArray();
+
+            var oursBase = OursLogits(dir, null, ids);
+            var llamaBase = LlamaLogits(f32, ids, threads);
+            Console.WriteLine($"model: qwen2.5-0.5b shape, {layers} layers, untied head, 4 input channels x20 in every projection; {tokens} random tokens");
+            Console.WriteLine($"{"type",-13} {"R1Sharp mean KL",15} {"llama.cpp mean KL",18} {"R1Sharp top-1 same",19} {"llama.cpp top-1 same",21}");
+            foreach (var (name, format, ftype) in new[] { ("int8", QuantFormat.Int8, LLamaFtype.MOSTLY_Q8_0), ("int4", QuantFormat.Int4, LLamaFtype.MOSTLY_Q4_0) })
+            {
+                string quantized = Path.Combine(dir, $"model.{name}.gguf");
+                var qp = LLamaModelQuantizeParams.Default();
+                qp.ftype = ftype;
+                qp.pure = true;
+                qp.quantize_output_tensor = true;
+                qp.token_embedding_type = GGMLType.GGML_TYPE_F32;
+                qp.nthread = threads;
+                if (NativeApi.llama_model_quantize(f32, quantized, ref qp) != 0) throw new InvalidOperationException($"llama.cpp quantize to {ftype} failed");
+                var (oursKl, oursTop) = Compare(oursBase, OursLogits(dir, format, ids), config.VocabSize);
+                var (llamaKl, llamaTop) = Compare(llamaBase, LlamaLogits(quantized, ids, threads), config.VocabSize);
+                string type = name == "int8" ? "int8 vs Q8_0" : "int4 vs Q4_0";
+                Console.WriteLine($"{type,-13} {oursKl,15:0.000000} {llamaKl,18:0.000000} {oursTop,19:P2} {llamaTop,21:P2}");
+            }
+            return 0;
+        }
+        finally
+        {
+            try { Directory.Delete(dir, recursive: true); } catch (IOException) { }
+        }
+    }
+
+    // Scales 4 fixed input channels (columns) of every projection by 20.
+    private static void PlantOutliers(DecoderModel model, Random rng)
+    {
+        using var noGrad = no_grad();
+        foreach (var (name, p) in model.named_parameters())
+        {
+            if (p.dim() != 2 || !name.Contains(".layers.", StringComparison.Ordinal)) continue;
+            foreach (int column in Enumerable.Range(0, 4).Select(_ => rng.Next((int)p.shape[1])))
+            {
+                using var slice = p.select(1, column);
+                slice.TimesInPlace(20.0);
+            }
+        }
+    }
+
+    // Logits (T, V) of the model in `dir`, fp32 or quantized, from one forward over all positions.
+    private static float[] OursLogits(string dir, QuantFormat? format, int[] ids)
+    {
+        using var model = DecoderModel.Load(dir, new ModelLoadOptions { Quantization = format });
+        using var noGrad = no_grad();
+        using var input = tensor(ids.Select(i => (long)i).ToArray(), new long[] { 1, ids.Length });
+        using var logits = model.Forward(input);
+        return logits.to_type(ScalarType.Float32).data<float>().ToArray();
+    }
+
+    private static float[] LlamaLogits(string gguf, int[] ids, int threads)
+    {
+        var p = new ModelParams(gguf)
+        {
+            ContextSize = (uint)ids.Length, GpuLayerCount = 0, BatchSize = (uint)ids.Length, UBatchSize = (uint)ids.Length,
+            Threads = threads, BatchThreads = threads, TypeK = GGMLType.GGML_TYPE_F32, TypeV = GGMLType.GGML_TYPE_F32, FlashAttention = false,
+        };
+        using var weights = LLamaWeights.LoadFromFile(p);
+        using var context = weights.CreateContext(p);
+        var batch = new LLamaBatch();
+        for (int i = 0; i < ids.Length; i++) batch.Add((LLamaToken)ids[i], i, LLamaSeqId.Zero, true);
+        if (context.Decode(batch) != DecodeResult.Ok) throw new InvalidOperationException("llama.cpp decode failed");
+        int vocab = context.NativeHandle.GetLogitsIth(0).Length;
+        var all = new float[(long)ids.Length * vocab];
+        for (int i = 0; i < ids.Length; i++) context.NativeHandle.GetLogitsIth(i).CopyTo(all.AsSpan(i * vocab, vocab));
+        return all;
+    }
+
+    // Mean KL(p ‖ q) over positions and the share of positions whose argmax agrees.
+    private static (double Kl, double Top1) Compare(float[] p, float[] q, int vocab)
+    {
+        int positions = p.Length / vocab;
+        double kl = 0;
+        int same = 0;
+        for (int t = 0; t < positions; t++)
+        {
+            var a = p.AsSpan(t * vocab, vocab);
+            var b = q.AsSpan(t * vocab, vocab);
+            double la = LogSumExp(a), lb = LogSumExp(b), sum = 0;
+            for (int i = 0; i < vocab; i++)
+            {
+                double lpa = a[i] - la;
+                sum += Math.Exp(lpa) * (lpa - (b[i] - lb));
+            }
+            kl += sum;
+            if (ArgMax(a) == ArgMax(b)) same++;
+        }
+        return (kl / positions, (double)same / positions);
+    }
+
+    private static double LogSumExp(ReadOnlySpan<float> x)
+    {
+        double max = double.NegativeInfinity, sum = 0;
+        foreach (var v in x) max = Math.Max(max, v);
+        foreach (var v in x) sum += Math.Exp(v - max);
+        return max + Math.Log(sum);
+    }
+
+    private static int ArgMax(ReadOnlySpan<float> x)
+    {
+        int best = 0;
+        for (int i = 1; i < x.Length; i++) if (x[i] > x[best]) best = i;
+        return best;
+    }
+
+    private static string Arg(string[] args, string name, string fallback)
+    {
+        int i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
+    }
+}
