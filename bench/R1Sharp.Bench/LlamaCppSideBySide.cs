@@ -53,6 +53,9 @@ public static class LlamaCppSideBySide
             return 2;
         }
         torch.set_num_threads(threads);
+        // llama.cpp's errors only.
+        NativeApi.llama_empty_call(); // resolves llama.cpp's native library before any direct P/Invoke (quantize)
+        NativeLogConfig.llama_log_set((level, message) => { if (level == LLamaLogLevel.Error) Console.Error.Write(message); });
         string dir = Path.Combine(Path.GetTempPath(), "r1-sidebyside-" + Guid.NewGuid().ToString("N"));
         try
         {
@@ -201,7 +204,6 @@ public static class LlamaCppSideBySide
 
     private static (double Prefill, double Decode) MeasureLlamaCpp(string gguf, int[] ids, int promptLength, int threads)
     {
-        NativeLogConfig.llama_log_set((level, message) => { if (level == LLamaLogLevel.Error) Console.Error.Write(message); });
         var p = new ModelParams(gguf)
         {
             ContextSize = (uint)ids.Length, GpuLayerCount = 0, BatchSize = (uint)promptLength, UBatchSize = (uint)promptLength,

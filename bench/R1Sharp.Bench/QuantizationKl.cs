@@ -30,6 +30,7 @@ public static class QuantizationKl
         int layers = int.Parse(Arg(args, "--layers", "24"), CultureInfo.InvariantCulture);
         int threads = int.Parse(Arg(args, "--threads", Environment.ProcessorCount.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
         torch.set_num_threads(threads);
+        NativeApi.llama_empty_call(); // resolves llama.cpp's native library before any direct P/Invoke (quantize)
         NativeLogConfig.llama_log_set((level, message) => { if (level == LLamaLogLevel.Error) Console.Error.Write(message); });
         var config = new Qwen2Config
         {

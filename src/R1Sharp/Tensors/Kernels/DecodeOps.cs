@@ -96,7 +96,20 @@ public static unsafe partial class DecodeOps
     {
         if (format == WeightFormat.F32) { Buffer.MemoryCopy(source, destination, n * 4L, n * 4L); return; }
         ushort* d = (ushort*)destination;
-        for (int i = 0; i < n; i++) d[i] = Bf16.FromSingle(source[i]);
+        int i = 0;
+        for (; i + 32 <= n; i += 32)
+            Vector512.Narrow(Bf16Bits(Vector512.Load(source + i)), Bf16Bits(Vector512.Load(source + i + 16))).Store(d + i);
+        for (; i < n; i++) d[i] = Bf16.FromSingle(source[i]);
+    }
+
+    // Bf16.FromSingle on 16 lanes: round to nearest even, NaN kept quiet; the result in each lane's low 16 bits.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<uint> Bf16Bits(Vector512<float> v)
+    {
+        var bits = v.AsUInt32();
+        var rounded = Vector512.ShiftRightLogical(bits + Vector512.Create(0x7FFFu) + (Vector512.ShiftRightLogical(bits, 16) & Vector512<uint>.One), 16);
+        var nan = Vector512.ShiftRightLogical(bits, 16) | Vector512.Create(0x40u);
+        return Vector512.ConditionalSelect(Vector512.IsNaN(v).AsUInt32(), nan, rounded);
     }
 
     /// <summary>

@@ -20,28 +20,41 @@ public static unsafe partial class MatMul
     /// </summary>
     public static void Run(QuantizedMatrix w, float* bias, float* x, int xStride, float* y, int yStride, int batch, KernelPool? pool = null)
     {
-        int k = w.Columns;
+        // int4 rows are read in block pairs, so x is stored padded to whole pairs (see PairBlocks).
+        int k = w.Format == QuantFormat.Int4 ? (w.BlocksPerRow + 1) / 2 * 64 : w.Columns, nb = w.BlocksPerRow;
         short[] quantized = ArrayPool<short>.Shared.Rent(batch * k);
+        short[] row = ArrayPool<short>.Shared.Rent(w.Columns);
         float[] scales = ArrayPool<float>.Shared.Rent(batch);
+        float[] sums = ArrayPool<float>.Shared.Rent(batch * (nb + 16));
         try
         {
-            fixed (short* xq = quantized)
-            fixed (float* xs = scales)
+            fixed (short* xq = quantized, tmp = row)
+            fixed (float* xs = scales, corrections = sums)
             {
-                for (int b = 0; b < batch; b++) xs[b] = QuantizeRow(x + (long)b * xStride, k, xq + (long)b * k);
-                nint pq = (nint)xq, ps = (nint)xs, py = (nint)y, pb = (nint)bias;
+                for (int b = 0; b < batch; b++)
+                {
+                    if (w.Format == QuantFormat.Int8) xs[b] = QuantizeRow(x + (long)b * xStride, k, xq + (long)b * k);
+                    else
+                    {
+                        xs[b] = QuantizeRow(x + (long)b * xStride, w.Columns, tmp);
+                        PairBlocks(tmp, nb, xq + (long)b * k, corrections + (long)b * (nb + 16));
+                    }
+                }
+                nint pq = (nint)xq, ps = (nint)xs, py = (nint)y, pb = (nint)bias, pc = (nint)corrections;
                 (pool ?? KernelPool.Shared).Run((part, parts) =>
                 {
                     var (start, end) = KernelPool.Split(w.Rows, part, parts, 4);
-                    QuantizedRows(w, (float*)pb, (short*)pq, (float*)ps, (float*)py, yStride, batch, start, end);
-                }, (long)w.Rows * k * batch);
+                    QuantizedRows(w, (float*)pb, (short*)pq, k, (float*)ps, (float*)pc, (float*)py, yStride, batch, start, end);
+                }, (long)w.Rows * w.Columns * batch);
                 GC.KeepAlive(w);
             }
         }
         finally
         {
             ArrayPool<short>.Shared.Return(quantized);
+            ArrayPool<short>.Shared.Return(row);
             ArrayPool<float>.Shared.Return(scales);
+            ArrayPool<float>.Shared.Return(sums);
         }
     }
 
@@ -56,10 +69,33 @@ public static unsafe partial class MatMul
         return scale;
     }
 
+    // int4: block pairs (2p, 2p+1) of x as [x₂ₚ[0..15], x₂ₚ₊₁[0..15], x₂ₚ[16..31], x₂ₚ₊₁[16..31]] (a missing last block
+    // as zeros), matching a pair's 32 bytes widened to shorts, low nibbles then high ones; and 8·Σ x per block, which
+    // the stored nibbles' +8 offset adds to each block's sum (padded with 16 zeros for the vector dot with the scales).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void QuantizedRows(QuantizedMatrix w, float* bias, short* xq, float* xs, float* y, int yStride, int batch, int start, int end)
+    private static void PairBlocks(short* x, int nb, short* output, float* corrections)
     {
-        int k = w.Columns, nb = w.BlocksPerRow, r = start;
+        for (int p = 0; p < (nb + 1) / 2; p++)
+            for (int half = 0; half < 2; half++)
+                for (int side = 0; side < 2; side++)
+                {
+                    int block = 2 * p + side;
+                    short* to = output + p * 64 + half * 32 + side * 16;
+                    if (block < nb) new ReadOnlySpan<short>(x + block * 32 + half * 16, 16).CopyTo(new Span<short>(to, 16));
+                    else new Span<short>(to, 16).Clear();
+                }
+        for (int b = 0; b < nb + 16; b++)
+        {
+            int sum = 0;
+            if (b < nb) for (int i = 0; i < 32; i++) sum += x[b * 32 + i];
+            corrections[b] = 8f * sum;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void QuantizedRows(QuantizedMatrix w, float* bias, short* xq, int k, float* xs, float* corrections, float* y, int yStride, int batch, int start, int end)
+    {
+        int nb = w.BlocksPerRow, r = start;
         bool int8 = w.Format == QuantFormat.Int8;
         for (; r < end; r++)
         {
@@ -67,11 +103,21 @@ public static unsafe partial class MatMul
             float* d = w.Scales + (long)r * nb;
             for (int b = 0; b < batch; b++)
             {
-                float s = !IsQuantizedAccelerated ? ScalarQuantizedDot(w, r, xq + (long)b * k)
-                    : int8 ? DotInt8((sbyte*)row, d, nb, xq + (long)b * k) : DotInt4(row, d, nb, xq + (long)b * k);
+                float s = !IsQuantizedAccelerated ? ScalarQuantizedDot(w, r, xq + (long)b * k, int8)
+                    : int8 ? DotInt8((sbyte*)row, d, nb, xq + (long)b * k)
+                    : DotInt4(row, d, nb, xq + (long)b * k) - ScaleDot(d, corrections + (long)b * (nb + 16), nb);
                 y[(long)b * yStride + r] = s * xs[b] + (bias != null ? bias[r] : 0f);
             }
         }
+    }
+
+    // Σ d[b]·c[b], 16 blocks per step (c is zero-padded past nb, and d may be read past the row: scales have slack).
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
+    private static float ScaleDot(float* d, float* c, int nb)
+    {
+        var acc = Vector512<float>.Zero;
+        for (int b = 0; b < nb; b += 16) acc = Vector512.FusedMultiplyAdd(Vector512.Load(d + b), Vector512.Load(c + b), acc);
+        return Vector512.Sum(acc);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
@@ -94,44 +140,51 @@ public static unsafe partial class MatMul
         return Vector512.Sum(a0 + a1);
     }
 
-    // A block's 16 bytes widen to 16 shorts; the low nibbles are weights 0..15 and the high ones 16..31, so the two
-    // halves side by side line up with x's block in its natural order.
+    // Two blocks per step: their 32 bytes widen to 32 shorts; the low nibbles line up with the pair's first halves of x
+    // and the high ones with the second halves (PairBlocks), so lanes 0–7 hold block 2p's sums and 8–15 block 2p+1's,
+    // scaled by [d₂ₚ ×8, d₂ₚ₊₁ ×8]. The nibbles' +8 is taken off by the caller (8·Σx per block times its scale).
     [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
     private static float DotInt4(byte* w, float* d, int nb, short* x)
     {
         var a0 = Vector512<float>.Zero; var a1 = a0;
-        var low = Vector256.Create((short)0xF);
-        var eight = Vector512.Create((short)8);
-        int b = 0;
-        for (; b + 2 <= nb; b += 2)
+        int pairs = (nb + 1) / 2, p = 0;
+        for (; p + 2 <= pairs; p += 2) // two pairs per step: two independent FMA chains
         {
-            var v0 = Avx2.ConvertToVector256Int16(Vector128.Load(w + b * 16));
-            var v1 = Avx2.ConvertToVector256Int16(Vector128.Load(w + b * 16 + 16));
-            var q0 = Vector512.Create(v0 & low, Vector256.ShiftRightLogical(v0, 4)) - eight;
-            var q1 = Vector512.Create(v1 & low, Vector256.ShiftRightLogical(v1, 4)) - eight;
-            var p0 = Avx512BW.MultiplyAddAdjacent(q0, Vector512.Load(x + b * 32));
-            var p1 = Avx512BW.MultiplyAddAdjacent(q1, Vector512.Load(x + b * 32 + 32));
-            a0 = Vector512.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(p0), Vector512.Create(d[b]), a0);
-            a1 = Vector512.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(p1), Vector512.Create(d[b + 1]), a1);
+            a0 = Vector512.FusedMultiplyAdd(Int4Pair(w, x, p), Int4Scales(d, p), a0);
+            a1 = Vector512.FusedMultiplyAdd(Int4Pair(w, x, p + 1), Int4Scales(d, p + 1), a1);
         }
-        for (; b < nb; b++)
-        {
-            var v = Avx2.ConvertToVector256Int16(Vector128.Load(w + b * 16));
-            var q = Vector512.Create(v & low, Vector256.ShiftRightLogical(v, 4)) - eight;
-            var p = Avx512BW.MultiplyAddAdjacent(q, Vector512.Load(x + b * 32));
-            a0 = Vector512.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(p), Vector512.Create(d[b]), a0);
-        }
+        if (p < pairs) a0 = Vector512.FusedMultiplyAdd(Int4Pair(w, x, p), Int4Scales(d, p), a0);
         return Vector512.Sum(a0 + a1);
     }
 
-    private static float ScalarQuantizedDot(QuantizedMatrix w, int r, short* x)
+    // Pair p's 16 + 16 block sums Σ q·x (q = stored nibble) as floats.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Int4Pair(byte* w, short* x, int p)
+    {
+        var v = Avx512BW.ConvertToVector512Int16(Vector256.Load(w + p * 32));
+        var sums = Avx512BW.MultiplyAddAdjacent(v & Vector512.Create((short)0xF), Vector512.Load(x + p * 64))
+            + Avx512BW.MultiplyAddAdjacent(Vector512.ShiftRightLogical(v, 4), Vector512.Load(x + p * 64 + 32));
+        return Avx512F.ConvertToVector512Single(sums);
+    }
+
+    // [d₂ₚ ×8, d₂ₚ₊₁ ×8] from two broadcasts (Vector512.Create(lo, hi) goes through a stack slot in the JIT).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Int4Scales(float* d, int p) =>
+        Avx512F.InsertVector256(Vector512.Create(d[2 * p]), Vector256.Create(d[2 * p + 1]), 1);
+
+    private static float ScalarQuantizedDot(QuantizedMatrix w, int r, short* x, bool int8)
     {
         float* d = w.Scales + (long)r * w.BlocksPerRow;
         float s = 0;
         for (int b = 0; b < w.BlocksPerRow; b++)
         {
             int sum = 0;
-            for (int i = 0; i < QuantizedMatrix.BlockSize; i++) sum += w.Value(r, b * QuantizedMatrix.BlockSize + i) * x[b * QuantizedMatrix.BlockSize + i];
+            for (int i = 0; i < QuantizedMatrix.BlockSize; i++)
+            {
+                // int4 activations are in PairBlocks order: block b is side b % 2 of pair b / 2, halves 32 shorts apart.
+                int at = int8 ? b * 32 + i : b / 2 * 64 + i / 16 * 32 + b % 2 * 16 + i % 16;
+                sum += w.Value(r, b * QuantizedMatrix.BlockSize + i) * x[at];
+            }
             s += sum * d[b];
         }
         return s;

@@ -55,8 +55,11 @@ public sealed unsafe class QuantizedMatrix : IDisposable
         if (rows <= 0 || columns <= 0 || columns % BlockSize != 0)
             throw new ArgumentException($"a {format} matrix needs columns that are a positive multiple of {BlockSize}, got ({rows}, {columns})");
         (Format, Rows, Columns) = (format, rows, columns);
-        _data = (byte*)NativeMemory.AlignedAlloc((nuint)((long)rows * RowBytes), 64);
-        _scales = (float*)NativeMemory.AlignedAlloc((nuint)((long)rows * BlocksPerRow * sizeof(float)), 64);
+        // 64 bytes of slack after each array: the int4 kernel reads blocks in pairs and scales 16 at a time.
+        _data = (byte*)NativeMemory.AlignedAlloc((nuint)((long)rows * RowBytes + 64), 64);
+        _scales = (float*)NativeMemory.AlignedAlloc((nuint)((long)rows * BlocksPerRow * sizeof(float) + 64), 64);
+        new Span<byte>(_data + (long)rows * RowBytes, 64).Clear();
+        new Span<byte>((byte*)(_scales + (long)rows * BlocksPerRow), 64).Clear();
     }
 
     /// <summary>
@@ -168,16 +171,26 @@ public sealed unsafe class QuantizedMatrix : IDisposable
         return (i % BlockSize < BlockSize / 2 ? packed & 0xF : packed >> 4) - 8;
     }
 
-    /// <summary>Rows [<paramref name="start"/>, start + <paramref name="count"/>) as fp32 into <paramref name="output"/>
+    /// <summary>Rows [<paramref name="start"/>, start + <paramref name="count"/>) as fp32 — or as bf16 (rounded to
+    /// nearest even) when <paramref name="format"/> is <see cref="WeightFormat.Bf16"/> — into <paramref name="output"/>
     /// (row-major, <see cref="Columns"/> per row), split over <paramref name="pool"/>.</summary>
-    public void Dequantize(int start, int count, float* output, KernelPool? pool = null)
+    public void Dequantize(int start, int count, void* output, WeightFormat format = WeightFormat.F32, KernelPool? pool = null)
     {
         if (start < 0 || count < 0 || start + count > Rows) throw new ArgumentOutOfRangeException(nameof(count));
         nint o = (nint)output;
         (pool ?? KernelPool.Shared).Run((part, parts) =>
         {
             var (first, end) = KernelPool.Split(count, part, parts);
-            for (int r = first; r < end; r++) DequantizeRow(start + r, (float*)o + (long)r * Columns);
+            float* row = stackalloc float[format == WeightFormat.Bf16 ? Columns : 0];
+            for (int r = first; r < end; r++)
+            {
+                if (format == WeightFormat.F32) DequantizeRow(start + r, (float*)o + (long)r * Columns);
+                else
+                {
+                    DequantizeRow(start + r, row);
+                    DecodeOps.FromSingle(row, Columns, (ushort*)o + (long)r * Columns, WeightFormat.Bf16);
+                }
+            }
         }, (long)count * Columns);
         GC.KeepAlive(this);
     }

@@ -105,6 +105,25 @@ public sealed unsafe class QuantizedKernelTests
     }
 
     [Fact]
+    public void Bf16_dequantization_rounds_the_fp32_values_like_the_scalar_conversion()
+    {
+        var rng = new Random(4);
+        var w = Random(rng, 3 * 96, 5);
+        using var m = Quantize(w, 3, 96, QuantFormat.Int4);
+        var f32 = new float[3 * 96];
+        var bf16 = new ushort[3 * 96];
+        fixed (float* pf = f32) m.Dequantize(0, 3, pf);
+        fixed (ushort* pb = bf16) m.Dequantize(0, 3, pb, WeightFormat.Bf16);
+        Assert.Equal(f32.Select(Bf16.FromSingle), bf16);
+        // The vectorised conversion on its own: ties to even, NaN kept, infinities, the scalar tail.
+        float[] special = [.. Enumerable.Range(0, 40).Select(i => BitConverter.Int32BitsToSingle(0x3F808000 + (i << 16) + (i % 3 == 0 ? 0 : 1))),
+            float.NaN, float.PositiveInfinity, float.NegativeInfinity, -0f, 1e-40f];
+        var converted = new ushort[special.Length];
+        fixed (float* ps = special) fixed (ushort* pc = converted) DecodeOps.FromSingle(ps, special.Length, pc, WeightFormat.Bf16);
+        Assert.Equal(special.Select(Bf16.FromSingle), converted);
+    }
+
+    [Fact]
     public void Columns_that_are_not_whole_blocks_are_refused()
     {
         var ex = Assert.Throws<ArgumentException>(() => Quantize(new float[40], 1, 40, QuantFormat.Int8));
