@@ -23,7 +23,7 @@ namespace R1Sharp.Bench;
 /// tok/s of both engines at each precision (R1Sharp f32 through TorchSharp ops and through the managed decode kernels,
 /// bf16, int8, int4; llama.cpp F32, F16, Q8_0, Q4_0 quantized by llama.cpp itself, pure), and ratios.
 /// </summary>
-public static class LlamaCppSideBySide
+public static partial class LlamaCppSideBySide
 {
     private static readonly Dictionary<string, ModelConfig> Presets = new()
     {
@@ -96,6 +96,15 @@ public static class LlamaCppSideBySide
                 engines.Add(("llama.cpp F16", () => MeasureLlamaCpp(gguf16, ids, promptLength, threads)));
                 pairs.Add(("R1Sharp bf16, kernels", "llama.cpp F16", "bf16 / llama.cpp F16"));
             }
+            // R1Sharp quantizes a BF16 checkpoint (what R1-Distill models ship; prefill GEMMs then run in bf16), llama.cpp its
+            // F32 GGUF: the same weights up to bf16 rounding.
+            string bf16Dir = Path.Combine(dir, "bf16");
+            if (groups.Contains("int8") || groups.Contains("int4"))
+                using (var bf16Copy = DecoderModel.Load(dir, new ModelLoadOptions { DType = ScalarType.BFloat16 }))
+                {
+                    bf16Copy.Save(bf16Dir);
+                    SaveTokenizer(bf16Dir);
+                }
             foreach (var (group, format, ftype, type) in new[] { ("int8", QuantFormat.Int8, LLamaFtype.MOSTLY_Q8_0, "Q8_0"), ("int4", QuantFormat.Int4, LLamaFtype.MOSTLY_Q4_0, "Q4_0") })
             {
                 if (!groups.Contains(group)) continue;
@@ -103,7 +112,7 @@ public static class LlamaCppSideBySide
                 var qp = LLamaModelQuantizeParams.Default();
                 (qp.ftype, qp.pure, qp.quantize_output_tensor, qp.nthread) = (ftype, true, true, threads);
                 if (NativeApi.llama_model_quantize(gguf, quantized, ref qp) != 0) throw new InvalidOperationException($"llama.cpp quantize to {type} failed");
-                var ours = DecoderModel.Load(dir, new ModelLoadOptions { Quantization = format });
+                var ours = DecoderModel.Load(bf16Dir, new ModelLoadOptions { Quantization = format });
                 loaded.Add(ours);
                 engines.Add(($"R1Sharp {group}, kernels", () => MeasureR1Sharp(ours, ids, promptLength, kernels: true)));
                 engines.Add(($"llama.cpp {type}", () => MeasureLlamaCpp(quantized, ids, promptLength, threads)));
@@ -137,100 +146,6 @@ public static class LlamaCppSideBySide
 
     private static void Report(string engine, double prefill, double decode) =>
         Console.WriteLine($"{engine,-28} prefill {prefill,8:0.0} tok/s   decode {decode,6:0.0} tok/s");
-
-    // Prefill through DecoderModel.Forward; decode through it too, or through the managed step (DenseDecodeStep, what
-    // Generator uses) when `kernels`.
-    private static (double Prefill, double Decode) MeasureR1Sharp(DecoderModel model, int[] ids, int promptLength, bool kernels)
-    {
-        var step = kernels ? DenseDecodeStep.TryCreate(model) ?? throw new InvalidOperationException("no managed decode step for this model") : null;
-        var logits = new float[model.Config.VocabSize];
-        using var noGrad = no_grad();
-        double prefill = 0, decode = 0;
-        for (int round = 0; round < 2; round++) // the first round warms up allocators and kernels
-        {
-            using var cache = model.CreateCache(1, ids.Length);
-            var clock = Stopwatch.StartNew();
-            using (var prompt = tensor(ids.Take(promptLength).Select(i => (long)i).ToArray(), new long[] { 1, promptLength }))
-            using (model.Forward(prompt, cache: cache, lastOnly: true)) { }
-            prefill = promptLength / clock.Elapsed.TotalSeconds;
-            clock.Restart();
-            for (int i = promptLength; i < ids.Length; i++)
-            {
-                if (step is not null)
-                {
-                    if (!step.TryStep([ids[i]], [i], cache, logits)) throw new InvalidOperationException("the managed step refused a batch-1 step");
-                    continue;
-                }
-                using var token = tensor(new long[] { ids[i] }, new long[] { 1, 1 });
-                using var output = model.Forward(token, cache: cache, lastOnly: true);
-            }
-            decode = (ids.Length - promptLength) / clock.Elapsed.TotalSeconds;
-        }
-        return (prefill, decode);
-    }
-
-    // B sequences with a 64-token prompt each, then `steps` decode steps of B tokens (one per sequence), through the
-    // managed step where it takes the batch (as Generator does), else DecoderModel.Forward.
-    private static double MeasureBatchedDecode(DecoderModel model, int vocab, int batch, int steps, bool kernels)
-    {
-        var step = kernels ? DenseDecodeStep.TryCreate(model) : null;
-        var logits = new float[batch * vocab];
-        using var noGrad = no_grad();
-        const int prompt = 64;
-        var rng = new Random(9);
-        double rate = 0;
-        for (int round = 0; round < 2; round++) // the first round warms up
-        {
-            using var cache = model.CreateCache(batch, prompt + steps);
-            using (var ids = randint(vocab, new long[] { batch, prompt }, dtype: ScalarType.Int64))
-            using (model.Forward(ids, cache: cache, lastOnly: true)) { }
-            var clock = Stopwatch.StartNew();
-            for (int i = 0; i < steps; i++)
-            {
-                long[] next = Enumerable.Range(0, batch).Select(_ => (long)rng.Next(vocab)).ToArray();
-                if (step is not null)
-                {
-                    if (!step.TryStep(next, Enumerable.Repeat((long)(prompt + i), batch).ToArray(), cache, logits))
-                        throw new InvalidOperationException("the managed step refused the batch");
-                    continue;
-                }
-                using var token = tensor(next, new long[] { batch, 1 });
-                using var output = model.Forward(token, cache: cache, lastOnly: true);
-            }
-            rate = batch * steps / clock.Elapsed.TotalSeconds;
-        }
-        return rate;
-    }
-
-    private static (double Prefill, double Decode) MeasureLlamaCpp(string gguf, int[] ids, int promptLength, int threads)
-    {
-        var p = new ModelParams(gguf)
-        {
-            ContextSize = (uint)ids.Length, GpuLayerCount = 0, BatchSize = (uint)promptLength, UBatchSize = (uint)promptLength,
-            Threads = threads, BatchThreads = threads, TypeK = GGMLType.GGML_TYPE_F32, TypeV = GGMLType.GGML_TYPE_F32, FlashAttention = false,
-        };
-        using var weights = LLamaWeights.LoadFromFile(p);
-        double prefill = 0, decode = 0;
-        for (int round = 0; round < 2; round++)
-        {
-            using var context = weights.CreateContext(p);
-            var batch = new LLamaBatch();
-            for (int i = 0; i < promptLength; i++) batch.Add((LLamaToken)ids[i], i, LLamaSeqId.Zero, i == promptLength - 1);
-            var clock = Stopwatch.StartNew();
-            Check(context.Decode(batch));
-            prefill = promptLength / clock.Elapsed.TotalSeconds;
-            clock.Restart();
-            for (int i = promptLength; i < ids.Length; i++)
-            {
-                batch.Clear();
-                batch.Add((LLamaToken)ids[i], i, LLamaSeqId.Zero, true);
-                Check(context.Decode(batch));
-                _ = context.NativeHandle.GetLogitsIth(0);
-            }
-            decode = (ids.Length - promptLength) / clock.Elapsed.TotalSeconds;
-        }
-        return (prefill, decode);
-    }
 
     private static void Check(DecodeResult result)
     {

@@ -32,6 +32,8 @@ public static class ModelPresets
             RopeTheta: 1_000_000, MaxPositions: 32768, Tied: true),
         new("r1-distill-qwen-1.5b", "DeepSeek-R1-Distill-Qwen-1.5B shape (1.78B parameters)", 1536, 8960, 28, 12, 2,
             VocabSize: 151936, MaxPositions: 131072),
+        new("r1-distill-qwen-7b", "DeepSeek-R1-Distill-Qwen-7B shape (7.62B parameters)", 3584, 18944, 28, 28, 4,
+            VocabSize: 152064, MaxPositions: 131072),
         new("llama-3.2-1b", "Llama-3.2-1B shape (1.24B parameters)", 2048, 8192, 16, 32, 8, VocabSize: 128256,
             RopeTheta: 500_000, MaxPositions: 131072, Tied: true, RmsEps: 1e-5,
             RopeScaling: new Llama3RopeScaling { Factor = 32, LowFreqFactor = 1, HighFreqFactor = 4, OriginalMaxPositionEmbeddings = 8192 }),

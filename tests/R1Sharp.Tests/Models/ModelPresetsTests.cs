@@ -20,6 +20,7 @@ public class ModelPresetsTests
     [Theory]
     [InlineData("qwen2", "qwen2.5-0.5b", 494_032_768)]
     [InlineData("qwen2", "r1-distill-qwen-1.5b", 1_777_088_000)]
+    [InlineData("qwen2", "r1-distill-qwen-7b", 7_615_616_512)]
     [InlineData("llama", "llama-3.2-1b", 1_235_814_400)]
     [InlineData("llama", "r1-distill-llama-8b", 8_030_261_248)]
     public void Real_shapes_have_the_published_parameter_counts(string arch, string preset, long expected)
