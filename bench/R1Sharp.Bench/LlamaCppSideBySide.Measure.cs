@@ -76,7 +76,7 @@ public static partial class LlamaCppSideBySide
         return rate;
     }
 
-    private static (double Prefill, double Decode) MeasureLlamaCpp(string gguf, int[] ids, int promptLength, int threads)
+    internal static (double Prefill, double Decode) MeasureLlamaCpp(string gguf, int[] ids, int promptLength, int threads)
     {
         var p = new ModelParams(gguf)
         {
