@@ -10,36 +10,30 @@ public class DtypeOptionTests
     static string ChainSumBase => Path.Combine(RepoPaths.Root, "models", "chain-sum-base");
     static string Corpus => RepoPaths.Fixture("bpe", "corpus.txt");
 
-    [Fact]
-    public void Run_with_bf16_weights_gives_the_greedy_answer_of_f32()
+    [Theory]
+    [InlineData("bf16")]
+    [InlineData("int8")]
+    public void Run_with_reduced_weights_gives_the_greedy_answer_of_f32(string dtype)
     {
         string[] args = ["run", "--model", ChainSumBase, "--chat-template", "r1-zero", "--prompt", "Last digit of a7 + b1 + c5",
             "--temperature", "0", "--max-tokens", "40", "--json"];
         var f32 = R1Process.Run(args);
-        var bf16 = R1Process.Run([.. args, "--dtype", "bf16"]);
-        Assert.True(bf16.ExitCode == 0, bf16.Stderr);
+        var reduced = R1Process.Run([.. args, "--dtype", dtype]);
+        Assert.True(reduced.ExitCode == 0, reduced.Stderr);
         using var a = JsonDocument.Parse(f32.Stdout);
-        using var b = JsonDocument.Parse(bf16.Stdout);
+        using var b = JsonDocument.Parse(reduced.Stdout);
         Assert.Equal(a.RootElement.GetProperty("content").GetString(), b.RootElement.GetProperty("content").GetString());
         Assert.Equal(a.RootElement.GetProperty("reasoning").GetString(), b.RootElement.GetProperty("reasoning").GetString());
     }
 
     [Fact]
-    public void Run_with_int8_weights_gives_the_greedy_answer_of_f32_and_llama_server_timings()
+    public void Int8_with_ignore_eos_generates_exactly_max_tokens_and_reports_llama_server_timings()
     {
-        string[] args = ["run", "--model", ChainSumBase, "--chat-template", "r1-zero", "--prompt", "Last digit of a7 + b1 + c5",
-            "--temperature", "0", "--max-tokens", "40", "--json"];
-        var f32 = R1Process.Run(args);
-        var int8 = R1Process.Run([.. args, "--dtype", "int8"]);
-        Assert.True(int8.ExitCode == 0, int8.Stderr);
-        using var a = JsonDocument.Parse(f32.Stdout);
-        using var b = JsonDocument.Parse(int8.Stdout);
-        Assert.Equal(a.RootElement.GetProperty("content").GetString(), b.RootElement.GetProperty("content").GetString());
-        var fixedLength = R1Process.Run(["run", "--model", ChainSumBase, "--chat-template", "r1-zero", "--prompt", "Last digit of a7 + b1 + c5",
+        var run = R1Process.Run(["run", "--model", ChainSumBase, "--chat-template", "r1-zero", "--prompt", "Last digit of a7 + b1 + c5",
             "--dtype", "int8", "--json", "--ignore-eos", "--temperature", "0", "--max-tokens", "24"]);
-        Assert.True(fixedLength.ExitCode == 0, fixedLength.Stderr);
-        using var c = JsonDocument.Parse(fixedLength.Stdout);
-        var timings = c.RootElement.GetProperty("timings");
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        using var json = JsonDocument.Parse(run.Stdout);
+        var timings = json.RootElement.GetProperty("timings");
         Assert.Equal(24, timings.GetProperty("predicted_n").GetInt32());
         Assert.True(timings.GetProperty("predicted_per_second").GetDouble() > 0);
     }
