@@ -97,6 +97,24 @@ public static unsafe partial class MatMul
     {
         int nb = w.BlocksPerRow, r = start;
         bool int8 = w.Format == QuantFormat.Int8;
+        // Long rows (x of over 16 KB, e.g. a 7B down_proj's 18,944 columns): four rows share each load of x, which no
+        // longer stays in L1 (46 vs 34 G weights/s interleaved on 7168 × 18944); shorter rows go faster one at a time
+        // (54 vs 41 on 37888 × 3584).
+        if (int8 && IsQuantizedAccelerated && w.Columns > LongRowColumns)
+            for (; r + 4 <= end; r += 4)
+            {
+                byte* row = w.Data + (long)r * w.RowBytes;
+                float* d = w.Scales + (long)r * nb;
+                for (int b = 0; b < batch; b++)
+                {
+                    var (s0, s1, s2, s3) = Dot4Int8((sbyte*)row, w.RowBytes, d, nb, xq + (long)b * k);
+                    float* yb = y + (long)b * yStride + r;
+                    yb[0] = s0 * xs[b] + (bias != null ? bias[r] : 0f);
+                    yb[1] = s1 * xs[b] + (bias != null ? bias[r + 1] : 0f);
+                    yb[2] = s2 * xs[b] + (bias != null ? bias[r + 2] : 0f);
+                    yb[3] = s3 * xs[b] + (bias != null ? bias[r + 3] : 0f);
+                }
+            }
         for (; r < end; r++)
         {
             byte* row = w.Data + (long)r * w.RowBytes;
@@ -119,6 +137,31 @@ public static unsafe partial class MatMul
         for (int b = 0; b < nb; b += 16) acc = Vector512.FusedMultiplyAdd(Vector512.Load(d + b), Vector512.Load(c + b), acc);
         return Vector512.Sum(acc);
     }
+
+    /// <summary>Columns above which int8 rows are read four at a time.</summary>
+    internal const int LongRowColumns = 8192;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
+    private static (float, float, float, float) Dot4Int8(sbyte* w0, int rowBytes, float* d0, int nb, short* x)
+    {
+        sbyte* w1 = w0 + rowBytes, w2 = w1 + rowBytes, w3 = w2 + rowBytes;
+        float* d1 = d0 + nb, d2 = d1 + nb, d3 = d2 + nb;
+        var a0 = Vector512<float>.Zero; var a1 = a0; var a2 = a0; var a3 = a0;
+        for (int b = 0; b < nb; b++)
+        {
+            var xv = Vector512.Load(x + b * 32);
+            a0 = Vector512.FusedMultiplyAdd(Int8Block(w0 + b * 32, xv), Vector512.Create(d0[b]), a0);
+            a1 = Vector512.FusedMultiplyAdd(Int8Block(w1 + b * 32, xv), Vector512.Create(d1[b]), a1);
+            a2 = Vector512.FusedMultiplyAdd(Int8Block(w2 + b * 32, xv), Vector512.Create(d2[b]), a2);
+            a3 = Vector512.FusedMultiplyAdd(Int8Block(w3 + b * 32, xv), Vector512.Create(d3[b]), a3);
+        }
+        return (Vector512.Sum(a0), Vector512.Sum(a1), Vector512.Sum(a2), Vector512.Sum(a3));
+    }
+
+    // One block's sums of q·x pairs as 16 float lanes.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Int8Block(sbyte* w, Vector512<short> x) =>
+        Avx512F.ConvertToVector512Single(Avx512BW.MultiplyAddAdjacent(Avx512BW.ConvertToVector512Int16(Vector256.Load(w)), x));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
     private static float DotInt8(sbyte* w, float* d, int nb, short* x)

@@ -71,6 +71,7 @@ public sealed unsafe class QuantizedKernelTests
     [InlineData(QuantFormat.Int8, 1, 32, 1)]
     [InlineData(QuantFormat.Int8, 7, 96, 3)]
     [InlineData(QuantFormat.Int8, 257, 896, 2)]
+    [InlineData(QuantFormat.Int8, 9, MatMul.LongRowColumns + 32, 2)] // long rows, four at a time, and a leftover row
     [InlineData(QuantFormat.Int4, 1, 32, 1)]
     [InlineData(QuantFormat.Int4, 9, 160, 3)]
     [InlineData(QuantFormat.Int4, 257, 896, 2)]
