@@ -1,6 +1,5 @@
 // One GGUF through llama.cpp (LLamaSharp 0.30, CPU) in a process of its own, so that `/usr/bin/time -f %M` reads
 // llama.cpp's peak memory alone: the real-size comparison of README "Decode speed" runs it beside `r1 run`.
-using System.Globalization;
 using LLama.Native;
 
 namespace R1Sharp.Bench;
@@ -20,12 +19,8 @@ public static class LlamaCppRun
             Console.Error.WriteLine("llama-run: --gguf FILE (an existing GGUF) is required");
             return 2;
         }
-        int Int(string name, int fallback)
-        {
-            int i = Array.IndexOf(args, name);
-            return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
-        }
-        int prompt = Int("--prompt", 64), decode = Int("--decode", 32), threads = Int("--threads", Environment.ProcessorCount);
+        int prompt = LlamaCppTools.IntArg(args, "--prompt", 64), decode = LlamaCppTools.IntArg(args, "--decode", 32);
+        int threads = LlamaCppTools.IntArg(args, "--threads", Environment.ProcessorCount);
         NativeApi.llama_empty_call();
         NativeLogConfig.llama_log_set((level, message) => { if (level == LLamaLogLevel.Error) Console.Error.Write(message); });
         var rng = new Random(5);

@@ -78,11 +78,7 @@ public static partial class LlamaCppSideBySide
 
     internal static (double Prefill, double Decode) MeasureLlamaCpp(string gguf, int[] ids, int promptLength, int threads)
     {
-        var p = new ModelParams(gguf)
-        {
-            ContextSize = (uint)ids.Length, GpuLayerCount = 0, BatchSize = (uint)promptLength, UBatchSize = (uint)promptLength,
-            Threads = threads, BatchThreads = threads, TypeK = GGMLType.GGML_TYPE_F32, TypeV = GGMLType.GGML_TYPE_F32, FlashAttention = false,
-        };
+        var p = LlamaCppTools.Params(gguf, ids.Length, promptLength, threads);
         using var weights = LLamaWeights.LoadFromFile(p);
         double prefill = 0, decode = 0;
         for (int round = 0; round < 2; round++)

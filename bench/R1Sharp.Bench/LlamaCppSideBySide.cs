@@ -1,9 +1,7 @@
 // Side-by-side speed of R1Sharp's DecoderModel and llama.cpp (LLamaSharp 0.30, CPU) on the same random weights:
 // the model is saved as safetensors, exported to F32 GGUF by GgufExporter, and both run prefill and batch-1 decode.
 using System.Diagnostics;
-using System.Globalization;
 using LLama;
-using LLama.Common;
 using LLama.Native;
 using R1Sharp.Formats.Config;
 using R1Sharp.Formats.Gguf;
@@ -42,11 +40,11 @@ public static partial class LlamaCppSideBySide
     /// <summary>Runs the comparison and prints one line per engine and the ratios; returns the exit code.</summary>
     public static int Run(string[] args)
     {
-        string preset = Arg(args, "--preset", "qwen2.5-0.5b");
-        int promptLength = int.Parse(Arg(args, "--prompt", "512"), CultureInfo.InvariantCulture);
-        int decodeLength = int.Parse(Arg(args, "--decode", "128"), CultureInfo.InvariantCulture);
-        int rounds = int.Parse(Arg(args, "--rounds", "3"), CultureInfo.InvariantCulture);
-        int threads = int.Parse(Arg(args, "--threads", Environment.ProcessorCount.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
+        string preset = LlamaCppTools.Arg(args, "--preset", "qwen2.5-0.5b");
+        int promptLength = LlamaCppTools.IntArg(args, "--prompt", 512);
+        int decodeLength = LlamaCppTools.IntArg(args, "--decode", 128);
+        int rounds = LlamaCppTools.IntArg(args, "--rounds", 3);
+        int threads = LlamaCppTools.IntArg(args, "--threads", Environment.ProcessorCount);
         if (!Presets.TryGetValue(preset, out var config))
         {
             Console.Error.WriteLine($"unknown --preset '{preset}'; use one of {string.Join(", ", Presets.Keys)}");
@@ -75,7 +73,14 @@ public static partial class LlamaCppSideBySide
             // Every engine is measured once per round, rounds alternate engines, and each keeps its best round: the
             // bandwidth of a shared host drifts by tens of percent within minutes, so one pass per engine compares
             // different machines.
-            string[] groups = Arg(args, "--engines", "f32,bf16,int8,int4").Split(',');
+            string[] groups = LlamaCppTools.Arg(args, "--engines", "f32,bf16,int8,int4").Split(',');
+            if ((groups.Contains("int8") || groups.Contains("int4")) && (config.HiddenSize % 32 != 0 || config.IntermediateSize % 32 != 0))
+            {
+                // llama.cpp's pure Q8_0/Q4_0 has no fallback type for rows that are not whole 32-value blocks.
+                Console.Error.WriteLine($"--engines int8/int4 need hidden and intermediate sizes that are multiples of 32 (preset {preset}: " +
+                    $"{config.HiddenSize}, {config.IntermediateSize}); use --engines f32,bf16");
+                return 2;
+            }
             var engines = new List<(string Name, Func<(double Prefill, double Decode)> Measure)>();
             var pairs = new List<(string Ours, string Theirs, string Label)>();
             var loaded = new List<DecoderModel>();
@@ -109,9 +114,7 @@ public static partial class LlamaCppSideBySide
             {
                 if (!groups.Contains(group)) continue;
                 string quantized = Path.Combine(dir, $"model.{type}.gguf");
-                var qp = LLamaModelQuantizeParams.Default();
-                (qp.ftype, qp.pure, qp.quantize_output_tensor, qp.nthread) = (ftype, true, true, threads);
-                if (NativeApi.llama_model_quantize(gguf, quantized, ref qp) != 0) throw new InvalidOperationException($"llama.cpp quantize to {type} failed");
+                LlamaCppTools.Quantize(gguf, quantized, ftype, threads);
                 var ours = DecoderModel.Load(bf16Dir, new ModelLoadOptions { Quantization = format });
                 loaded.Add(ours);
                 engines.Add(($"R1Sharp {group}, kernels", () => MeasureR1Sharp(ours, ids, promptLength, kernels: true)));
@@ -161,11 +164,5 @@ public static partial class LlamaCppSideBySide
             VocabSize = 300, SpecialTokens = ["<|endoftext|>"], MinFrequency = 1, PreTokenizerPatterns = [SplitPreTokenizer.Qwen2Pattern],
         });
         TrainedTokenizerWriter.Save(result, dir, new TokenizerFileOptions { EosToken = "<|endoftext|>" });
-    }
-
-    private static string Arg(string[] args, string name, string fallback)
-    {
-        int i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
     }
 }

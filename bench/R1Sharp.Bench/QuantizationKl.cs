@@ -3,7 +3,6 @@
 // engine against its own fp32 run. A few input channels of every projection are scaled ×20, as real checkpoints'
 // outlier channels are, so a per-tensor or per-row scale would lose to blocks. The head is untied so that both
 // engines quantize the output head and keep input embeddings in fp32 (llama.cpp: pure, token_embd F32).
-using System.Globalization;
 using LLama;
 using LLama.Common;
 using LLama.Native;
@@ -26,9 +25,9 @@ public static class QuantizationKl
     /// <summary>Runs the comparison; returns the exit code.</summary>
     public static int Run(string[] args)
     {
-        int tokens = int.Parse(Arg(args, "--tokens", "256"), CultureInfo.InvariantCulture);
-        int layers = int.Parse(Arg(args, "--layers", "24"), CultureInfo.InvariantCulture);
-        int threads = int.Parse(Arg(args, "--threads", Environment.ProcessorCount.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture);
+        int tokens = LlamaCppTools.IntArg(args, "--tokens", 256);
+        int layers = LlamaCppTools.IntArg(args, "--layers", 24);
+        int threads = LlamaCppTools.IntArg(args, "--threads", Environment.ProcessorCount);
         torch.set_num_threads(threads);
         NativeApi.llama_empty_call(); // resolves llama.cpp's native library before any direct P/Invoke (quantize)
         NativeLogConfig.llama_log_set((level, message) => { if (level == LLamaLogLevel.Error) Console.Error.Write(message); });
@@ -59,13 +58,7 @@ public static class QuantizationKl
             foreach (var (name, format, ftype) in new[] { ("int8", QuantFormat.Int8, LLamaFtype.MOSTLY_Q8_0), ("int4", QuantFormat.Int4, LLamaFtype.MOSTLY_Q4_0) })
             {
                 string quantized = Path.Combine(dir, $"model.{name}.gguf");
-                var qp = LLamaModelQuantizeParams.Default();
-                qp.ftype = ftype;
-                qp.pure = true;
-                qp.quantize_output_tensor = true;
-                qp.token_embedding_type = GGMLType.GGML_TYPE_F32;
-                qp.nthread = threads;
-                if (NativeApi.llama_model_quantize(f32, quantized, ref qp) != 0) throw new InvalidOperationException($"llama.cpp quantize to {ftype} failed");
+                LlamaCppTools.Quantize(f32, quantized, ftype, threads, f32Embedding: true);
                 var (oursKl, oursTop) = Compare(oursBase, OursLogits(dir, format, ids), config.VocabSize);
                 var (llamaKl, llamaTop) = Compare(llamaBase, LlamaLogits(quantized, ids, threads), config.VocabSize);
                 string type = name == "int8" ? "int8 vs Q8_0" : "int4 vs Q4_0";
@@ -106,11 +99,7 @@ public static class QuantizationKl
 
     private static float[] LlamaLogits(string gguf, int[] ids, int threads)
     {
-        var p = new ModelParams(gguf)
-        {
-            ContextSize = (uint)ids.Length, GpuLayerCount = 0, BatchSize = (uint)ids.Length, UBatchSize = (uint)ids.Length,
-            Threads = threads, BatchThreads = threads, TypeK = GGMLType.GGML_TYPE_F32, TypeV = GGMLType.GGML_TYPE_F32, FlashAttention = false,
-        };
+        var p = LlamaCppTools.Params(gguf, ids.Length, ids.Length, threads);
         using var weights = LLamaWeights.LoadFromFile(p);
         using var context = weights.CreateContext(p);
         var batch = new LLamaBatch();
@@ -157,11 +146,5 @@ public static class QuantizationKl
         int best = 0;
         for (int i = 1; i < x.Length; i++) if (x[i] > x[best]) best = i;
         return best;
-    }
-
-    private static string Arg(string[] args, string name, string fallback)
-    {
-        int i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
     }
 }
