@@ -23,7 +23,7 @@ namespace R1Sharp.Bench;
 /// </summary>
 public static partial class LlamaCppSideBySide
 {
-    private static readonly Dictionary<string, ModelConfig> Presets = new()
+    internal static readonly Dictionary<string, ModelConfig> Presets = new()
     {
         ["qwen2.5-0.5b"] = new Qwen2Config
         {
