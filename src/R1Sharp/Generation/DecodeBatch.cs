@@ -1,5 +1,5 @@
 // The one decode loop's state (llama.cpp's batch + slots, vLLM's running queue): the live rows and their KV cache,
-// admission of new prompts (batched left-padded prefill, cache rows copied per sample), one decode step for every
+// admission of new prompts (batched left-padded prefill, cache rows shared or copied per sample), one decode step for every
 // row, and dropping rows that finished or were cancelled. Generator.Generate and BatchScheduler both drive it, so a
 // faster step or prefill lands in both. The forward passes are in DecodeBatch.Forward.cs.
 using R1Sharp.Diagnostics;
@@ -17,7 +17,7 @@ internal sealed record BatchRow(GeneratorSequence Sequence, Action<GenerationDel
 /// <see cref="Generator.Generate(IReadOnlyList{GenerationRequest}, GenerationOptions?, Action{GenerationDelta}?, CancellationToken)"/>
 /// or the scheduler thread). Call inside <c>torch.no_grad()</c>.
 /// </summary>
-internal sealed partial class DecodeBatch(Generator generator, int? trimLeadingSlotsAt = null) : IDisposable
+internal sealed partial class DecodeBatch(Generator generator, int? trimLeadingSlotsAt = null, bool sharePrompts = false) : IDisposable
 {
     private readonly int _vocab = generator.Model.Config.VocabSize;
     private List<BatchRow> _rows = new();
@@ -57,7 +57,8 @@ internal sealed partial class DecodeBatch(Generator generator, int? trimLeadingS
                 rows.Add(prompt);
             }
             if (rows.Count == 0) return true;
-            if (!IsIdentity(rows, prompts.Count)) fresh.SelectRows(rows.ToArray());
+            if (ShouldShare(rows.Count, prompts.Count)) fresh.SharePrompts(rows.ToArray());
+            else if (!IsIdentity(rows, prompts.Count)) fresh.SelectRows(rows.ToArray());
             if (_cache is null) { _cache = fresh; fresh = null; }
             else _cache.AppendRows(fresh);
             return true;
@@ -133,6 +134,11 @@ internal sealed partial class DecodeBatch(Generator generator, int? trimLeadingS
         if (_logits.Length < needed) _logits = new float[needed];
         return _logits;
     }
+
+    // Samples of one prompt share its cache slots (no copy per sample) when the batch starts with them and the managed
+    // step will run it: the TorchSharp forward and later admissions would lay the prompts out per row again.
+    private bool ShouldShare(int rows, int prompts) =>
+        sharePrompts && _cache is null && rows > prompts && rows <= DenseDecodeStep.MaxRows && Generator.DecodeKernels is not null;
 
     private static bool IsIdentity(List<long> rows, int count)
     {

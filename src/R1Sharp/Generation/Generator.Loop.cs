@@ -1,6 +1,7 @@
 // The batched loop of one Generate call, driven through a DecodeBatch (shared with BatchScheduler): every distinct
-// prompt prefilled once, cache rows copied per sample, then one decode step per token for all live rows; finished
-// rows leave the batch and the cache (vLLM-style shrinking batch without continuous admission).
+// prompt prefilled once and its cache slots shared by its samples (copied per sample where the managed step cannot
+// run), then one decode step per token for all live rows; finished rows leave the batch and the cache (vLLM-style
+// shrinking batch without continuous admission).
 using R1Sharp.Text.Reasoning;
 using static TorchSharp.torch;
 
@@ -16,7 +17,7 @@ public sealed partial class Generator
         int maxNew = sequences.Max(s => s.Request.MaxNewTokens ?? options.MaxNewTokens);
         // Every row advances one slot per step, so the cache needs the padded prompt plus the longest continuation.
         long capacity = longest + Math.Min(maxNew, (options.ContextLength ?? ModelContextLength) - requests.Min(r => r.PromptIds.Count));
-        using var batch = new DecodeBatch(this);
+        using var batch = new DecodeBatch(this, sharePrompts: SharePrompts);
         var samples = sequences.Select(s => (s.PromptIndex, new BatchRow(s, onDelta, cancellationToken))).ToArray();
         if (!batch.Admit(requests, samples, capacity, options.PrefillChunkTokens, cancellationToken))
         {

@@ -11,7 +11,7 @@ namespace R1Sharp.Generation;
 
 /// <summary>
 /// Generates continuations of token prompts with a <see cref="DecoderModel"/>. One call runs every prompt × n
-/// samples as one batch: a left-padded prefill (each prompt once, its cache rows then copied n times), then one
+/// samples as one batch: a left-padded prefill (each prompt once, its cache rows then shared by its n samples), then one
 /// decode step per token for all live rows; finished rows leave the batch and the KV cache. Not thread-safe:
 /// one call at a time per instance (the model is shared state).
 /// </summary>
@@ -39,6 +39,14 @@ public sealed partial class Generator : IDisposable
 
     /// <summary>The managed decode step for this model's layout (null: every step runs the TorchSharp forward).</summary>
     internal DenseDecodeStep? DecodeKernels { get; }
+
+    /// <summary>
+    /// When a prompt has several samples and the managed decode step runs the batch, its samples read the prompt's keys and
+    /// values from one shared place (<see cref="KvCache.SharePrompts"/>) instead of a copy per sample: GRPO's G rollouts
+    /// of a 512-token prompt skip G − 1 prompt copies and read it once per step. Results are bitwise the same either way;
+    /// false copies, for comparisons. Default true.
+    /// </summary>
+    public bool SharePrompts { get; set; } = true;
 
     /// <summary>Loads config.json, weights, tokenizer.json and generation_config.json from a model directory.</summary>
     public static Generator Load(string modelDirectory, ModelLoadOptions? options = null)

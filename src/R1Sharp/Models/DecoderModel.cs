@@ -174,6 +174,7 @@ public sealed partial class DecoderModel : nn.Module
         }
         long b = inputIds.shape[0], t = inputIds.shape[1];
         var device = model.embed_tokens.weight.device;
+        cache?.Unshare(); // shared prompts are read by the decode kernels only
         long start = cache?.Reserve(t, attentionMask) ?? 0;
         positions ??= SafeOps.Range(start, t, device).unsqueeze(0).expand(b, t);
         using var invFreq = tensor(_inverseFrequencies, device: device);

@@ -121,13 +121,20 @@ public sealed unsafe partial class DenseDecodeStep
                 var keys = cache.KeysOf(index);
                 var values = cache.ValuesOf(index);
                 var valid = cache.Valid;
-                var view = new DecodeOps.CacheView(TensorMemory.Pointer(keys), TensorMemory.Pointer(values), _format,
-                    cache.HasPadding ? (bool*)TensorMemory.Pointer(valid) : null, _kvHeads, (int)cache.Capacity, _headDim, _headDim);
-                WriteCache(view, qkv, start);
-                DecodeOps.Attention(qkv, _qkvWidth, view, _rows, _heads, start + 1, _scale, attn, _heads * _headDim);
+                var shared = cache.SharedOf(index);
+                fixed (int* rowPrompt = shared?.RowPrompt)
+                {
+                    var prompts = shared is { } p ? new DecodeOps.PromptView(TensorMemory.Pointer(p.Keys), TensorMemory.Pointer(p.Values),
+                        p.Valid is null ? null : (bool*)TensorMemory.Pointer(p.Valid), (int)p.Capacity, (int)p.Length, rowPrompt) : default;
+                    var view = new DecodeOps.CacheView(TensorMemory.Pointer(keys), TensorMemory.Pointer(values), _format,
+                        cache.HasPadding ? (bool*)TensorMemory.Pointer(valid) : null, _kvHeads, (int)cache.Capacity, _headDim, _headDim, prompts);
+                    WriteCache(view, qkv, start);
+                    DecodeOps.Attention(qkv, _qkvWidth, view, _rows, _heads, start + 1, _scale, attn, _heads * _headDim);
+                }
                 GC.KeepAlive(keys);
                 GC.KeepAlive(values);
                 GC.KeepAlive(valid);
+                GC.KeepAlive(cache);
                 Project(Weight(attention.o_proj), attention.o_proj.bias, attn, _heads * _headDim, tmp, _hidden);
                 DecodeOps.Add(x, tmp, _rows * _hidden);
             }

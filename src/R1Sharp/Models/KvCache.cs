@@ -12,7 +12,7 @@ namespace R1Sharp.Models;
 /// left padding, right padding and rows that skip steps are all masked out of attention. The capacity grows
 /// (doubling, one copy) when a forward would overflow it. Owns its tensors: dispose it.
 /// </summary>
-public sealed class KvCache : IDisposable
+public sealed partial class KvCache : IDisposable
 {
     private readonly Tensor[] _keys;
     private readonly Tensor[] _values;
@@ -87,6 +87,7 @@ public sealed class KvCache : IDisposable
     /// slots up to and including them, (B, heads, start+T, dim).</summary>
     internal (Tensor Keys, Tensor Values) Write(int layer, long start, Tensor keys, Tensor values)
     {
+        if (_shared is not null) throw new InvalidOperationException("a cache that shares prompts is read by the decode kernels only; call Unshare first");
         long t = keys.shape[2];
         using (var kSlot = _keys[layer].narrow(2, start, t)) kSlot.copy_(keys);
         using (var vSlot = _values[layer].narrow(2, start, t)) vSlot.copy_(values);
@@ -117,6 +118,7 @@ public sealed class KvCache : IDisposable
             Replace(ref _values[i], _values[i].index_select(0, index));
         }
         Replace(ref _valid, _valid.index_select(0, index));
+        SelectSharedRows(rows);
         BatchSize = rows.Length;
     }
 
@@ -129,6 +131,8 @@ public sealed class KvCache : IDisposable
     /// </summary>
     public void AppendRows(KvCache other)
     {
+        if (other._shared is not null) throw new ArgumentException("AppendRows takes a cache that does not share prompts", nameof(other));
+        Unshare();
         if (other.Layers != Layers || other._heads != _heads || other._keyDim != _keyDim || other._valueDim != _valueDim || other._dtype != _dtype)
             throw new ArgumentException("AppendRows needs a cache of the same model layout", nameof(other));
         long length = Math.Max(Length, other.Length);
@@ -221,6 +225,7 @@ public sealed class KvCache : IDisposable
     /// <summary>Forgets every token (keeps the allocation).</summary>
     public void Clear()
     {
+        DropShared();
         _valid.fill_(Scalars.False);
         Length = 0;
         HasPadding = false;
@@ -257,6 +262,7 @@ public sealed class KvCache : IDisposable
     /// <inheritdoc/>
     public void Dispose()
     {
+        DropShared();
         foreach (var t in _keys) t.Dispose();
         foreach (var t in _values) t.Dispose();
         _valid.Dispose();

@@ -9,7 +9,8 @@ namespace R1Sharp.Tensors.Kernels;
 public static unsafe partial class DecodeOps
 {
     /// <summary>The cache tensors of one layer as the attention kernel reads them.</summary>
-    public readonly struct CacheView(void* keys, void* values, WeightFormat format, bool* valid, int kvHeads, int capacity, int keyDim, int valueDim)
+    public readonly struct CacheView(void* keys, void* values, WeightFormat format, bool* valid, int kvHeads, int capacity, int keyDim, int valueDim,
+        PromptView prompts = default)
     {
         /// <summary>(rows, kvHeads, capacity, keyDim).</summary>
         public readonly void* Keys = keys;
@@ -27,11 +28,30 @@ public static unsafe partial class DecodeOps
         public readonly int KeyDim = keyDim;
         /// <summary>Value head size.</summary>
         public readonly int ValueDim = valueDim;
+        /// <summary>Shared prompt slots every row reads before its own (none when its length is 0).</summary>
+        public readonly PromptView Prompts = prompts;
+    }
+
+    /// <summary>Shared prompts of a cache (KvCache.SharePrompts): same heads, dims and format as the rows' own slots.</summary>
+    public readonly struct PromptView(void* keys, void* values, bool* valid, int capacity, int length, int* rowPrompt)
+    {
+        /// <summary>(prompts, kvHeads, capacity, keyDim).</summary>
+        public readonly void* Keys = keys;
+        /// <summary>(prompts, kvHeads, capacity, valueDim).</summary>
+        public readonly void* Values = values;
+        /// <summary>(prompts, capacity) bool, or null when every prompt slot below the length is real.</summary>
+        public readonly bool* Valid = valid;
+        /// <summary>Slots per prompt.</summary>
+        public readonly int Capacity = capacity;
+        /// <summary>Filled prompt slots (0: no shared prompts).</summary>
+        public readonly int Length = length;
+        /// <summary>Row → prompt.</summary>
+        public readonly int* RowPrompt = rowPrompt;
     }
 
     /// <summary>
-    /// Single-query attention of every row and head: <c>softmax(q·kᵀ·scale)·v</c> over the first
-    /// <paramref name="length"/> slots of each row (invalid slots skipped). Query head h reads KV head
+    /// Single-query attention of every row and head: <c>softmax(q·kᵀ·scale)·v</c> over the row's shared prompt slots (if
+    /// any) and the first <paramref name="length"/> of its own slots (invalid slots skipped). Query head h reads KV head
     /// h / (heads / kvHeads). q rows hold heads·keyDim floats <paramref name="qStride"/> apart; output rows
     /// heads·valueDim floats <paramref name="outStride"/> apart. The query heads of one KV head run together, so each
     /// cached key and value is read once per row; (row, KV head) pairs are split over the pool.
@@ -45,7 +65,7 @@ public static unsafe partial class DecodeOps
         {
             var (start, end) = KernelPool.Split(batch * cache.KvHeads, part, parts);
             if (start == end) return;
-            float[] scores = ArrayPool<float>.Shared.Rent(groups * length);
+            float[] scores = ArrayPool<float>.Shared.Rent(groups * (cache.Prompts.Length + length));
             try
             {
                 fixed (float* s = scores)
@@ -57,45 +77,68 @@ public static unsafe partial class DecodeOps
                     }
             }
             finally { ArrayPool<float>.Shared.Return(scores); }
-        }, 2L * batch * heads * length * (cache.KeyDim + cache.ValueDim));
+        }, 2L * batch * heads * (cache.Prompts.Length + length) * (cache.KeyDim + cache.ValueDim));
     }
 
-    // The `groups` query heads (consecutive, keyDim apart) that share KV head `kvHead` of row `row`.
+    // The `groups` query heads (consecutive, keyDim apart) that share KV head `kvHead` of row `row`: scores over the row's
+    // prompt slots then its own, one softmax over both, values summed in the same order.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Group(float* q, CacheView c, int row, int kvHead, int groups, int length, float scale, float* scores, float* output)
     {
-        long slot0 = ((long)row * c.KvHeads + kvHead) * c.Capacity;
-        bool* valid = c.Valid == null ? null : c.Valid + (long)row * c.Capacity;
-        for (int g = 0; g < groups; g++)
+        var p = c.Prompts;
+        int promptLength = p.Length, total = promptLength + length;
+        long own0 = ((long)row * c.KvHeads + kvHead) * c.Capacity, prompt0 = 0;
+        bool* valid = c.Valid == null ? null : c.Valid + (long)row * c.Capacity, promptValid = null;
+        if (promptLength > 0)
         {
-            float* qg = q + (long)g * c.KeyDim, sg = scores + (long)g * length;
-            if (c.KeyDim % 16 == 0 && c.KeyDim <= 64) { ScoresUpTo64(qg, c, slot0, valid, length, scale, sg); continue; }
-            for (int s = 0; s < length; s++)
-            {
-                if (valid != null && !valid[s]) { sg[s] = float.NegativeInfinity; continue; }
-                long at = (slot0 + s) * c.KeyDim;
-                sg[s] = scale * (c.Format == WeightFormat.F32 ? MatMul.Dot((float*)c.Keys + at, qg, c.KeyDim) : MatMul.DotBf16((ushort*)c.Keys + at, qg, c.KeyDim));
-            }
+            int prompt = p.RowPrompt[row];
+            prompt0 = ((long)prompt * c.KvHeads + kvHead) * p.Capacity;
+            if (p.Valid != null) promptValid = p.Valid + (long)prompt * p.Capacity;
         }
-        for (int g = 0; g < groups; g++) Softmax(scores + (long)g * length, length);
         for (int g = 0; g < groups; g++)
         {
-            float* sg = scores + (long)g * length, og = output + (long)g * c.ValueDim;
-            if (c.ValueDim % 16 == 0) { WeightedSum(sg, c, slot0, length, og); continue; }
-            new Span<float>(og, c.ValueDim).Clear();
-            for (int s = 0; s < length; s++)
-            {
-                if (sg[s] == 0f) continue;
-                long at = (slot0 + s) * c.ValueDim;
-                if (c.Format == WeightFormat.F32) Axpy(sg[s], (float*)c.Values + at, og, c.ValueDim);
-                else AxpyBf16(sg[s], (ushort*)c.Values + at, og, c.ValueDim);
-            }
+            float* qg = q + (long)g * c.KeyDim, sg = scores + (long)g * total;
+            if (promptLength > 0) Scores(qg, c, p.Keys, prompt0, promptValid, promptLength, scale, sg);
+            Scores(qg, c, c.Keys, own0, valid, length, scale, sg + promptLength);
+        }
+        for (int g = 0; g < groups; g++) Softmax(scores + (long)g * total, total);
+        for (int g = 0; g < groups; g++)
+        {
+            float* sg = scores + (long)g * total, og = output + (long)g * c.ValueDim;
+            if (promptLength > 0) Values(sg, c, p.Values, prompt0, promptLength, og, accumulate: false);
+            Values(sg + promptLength, c, c.Values, own0, length, og, accumulate: promptLength > 0);
+        }
+    }
+
+    // scores[s] = scale·q·k[s] for `length` slots of `keys` from slot `slot0` (invalid ones −∞).
+    private static void Scores(float* q, CacheView c, void* keys, long slot0, bool* valid, int length, float scale, float* scores)
+    {
+        if (c.KeyDim % 16 == 0 && c.KeyDim <= 64) { ScoresUpTo64(q, c, keys, slot0, valid, length, scale, scores); return; }
+        for (int s = 0; s < length; s++)
+        {
+            if (valid != null && !valid[s]) { scores[s] = float.NegativeInfinity; continue; }
+            long at = (slot0 + s) * c.KeyDim;
+            scores[s] = scale * (c.Format == WeightFormat.F32 ? MatMul.Dot((float*)keys + at, q, c.KeyDim) : MatMul.DotBf16((ushort*)keys + at, q, c.KeyDim));
+        }
+    }
+
+    // output (+)= Σₛ p[s]·v[s] over `length` slots of `values` from slot `slot0`.
+    private static void Values(float* p, CacheView c, void* values, long slot0, int length, float* output, bool accumulate)
+    {
+        if (c.ValueDim % 16 == 0) { WeightedSum(p, c, values, slot0, length, output, accumulate); return; }
+        if (!accumulate) new Span<float>(output, c.ValueDim).Clear();
+        for (int s = 0; s < length; s++)
+        {
+            if (p[s] == 0f) continue;
+            long at = (slot0 + s) * c.ValueDim;
+            if (c.Format == WeightFormat.F32) Axpy(p[s], (float*)values + at, output, c.ValueDim);
+            else AxpyBf16(p[s], (ushort*)values + at, output, c.ValueDim);
         }
     }
 
     // scores[s] = scale·q·k[s] for one head whose key size is 16, 32, 48 or 64: q stays in registers.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ScoresUpTo64(float* q, CacheView c, long slot0, bool* valid, int length, float scale, float* scores)
+    private static void ScoresUpTo64(float* q, CacheView c, void* keys, long slot0, bool* valid, int length, float scale, float* scores)
     {
         int dim = c.KeyDim, vectors = dim / 16;
         var q0 = Vector512.Load(q);
@@ -109,7 +152,7 @@ public static unsafe partial class DecodeOps
             Vector512<float> acc;
             if (c.Format == WeightFormat.F32)
             {
-                float* k = (float*)c.Keys + at;
+                float* k = (float*)keys + at;
                 acc = Vector512.Load(k) * q0;
                 if (vectors > 1) acc = Vector512.FusedMultiplyAdd(Vector512.Load(k + 16), q1, acc);
                 if (vectors > 2) acc = Vector512.FusedMultiplyAdd(Vector512.Load(k + 32), q2, acc);
@@ -117,7 +160,7 @@ public static unsafe partial class DecodeOps
             }
             else
             {
-                ushort* k = (ushort*)c.Keys + at;
+                ushort* k = (ushort*)keys + at;
                 acc = Bf16.Load16(k) * q0;
                 if (vectors > 1) acc = Vector512.FusedMultiplyAdd(Bf16.Load16(k + 16), q1, acc);
                 if (vectors > 2) acc = Vector512.FusedMultiplyAdd(Bf16.Load16(k + 32), q2, acc);
@@ -127,15 +170,23 @@ public static unsafe partial class DecodeOps
         }
     }
 
-    // output = Σₛ p[s]·v[s] for one head, 64 dimensions at a time in four register accumulators (value size a multiple of 16).
+    // output (+)= Σₛ p[s]·v[s] for one head, 64 dimensions at a time in four register accumulators (value size a multiple
+    // of 16); accumulating starts from the output's values, so two calls over consecutive spans equal one over both.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void WeightedSum(float* p, CacheView c, long slot0, int length, float* output)
+    private static void WeightedSum(float* p, CacheView c, void* values, long slot0, int length, float* output, bool accumulate)
     {
         int dim = c.ValueDim;
         for (int d0 = 0; d0 < dim; d0 += 64)
         {
             int vectors = Math.Min(4, (dim - d0) / 16);
             var a0 = Vector512<float>.Zero; var a1 = a0; var a2 = a0; var a3 = a0;
+            if (accumulate)
+            {
+                a0 = Vector512.Load(output + d0);
+                if (vectors > 1) a1 = Vector512.Load(output + d0 + 16);
+                if (vectors > 2) a2 = Vector512.Load(output + d0 + 32);
+                if (vectors > 3) a3 = Vector512.Load(output + d0 + 48);
+            }
             for (int s = 0; s < length; s++)
             {
                 if (p[s] == 0f) continue;
@@ -143,7 +194,7 @@ public static unsafe partial class DecodeOps
                 long at = (slot0 + s) * dim + d0;
                 if (c.Format == WeightFormat.F32)
                 {
-                    float* v = (float*)c.Values + at;
+                    float* v = (float*)values + at;
                     a0 = Vector512.FusedMultiplyAdd(w, Vector512.Load(v), a0);
                     if (vectors > 1) a1 = Vector512.FusedMultiplyAdd(w, Vector512.Load(v + 16), a1);
                     if (vectors > 2) a2 = Vector512.FusedMultiplyAdd(w, Vector512.Load(v + 32), a2);
@@ -151,7 +202,7 @@ public static unsafe partial class DecodeOps
                 }
                 else
                 {
-                    ushort* v = (ushort*)c.Values + at;
+                    ushort* v = (ushort*)values + at;
                     a0 = Vector512.FusedMultiplyAdd(w, Bf16.Load16(v), a0);
                     if (vectors > 1) a1 = Vector512.FusedMultiplyAdd(w, Bf16.Load16(v + 16), a1);
                     if (vectors > 2) a2 = Vector512.FusedMultiplyAdd(w, Bf16.Load16(v + 32), a2);
