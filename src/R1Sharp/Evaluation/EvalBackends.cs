@@ -13,12 +13,25 @@ public interface IEvalBackend
     /// <summary>What the samples come from (a model directory or endpoint + model name), for messages.</summary>
     string Name { get; }
 
-    /// <summary>Problems worth sampling at once (a local model samples one problem at a time; an endpoint many).</summary>
+    /// <summary>Calls worth making at once (a local model runs one batch at a time; an endpoint takes many requests).</summary>
     int MaxConcurrentProblems { get; }
 
     /// <summary>Samples <see cref="EvalOptions.K"/> completions of <paramref name="problem"/>, the
     /// <paramref name="problemIndex"/>-th of the dataset (seeds derive from it, so reruns repeat).</summary>
     Task<IReadOnlyList<EvalSample>> SampleAsync(Problem problem, int problemIndex, CancellationToken ct);
+
+    /// <summary>Problems worth sampling in one <see cref="SampleBatchAsync"/> call (a local model runs problems × K rows
+    /// as one batch); 1 for backends that take problems one at a time.</summary>
+    int ProblemsPerCall => 1;
+
+    /// <summary>The samples of each problem (dataset index beside it), in the order given. Default: one
+    /// <see cref="SampleAsync"/> after another.</summary>
+    async Task<IReadOnlyList<IReadOnlyList<EvalSample>>> SampleBatchAsync(IReadOnlyList<(Problem Problem, int Index)> problems, CancellationToken ct)
+    {
+        var all = new List<IReadOnlyList<EvalSample>>(problems.Count);
+        foreach (var (problem, index) in problems) all.Add(await SampleAsync(problem, index, ct).ConfigureAwait(false));
+        return all;
+    }
 }
 
 /// <summary>The user message of the R1 evaluation protocol.</summary>
@@ -38,8 +51,9 @@ public static class EvalPrompt
 
 /// <summary>
 /// Samples with a local <see cref="Generator"/>: the question (+ instruction) as one user message rendered by the model's
-/// chat template with its generation prompt (R1's <c>&lt;think&gt;\n</c> prefill), K samples in one batch.
-/// Generation is serialised (one problem at a time): the generator is not thread-safe.
+/// chat template with its generation prompt (R1's <c>&lt;think&gt;\n</c> prefill). <see cref="ProblemsPerCall"/> problems × K
+/// samples run as one batch, each prompt prefilled once and shared by its K samples; a problem's seeds depend on its index
+/// only, whatever shares its batch. Generation is serialised: the generator is not thread-safe.
 /// </summary>
 public sealed class LocalEvalBackend(Generator generator, IChatTemplate template, EvalOptions options, string? instruction = EvalPrompt.DefaultInstruction,
     string name = "local") : IEvalBackend, IDisposable
@@ -76,28 +90,49 @@ public sealed class LocalEvalBackend(Generator generator, IChatTemplate template
     /// <inheritdoc/>
     public int MaxConcurrentProblems => 1;
 
+    /// <summary>
+    /// <see cref="EvalOptions.ProblemsPerBatch"/>, at most as many problems as keep problems × K within the rows the managed
+    /// decode step takes (<see cref="DenseDecodeStep.MaxRows"/>): 8 problems at K = 8, one at K ≥ 64.
+    /// </summary>
+    public int ProblemsPerCall => Math.Clamp(DenseDecodeStep.MaxRows / _options.K, 1, _options.ProblemsPerBatch);
+
     /// <inheritdoc/>
-    public async Task<IReadOnlyList<EvalSample>> SampleAsync(Problem problem, int problemIndex, CancellationToken ct)
+    public async Task<IReadOnlyList<EvalSample>> SampleAsync(Problem problem, int problemIndex, CancellationToken ct) =>
+        (await SampleBatchAsync([(problem, problemIndex)], ct).ConfigureAwait(false))[0];
+
+    /// <inheritdoc/>
+    public async Task<IReadOnlyList<IReadOnlyList<EvalSample>>> SampleBatchAsync(IReadOnlyList<(Problem Problem, int Index)> problems, CancellationToken ct)
     {
-        string text = template.Render([ChatMessage.User(EvalPrompt.UserMessage(problem.Question, instruction))], addGenerationPrompt: true);
-        var ids = generator.Tokenizer.Encode(text, addSpecialTokens: false);
-        var request = new GenerationRequest(ids) { StartsInThinking = ChatTemplate.EndsInThinking(text) };
+        var requests = problems.Select(p => Request(p.Problem, p.Index)).ToArray();
         var generation = generator.DefaultOptions() with
         {
-            // A long budget (the protocol's 32k) is cut to what the context leaves after the prompt.
-            MaxNewTokens = Math.Max(1, Math.Min(_options.MaxNewTokens, generator.ModelContextLength - ids.Length)),
+            MaxNewTokens = _options.MaxNewTokens,
             SamplesPerPrompt = _options.K,
             Sampler = new SamplerOptions { Temperature = _options.Temperature, TopP = _options.TopP },
-            Seed = EvalPrompt.Seed(_options, problemIndex, 0),
             StopStrings = template.StopStrings,
         };
         await _gate.WaitAsync(ct).ConfigureAwait(false);
         try
         {
-            var results = await Task.Run(() => generator.Generate([request], generation, cancellationToken: ct), ct).ConfigureAwait(false);
+            var results = await Task.Run(() => generator.Generate(requests, generation, cancellationToken: ct), ct).ConfigureAwait(false);
             ct.ThrowIfCancellationRequested(); // Generate returns partial results on cancel: never grade those
-            return [.. results.OrderBy(r => r.SampleIndex).Select(Evaluator.ToSample)];
+            return [.. results.GroupBy(r => r.PromptIndex).OrderBy(g => g.Key)
+                .Select(g => (IReadOnlyList<EvalSample>)[.. g.OrderBy(r => r.SampleIndex).Select(Evaluator.ToSample)])];
         }
         finally { _gate.Release(); }
+    }
+
+    // The problem's prompt, its own seeds (EvalPrompt.Seed) and its token budget: a long one (the protocol's 32k) is cut
+    // to what the context leaves after the prompt.
+    private GenerationRequest Request(Problem problem, int problemIndex)
+    {
+        string text = template.Render([ChatMessage.User(EvalPrompt.UserMessage(problem.Question, instruction))], addGenerationPrompt: true);
+        var ids = generator.Tokenizer.Encode(text, addSpecialTokens: false);
+        return new GenerationRequest(ids)
+        {
+            StartsInThinking = ChatTemplate.EndsInThinking(text),
+            MaxNewTokens = Math.Max(1, Math.Min(_options.MaxNewTokens, generator.ModelContextLength - ids.Length)),
+            Seed = EvalPrompt.Seed(_options, problemIndex, 0),
+        };
     }
 }

@@ -51,10 +51,8 @@ public static class EvalRunner
         int finished = resumed;
         using var writer = outPath is null ? null : OpenAppend(outPath);
         var writeLock = new object();
-        await Parallel.ForEachAsync(todo, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, backend.MaxConcurrentProblems), CancellationToken = ct },
-            async (i, token) =>
+        await ProblemBatches.RunAsync(backend, problems, todo, (i, samples) =>
             {
-                var samples = await backend.SampleAsync(problems[i], i, token).ConfigureAwait(false);
                 var record = Evaluator.Grade(problems[i], samples);
                 lock (writeLock)
                 {
@@ -67,7 +65,7 @@ public static class EvalRunner
                     }
                     progress?.Invoke(new EvalProgress(++finished, problems.Count, resumed, record));
                 }
-            }).ConfigureAwait(false);
+            }, ct).ConfigureAwait(false);
         var records = done.Select(r => r!).ToList();
         return new EvalResult(records, Evaluator.Summarize(records, k));
     }

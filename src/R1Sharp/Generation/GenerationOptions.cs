@@ -39,6 +39,12 @@ public sealed record GenerationRequest
 
     /// <summary>Limit for this prompt's sequences; null = <see cref="GenerationOptions.MaxNewTokens"/>.</summary>
     public int? MaxNewTokens { get; init; }
+
+    /// <summary>
+    /// Seed of this prompt's first sample (sample k uses Seed + k), so a prompt samples the same whatever else shares its
+    /// batch; null = <see cref="GenerationOptions.Seed"/> + the sequence's index in the call.
+    /// </summary>
+    public ulong? Seed { get; init; }
 }
 
 /// <summary>

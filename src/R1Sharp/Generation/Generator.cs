@@ -162,7 +162,8 @@ public sealed partial class Generator : IDisposable
             for (int k = 0; k < n; k++)
             {
                 int index = p * n + k;
-                var sampler = (request.Sampler ?? options.Sampler) with { Seed = options.Seed is { } seed ? seed + (ulong)index : null };
+                ulong? sampleSeed = request.Seed is { } own ? own + (ulong)k : options.Seed is { } seed ? seed + (ulong)index : null;
+                var sampler = (request.Sampler ?? options.Sampler) with { Seed = sampleSeed };
                 var chain = SamplerChain.FromOptions(sampler, Model.Config.VocabSize, workspace, options.IgnoreEos ? rules.EosIds : null);
                 sequences.Add(new GeneratorSequence(index, p, k, request, chain, options.IgnoreEos ? null : options.LoopGuard, Tokenizer, options.StopStrings,
                     request.MaxNewTokens ?? options.MaxNewTokens, rules));

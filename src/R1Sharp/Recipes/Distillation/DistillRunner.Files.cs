@@ -57,10 +57,8 @@ public static partial class DistillRunner
         using var rejectedWriter = OpenAppend(paths.Rejected);
         using var stateWriter = OpenAppend(paths.State);
         var writeLock = new object();
-        await Parallel.ForEachAsync(todo, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, teacher.MaxConcurrentProblems), CancellationToken = ct },
-            async (i, token) =>
+        await ProblemBatches.RunAsync(teacher, problems, todo, (i, samples) =>
             {
-                var samples = await teacher.SampleAsync(problems[i], i, token).ConfigureAwait(false);
                 var record = Judge(problems[i], i, samples, teacher.Name, options);
                 StringBuilder kept = new(), other = new();
                 DistillLines.Split(record, kept, other);
@@ -74,7 +72,7 @@ public static partial class DistillRunner
                     stateWriter.Flush();
                     progress?.Invoke(new DistillProgress(++finished, problems.Count, resumed, record));
                 }
-            }).ConfigureAwait(false);
+            }, ct).ConfigureAwait(false);
         var records = done.Select(r => r!).ToList();
         return new DistillResult(records, Summarize(records));
     }
