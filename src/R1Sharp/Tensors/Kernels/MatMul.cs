@@ -91,7 +91,13 @@ public static unsafe partial class MatMul
     {
         int k = w.Columns, r = start;
         for (; r + 4 <= end; r += 4)
-            for (int b = 0; b < batch; b++)
+        {
+            int b = 0;
+            if (w.Format == WeightFormat.F32)
+                for (; b + 4 <= batch; b += 4)
+                    Block4x4F32((float*)w.Data + (long)r * k, k, x + (long)b * xStride, xStride, y + (long)b * yStride + r, yStride,
+                        w.Bias == null ? null : w.Bias + r);
+            for (; b < batch; b++)
             {
                 float* xb = x + (long)b * xStride;
                 var (s0, s1, s2, s3) = w.Format == WeightFormat.F32
@@ -101,6 +107,7 @@ public static unsafe partial class MatMul
                 if (w.Bias != null) { s0 += w.Bias[r]; s1 += w.Bias[r + 1]; s2 += w.Bias[r + 2]; s3 += w.Bias[r + 3]; }
                 yb[0] = s0; yb[1] = s1; yb[2] = s2; yb[3] = s3;
             }
+        }
         for (; r < end; r++)
             for (int b = 0; b < batch; b++)
             {

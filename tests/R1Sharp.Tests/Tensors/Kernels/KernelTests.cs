@@ -18,6 +18,7 @@ public sealed unsafe class KernelTests
     [InlineData(64, 96, 3, false)]
     [InlineData(33, 100, 2, true)]
     [InlineData(257, 896, 5, true)]
+    [InlineData(36, 50, 9, true)]     // two 4×4 input blocks and one row over
     public void MatMul_matches_a_float64_reference_for_f32_and_bf16_weights(int rows, int columns, int batch, bool bias)
     {
         var rng = new Random(rows * 31 + columns);
@@ -42,6 +43,27 @@ public sealed unsafe class KernelTests
                         $"{format} row {r} batch {i}: {y[i * (rows + 1) + r]} vs {expected}");
                 }
         }
+    }
+
+    [Theory]
+    [InlineData(WeightFormat.F32)]
+    [InlineData(WeightFormat.Bf16)]
+    public void A_rows_products_do_not_depend_on_the_batch_around_it(WeightFormat format)
+    {
+        const int rows = 37, columns = 83, batch = 11; // 4×4 blocks, leftover input rows, a leftover weight row, a tail
+        var rng = new Random(17);
+        float[] w = Random(rng, rows * columns), x = Random(rng, batch * columns), b = Random(rng, rows);
+        ushort[] w16 = w.Select(Bf16.FromSingle).ToArray();
+        var together = new float[batch * rows];
+        var alone = new float[batch * rows];
+        fixed (float* pw = w, px = x, pb = b, pt = together, pa = alone)
+        fixed (ushort* pw16 = w16)
+        {
+            var matrix = new WeightMatrix(format == WeightFormat.F32 ? pw : pw16, format, rows, columns, pb);
+            MatMul.Run(matrix, px, columns, pt, rows, batch);
+            for (int i = 0; i < batch; i++) MatMul.Run(matrix, px + i * columns, columns, pa + i * rows, rows, 1);
+        }
+        Assert.Equal(alone, together);
     }
 
     [Fact]
