@@ -2,6 +2,7 @@
 // load of a weight or input vector feeds four FMAs (Dot4F32 feeds one input row: five loads per four FMAs, load-bound
 // once the 4-row weight block sits in L1/L2). Each output keeps Dot4F32's arithmetic (one 16-lane accumulator, FMA in
 // column order, Vector512.Sum, then the scalar tail), so a row's result does not depend on the batch around it.
+// (bf16 needs no such block: its even/odd split already feeds two FMAs per weight load; a 4 × 2 block measured the same.)
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 

@@ -119,7 +119,18 @@ public static unsafe partial class MatMul
         {
             byte* row = w.Data + (long)r * w.RowBytes;
             float* d = w.Scales + (long)r * nb;
-            for (int b = 0; b < batch; b++)
+            int b = 0;
+            if (int8 && IsQuantizedAccelerated)
+                for (; b + 4 <= batch; b += 4)
+                {
+                    var (s0, s1, s2, s3) = DotInt8x4((sbyte*)row, d, nb, xq + (long)b * k, k);
+                    float add = bias != null ? bias[r] : 0f;
+                    y[(long)b * yStride + r] = s0 * xs[b] + add;
+                    y[(long)(b + 1) * yStride + r] = s1 * xs[b + 1] + add;
+                    y[(long)(b + 2) * yStride + r] = s2 * xs[b + 2] + add;
+                    y[(long)(b + 3) * yStride + r] = s3 * xs[b + 3] + add;
+                }
+            for (; b < batch; b++)
             {
                 float s = !IsQuantizedAccelerated ? ScalarQuantizedDot(w, r, xq + (long)b * k, int8)
                     : int8 ? DotInt8((sbyte*)row, d, nb, xq + (long)b * k)

@@ -71,6 +71,7 @@ public sealed unsafe class QuantizedKernelTests
     [InlineData(QuantFormat.Int8, 1, 32, 1)]
     [InlineData(QuantFormat.Int8, 7, 96, 3)]
     [InlineData(QuantFormat.Int8, 257, 896, 2)]
+    [InlineData(QuantFormat.Int8, 5, 96, 9)]  // input rows four at a time (odd block count), one left over
     [InlineData(QuantFormat.Int8, 9, MatMul.LongRowColumns + 32, 2)] // long rows, four at a time, and a leftover row
     [InlineData(QuantFormat.Int4, 1, 32, 1)]
     [InlineData(QuantFormat.Int4, 9, 160, 3)]
@@ -103,6 +104,26 @@ public sealed unsafe class QuantizedKernelTests
                 Assert.True(Math.Abs(y[b * (rows + 2) + r] - expected) <= bound, $"{format} ({b}, {r}): {y[b * (rows + 2) + r]} vs {expected}");
             }
         }
+    }
+
+    [Theory]
+    [InlineData(QuantFormat.Int8, 128)]
+    [InlineData(QuantFormat.Int8, 160)]
+    [InlineData(QuantFormat.Int4, 160)]
+    public void A_rows_products_do_not_depend_on_the_batch_around_it(QuantFormat format, int columns)
+    {
+        const int rows = 6, batch = 11;
+        var rng = new Random(columns);
+        float[] w = Random(rng, rows * columns), x = Random(rng, batch * columns), bias = Random(rng, rows);
+        using var m = Quantize(w, rows, columns, format);
+        var together = new float[batch * rows];
+        var alone = new float[batch * rows];
+        fixed (float* px = x, pb = bias, pt = together, pa = alone)
+        {
+            MatMul.Run(m, pb, px, columns, pt, rows, batch);
+            for (int b = 0; b < batch; b++) MatMul.Run(m, pb, px + b * columns, columns, pa + b * rows, rows, 1);
+        }
+        Assert.Equal(alone, together);
     }
 
     [Fact]
