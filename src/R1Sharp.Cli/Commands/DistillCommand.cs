@@ -53,8 +53,11 @@ internal static class DistillCommand
             if (chainSum && parse.GetValue(problemCount) < 1) throw new R1SharpException($"--problems must be >= 1, got {parse.GetValue(problemCount)}");
             var options = new DistillOptions
             {
-                Samples = parse.GetValue(samples), Temperature = parse.GetValue(temperature), TopP = parse.GetValue(topP),
-                MaxTokens = parse.GetValue(maxTokens) ?? (chainSum ? ZeroTask.MaxCompletionTokens : 32768), Seed = parse.GetValue(seed),
+                Sampling = new EvalOptions
+                {
+                    K = parse.GetValue(samples), Temperature = parse.GetValue(temperature), TopP = parse.GetValue(topP),
+                    MaxNewTokens = parse.GetValue(maxTokens) ?? (chainSum ? ZeroTask.MaxCompletionTokens : 32768), Seed = parse.GetValue(seed),
+                },
                 KeepPerProblem = parse.GetValue(keep), Format = chainSum ? DistillFormat.PromptCompletion : DistillFormat.Messages,
                 Instruction = chainSum ? null : parse.GetValue(instruction),
                 Filters = new TraceFilterOptions
@@ -64,17 +67,17 @@ internal static class DistillCommand
                 },
             }.Validate();
             IReadOnlyList<Problem> problems = chainSum
-                ? ZeroTask.TrainProblems(parse.GetValue(problemCount), options.Seed)
+                ? ZeroTask.TrainProblems(parse.GetValue(problemCount), options.Sampling.Seed)
                 : DatasetLoader.LoadProblems(path!);
             if (!chainSum && parse.GetValue(limit) is { } n) problems = [.. problems.Take(Math.Max(0, n))];
             var paths = DistillPaths.For(parse.GetRequiredValue(output));
             if (parse.GetValue(overwrite))
                 foreach (string file in new[] { paths.Out, paths.Rejected, paths.State }) File.Delete(file);
-            var backend = from.OpenBackend(options.ToEvalOptions(), options.Instruction,
+            var backend = from.OpenBackend(options.Sampling, options.Instruction,
                 d => chainSum ? ZeroTask.Template : ChatTemplate.ForModel(d, from.ChatTemplate), (argument, _) => argument);
             using var owned = (IDisposable)backend;
             string source = chainSum ? $"{problems.Count} {ChainSumTask.Name} training problems" : $"{problems.Count} problems of {path}";
-            Console.Error.WriteLine($"distilling {backend.Name} on {source}, k = {options.Samples} -> {paths.Out}");
+            Console.Error.WriteLine($"distilling {backend.Name} on {source}, k = {options.Sampling.K} -> {paths.Out}");
             var ids = problems.Select(p => p.Id).ToHashSet(StringComparer.Ordinal);
             int resumed = DistillRunner.ReadState(paths.State).Select(r => r.Id).Where(ids.Contains).Distinct().Count();
             if (resumed > 0) Console.Error.WriteLine($"resuming: {resumed} of {problems.Count} problems already in {paths.State}");

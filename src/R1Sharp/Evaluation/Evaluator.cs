@@ -26,11 +26,12 @@ public sealed record EvalOptions
     /// <summary>Throws a one-line <see cref="R1SharpException"/> naming the first bad option.</summary>
     public EvalOptions Validate()
     {
-        if (K < 1) throw new R1SharpException($"eval k must be >= 1, got {K}");
-        if (Temperature <= 0) throw new R1SharpException($"eval temperature must be > 0 (the protocol samples; no greedy), got {Temperature}");
-        if (TopP is <= 0 or > 1) throw new R1SharpException($"eval top_p must be in (0, 1], got {TopP}");
-        if (MaxNewTokens < 1) throw new R1SharpException($"eval max tokens must be >= 1, got {MaxNewTokens}");
-        if (ProblemsPerBatch < 1) throw new R1SharpException($"eval problems per batch must be >= 1, got {ProblemsPerBatch}");
+        // Messages name the flags of `r1 eval` and `r1 distill`, which both sample with these options.
+        if (K < 1) throw new R1SharpException($"--samples must be >= 1 (k samples per problem), got {K}");
+        if (Temperature <= 0) throw new R1SharpException($"--temperature must be > 0 (the R1 protocol samples; no greedy decoding), got {Temperature}");
+        if (TopP is <= 0 or > 1) throw new R1SharpException($"--top-p must be in (0, 1], got {TopP}");
+        if (MaxNewTokens < 1) throw new R1SharpException($"--max-tokens must be >= 1, got {MaxNewTokens}");
+        if (ProblemsPerBatch < 1) throw new R1SharpException($"problems per batch must be >= 1, got {ProblemsPerBatch}");
         return this;
     }
 }

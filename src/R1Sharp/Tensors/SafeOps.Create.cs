@@ -9,16 +9,9 @@ public static partial class SafeOps
 {
     // ---- factories -------------------------------------------------------------------------------------------------
 
-    /// <summary>A new tensor of <paramref name="shape"/> filled with <paramref name="value"/> (<c>torch.full</c>).</summary>
-    public static Tensor Full(long[] shape, double value, ScalarType dtype, Device device)
-    {
-        using var s = value.ToScalar();
-        return full(shape, s, dtype, device);
-    }
-
-    /// <summary><see cref="Full(long[], double, ScalarType, Device)"/> with an integer value (labels, ids).
-    /// Example: Full([2, 1], −100, Int64, CPU) = [[−100], [−100]].</summary>
-    public static Tensor Full(long[] shape, long value, ScalarType dtype, Device device)
+    /// <summary>A new tensor of <paramref name="shape"/> filled with <paramref name="value"/> (<c>torch.full</c>); an
+    /// integer value for labels and ids. Example: Full([2, 1], −100, Int64, CPU) = [[−100], [−100]].</summary>
+    public static Tensor Full(long[] shape, Number value, ScalarType dtype, Device device)
     {
         using var s = value.ToScalar();
         return full(shape, s, dtype, device);

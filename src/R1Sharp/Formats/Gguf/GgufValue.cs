@@ -28,18 +28,24 @@ public sealed class GgufValue
     /// <summary>Number of elements of an array; 1 for a scalar.</summary>
     public int Count => Raw is Array a && Type == GgufValueType.Array ? a.Length : 1;
 
-    public static GgufValue From(byte v) => new(GgufValueType.UInt8, GgufValueType.UInt8, v);
-    public static GgufValue From(sbyte v) => new(GgufValueType.Int8, GgufValueType.Int8, v);
-    public static GgufValue From(ushort v) => new(GgufValueType.UInt16, GgufValueType.UInt16, v);
-    public static GgufValue From(short v) => new(GgufValueType.Int16, GgufValueType.Int16, v);
-    public static GgufValue From(uint v) => new(GgufValueType.UInt32, GgufValueType.UInt32, v);
-    public static GgufValue From(int v) => new(GgufValueType.Int32, GgufValueType.Int32, v);
-    public static GgufValue From(float v) => new(GgufValueType.Float32, GgufValueType.Float32, v);
-    public static GgufValue From(bool v) => new(GgufValueType.Bool, GgufValueType.Bool, v);
-    public static GgufValue From(string v) => new(GgufValueType.String, GgufValueType.String, v ?? throw new ArgumentNullException(nameof(v)));
-    public static GgufValue From(ulong v) => new(GgufValueType.UInt64, GgufValueType.UInt64, v);
-    public static GgufValue From(long v) => new(GgufValueType.Int64, GgufValueType.Int64, v);
-    public static GgufValue From(double v) => new(GgufValueType.Float64, GgufValueType.Float64, v);
+    public static GgufValue From(byte v) => Scalar(v);
+    public static GgufValue From(sbyte v) => Scalar(v);
+    public static GgufValue From(ushort v) => Scalar(v);
+    public static GgufValue From(short v) => Scalar(v);
+    public static GgufValue From(uint v) => Scalar(v);
+    public static GgufValue From(int v) => Scalar(v);
+    public static GgufValue From(float v) => Scalar(v);
+    public static GgufValue From(bool v) => Scalar(v);
+    public static GgufValue From(string v) => Scalar(v ?? throw new ArgumentNullException(nameof(v)));
+    public static GgufValue From(ulong v) => Scalar(v);
+    public static GgufValue From(long v) => Scalar(v);
+    public static GgufValue From(double v) => Scalar(v);
+
+    private static GgufValue Scalar<T>(T v) where T : notnull
+    {
+        GgufValueType type = ElementTypeOf(typeof(T));
+        return new(type, type, v);
+    }
 
     /// <summary>
     /// An array value; <typeparamref name="T"/> must be one of the scalar types, string, or <see cref="GgufValue"/>
@@ -56,22 +62,20 @@ public sealed class GgufValue
         return new(GgufValueType.Array, element, values);
     }
 
+    // The .NET type of each tag, indexed by tag (gguf.md's gguf_metadata_value_type order, 0-12); an array's elements
+    // that are arrays themselves are GgufValues.
+    private static readonly Type[] ClrTypes =
+    [
+        typeof(byte), typeof(sbyte), typeof(ushort), typeof(short), typeof(uint), typeof(int), typeof(float),
+        typeof(bool), typeof(string), typeof(GgufValue), typeof(ulong), typeof(long), typeof(double),
+    ];
+
     /// <summary>The element type tag for a .NET element type, e.g. int → Int32, string → String.</summary>
-    public static GgufValueType ElementTypeOf(Type t) =>
-        t == typeof(byte) ? GgufValueType.UInt8 :
-        t == typeof(sbyte) ? GgufValueType.Int8 :
-        t == typeof(ushort) ? GgufValueType.UInt16 :
-        t == typeof(short) ? GgufValueType.Int16 :
-        t == typeof(uint) ? GgufValueType.UInt32 :
-        t == typeof(int) ? GgufValueType.Int32 :
-        t == typeof(float) ? GgufValueType.Float32 :
-        t == typeof(bool) ? GgufValueType.Bool :
-        t == typeof(string) ? GgufValueType.String :
-        t == typeof(ulong) ? GgufValueType.UInt64 :
-        t == typeof(long) ? GgufValueType.Int64 :
-        t == typeof(double) ? GgufValueType.Float64 :
-        t == typeof(GgufValue) ? GgufValueType.Array :
-        throw new ArgumentException($"{t.Name} is not a GGUF value type", nameof(t));
+    public static GgufValueType ElementTypeOf(Type t)
+    {
+        int tag = Array.IndexOf(ClrTypes, t);
+        return tag >= 0 ? (GgufValueType)tag : throw new ArgumentException($"{t.Name} is not a GGUF value type", nameof(t));
+    }
 
     /// <summary>Byte size of a fixed-size scalar type, or 0 for String and Array.</summary>
     public static int ScalarSize(GgufValueType t) => t switch

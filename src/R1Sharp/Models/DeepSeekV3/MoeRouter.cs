@@ -2,7 +2,6 @@
 // scores, e_score_correction_bias for selection only, group-limited top-k by top-2 sums, renormalization, scaling.
 using R1Sharp.Formats.Config;
 using R1Sharp.Tensors;
-using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 

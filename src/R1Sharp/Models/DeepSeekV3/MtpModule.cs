@@ -2,7 +2,6 @@
 // model.layers.{num_hidden_layers + d}.* tensors kept under their HF names when a load asks for them.
 using R1Sharp.Formats.Config;
 using R1Sharp.Tensors;
-using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 

@@ -20,7 +20,11 @@ public enum DistillFormat
 }
 
 /// <summary>How the traces were sampled (provenance; the same for every trace of a run).</summary>
-public sealed record DistillSampling(float Temperature, float TopP, int MaxTokens, ulong BaseSeed, int Samples);
+public sealed record DistillSampling(float Temperature, float TopP, int MaxTokens, ulong BaseSeed, int Samples)
+{
+    /// <summary>The provenance of traces sampled with <paramref name="o"/>.</summary>
+    public static DistillSampling Of(EvalOptions o) => new(o.Temperature, o.TopP, o.MaxNewTokens, o.Seed, o.K);
+}
 
 /// <summary>One teacher trace and its judgement.</summary>
 /// <param name="SampleIndex">0-based sample of its problem.</param>

@@ -19,7 +19,7 @@ public static partial class DistillRunner
     };
 
     /// <summary>
-    /// Samples <see cref="DistillOptions.Samples"/> traces of each problem from <paramref name="teacher"/>, judges them
+    /// Samples <see cref="EvalOptions.K"/> (of <see cref="DistillOptions.Sampling"/>) traces of each problem from <paramref name="teacher"/>, judges them
     /// (<see cref="Judge"/>) and writes <paramref name="paths"/>: kept traces as SFT lines to Out, the others to Rejected,
     /// each problem's record to State. Problems already in State are not sampled again (ids must be distinct). A problem's
     /// lines are appended and flushed together, then its state line; Ctrl+C loses at most the problems in flight.
@@ -44,8 +44,8 @@ public static partial class DistillRunner
         foreach (var r in state)
         {
             if (!index.TryGetValue(r.Id, out int at)) continue; // another dataset's problem: kept in the files, not counted
-            if (r.Traces.Count != options.Samples)
-                throw new R1SharpException($"{paths.State}: problem '{r.Id}' has {r.Traces.Count} traces but --samples is {options.Samples}; use another --out or the same --samples");
+            if (r.Traces.Count != options.Sampling.K)
+                throw new R1SharpException($"{paths.State}: problem '{r.Id}' has {r.Traces.Count} traces but --samples is {options.Sampling.K}; use another --out or the same --samples");
             if (done[at] is null) resumed++;
             done[at] = r;
         }

@@ -13,16 +13,10 @@ namespace R1Sharp.Recipes.Distillation;
 /// <summary>Settings of a distillation run (defaults: the R1 sampling protocol, every accepted trace kept).</summary>
 public sealed record DistillOptions
 {
-    /// <summary>Teacher samples per problem (K). Default 4.</summary>
-    public int Samples { get; init; } = 4;
-    /// <summary>Sampling temperature. Default 0.6.</summary>
-    public float Temperature { get; init; } = 0.6f;
-    /// <summary>Nucleus mass. Default 0.95.</summary>
-    public float TopP { get; init; } = 0.95f;
-    /// <summary>New tokens per sample at most. Default 32768 (local teachers: capped by the context).</summary>
-    public int MaxTokens { get; init; } = 32768;
-    /// <summary>Base seed: sample i of problem p uses seed + p·K + i. Default 1234.</summary>
-    public ulong Seed { get; init; } = 1234;
+    /// <summary>How the teacher samples: K = samples per problem (default 4), max new tokens (default 32768; local
+    /// teachers: capped by the context), temperature 0.6, top-p 0.95, and base seed 1234 (sample i of problem p uses
+    /// seed + p·K + i), as `r1 eval` samples.</summary>
+    public EvalOptions Sampling { get; init; } = new() { K = 4, MaxNewTokens = 32768 };
     /// <summary>Accepted traces written per problem at most (the first by sample index); null = all.</summary>
     public int? KeepPerProblem { get; init; }
     /// <summary>SFT line shape. Default messages (R1 chat form).</summary>
@@ -38,17 +32,11 @@ public sealed record DistillOptions
         Template = Format == DistillFormat.PromptCompletion ? CompletionTemplate.R1Zero : CompletionTemplate.R1Chat,
     };
 
-    /// <summary>The teacher's sampling settings as evaluation options (same seeds as `r1 eval`).</summary>
-    public EvalOptions ToEvalOptions() => new() { K = Samples, Temperature = Temperature, TopP = TopP, MaxNewTokens = MaxTokens, Seed = Seed };
-
     /// <summary>Throws a one-line <see cref="R1SharpException"/> naming the first bad option.</summary>
     public DistillOptions Validate()
     {
-        if (Samples < 1) throw new R1SharpException($"--samples must be >= 1, got {Samples}");
+        Sampling.Validate();
         if (KeepPerProblem is < 1) throw new R1SharpException($"--keep-per-problem must be >= 1, got {KeepPerProblem}");
-        if (Temperature <= 0) throw new R1SharpException($"--temperature must be > 0 (rejection sampling needs distinct samples), got {Temperature}");
-        if (TopP is <= 0 or > 1) throw new R1SharpException($"--top-p must be in (0, 1], got {TopP}");
-        if (MaxTokens < 1) throw new R1SharpException($"--max-tokens must be >= 1, got {MaxTokens}");
         Filters.Validate();
         return this;
     }
@@ -91,7 +79,7 @@ public static partial class DistillRunner
         ArgumentNullException.ThrowIfNull(problem);
         ArgumentNullException.ThrowIfNull(samples);
         var filters = options.EffectiveFilters;
-        var eval = options.ToEvalOptions();
+        var eval = options.Sampling;
         var traces = new DistillTrace[samples.Count];
         int kept = 0;
         for (int i = 0; i < samples.Count; i++)
@@ -106,7 +94,7 @@ public static partial class DistillRunner
                 s.ReasoningTokens, reasoningChars, verdicts, rejectedBy, keep);
         }
         return new DistillProblemRecord(problem.Id, problem.Question, problem.Answer, options.PromptOf(problem.Question), teacher,
-            options.Format, new DistillSampling(options.Temperature, options.TopP, options.MaxTokens, options.Seed, options.Samples), traces);
+            options.Format, DistillSampling.Of(eval), traces);
     }
 
     /// <summary>Totals over records: accepted/kept traces, first rejection reasons, per-check failures.</summary>

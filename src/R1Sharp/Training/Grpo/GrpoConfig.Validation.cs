@@ -1,7 +1,5 @@
 // GrpoConfig.Validate: range checks, the batch divisibility rules of TRL's GRPOConfig.__post_init__, method
 // conflicts (Dr. GRPO vs std scaling), and the derived values (epsilon_high, generation batch, reward weights).
-using System.Globalization;
-
 namespace R1Sharp.Training.Grpo;
 
 public sealed partial record GrpoConfig
@@ -13,11 +11,12 @@ public sealed partial record GrpoConfig
     /// steps_per_generation, reward_weights and log_completions_steps filled in. Throws
     /// <see cref="R1SharpException"/> with one line naming the key and what to set.
     /// </summary>
-    public GrpoConfig Validate()
+    /// <remarks>The resolved config sets both generation_batch_size and steps_per_generation, which a raw config may
+    /// not: validating it again returns it as is, so a config is checked and resolved once however many layers it passes.</remarks>
+    public GrpoConfig Validate() => RecipeChecks.Once(this, static c => c.CheckedAndResolved());
+
+    private GrpoConfig CheckedAndResolved()
     {
-        // The resolved config sets both generation_batch_size and steps_per_generation, which a raw config may not:
-        // validating it again returns it as is, so a config is checked and resolved once however many layers it passes.
-        if (IsValidated) return this;
         if (MtpLossWeight != 0)
             Check.Fail($"mtp_loss_weight is {RecipeChecks.F(MtpLossWeight)}, but GRPO does not train the Multi-Token Prediction layer (an SFT/pre-training loss in DeepSeek-V3); set it to 0 and use r1 sft with mtp_loss_weight");
         CheckRanges();
@@ -38,14 +37,14 @@ public sealed partial record GrpoConfig
             Check.Fail($"task '{Task}' is unknown; the built-in task is {Tasks.ChainSumTask.Name}, or set dataset_path to a problem file");
         if (SoftOverlongCache >= MaxCompletionLength)
             Check.Fail($"soft_overlong_cache ({SoftOverlongCache}) must be below max_completion_length ({MaxCompletionLength}); DAPO used 4096 of 20480");
-        return RecipeChecks.Resolved(this with
+        return this with
         {
             EpsilonHigh = EpsilonHigh ?? Epsilon,
             GenerationBatchSize = generationBatch,
             StepsPerGeneration = stepsPerGeneration,
             RewardWeights = RewardWeights ?? Enumerable.Repeat(1.0, RewardFuncs.Count).ToArray(),
             LogCompletionsSteps = LogCompletionsSteps ?? LoggingSteps,
-        });
+        };
     }
 
     /// <summary>True on the instance <see cref="Validate"/> returned; a copy made from it with <c>with</c> is a new,
@@ -54,31 +53,22 @@ public sealed partial record GrpoConfig
 
     private void CheckRanges()
     {
-        Check.Positive("learning_rate", LearningRate);
+        Check.Trainer(this, "for one pass over the prompts");
         if (NumGenerations < 2)
             Check.Fail($"num_generations must be at least 2 (got {NumGenerations}): advantages compare samples of the same prompt; R1 used 16");
-        Check.AtLeast("per_device_train_batch_size", PerDeviceTrainBatchSize, 1);
-        Check.AtLeast("gradient_accumulation_steps", GradientAccumulationSteps, 1);
         Check.AtLeast("num_iterations", NumIterations, 1);
         Check.AtLeast("max_prompt_length", MaxPromptLength, 1);
         Check.AtLeast("max_completion_length", MaxCompletionLength, 1);
         Check.AtLeast("top_k", TopK, 0);
-        Check.AtLeast("logging_steps", LoggingSteps, 1);
-        Check.AtLeast("save_steps", SaveSteps, 0);
-        Check.AtLeast("warmup_steps", WarmupSteps, 0);
         Check.AtLeast("soft_overlong_cache", SoftOverlongCache, 0);
         Check.AtLeast("dynamic_sampling_max_rounds", DynamicSamplingMaxRounds, 0);
         Check.AtLeast("task_size", TaskSize, 1);
         if (LogCompletionsSteps is { } lc) Check.AtLeast("log_completions_steps", lc, 0);
-        if (MaxSteps == 0 || MaxSteps < -1) Check.Fail($"max_steps must be positive, or -1 for one pass over the prompts (got {MaxSteps})");
         Check.Positive("temperature", Temperature);
         if (!(TopP > 0 && TopP <= 1)) Check.Fail($"top_p must be in (0, 1] (got {RecipeChecks.F(TopP)}); 1.0 turns nucleus sampling off");
         if (Beta < 0) Check.Fail($"beta must be >= 0 (got {RecipeChecks.F(Beta)}); 0 skips the reference model, R1 used 0.001");
         if (!(Epsilon > 0 && Epsilon < 1)) Check.Fail($"epsilon must be in (0, 1) (got {RecipeChecks.F(Epsilon)}); GRPO uses 0.2");
         if (EpsilonHigh is { } eh && !(eh > 0)) Check.Fail($"epsilon_high must be > 0 (got {RecipeChecks.F(eh)}); DAPO uses 0.28, or leave it unset to use epsilon");
-        if (!(WarmupRatio >= 0 && WarmupRatio < 1)) Check.Fail($"warmup_ratio must be in [0, 1) (got {RecipeChecks.F(WarmupRatio)})");
-        Check.Optimizer(MaxGradNorm, WeightDecay, AdamBeta1, AdamBeta2, AdamEpsilon, MoeBiasUpdateSpeed);
-        Check.LossWeight("seq_aux_loss_alpha", SeqAuxLossAlpha, "DeepSeek-V3 used 0.0001");
     }
 
     // TRL: at most one of generation_batch_size / steps_per_generation; the other follows from the micro-batch size.

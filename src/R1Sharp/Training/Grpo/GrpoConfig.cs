@@ -34,7 +34,7 @@ public enum ScaleRewards
 /// batch sizes: a generation batch of <see cref="GenerationBatchSize"/> completions holds
 /// <see cref="PromptsPerGeneration"/> prompts × <see cref="NumGenerations"/> samples.
 /// </summary>
-public sealed partial record GrpoConfig
+public sealed partial record GrpoConfig : ITrainerKeys
 {
     // ---- optimisation (TRL inherits these from transformers.TrainingArguments) ----
 

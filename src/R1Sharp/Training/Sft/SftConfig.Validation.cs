@@ -1,6 +1,4 @@
 // SftConfig.Validate: range checks with one-line messages that name the key and what to set, and derived values.
-using System.Globalization;
-
 namespace R1Sharp.Training.Sft;
 
 public sealed partial record SftConfig
@@ -11,9 +9,10 @@ public sealed partial record SftConfig
     /// Checks every field; returns the config with eval_steps resolved. Throws <see cref="R1SharpException"/>. Validating
     /// the returned config again returns it as is (the CLI validates to print it, the trainer then uses it unchanged).
     /// </summary>
-    public SftConfig Validate()
+    public SftConfig Validate() => RecipeChecks.Once(this, static c => c.CheckedAndResolved());
+
+    private SftConfig CheckedAndResolved()
     {
-        if (IsValidated) return this;
         if (string.IsNullOrWhiteSpace(ModelNameOrPath))
             Check.Fail("model_name_or_path is required; set it to a model directory (e.g. one made by r1 new-model)");
         if (!Directory.Exists(ModelNameOrPath))
@@ -23,23 +22,14 @@ public sealed partial record SftConfig
         if (string.IsNullOrWhiteSpace(OutputDir)) Check.Fail("output_dir is required");
         if (OverwriteOutputDir && ResumeFromCheckpoint is not null)
             Check.Fail("overwrite_output_dir and resume_from_checkpoint are both set; resume the run in output_dir or replace it, not both");
-        Check.Positive("learning_rate", LearningRate);
+        Check.Trainer(this, "to train num_train_epochs");
         Check.AtLeast("max_length", MaxLength, 2);
-        Check.AtLeast("per_device_train_batch_size", PerDeviceTrainBatchSize, 1);
-        Check.AtLeast("gradient_accumulation_steps", GradientAccumulationSteps, 1);
-        Check.AtLeast("warmup_steps", WarmupSteps, 0);
-        Check.AtLeast("logging_steps", LoggingSteps, 1);
-        Check.AtLeast("save_steps", SaveSteps, 0);
         Check.AtLeast("save_total_limit", SaveTotalLimit, 0);
         if (EvalSteps is { } es) Check.AtLeast("eval_steps", es, 0);
-        if (MaxSteps == 0 || MaxSteps < -1) Check.Fail($"max_steps must be positive, or -1 to train num_train_epochs (got {MaxSteps})");
         if (MaxSteps == -1 && !(NumTrainEpochs > 0)) Check.Fail($"num_train_epochs must be > 0 when max_steps is -1 (got {RecipeChecks.F(NumTrainEpochs)})");
-        if (!(WarmupRatio >= 0 && WarmupRatio < 1)) Check.Fail($"warmup_ratio must be in [0, 1) (got {RecipeChecks.F(WarmupRatio)})");
         if (!(EvalFraction >= 0 && EvalFraction < 1)) Check.Fail($"eval_fraction must be in [0, 1) (got {RecipeChecks.F(EvalFraction)}); e.g. 0.05 holds out 5%");
-        Check.Optimizer(MaxGradNorm, WeightDecay, AdamBeta1, AdamBeta2, AdamEpsilon, MoeBiasUpdateSpeed);
-        Check.LossWeight("seq_aux_loss_alpha", SeqAuxLossAlpha, "DeepSeek-V3 used 0.0001");
         Check.LossWeight("mtp_loss_weight", MtpLossWeight, "DeepSeek-V3 used 0.3, then 0.1");
-        return RecipeChecks.Resolved(this with { EvalSteps = EvalSteps ?? LoggingSteps });
+        return this with { EvalSteps = EvalSteps ?? LoggingSteps };
     }
 
     /// <summary>True on the instance <see cref="Validate"/> returned; a <c>with</c> copy of it is unvalidated.</summary>

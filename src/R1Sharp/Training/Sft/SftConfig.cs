@@ -30,7 +30,7 @@ public enum SftChatTemplate
 }
 
 /// <summary>SFT hyper-parameters. Load with <see cref="Load"/>, then <see cref="Validate"/>.</summary>
-public sealed partial record SftConfig
+public sealed partial record SftConfig : ITrainerKeys
 {
     // ---- model and data ----
 

@@ -77,7 +77,7 @@ public sealed class EvalCommandTests : IDisposable
     [InlineData("both", "give exactly one of --model")]
     [InlineData("no-name", "--endpoint needs --model-name")]
     [InlineData("no-dataset-file", "--dataset: file not found")]
-    [InlineData("bad-samples", "eval k must be >= 1")]
+    [InlineData("bad-samples", "--samples must be >= 1")]
     [InlineData("dataset-and-task", "give exactly one of --dataset FILE and --task chain-sum")]
     [InlineData("unknown-task", "--task: unknown task 'gsm8k'")]
     [InlineData("task-remote", "--task chain-sum needs a local --model")]

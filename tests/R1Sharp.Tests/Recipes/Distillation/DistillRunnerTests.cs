@@ -57,11 +57,11 @@ public sealed class DistillRunnerTests : IDisposable
         ],
     ];
 
-    static DistillOptions Options(int? keep = 2) => new() { Samples = K, Seed = 0, MaxTokens = 512, KeepPerProblem = keep };
+    static DistillOptions Options(int? keep = 2) => new() { Sampling = new() { K = K, Seed = 0, MaxNewTokens = 512 }, KeepPerProblem = keep };
 
     static OpenAiEvalClient Client(FakeChatEndpoint fake) => new(
         new OpenAiEvalClientOptions { Endpoint = fake.Address.ToString(), ModelName = "fake-r1", Concurrency = 4, RetryBaseDelay = TimeSpan.FromMilliseconds(5) },
-        Options().ToEvalOptions());
+        Options().Sampling);
 
     static string[] Lines(string path) => File.ReadAllLines(path).Where(l => l.Length > 0).ToArray();
 
@@ -213,7 +213,7 @@ public sealed class DistillRunnerTests : IDisposable
         using var client = Client(fake);
         var paths = DistillPaths.For(Path.Combine(_dir, "data.jsonl"));
         await DistillRunner.RunAsync(client, Problems[..1], Options(), paths);
-        var e = await Assert.ThrowsAsync<R1SharpException>(() => DistillRunner.RunAsync(client, Problems, Options() with { Samples = 2 }, paths));
+        var e = await Assert.ThrowsAsync<R1SharpException>(() => DistillRunner.RunAsync(client, Problems, Options() with { Sampling = Options().Sampling with { K = 2 } }, paths));
         Assert.Contains("has 4 traces but --samples is 2", e.Message);
 
         var foreign = DistillPaths.For(Path.Combine(_dir, "mine.jsonl"));
@@ -238,7 +238,7 @@ public sealed class DistillRunnerTests : IDisposable
     [InlineData(4, null, 0.6f, 0.95f, 0)]
     public void Bad_options_are_one_line_errors(int samples, int? keep, float temperature, float topP, int maxTokens)
     {
-        var options = new DistillOptions { Samples = samples, KeepPerProblem = keep, Temperature = temperature, TopP = topP, MaxTokens = maxTokens };
+        var options = new DistillOptions { Sampling = new() { K = samples, Temperature = temperature, TopP = topP, MaxNewTokens = maxTokens }, KeepPerProblem = keep };
         var e = Assert.Throws<R1SharpException>(() => options.Validate());
         Assert.DoesNotContain('\n', e.Message);
     }
