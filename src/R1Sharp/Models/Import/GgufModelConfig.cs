@@ -22,6 +22,8 @@ public sealed record GgufModelConfig(ModelConfig Config, float[] InverseFrequenc
         ArgumentNullException.ThrowIfNull(file);
         string name = file.FileName;
         string arch = file.GetString(GgufKeys.GeneralArchitecture);
+        if (arch == "deepseek2")
+            throw new R1SharpException($"{name}: GGUF architecture 'deepseek2' cannot be run yet (MLA and stacked experts are not imported); run its Hugging Face directory, or use a qwen2/llama GGUF");
         if (arch is not ("qwen2" or "llama"))
             throw new R1SharpException($"{name}: GGUF architecture '{arch}' cannot be run; supported: {SupportedArchitectures}");
         var embedding = file.GetTensor("token_embd.weight");
