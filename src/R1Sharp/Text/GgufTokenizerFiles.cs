@@ -3,6 +3,7 @@
 using System.Text;
 using System.Text.Json;
 using R1Sharp.Formats.Gguf;
+using R1Sharp.Text.Training;
 
 namespace R1Sharp.Text;
 
@@ -69,24 +70,8 @@ public sealed record GgufTokenizerFiles(string TokenizerJson, string TokenizerCo
                 }
             w.WriteEndArray();
             w.WriteNull("normalizer");
-            w.WriteStartObject("pre_tokenizer");
-            w.WriteString("type", "Sequence");
-            w.WriteStartArray("pretokenizers");
-            foreach (string pattern in patterns)
-            {
-                w.WriteStartObject();
-                w.WriteString("type", "Split");
-                w.WriteStartObject("pattern");
-                w.WriteString("Regex", pattern);
-                w.WriteEndObject();
-                w.WriteString("behavior", "Isolated");
-                w.WriteBoolean("invert", false);
-                w.WriteEndObject();
-            }
-            WriteByteLevel(w, null);
-            w.WriteEndArray();
-            w.WriteEndObject();
-            WriteByteLevel(w, "decoder");
+            TrainedTokenizerWriter.WritePreTokenizer(w, patterns);
+            TrainedTokenizerWriter.WriteByteLevel(w, "decoder", trimOffsets: false);
             w.WriteStartObject("model");
             w.WriteString("type", "BPE");
             w.WriteBoolean("ignore_merges", ignoreMerges);
@@ -117,17 +102,6 @@ public sealed record GgufTokenizerFiles(string TokenizerJson, string TokenizerCo
                 if (Token(key) is { } text) w.WriteString(field, text);
             if (file.Find(GgufKeys.TokenizerChatTemplate)?.AsString() is { } template) w.WriteString("chat_template", template);
         });
-    }
-
-    private static void WriteByteLevel(Utf8JsonWriter w, string? name)
-    {
-        if (name is null) w.WriteStartObject();
-        else w.WriteStartObject(name);
-        w.WriteString("type", "ByteLevel");
-        w.WriteBoolean("add_prefix_space", false);
-        w.WriteBoolean("trim_offsets", false);
-        w.WriteBoolean("use_regex", false);
-        w.WriteEndObject();
     }
 
     private static string Json(Action<Utf8JsonWriter> body)

@@ -86,9 +86,7 @@ public static class GgufImporter
         foreach (var (name, parameter) in model.CheckpointParameters())
         {
             // convert_hf_to_gguf permutes llama's q/k rows (weights and biases) for llama.cpp's adjacent-pair RoPE.
-            int heads = !llama ? 0
-                : name.Contains(".self_attn.q_proj.", StringComparison.Ordinal) ? config.NumAttentionHeads
-                : name.Contains(".self_attn.k_proj.", StringComparison.Ordinal) ? config.NumKeyValueHeads : 0;
+            int heads = llama ? Export.GgufTensorPlan.LlamaPermuteHeads(config, name) : 0;
             var source = new GgufTensorSource(handle, file.FileName, file.DataOffset, sources[name], heads);
             WeightCopy.Fill(parameter, SafetensorsDType.F32, source.AsF32Bytes());
         }

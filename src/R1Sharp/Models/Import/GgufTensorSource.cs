@@ -11,10 +11,8 @@ namespace R1Sharp.Models.Import;
 internal sealed class GgufTensorSource
 {
     private const int BatchBytes = 4 << 20;
-    private readonly SafeFileHandle _file;
-    private readonly string _path;
+    private readonly WeightCopy.ReadSource _read;
     private readonly GgufTensorInfo _info;
-    private readonly long _dataStart;
     private readonly long _columns, _rows, _rowBytes;
     private readonly int[]? _storedRow; // HF row → GGUF row, for llama q/k
     private readonly float[] _decoded;
@@ -28,7 +26,7 @@ internal sealed class GgufTensorSource
     /// <param name="permuteHeads">llama q/k: the head count the exporter (convert_hf_to_gguf) permuted rows with; 0 for none.</param>
     public GgufTensorSource(SafeFileHandle file, string path, long dataOffset, GgufTensorInfo info, int permuteHeads)
     {
-        (_file, _path, _info, _dataStart) = (file, path, info, dataOffset + info.Offset);
+        (_read, _info) = (WeightCopy.FromFile(file, dataOffset + info.Offset, path), info);
         // A permuted bias is a column of rows; everything else is rows of Dims[0] elements.
         _columns = info.Dims.Length == 0 || (permuteHeads > 0 && info.Dims.Length == 1) ? 1 : info.Dims[0];
         _rows = info.ElementCount / Math.Max(1, _columns);
@@ -65,23 +63,11 @@ internal sealed class GgufTensorSource
     private void Load(long row)
     {
         long count = Math.Min(_decoded.Length / _columns, _rows - row);
-        if (_storedRow is null) ReadAt(row * _rowBytes, _raw.AsSpan(0, (int)(count * _rowBytes)));
+        if (_storedRow is null) _read(row * _rowBytes, _raw.AsSpan(0, (int)(count * _rowBytes)));
         else
             for (long r = 0; r < count; r++)
-                ReadAt(_storedRow[row + r] * _rowBytes, _raw.AsSpan((int)(r * _rowBytes), (int)_rowBytes));
+                _read(_storedRow[row + r] * _rowBytes, _raw.AsSpan((int)(r * _rowBytes), (int)_rowBytes));
         GgmlQuants.Decode(_info.Type, _raw.AsSpan(0, (int)(count * _rowBytes)), _decoded.AsSpan(0, (int)(count * _columns)));
         (_firstCached, _cachedRows) = (row, count);
-    }
-
-    private void ReadAt(long offset, Span<byte> destination)
-    {
-        long at = _dataStart + offset;
-        while (destination.Length > 0)
-        {
-            int n = RandomAccess.Read(_file, destination, at);
-            if (n <= 0) throw new R1SharpException($"{_path}: file ended early while reading GGUF tensor '{_info.Name}' (truncated?)");
-            destination = destination[n..];
-            at += n;
-        }
     }
 }

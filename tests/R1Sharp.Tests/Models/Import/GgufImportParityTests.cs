@@ -3,6 +3,7 @@
 // like llama.cpp. Files per quant type come from our exporter and from ggml's quantizer (ImportModels).
 using R1Sharp.Formats.Gguf;
 using R1Sharp.Models;
+using R1Sharp.Models.Export;
 using R1Sharp.Tests.Formats.Gguf;
 using R1Sharp.Tests.Models.Export;
 using R1Sharp.Text;
@@ -42,7 +43,7 @@ public class GgufImportParityTests(ImportModels files) : IClassFixture<ImportMod
             float[] ggml = GgmlNative.Dequantize(info.Type, file.ReadTensorBytes(info), info.ElementCount);
             using var contiguous = parameter.contiguous();
             float[] ours = contiguous.data<float>().ToArray();
-            int heads = config.ModelType != "llama" ? 0 : name.Contains(".q_proj.") ? config.NumAttentionHeads : name.Contains(".k_proj.") ? config.NumKeyValueHeads : 0;
+            int heads = config.ModelType == "llama" ? GgufTensorPlan.LlamaPermuteHeads(config, name) : 0;
             if (heads > 0)
             {
                 int rows = (int)parameter.shape[0];
