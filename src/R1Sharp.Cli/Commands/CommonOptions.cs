@@ -11,7 +11,7 @@ internal static class CommonOptions
     public static Option<string> Model() => new("--model", "-m")
     {
         Description = "Model directory (config.json, *.safetensors, tokenizer.json, tokenizer_config.json), a qwen2/llama GGUF file " +
-            "(F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q5_K or Q6_K; dequantized on load), or ORG/NAME[@REV] fetched by `r1 pull`",
+            "(F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K or Q6_K; dequantized on load), or ORG/NAME[@REV] fetched by `r1 pull`",
         Required = true,
     };
 

@@ -19,7 +19,7 @@ public static class GgufImporter
     /// <summary>
     /// Loads <paramref name="path"/>: hyper-parameters from its metadata (<see cref="GgufModelConfig"/>), every tensor
     /// checked by name, shape and type before anything is allocated, then decoded to <see cref="ModelLoadOptions.DType"/>
-    /// one tensor at a time (F32/F16/BF16 converted, Q8_0/Q4_0/Q4_K/Q5_K/Q6_K dequantised exactly per ggml). With
+    /// one tensor at a time (F32/F16/BF16 converted, the block types of <see cref="GgmlTypes.DecodableNames"/> dequantised exactly per ggml). With
     /// <see cref="ModelLoadOptions.Quantization"/> the matrices are then quantized as for safetensors (read as bf16 when
     /// every matrix of the file is BF16, else fp32).
     /// </summary>

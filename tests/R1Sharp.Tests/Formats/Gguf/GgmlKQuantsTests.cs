@@ -1,4 +1,4 @@
-// Q4_K / Q5_K / Q6_K decoding: one hand-built block each with values worked out from ggml's formulas, and random
+// Q4_K / Q5_K / Q6_K (and the Q4_1 / Q5_0 / Q5_1 fallbacks) decoding: one hand-built block each with values worked out from ggml's formulas, and random
 // blocks bit-exact against ggml's own dequantize_row_q{4,5,6}_K (GgmlNative).
 using System.Buffers.Binary;
 using R1Sharp.Formats.Gguf;
@@ -74,7 +74,26 @@ public class GgmlKQuantsTests
         Assert.Equal(0f, y[200]);                             // second half: scales 0
     }
 
+    [Fact]
+    public void Q5_0_block_takes_the_fifth_bit_from_the_u32_per_ggml()
+    {
+        var b = new byte[22];
+        BinaryPrimitives.WriteUInt16LittleEndian(b, 0x3C00);              // d = 1
+        BinaryPrimitives.WriteUInt32LittleEndian(b.AsSpan(2), 1u | 1u << 16); // fifth bits of elements 0 and 16
+        b[6] = 0x53;                                                      // element 0 ← 3, element 16 ← 5
+        var y = new float[32];
+        GgmlLegacyQuants.DequantizeQ5_0(b, y);
+        Assert.Equal(3f + 16 - 16, y[0]);  // 3
+        Assert.Equal(5f + 16 - 16, y[16]); // 5
+        Assert.Equal(-16f, y[1]);          // nibble 0, bit clear
+    }
+
     [Theory]
+    [InlineData(GgmlType.Q8_0)]
+    [InlineData(GgmlType.Q4_0)]
+    [InlineData(GgmlType.Q4_1)]
+    [InlineData(GgmlType.Q5_0)]
+    [InlineData(GgmlType.Q5_1)]
     [InlineData(GgmlType.Q4_K)]
     [InlineData(GgmlType.Q5_K)]
     [InlineData(GgmlType.Q6_K)]
@@ -87,12 +106,12 @@ public class GgmlKQuantsTests
         random.NextBytes(bytes);
         for (int i = 0; i < blocks; i++)
         {
-            // Finite f16 scales (exponent below 31), signs and magnitudes varied.
+            // Finite f16 scales (exponent below 31), signs and magnitudes varied: d (and dmin / m where the type has one).
             int at = i * size + (type == GgmlType.Q6_K ? 208 : 0);
-            for (int h = 0; h < (type == GgmlType.Q6_K ? 1 : 2); h++)
+            for (int h = 0; h < (type is GgmlType.Q6_K or GgmlType.Q5_0 or GgmlType.Q8_0 or GgmlType.Q4_0 ? 1 : 2); h++)
                 BinaryPrimitives.WriteUInt16LittleEndian(bytes.AsSpan(at + 2 * h), (ushort)(random.Next(0, 0x7800) | (random.Next(2) << 15)));
         }
-        var ours = new float[blocks * 256];
+        var ours = new float[blocks * GgmlTypes.BlockSize(type)];
         GgmlQuants.Decode(type, bytes, ours);
         float[] ggml = GgmlNative.Dequantize(type, bytes, ours.Length);
         int first = Enumerable.Range(0, ours.Length).FirstOrDefault(i => BitConverter.SingleToInt32Bits(ours[i]) != BitConverter.SingleToInt32Bits(ggml[i]), -1);

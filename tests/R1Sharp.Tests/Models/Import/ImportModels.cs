@@ -15,12 +15,28 @@ public enum GgufMaker { Exporter, LlamaCpp }
 /// <summary>The tiny models and their GGUF files, made once per test class and deleted with it.</summary>
 public sealed class ImportModels : IDisposable
 {
-    /// <summary>qwen2 (untied, q/k/v biases) and llama (tied, GQA, llama3 rope_freqs, q/k permuted by the exporter).</summary>
+    /// <summary>
+    /// qwen2 (untied, q/k/v biases) and llama (tied, GQA, llama3 rope_freqs, q/k permuted by the exporter), and a
+    /// llama whose rows (128, 192) are not whole super-blocks, so ggml's quantizer writes its k-quant fallbacks.
+    /// </summary>
     public static readonly ExportCase[] Cases =
     [
         new("qwen2_h256", "qwen2", Hidden: 256, Heads: 4, KvHeads: 2, Ffn: 512, Tied: false, Tokenizer: TestTokenizer.Qwen2R1),
         new("llama_h256", "llama", Hidden: 256, Heads: 4, KvHeads: 2, Ffn: 512, Tied: true, Llama3Rope: true, Tokenizer: TestTokenizer.Gpt4R1),
+        new("llama_h128_fallback", "llama", Hidden: 128, Heads: 4, KvHeads: 1, Ffn: 192, Tied: false, Tokenizer: TestTokenizer.Qwen2R1),
     ];
+
+    /// <summary>
+    /// The type ggml's quantizer stores a matrix of <paramref name="type"/> with rows of <paramref name="rowLength"/>:
+    /// llama-quant.cpp's fallback (Q4_K → Q5_0, Q5_K → Q5_1, Q6_K → Q8_0) when the row is not whole super-blocks.
+    /// </summary>
+    public static GgmlType Stored(GgmlType type, long rowLength) => rowLength % 256 == 0 ? type : type switch
+    {
+        GgmlType.Q4_K => GgmlType.Q5_0,
+        GgmlType.Q5_K => GgmlType.Q5_1,
+        GgmlType.Q6_K => GgmlType.Q8_0,
+        _ => type,
+    };
 
     /// <summary>
     /// Std of the random matrices: 0.02 as real checkpoints (HF initializer_range), so a layer's gain is about
