@@ -58,6 +58,22 @@ public class GgufImportParityTests(ImportModels files) : IClassFixture<ImportMod
         if (maker == GgufMaker.LlamaCpp) Assert.Equal(ImportModels.Stored(type, down.Dims[0]), down.Type);
     }
 
+    [Fact]
+    public void Bf16_load_of_a_BF16_file_keeps_its_values()
+    {
+        string gguf = files.File("llama_h256", GgmlType.BF16, GgufMaker.LlamaCpp);
+        using var model = DecoderModel.Load(gguf, new ModelLoadOptions { DType = TorchSharp.torch.ScalarType.BFloat16 });
+        using var file = GgufFile.Open(gguf);
+        // q/k rows are permuted in the file (llama); every other tensor lies in the same order on both sides.
+        foreach (var (name, parameter) in model.CheckpointParameters().Where(p => GgufTensorPlan.LlamaPermuteHeads(model.Config, p.Name) == 0))
+        {
+            Assert.Equal(TorchSharp.torch.ScalarType.BFloat16, parameter.dtype);
+            var info = file.GetTensor(GgufNames.HfToGguf(name));
+            using var asFloat = parameter.to_type(TorchSharp.torch.ScalarType.Float32).contiguous();
+            Assert.Equal(GgmlNative.Dequantize(info.Type, file.ReadTensorBytes(info), info.ElementCount), asFloat.data<float>().ToArray());
+        }
+    }
+
     /// <summary>
     /// How far llama.cpp's logits on a file may be from ours, as a share of the largest |logit|. Both sides run the
     /// same weights (bit-exact, see above), but llama.cpp's CPU matmuls also round the activations to the weight
