@@ -7,7 +7,7 @@ using R1Sharp.Models.Export;
 
 namespace R1Sharp.Models.Import;
 
-/// <summary>Float32 reads of one GGUF tensor by element range; never holds more than one batch of rows.</summary>
+/// <summary>Float32 reads of one GGUF tensor by element range; never holds more than one batch (~4 MB) of rows.</summary>
 internal sealed class GgufTensorSource
 {
     private const int BatchBytes = 4 << 20;
@@ -36,7 +36,8 @@ internal sealed class GgufTensorSource
             _storedRow = new int[_rows];
             for (int r = 0; r < _rows; r++) _storedRow[GgufTensorPlan.LlamaQKSourceRow(r, (int)_rows, permuteHeads)] = r;
         }
-        long batchRows = Math.Clamp(BatchBytes / Math.Max(1, _rowBytes), 1, _rows);
+        // About 4 MB of raw rows and of decoded floats each (a Q4_K row decodes to 7× its bytes).
+        long batchRows = Math.Clamp(BatchBytes / Math.Max(_rowBytes, _columns * sizeof(float)), 1, _rows);
         _raw = new byte[batchRows * _rowBytes];
         _decoded = new float[batchRows * _columns];
     }
