@@ -7,14 +7,15 @@ namespace R1Sharp.Cli.Commands;
 
 internal static class CommonOptions
 {
-    /// <summary>`--model DIR|ORG/NAME[@REV]`: a Hugging Face model directory or a repo in the hub cache.</summary>
+    /// <summary>`--model DIR|FILE.gguf|ORG/NAME[@REV]`: a Hugging Face model directory, a GGUF file, or a repo in the hub cache.</summary>
     public static Option<string> Model() => new("--model", "-m")
     {
-        Description = "Model directory (config.json, *.safetensors, tokenizer.json, tokenizer_config.json), or ORG/NAME[@REV] fetched by `r1 pull`",
+        Description = "Model directory (config.json, *.safetensors, tokenizer.json, tokenizer_config.json), a qwen2/llama GGUF file " +
+            "(F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K or Q6_K; dequantized on load), or ORG/NAME[@REV] fetched by `r1 pull`",
         Required = true,
     };
 
-    /// <summary>The model directory an option names: a directory as is, or a cached repo's snapshot directory.</summary>
+    /// <summary>The model an option names: a directory or GGUF file as is, or a cached repo's snapshot directory.</summary>
     public static string ResolveModel(ParseResult parse, Option<string> option) =>
         HubCache.FromEnvironment().ResolveModel(parse.GetRequiredValue(option));
 

@@ -14,7 +14,7 @@ internal static class EvalCommand
 {
     public static Command Create()
     {
-        var sources = new SampleSourceOptions("--model", "Local model directory, or ORG/NAME[@REV] fetched by `r1 pull` (or use --endpoint)",
+        var sources = new SampleSourceOptions("--model", "Local model directory or GGUF file, or ORG/NAME[@REV] fetched by `r1 pull` (or use --endpoint)",
             "Problems (.jsonl or .parquet; GSM8K, MATH-500 or AIME columns), or use --task",
             "Built-in task instead of --dataset: chain-sum (the held-out problems `r1 zero` evaluates, R1-Zero prompt, no instruction)");
         var samples = new Option<int>("--samples", "-k") { Description = "Samples per problem (pass@1 averages them; cons@k votes)", DefaultValueFactory = _ => 8 };

@@ -48,11 +48,14 @@ public sealed partial class Generator : IDisposable
     /// </summary>
     public bool SharePrompts { get; set; } = true;
 
-    /// <summary>Loads config.json, weights, tokenizer.json and generation_config.json from a model directory.</summary>
+    /// <summary>
+    /// Loads config.json, weights, tokenizer.json and generation_config.json from a model directory, or a GGUF file
+    /// (model, tokenizer and EOS from its metadata; no generation_config defaults).
+    /// </summary>
     public static Generator Load(string modelDirectory, ModelLoadOptions? options = null)
     {
-        if (!Directory.Exists(modelDirectory))
-            throw new R1SharpException($"{modelDirectory}: model directory not found; pass --model DIR with config.json and *.safetensors");
+        if (!Directory.Exists(modelDirectory) && !File.Exists(modelDirectory))
+            throw new R1SharpException($"{modelDirectory}: model directory not found; pass --model DIR with config.json and *.safetensors, or --model FILE.gguf");
         var tokenizer = HfTokenizer.Load(modelDirectory);
         var generation = GenerationConfig.Load(modelDirectory);
         var model = DecoderModel.Load(modelDirectory, options);

@@ -108,12 +108,12 @@ public sealed class HubCache(string cacheDir)
     }
 
     /// <summary>
-    /// Resolves a `--model` argument: an existing directory is returned as is; `ORG/NAME` or `ORG/NAME@REV` becomes its
+    /// Resolves a `--model` argument: an existing directory (or file: a GGUF model) is returned as is; `ORG/NAME` or `ORG/NAME@REV` becomes its
     /// cached snapshot directory. Anything else is returned unchanged for the caller to report.
     /// </summary>
     public string ResolveModel(string dirOrRepoId)
     {
-        if (Directory.Exists(dirOrRepoId) || !LooksLikeRepoId(dirOrRepoId, out string repoId, out string revision)) return dirOrRepoId;
+        if (Directory.Exists(dirOrRepoId) || File.Exists(dirOrRepoId) || !LooksLikeRepoId(dirOrRepoId, out string repoId, out string revision)) return dirOrRepoId;
         string repoDir = Path.Combine(cacheDir, HubPaths.RepoFolderName(repoId));
         if (ResolveCommit(repoDir, revision) is { } commit && Directory.Exists(Path.Combine(repoDir, "snapshots", commit)))
             return Path.Combine(repoDir, "snapshots", commit);

@@ -44,11 +44,17 @@ public sealed class DenseArchitecture : IDecoderArchitecture
     private readonly float[] _inverseFrequencies;
 
     /// <summary>Checks the options this implementation supports.</summary>
-    public DenseArchitecture(ModelConfig config, string source = "config.json")
+    /// <param name="config">The config.</param>
+    /// <param name="source">Where the config came from, for errors.</param>
+    /// <param name="inverseFrequencies">RoPE inverse frequencies given by the weights file (a GGUF's rope_freqs), or
+    /// null to compute them from the config.</param>
+    public DenseArchitecture(ModelConfig config, string source = "config.json", float[]? inverseFrequencies = null)
     {
         if (config is Qwen2Config { UseSlidingWindow: true })
             throw new R1SharpException($"{source}: use_sliding_window true is not supported; set it to false (R1-Distill models do not use it)");
-        _inverseFrequencies = Rope.InverseFrequencies(config, source);
+        if (inverseFrequencies is not null && inverseFrequencies.Length != config.HeadDim / 2)
+            throw new ArgumentException($"{inverseFrequencies.Length} inverse frequencies for head_dim {config.HeadDim}", nameof(inverseFrequencies));
+        _inverseFrequencies = inverseFrequencies?.ToArray() ?? Rope.InverseFrequencies(config, source);
         Config = config;
     }
 

@@ -42,12 +42,14 @@ public sealed partial class DecoderModel
 
     /// <summary>
     /// Loads an HF model directory: config.json plus model.safetensors or shards with model.safetensors.index.json,
-    /// stored as F32, BF16 or F16 (converted to <see cref="ModelLoadOptions.DType"/> while copying).
+    /// stored as F32, BF16 or F16 (converted to <see cref="ModelLoadOptions.DType"/> while copying); or, when
+    /// <paramref name="modelDirectory"/> is a file, a qwen2/llama GGUF file (<see cref="Import.GgufImporter"/>).
     /// </summary>
     /// <exception cref="R1SharpException">Bad config, unreadable weights, or a config that does not describe the weights
     /// (checked on the headers before anything is allocated; <see cref="WeightPreflight"/>).</exception>
     public static DecoderModel Load(string modelDirectory, ModelLoadOptions? options = null)
     {
+        if (Import.GgufImporter.IsModelFile(modelDirectory)) return Import.GgufImporter.Load(modelDirectory, options);
         options ??= new ModelLoadOptions();
         if (WeightCopy.ToSafetensors(options.DType) is null)
             throw new R1SharpException($"load option dtype {options.DType} is not supported; use Float32, BFloat16 or Float16");

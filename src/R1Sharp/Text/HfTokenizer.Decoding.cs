@@ -11,12 +11,18 @@ public sealed partial class HfTokenizer
     private static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: false);
 
     /// <summary>
-    /// Loads <c>tokenizer.json</c> and, if present, <c>tokenizer_config.json</c> from a model directory.
+    /// Loads <c>tokenizer.json</c> and, if present, <c>tokenizer_config.json</c> from a model directory; when
+    /// <paramref name="modelDirectory"/> is a file, the tokenizer of that GGUF file (<see cref="GgufTokenizerFiles"/>).
     /// </summary>
     /// <exception cref="R1SharpException">A file is missing or unreadable, or a field is missing or unsupported.</exception>
     public static HfTokenizer Load(string modelDirectory)
     {
         ArgumentNullException.ThrowIfNull(modelDirectory);
+        if (File.Exists(modelDirectory))
+        {
+            var gguf = GgufTokenizerFiles.Read(modelDirectory);
+            return new HfTokenizer(HfTokenizerConfig.Parse(gguf.TokenizerJson, gguf.TokenizerConfigJson, modelDirectory, modelDirectory));
+        }
         string jsonPath = Path.Combine(modelDirectory, "tokenizer.json");
         string configPath = Path.Combine(modelDirectory, "tokenizer_config.json");
         if (!File.Exists(jsonPath))

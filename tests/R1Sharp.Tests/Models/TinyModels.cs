@@ -23,11 +23,11 @@ internal static class TinyModels
         RopeScaling = llama3 ? new Llama3RopeScaling { Factor = 8, LowFreqFactor = 1, HighFreqFactor = 4, OriginalMaxPositionEmbeddings = 64 } : null,
     };
 
-    /// <summary>A model with random weights, random norm scales and random biases (so every tensor matters).</summary>
-    public static DecoderModel Create(ModelConfig config, long seed = 1)
+    /// <summary>A model with random weights (std <paramref name="std"/>), random norm scales and random biases (so every tensor matters).</summary>
+    public static DecoderModel Create(ModelConfig config, long seed = 1, double std = 0.2)
     {
         var model = new DecoderModel(config);
-        model.InitializeWeights(seed, std: 0.2);
+        model.InitializeWeights(seed, std: std);
         using var noGrad = no_grad();
         using var gen = new Generator((ulong)seed + 1000);
         foreach (var (name, p) in model.named_parameters())

@@ -162,7 +162,7 @@ public static class GgmlQuants
         }
     }
 
-    /// <summary>Decodes <paramref name="type"/> data (F32, F16, BF16, Q8_0, Q4_0) into float32 values.</summary>
+    /// <summary>Decodes <paramref name="type"/> data (<see cref="GgmlTypes.DecodableNames"/>) into float32 values.</summary>
     public static void Decode(GgmlType type, ReadOnlySpan<byte> src, Span<float> dst)
     {
         switch (type)
@@ -172,6 +172,12 @@ public static class GgmlQuants
             case GgmlType.BF16: DecodeBF16(src, dst); break;
             case GgmlType.Q8_0: DequantizeQ8_0(src, dst); break;
             case GgmlType.Q4_0: DequantizeQ4_0(src, dst); break;
+            case GgmlType.Q4_1: GgmlLegacyQuants.DequantizeQ4_1(src, dst); break;
+            case GgmlType.Q5_0: GgmlLegacyQuants.DequantizeQ5_0(src, dst); break;
+            case GgmlType.Q5_1: GgmlLegacyQuants.DequantizeQ5_1(src, dst); break;
+            case GgmlType.Q4_K: GgmlKQuants.DequantizeQ4_K(src, dst); break;
+            case GgmlType.Q5_K: GgmlKQuants.DequantizeQ5_K(src, dst); break;
+            case GgmlType.Q6_K: GgmlKQuants.DequantizeQ6_K(src, dst); break;
             default: throw new NotSupportedException($"decoding {type} to float32 is not implemented");
         }
     }

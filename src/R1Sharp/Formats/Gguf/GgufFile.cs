@@ -130,12 +130,12 @@ public sealed class GgufFile : IDisposable
         return bytes;
     }
 
-    /// <summary>A tensor's values as float32 (row-major, torch order), dequantised from F32, F16, BF16, Q8_0 or Q4_0.</summary>
+    /// <summary>A tensor's values as float32 (row-major, torch order), dequantised from a <see cref="GgmlTypes.IsDecodable"/> type.</summary>
     public float[] ReadTensorFloats(GgufTensorInfo tensor)
     {
         ArgumentNullException.ThrowIfNull(tensor);
-        if (!GgmlTypes.IsConvertible(tensor.Type))
-            throw new R1SharpException($"{FileName}: GGUF tensor '{tensor.Name}' is {tensor.Type}; only F32, F16, BF16, Q8_0 and Q4_0 can be read as floats");
+        if (!GgmlTypes.IsDecodable(tensor.Type))
+            throw new R1SharpException($"{FileName}: GGUF tensor '{tensor.Name}' is {tensor.Type}; {GgmlTypes.DecodableNames} can be read as floats");
         if (tensor.ElementCount > Array.MaxLength) throw new R1SharpException($"{FileName}: GGUF tensor '{tensor.Name}' is too large to read at once");
         var values = new float[tensor.ElementCount];
         GgmlQuants.Decode(tensor.Type, ReadTensorBytes(tensor), values);

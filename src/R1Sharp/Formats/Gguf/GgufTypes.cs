@@ -90,6 +90,13 @@ public static class GgmlTypes
     public static bool IsConvertible(GgmlType type) =>
         type is GgmlType.F32 or GgmlType.F16 or GgmlType.BF16 or GgmlType.Q8_0 or GgmlType.Q4_0;
 
+    /// <summary>The types this library can decode to float32, for messages.</summary>
+    public const string DecodableNames = "F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K and Q6_K";
+
+    /// <summary>Whether <see cref="GgmlQuants.Decode"/> reads <paramref name="type"/> (listed in <see cref="DecodableNames"/>).</summary>
+    public static bool IsDecodable(GgmlType type) =>
+        IsConvertible(type) || type is GgmlType.Q4_1 or GgmlType.Q5_0 or GgmlType.Q5_1 or GgmlType.Q4_K or GgmlType.Q5_K or GgmlType.Q6_K;
+
     /// <summary>
     /// The type to write a tensor as, given the wanted type and the tensor's row length (innermost dim): a block
     /// type whose block does not divide the row falls back to <paramref name="fallback"/> (F16, as llama.cpp's

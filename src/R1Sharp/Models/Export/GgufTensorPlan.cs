@@ -43,9 +43,7 @@ public static partial class GgufTensorPlan
             if (shape.Length is < 1 or > 2)
                 throw new R1SharpException($"tensor '{name}' has shape {info.ShapeText}; a qwen2/llama export expects 1-D or 2-D tensors");
             GgmlType stored = shape.Length == 1 || type == GgmlType.F32 ? GgmlType.F32 : GgmlTypes.WithFallback(type, shape[^1]);
-            int heads = !llama ? 0
-                : name.Contains(".self_attn.q_proj.", StringComparison.Ordinal) ? config.NumAttentionHeads
-                : name.Contains(".self_attn.k_proj.", StringComparison.Ordinal) ? config.NumKeyValueHeads : 0;
+            int heads = llama ? LlamaPermuteHeads(config, name) : 0;
             if (heads > 0 && shape[0] % (2 * heads) != 0)
                 throw new R1SharpException($"tensor '{name}' has {shape[0]} rows, not a multiple of 2 × {heads} heads; check num_attention_heads / num_key_value_heads");
             plan.Add(new GgufTensorPlanEntry(name, gguf, shape, stored, heads));
@@ -56,6 +54,14 @@ public static partial class GgufTensorPlan
             throw new R1SharpException("model weights have no 'lm_head.weight' but config.json tie_word_embeddings is false; set it to true or add the tensor");
         return plan;
     }
+
+    /// <summary>
+    /// The head count llama's q/k permutation uses for HF tensor <paramref name="hfName"/> (weight or bias):
+    /// num_attention_heads for q_proj, num_key_value_heads for k_proj, 0 for every other tensor.
+    /// </summary>
+    public static int LlamaPermuteHeads(ModelConfig config, string hfName) =>
+        hfName.Contains(".self_attn.q_proj.", StringComparison.Ordinal) ? config.NumAttentionHeads
+        : hfName.Contains(".self_attn.k_proj.", StringComparison.Ordinal) ? config.NumKeyValueHeads : 0;
 
     private static (int Group, int Layer) SortKey(SafetensorsTensorInfo t) => t.Name switch
     {

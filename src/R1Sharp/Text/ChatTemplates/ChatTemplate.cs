@@ -29,13 +29,13 @@ public static class ChatTemplate
         if (name is null or "auto") return FromModelDirectory(dir, runtimeAddsBos);
         if (!Names.Contains(name))
             throw new R1SharpException($"--chat-template: unknown template '{name}'; use one of {string.Join(", ", Names)}");
-        string path = Path.Combine(dir, "tokenizer_config.json");
+        string path = File.Exists(dir) ? dir : Path.Combine(dir, "tokenizer_config.json");
         string? bos = null, eos = null;
         if (File.Exists(path))
         {
             try
             {
-                using var doc = JsonDocument.Parse(File.ReadAllText(path));
+                using var doc = JsonDocument.Parse(File.Exists(dir) ? GgufTokenizerFiles.Read(dir).TokenizerConfigJson : File.ReadAllText(path));
                 bos = ReadTokenText(doc.RootElement, "bos_token", path);
                 eos = ReadTokenText(doc.RootElement, "eos_token", path);
             }
@@ -53,11 +53,13 @@ public static class ChatTemplate
         };
     }
 
-    /// <summary>Reads tokenizer_config.json (and chat_template.jinja, which newer transformers save beside it) from a model directory.</summary>
+    /// <summary>Reads tokenizer_config.json (and chat_template.jinja, which newer transformers save beside it) from a model directory, or the metadata of a GGUF file.</summary>
     /// <param name="dir">The model directory.</param>
     /// <param name="runtimeAddsBos">True when the runtime adds BOS itself, so the template must not render it.</param>
     public static IChatTemplate FromModelDirectory(string dir, bool runtimeAddsBos = false)
     {
+        // A GGUF file carries tokenizer.chat_template and the BOS id in its metadata.
+        if (File.Exists(dir)) return FromTokenizerConfig(GgufTokenizerFiles.Read(dir).TokenizerConfigJson, dir, runtimeAddsBos);
         string path = Path.Combine(dir, "tokenizer_config.json");
         if (!File.Exists(path))
             throw new R1SharpException($"{path}: file not found; a model directory needs its tokenizer_config.json to pick a chat template.");

@@ -70,10 +70,20 @@ public static class TrainedTokenizerWriter
             w.WriteEndObject();
         }
         else w.WriteNull("normalizer");
+        WritePreTokenizer(w, r.PreTokenizerPatterns);
+        WriteByteLevel(w, "post_processor", trimOffsets: false);
+        WriteByteLevel(w, "decoder", trimOffsets: false);
+        WriteModel(w, r);
+        w.WriteEndObject();
+    }
+
+    /// <summary>tokenizer.json's "pre_tokenizer": a Sequence of HF Split(Isolated) regexes, then ByteLevel without its regex.</summary>
+    internal static void WritePreTokenizer(Utf8JsonWriter w, IReadOnlyList<string> patterns)
+    {
         w.WriteStartObject("pre_tokenizer");
         w.WriteString("type", "Sequence");
         w.WriteStartArray("pretokenizers");
-        foreach (string pattern in r.PreTokenizerPatterns)
+        foreach (string pattern in patterns)
         {
             w.WriteStartObject();
             w.WriteString("type", "Split");
@@ -87,13 +97,10 @@ public static class TrainedTokenizerWriter
         WriteByteLevel(w, null, trimOffsets: true);
         w.WriteEndArray();
         w.WriteEndObject();
-        WriteByteLevel(w, "post_processor", trimOffsets: false);
-        WriteByteLevel(w, "decoder", trimOffsets: false);
-        WriteModel(w, r);
-        w.WriteEndObject();
     }
 
-    private static void WriteByteLevel(Utf8JsonWriter w, string? name, bool trimOffsets)
+    /// <summary>A ByteLevel object (named <paramref name="name"/>, or an array element when null) with add_prefix_space and use_regex off.</summary>
+    internal static void WriteByteLevel(Utf8JsonWriter w, string? name, bool trimOffsets)
     {
         if (name is null) w.WriteStartObject();
         else w.WriteStartObject(name);

@@ -75,13 +75,13 @@ internal static class ExportModels
             };
     }
 
-    /// <summary>Writes a model directory for <paramref name="c"/> under <paramref name="root"/> and returns it with the model.</summary>
-    public static (string Dir, DecoderModel Model) Write(ExportCase c, string root, long seed = 7)
+    /// <summary>Writes a model directory for <paramref name="c"/> under <paramref name="root"/> and returns it with the model (matrices of std <paramref name="std"/>).</summary>
+    public static (string Dir, DecoderModel Model) Write(ExportCase c, string root, long seed = 7, double std = 0.2)
     {
         var tok = Tokenizer(c.Tokenizer);
         var config = Config(c, tok.VocabSize);
         string dir = Path.Combine(root, c.Name);
-        var model = TinyModels.Create(config, seed);
+        var model = TinyModels.Create(config, seed, std);
         model.Save(dir);
         bool r1 = c.Tokenizer != TestTokenizer.Qwen2Plain;
         TrainedTokenizerWriter.Save(tok, dir, new TokenizerFileOptions
