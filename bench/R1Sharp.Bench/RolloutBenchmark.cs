@@ -21,8 +21,8 @@ namespace R1Sharp.Bench;
 
 /// <summary>
 /// <c>dotnet run -c Release --project bench/R1Sharp.Bench -- rollout [--preset qwen2.5-0.5b|tiny] [--prompts 8]
-/// [--samples 8] [--prompt 512] [--decode 256] [--engines f32,bf16,int8] [--rounds 2] [--threads N]</c>: wall time and
-/// generated tokens/s of one rollout batch per engine, best of alternating rounds, and the ratios.
+/// [--samples 8] [--prompt 512] [--decode 256] [--engines f32,bf16,int8] [--llama-kv unified,split] [--rounds 2] [--threads N]</c>:
+/// wall time and generated tokens/s of one rollout batch per engine, best of alternating rounds, and the ratios.
 /// </summary>
 public static class RolloutBenchmark
 {
@@ -41,6 +41,12 @@ public static class RolloutBenchmark
             LlamaCppTools.IntArg(args, "--threads", Environment.ProcessorCount));
         int rounds = LlamaCppTools.IntArg(args, "--rounds", 2);
         string[] groups = LlamaCppTools.Arg(args, "--engines", "f32,bf16,int8").Split(',');
+        string[] layouts = LlamaCppTools.Arg(args, "--llama-kv", "unified,split").Split(',');
+        if (layouts.Length == 0 || layouts.Any(l => l is not ("unified" or "split")))
+        {
+            Console.Error.WriteLine($"--llama-kv takes unified, split or both, got '{string.Join(',', layouts)}'");
+            return 2;
+        }
         if (!LlamaCppSideBySide.Presets.TryGetValue(preset, out var config))
         {
             Console.Error.WriteLine($"unknown --preset '{preset}'; use one of {string.Join(", ", LlamaCppSideBySide.Presets.Keys)}");
@@ -75,8 +81,8 @@ public static class RolloutBenchmark
                 loaded.Add(model);
                 var generator = new Generator(model, tokenizer);
                 engines.Add(($"R1Sharp {ours}", () => MeasureR1Sharp(generator, prompts, shape)));
-                engines.Add(($"llama.cpp {theirs}, unified KV", () => MeasureLlamaCpp(gguf, prompts, shape, unified: true)));
-                engines.Add(($"llama.cpp {theirs}, split KV", () => MeasureLlamaCpp(gguf, prompts, shape, unified: false)));
+                foreach (var layout in layouts)
+                    engines.Add(($"llama.cpp {theirs}, {layout} KV", () => MeasureLlamaCpp(gguf, prompts, shape, unified: layout == "unified")));
                 pairs.Add(($"R1Sharp {ours}", $"llama.cpp {theirs}"));
             }
             if (groups.Contains("f32")) Add("f32", DecoderModel.Load(dir), "F32", f32);
@@ -105,8 +111,8 @@ public static class RolloutBenchmark
                 Console.WriteLine($"{name,-32} {best[name],7:0.00} s  {shape.Generated / best[name],7:0.0} generated tok/s");
             foreach (var (ours, theirs) in pairs)
             {
-                double llama = Math.Min(best[theirs + ", unified KV"], best[theirs + ", split KV"]);
-                Console.WriteLine($"ratio {ours} / {theirs} (its better KV layout): {llama / best[ours]:0.00}x");
+                double llama = layouts.Min(l => best[$"{theirs}, {l} KV"]);
+                Console.WriteLine($"ratio {ours} / {theirs} ({(layouts.Length > 1 ? "its better KV layout" : layouts[0] + " KV")}): {llama / best[ours]:0.00}x");
             }
             return 0;
         }
