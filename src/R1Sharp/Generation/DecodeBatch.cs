@@ -1,6 +1,6 @@
 // The one decode loop's state (llama.cpp's batch + slots, vLLM's running queue): the live rows and their KV cache,
-// admission of new prompts (batched left-padded prefill, cache rows shared or copied per sample), one decode step for every
-// row, and dropping rows that finished or were cancelled. Generator.Generate and BatchScheduler both drive it, so a
+// admission of new prompts (batched left-padded prefill, cache rows shared or copied per sample), one decode step for
+// every row, and dropping rows that finished or were cancelled. Generator.Generate and BatchScheduler both drive it, so a
 // faster step or prefill lands in both. The forward passes are in DecodeBatch.Forward.cs.
 using R1Sharp.Diagnostics;
 using R1Sharp.Models;
