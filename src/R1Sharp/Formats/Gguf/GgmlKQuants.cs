@@ -10,12 +10,13 @@ public static class GgmlKQuants
     /// <summary>Elements per k-quant super-block (ggml QK_K).</summary>
     public const int QK_K = 256;
 
-    /// <summary>Bytes of one Q4_K block: f16 d, f16 dmin, 12 bytes of 6-bit scales/mins, 128 bytes of 4-bit quants.</summary>
-    public const int Q4KBytes = 144;
-    /// <summary>Bytes of one Q5_K block: Q4_K's fields plus 32 bytes of high bits (before the 4-bit quants).</summary>
-    public const int Q5KBytes = 176;
-    /// <summary>Bytes of one Q6_K block: 128 bytes of low 4 bits, 64 of high 2 bits, 16 int8 scales, f16 d.</summary>
-    public const int Q6KBytes = 210;
+    /// <summary>Bytes of one Q4_K block: f16 d, f16 dmin, 12 bytes of 6-bit scales/mins, 128 bytes of 4-bit quants
+    /// (144, from <see cref="GgmlTypes"/>' block table).</summary>
+    public static readonly int Q4KBytes = GgmlTypes.TypeSize(GgmlType.Q4_K);
+    /// <summary>Bytes of one Q5_K block: Q4_K's fields plus 32 bytes of high bits (before the 4-bit quants; 176).</summary>
+    public static readonly int Q5KBytes = GgmlTypes.TypeSize(GgmlType.Q5_K);
+    /// <summary>Bytes of one Q6_K block: 128 bytes of low 4 bits, 64 of high 2 bits, 16 int8 scales, f16 d (210).</summary>
+    public static readonly int Q6KBytes = GgmlTypes.TypeSize(GgmlType.Q6_K);
 
     /// <summary>
     /// The 6-bit scale and min of sub-block <paramref name="j"/> (0–7) from the 12 packed bytes (ggml get_scale_min_k4):

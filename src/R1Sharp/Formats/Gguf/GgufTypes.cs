@@ -34,7 +34,7 @@ public enum GgufTokenType
 /// <summary>Block geometry of ggml types: a row is stored as <c>ne0 / BlockSize</c> blocks of <c>TypeSize</c> bytes.</summary>
 public static class GgmlTypes
 {
-    private const int QK_K = 256;
+    private const int QK_K = GgmlKQuants.QK_K;
 
     /// <summary>Elements per block and bytes per block; false for ids ggml does not define.</summary>
     public static bool TryGetSizes(GgmlType type, out int blockSize, out int typeSize)
