@@ -21,7 +21,7 @@ internal static class EvalCommand
         var temperature = new Option<float>("--temperature") { Description = "Sampling temperature", DefaultValueFactory = _ => 0.6f };
         var topP = new Option<float>("--top-p") { Description = "Nucleus mass", DefaultValueFactory = _ => 0.95f };
         var maxTokens = new Option<int?>("--max-tokens") { Description = $"New tokens per sample at most (default 32768; {ZeroTask.MaxCompletionTokens} with --task chain-sum; local: capped by the context)" };
-        var output = new Option<string?>("--out", "-o") { Description = "Per-problem records (JSONL); a rerun skips the problems already there (default eval-<dataset>.jsonl)" };
+        var output = new Option<string?>("--out", "-o") { Description = "Per-problem records (JSONL); a rerun skips the problems already there (default eval-<model>-<dataset>.jsonl); it holds one run: another model, dataset or setting is refused" };
         var instruction = new Option<string>("--instruction") { Description = "Appended to each problem on its own line ('' for none)", DefaultValueFactory = _ => EvalPrompt.DefaultInstruction };
         var limit = new Option<int?>("--limit") { Description = "Evaluate only the first N problems" };
         var seed = new Option<ulong>("--seed") { Description = "Base seed (sample i of problem p uses seed + p*k + i)", DefaultValueFactory = _ => 1234UL };
@@ -41,14 +41,18 @@ internal static class EvalCommand
                 MaxNewTokens = parse.GetValue(maxTokens) ?? (chainSum ? ZeroTask.MaxCompletionTokens : 32768), Seed = parse.GetValue(seed),
             }.Validate();
             IReadOnlyList<Problem> problems = chainSum ? ZeroTask.EvalProblems(ZeroTask.HeldOutCount) : DatasetLoader.LoadProblems(path!);
+            string? instr = chainSum ? null : parse.GetValue(instruction);
+            string template = chainSum ? "r1-zero" : from.ChatTemplate;
+            // Keyed on the whole dataset: --limit picks a prefix of the same run, so a larger --limit resumes it.
+            var run = from.RunKey(problems, options, instr, template, parse.GetValue(sources.DType));
             // The chain-sum default is the 100 problems `r1 zero` evaluates before and after training.
             int? count = parse.GetValue(limit) ?? (chainSum ? 100 : null);
             if (count is { } n) problems = [.. problems.Take(Math.Max(0, n))];
             string name = chainSum ? ChainSumTask.Name : Path.GetFileNameWithoutExtension(path!);
-            string outPath = parse.GetValue(output) ?? $"eval-{name}.jsonl";
-            string? instr = chainSum ? null : parse.GetValue(instruction);
-            var backend = from.OpenBackend(options, instr, d => ChatTemplate.ForModel(d, chainSum ? "r1-zero" : from.ChatTemplate),
-                (_, directory) => Path.GetFileName(Path.GetFullPath(directory).TrimEnd('/')));
+            string model = from.Endpoint is null ? Path.GetFileName(Path.GetFullPath(from.LocalPath()).TrimEnd('/')) : from.ModelName!;
+            string outPath = parse.GetValue(output) ?? $"eval-{FileSafe(model)}-{name}.jsonl";
+            EvalRunner.CheckRun(outPath, run); // before loading: another run's file is refused in a moment, not after minutes
+            var backend = from.OpenBackend(options, instr, d => ChatTemplate.ForModel(d, template), (_, _) => model);
             using var owned = (IDisposable)backend;
             Console.Error.WriteLine($"evaluating {backend.Name} on {problems.Count} problems of {path ?? ChainSumTask.Name + " (held out)"}, k = {options.K} -> {outPath}");
             var ids = problems.Select(p => p.Id).ToHashSet(StringComparer.Ordinal);
@@ -58,10 +62,14 @@ internal static class EvalCommand
             {
                 Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"[{p.Done}/{p.Total}] {p.Record.Id}: pass@1 {p.Record.PassAt1:0.000}, cons {(p.Record.ConsAtK ? "right" : "wrong")}"));
-            }, token);
+            }, token, run);
             Console.Out.Write(EvalRunner.FormatSummary(result.Summary, $"{(path is null ? ChainSumTask.Name : Path.GetFileName(path))} — {backend.Name}"));
             return 0;
         });
         return command;
     }
+
+    /// <summary>A model name as part of a file name: letters, digits, '.', '-' and '_' kept, anything else '_'.</summary>
+    internal static string FileSafe(string name) =>
+        new(name.Select(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_' ? c : '_').ToArray());
 }

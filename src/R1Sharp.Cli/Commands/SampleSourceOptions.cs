@@ -52,6 +52,17 @@ internal sealed record SampleSource(string? Local, string? Endpoint, string? Mod
     /// <summary>True for --task chain-sum.</summary>
     public bool ChainSum => Dataset is null;
 
+    /// <summary>The local model's directory or file (ORG/NAME resolved in the hub cache).</summary>
+    public string LocalPath() => HubCache.FromEnvironment().ResolveModel(Local!);
+
+    /// <summary>The identity of an eval run sampling this source with <paramref name="options"/>: the model's full path
+    /// and weights fingerprint (an endpoint: its URL and model name), the problems and every sampling setting.</summary>
+    public EvalRunKey RunKey(IReadOnlyList<Data.Problem> problems, EvalOptions options, string? instruction, string chatTemplate, string? dtype) =>
+        Endpoint is not null
+            ? EvalRunKey.Create(Endpoint + " " + ModelName, "remote", problems, options, instruction, chatTemplate, "server")
+            : EvalRunKey.Create(Path.GetFullPath(LocalPath()), EvalRunKey.FingerprintModel(LocalPath()), problems, options, instruction,
+                chatTemplate, dtype ?? "f32");
+
     /// <summary>The endpoint client, or the local model loaded (ORG/NAME resolved in the hub cache) with the chat template
     /// <paramref name="template"/> gives for its directory, named by <paramref name="localName"/> (argument, directory).</summary>
     public IEvalBackend OpenBackend(EvalOptions options, string? instruction, Func<string, IChatTemplate> template, Func<string, string, string> localName)
@@ -62,7 +73,7 @@ internal sealed record SampleSource(string? Local, string? Endpoint, string? Mod
                 Endpoint = Endpoint, ModelName = ModelName!, ApiKey = ApiKey ?? Environment.GetEnvironmentVariable("OPENAI_API_KEY"),
                 Concurrency = Concurrency, Instruction = instruction,
             }, options);
-        string directory = HubCache.FromEnvironment().ResolveModel(Local!);
+        string directory = LocalPath();
         return LocalEvalBackend.Load(directory, template, options, instruction, localName(Local!, directory), Load);
     }
 }

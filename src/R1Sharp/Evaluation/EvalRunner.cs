@@ -25,10 +25,11 @@ public static class EvalRunner
     /// Evaluates <paramref name="problems"/> (ids must be distinct) with <paramref name="k"/> samples each. With
     /// <paramref name="outPath"/> set, records already in that file are kept and their problems not sampled again; each
     /// newly finished problem is appended and flushed, so a crash or Ctrl+C loses at most the problems in flight. The
-    /// result holds the records in dataset order and their summary (same as an uninterrupted run).
+    /// result holds the records in dataset order and their summary (same as an uninterrupted run). A <paramref name="run"/> key
+    /// is written as the file's first line and checked against the file's on a resume (<see cref="CheckRun"/>).
     /// </summary>
     public static async Task<EvalResult> RunAsync(IEvalBackend backend, IReadOnlyList<Problem> problems, int k, string? outPath = null,
-        Action<EvalProgress>? progress = null, CancellationToken ct = default)
+        Action<EvalProgress>? progress = null, CancellationToken ct = default, EvalRunKey? run = null)
     {
         ArgumentNullException.ThrowIfNull(backend);
         ArgumentNullException.ThrowIfNull(problems);
@@ -36,6 +37,7 @@ public static class EvalRunner
         for (int i = 0; i < problems.Count; i++)
             if (!index.TryAdd(problems[i].Id, i))
                 throw new R1SharpException($"dataset: problem id '{problems[i].Id}' appears twice (rows {index[problems[i].Id]} and {i}); ids must be distinct to resume");
+        if (run is not null && outPath is not null) CheckRun(outPath, run);
         var done = new EvalRecord?[problems.Count];
         int resumed = 0;
         if (outPath is not null)
@@ -77,7 +79,45 @@ public static class EvalRunner
     /// </summary>
     public static IReadOnlyList<EvalRecord> ReadRecords(string path) =>
         AppendOnlyJsonl.Read<EvalRecord>(path, Json, "an eval record",
-            r => r.Id.Length == 0 || r.Completions is null || r.Correct is null ? "id, completions or correct" : null);
+            r => r.Id.Length == 0 || r.Completions is null || r.Correct is null ? "id, completions or correct" : null, IsRunLine);
+
+    /// <summary>The run key on the first line of <paramref name="path"/>; null when the file is missing, empty or unkeyed.</summary>
+    public static EvalRunKey? ReadRun(string path)
+    {
+        string? first = FirstLine(path);
+        if (first is null || !IsRunLine(first)) return null;
+        try { return JsonSerializer.Deserialize<EvalRunLine>(first, Json)?.Run; }
+        catch (JsonException e) { throw new R1SharpException($"{path} line 1: not an eval run key ({e.Message}); move the file away or use another --out", e); }
+    }
+
+    /// <summary>Refuses a file holding another run (a one-line <see cref="R1SharpException"/> naming the first setting that
+    /// differs); starts a missing or empty file with the key line.</summary>
+    public static void CheckRun(string path, EvalRunKey run)
+    {
+        string? first = FirstLine(path);
+        if (first is null)
+        {
+            using var w = OpenAppend(path);
+            w.Write(JsonSerializer.Serialize(new EvalRunLine(run), Json));
+            w.Write('\n');
+            return;
+        }
+        var there = ReadRun(path) ?? throw new R1SharpException(
+            $"{path} holds eval records without a run key (written by an older r1), so they cannot be matched to this run; use another --out");
+        if (run.Difference(there) is { } diff)
+            throw new R1SharpException($"{path} holds another run ({diff}); use another --out, or the same settings to resume");
+    }
+
+    private static bool IsRunLine(string line) => line.TrimStart().StartsWith("{\"" + EvalRunKey.LineProperty + "\"", StringComparison.Ordinal);
+
+    private static string? FirstLine(string path)
+    {
+        if (!File.Exists(path)) return null;
+        using var reader = new StreamReader(path, Encoding.UTF8);
+        while (reader.ReadLine() is { } line)
+            if (line.Trim().Length > 0) return line;
+        return null;
+    }
 
     private static StreamWriter OpenAppend(string path)
     {

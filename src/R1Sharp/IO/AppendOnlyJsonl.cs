@@ -17,7 +17,9 @@ public static class AppendOnlyJsonl
     /// <param name="options">JSON options of the record type.</param>
     /// <param name="what">What a line should be, e.g. "an eval record".</param>
     /// <param name="missing">Names the required fields a parsed record lacks, or null when it is complete.</param>
-    public static IReadOnlyList<T> Read<T>(string path, JsonSerializerOptions options, string what, Func<T, string?> missing) where T : class
+    /// <param name="skip">Lines that are not records (a header), left out; none by default.</param>
+    public static IReadOnlyList<T> Read<T>(string path, JsonSerializerOptions options, string what, Func<T, string?> missing,
+        Func<string, bool>? skip = null) where T : class
     {
         if (!File.Exists(path)) return [];
         var bytes = File.ReadAllBytes(path);
@@ -29,7 +31,7 @@ public static class AppendOnlyJsonl
         foreach (var text in Encoding.UTF8.GetString(bytes, 0, end).Split('\n'))
         {
             line++;
-            if (text.Trim().Length == 0) continue;
+            if (text.Trim().Length == 0 || skip?.Invoke(text) == true) continue;
             T? record;
             try { record = JsonSerializer.Deserialize<T>(text, options); }
             catch (JsonException e) { throw new R1SharpException($"{path} line {line}: not {what} ({e.Message}); move the file away or use another --out", e); }

@@ -13,6 +13,10 @@ public static class R1Process
 
     public static R1Result RunWithInput(string? stdin, params string[] args) => RunCore(null, stdin, TimeSpan.FromMinutes(5), args);
 
+    /// <summary>Runs r1 with <paramref name="workingDirectory"/> as its current folder (defaults that are relative paths).</summary>
+    public static R1Result RunIn(string workingDirectory, params string[] args) =>
+        RunCore(null, null, TimeSpan.FromMinutes(5), args, workingDirectory);
+
     /// <summary>Runs r1 with extra environment variables (e.g. the GC-stress startup hook of the Reliability tests).</summary>
     public static R1Result RunWithEnvironment(IReadOnlyDictionary<string, string>? environment, string? stdin, params string[] args) =>
         RunCore(environment, stdin, TimeSpan.FromMinutes(15), args);
@@ -20,10 +24,12 @@ public static class R1Process
     /// <summary>Runs r1 and fails (killing it) when it is still running after <paramref name="timeout"/>.</summary>
     public static R1Result RunFor(TimeSpan timeout, params string[] args) => RunCore(null, null, timeout, args);
 
-    static R1Result RunCore(IReadOnlyDictionary<string, string>? environment, string? stdin, TimeSpan timeout, string[] args)
+    static R1Result RunCore(IReadOnlyDictionary<string, string>? environment, string? stdin, TimeSpan timeout, string[] args,
+        string? workingDirectory = null)
     {
         var info = new ProcessStartInfo("dotnet")
         {
+            WorkingDirectory = workingDirectory ?? "",
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,

@@ -69,7 +69,7 @@ public sealed class EvalCommandTests : IDisposable
         Assert.Contains("resuming: 3 of 3 problems", again.Stderr);
         Assert.DoesNotContain("[1/3]", again.Stderr); // nothing sampled again
         Assert.Equal(first.Stdout, again.Stdout);
-        Assert.Equal(3, File.ReadAllLines(path).Length);
+        Assert.Equal(4, File.ReadAllLines(path).Length); // the run key, then one record per problem
     }
 
     [Theory]
