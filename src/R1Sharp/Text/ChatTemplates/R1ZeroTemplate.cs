@@ -8,9 +8,14 @@ namespace R1Sharp.Text.ChatTemplates;
 /// <c>&lt;think&gt; … &lt;/think&gt; &lt;answer&gt; … &lt;/answer&gt;</c>; nothing is prefilled.
 /// </summary>
 /// <remarks>
-/// Accepts exactly one user message, optionally followed by one assistant message (rendered right after "Assistant:",
+/// <para>One question: one user message, optionally followed by one assistant message (rendered right after "Assistant:",
 /// verbatim, with no EOS, for scoring or SFT). The paper writes "User: prompt." literally, so a question ending in "?"
-/// gives "?." — kept, since that is the prompt the recipe trains on.
+/// gives "?." — kept, since that is the prompt the recipe trains on.</para>
+/// <para>A conversation (user, assistant, user, …) folds its earlier turns into the same one-line prompt, each answered
+/// turn as <c>User: {question}. Assistant: {answer}</c> with the answer's thinking dropped (as R1's own template drops
+/// earlier thinking): <c>{Preamble} User: q1. Assistant: &lt;answer&gt; 5 &lt;/answer&gt; User: q2. Assistant:</c>.
+/// The recipe never trains on this shape, so later answers rest on the model's reading of a longer prompt; it lets
+/// `r1 chat` and the chat page hold a conversation with an R1-Zero checkpoint. There is no system message.</para>
 /// </remarks>
 public sealed class R1ZeroTemplate : IChatTemplate
 {
@@ -48,14 +53,26 @@ public sealed class R1ZeroTemplate : IChatTemplate
     public ChatPrompt RenderPrompt(IReadOnlyList<ChatMessage> messages, bool addGenerationPrompt = true)
     {
         ArgumentNullException.ThrowIfNull(messages);
-        bool shapeOk = messages.Count is 1 or 2 && messages[0].Role == ChatRole.User &&
-                       (messages.Count == 1 || messages[1].Role == ChatRole.Assistant);
-        if (!shapeOk)
-            throw new R1SharpException("messages: the R1-Zero template takes one user message (optionally followed by " +
-                $"one assistant message), got {messages.Count} message(s) starting with {(messages.Count > 0 ? ChatMessage.RoleName(messages[0].Role) : "none")}.");
-        var p = new PromptBuilder().Template(BosToken + Preamble + " User: ").Content(messages[0].Content).Template(".");
-        if (messages.Count == 2) p.Template(" Assistant:").Content(messages[1].Content);
-        else if (addGenerationPrompt) p.Template(" Assistant:");
+        for (int i = 0; i < messages.Count; i++)
+            if (messages[i].Role != (i % 2 == 0 ? ChatRole.User : ChatRole.Assistant))
+                throw new R1SharpException("messages: the R1-Zero template takes user and assistant messages in turn, starting with a user " +
+                    $"message (it has no system message); message {i} is {ChatMessage.RoleName(messages[i].Role)}.");
+        if (messages.Count == 0) throw new R1SharpException("messages: the R1-Zero template needs a user message, got none.");
+        var p = new PromptBuilder().Template(BosToken + Preamble);
+        for (int i = 0; i < messages.Count; i += 2)
+        {
+            p.Template(" User: ").Content(messages[i].Content).Template(".");
+            if (i + 1 == messages.Count - 1) p.Template(" Assistant:").Content(messages[i + 1].Content); // the completion, verbatim
+            else if (i + 1 < messages.Count) p.Template(" Assistant: ").Content(Answer(messages[i + 1].Content)); // an earlier turn, folded
+        }
+        if (messages.Count % 2 == 1 && addGenerationPrompt) p.Template(" Assistant:");
         return p.Build();
+    }
+
+    /// <summary>An earlier assistant turn as folded into the prompt: the text after its thinking, trimmed.</summary>
+    internal static string Answer(string content)
+    {
+        int end = content.LastIndexOf("</think>", StringComparison.Ordinal);
+        return (end < 0 ? content : content[(end + "</think>".Length)..]).Trim();
     }
 }

@@ -81,6 +81,19 @@ public class RunChatPerplexityCommandTests
     static string ChainSumBase => Path.Combine(RepoPaths.Root, "models", "chain-sum-base");
 
     [Fact]
+    public void Chat_with_the_r1_zero_template_holds_a_three_turn_conversation()
+    {
+        // Earlier turns fold into the one-line R1-Zero prompt, so each prompt is longer than the one before.
+        var r = R1Process.RunWithInput("Last digit of a7 + b1 + c5\nLast digit of a2 + b2\nLast digit of a9 + b9 + c9 + d1\n",
+            "chat", "--model", ChainSumBase, "--chat-template", "r1-zero", "--temperature", "0", "--max-tokens", "60");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        var prompts = System.Text.RegularExpressions.Regex.Matches(r.Stderr, @"prompt (\d+) tokens").Select(m => int.Parse(m.Groups[1].Value)).ToList();
+        Assert.Equal(3, prompts.Count);
+        Assert.True(prompts[0] < prompts[1] && prompts[1] < prompts[2], string.Join(", ", prompts));
+        Assert.Matches(@"^\s*<answer> \d </answer>", r.Stdout.Split('\n', 2)[1]); // the first answer, in the format the base learned
+    }
+
+    [Fact]
     public void Run_with_the_r1_zero_template_drives_a_base_model_without_a_chat_template()
     {
         var r = R1Process.Run("run", "--model", ChainSumBase, "--chat-template", "r1-zero", "--prompt", "Last digit of a7 + b1 + c5",

@@ -134,11 +134,31 @@ public class R1ZeroTemplateTests
     }
 
     [Fact]
-    public void Rejects_system_messages_and_multi_turn()
+    public void Folds_earlier_turns_into_one_prompt_without_their_thinking()
     {
         var t = new R1ZeroTemplate();
-        Assert.Throws<R1SharpException>(() => t.Render([ChatMessage.System("s"), ChatMessage.User("q")]));
-        Assert.Throws<R1SharpException>(() => t.Render([ChatMessage.User("q"), ChatMessage.Assistant("a"), ChatMessage.User("q2")]));
+        ChatMessage[] three = [ChatMessage.User("q1"), ChatMessage.Assistant(" <think> a </think> <answer> 5 </answer>"),
+            ChatMessage.User("q2"), ChatMessage.Assistant("<answer> 7 </answer>", " b "), ChatMessage.User("q3")];
+        Assert.Equal(Preamble + " User: q1. Assistant: <answer> 5 </answer> User: q2. Assistant: <answer> 7 </answer> User: q3. Assistant:",
+            t.Render(three));
+        // A trailing assistant message is the completion: verbatim, as in the one-question form.
+        Assert.Equal(Preamble + " User: q1. Assistant: <answer> 5 </answer> User: q2. Assistant: <think> c </think>",
+            t.Render([three[0], three[1], three[2], ChatMessage.Assistant(" <think> c </think>")]));
+        // Folded answers and questions are content (special-token text in them is not parsed).
+        var prompt = t.RenderPrompt(three);
+        Assert.Contains(prompt.Segments, s => !s.ParseSpecial && s.Text == "<answer> 5 </answer>");
+        Assert.Equal("x", R1ZeroTemplate.Answer("<think> y </think> x "));
+        Assert.Equal("no thinking", R1ZeroTemplate.Answer(" no thinking"));
+    }
+
+    [Fact]
+    public void Rejects_system_messages_and_turns_out_of_order()
+    {
+        var t = new R1ZeroTemplate();
+        var system = Assert.Throws<R1SharpException>(() => t.Render([ChatMessage.System("s"), ChatMessage.User("q")]));
+        Assert.Contains("message 0 is system", system.Message);
+        Assert.Throws<R1SharpException>(() => t.Render([ChatMessage.User("q"), ChatMessage.User("q2")]));
+        Assert.Throws<R1SharpException>(() => t.Render([ChatMessage.Assistant("a")]));
         Assert.Throws<R1SharpException>(() => t.Render([]));
     }
 }
