@@ -17,7 +17,7 @@ internal static class ZeroCommand
         var steps = new Option<int>("--steps") { Description = "GRPO steps", DefaultValueFactory = _ => grpo.MaxSteps };
         var seed = new Option<int>("--seed") { Description = "Seed of problems, rollouts and evaluation samples", DefaultValueFactory = _ => grpo.Seed };
         var arch = new Option<string?>("--arch") { Description = "Architecture of the base: qwen2 (default base models/chain-sum-base) or deepseek_v3 (models/chain-sum-base-v3)" };
-        var baseModel = new Option<string?>("--base") { Description = "Base model directory (default: the committed base of --arch)" };
+        var baseModel = new Option<string?>("--base") { Description = "Base model directory (default: the committed base of --arch, shipped beside r1)" };
         var evalProblems = new Option<int>("--eval-problems") { Description = "Held-out problems evaluated before and after", DefaultValueFactory = _ => 100 };
         var evalK = new Option<int>("--eval-k") { Description = "Samples per held-out problem (pass@1 over k, cons@k)", DefaultValueFactory = _ => 8 };
         var lr = new Option<double>("--lr") { Description = "GRPO learning rate (AdamW)", DefaultValueFactory = _ => grpo.LearningRate };

@@ -68,4 +68,21 @@ public class ZeroCliTests
         Assert.StartsWith("error: --arch deepseek_v3:", lines[0]);
         Assert.False(Directory.Exists(run));
     }
+
+    [Fact]
+    public void Zero_runs_from_any_folder_with_the_base_shipped_beside_r1()
+    {
+        string cwd = Directory.CreateTempSubdirectory("r1-zero-cwd-").FullName;
+        try
+        {
+            var r = R1Process.RunIn(cwd, "zero", "--out", "run", "--steps", "1", "--eval-problems", "2", "--eval-k", "2");
+            Assert.True(r.ExitCode == 0, r.Stderr);
+            Assert.True(File.Exists(Path.Combine(cwd, "run", "summary.json")));
+            var missing = R1Process.RunIn(cwd, "zero", "--out", "run2", "--arch", "llama");
+            Assert.Equal(2, missing.ExitCode);
+            Assert.StartsWith("error: --arch llama: no committed base ships for it", missing.Stderr);
+            Assert.DoesNotContain("--base " + cwd, missing.Stderr); // names the user's input, not a default path
+        }
+        finally { Directory.Delete(cwd, recursive: true); }
+    }
 }

@@ -42,12 +42,14 @@ public sealed record ZeroOptions
         Seed = 1, MaxPromptLength = 256, Template = "r1-zero",
     };
 
-    /// <summary>The committed base model of an architecture: models/chain-sum-base (qwen2), models/chain-sum-base-v3
-    /// (deepseek_v3), else models/chain-sum-base-{arch} (make it with `r1 pretrain --arch`).</summary>
-    public static string DefaultBase(string? arch) => arch switch
+    /// <summary>The committed base model of an architecture as the r1 tool ships it: models/chain-sum-base (qwen2) or
+    /// models/chain-sum-base-v3 (deepseek_v3) beside the program (<see cref="AppContext.BaseDirectory"/>), so `r1 zero`
+    /// finds it from any folder; another architecture's base is models/chain-sum-base-{arch} there (make one with
+    /// `r1 pretrain --arch` and pass it as <see cref="BaseModel"/>).</summary>
+    public static string DefaultBase(string? arch) => Path.Combine(AppContext.BaseDirectory, "models", arch switch
     {
-        null or "qwen2" => "models/chain-sum-base",
-        "deepseek_v3" => "models/chain-sum-base-v3",
-        _ => $"models/chain-sum-base-{arch}",
-    };
+        null or "qwen2" => "chain-sum-base",
+        "deepseek_v3" => "chain-sum-base-v3",
+        _ => $"chain-sum-base-{arch}",
+    });
 }

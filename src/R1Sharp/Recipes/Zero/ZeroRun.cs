@@ -117,7 +117,10 @@ public static class ZeroRun
             else if (Directory.Exists(outDir) && Directory.EnumerateFileSystemEntries(outDir).Any())
                 throw new R1SharpException($"--out {outDir}: the directory exists and is not empty; choose another, pass --resume to continue its run or --overwrite to replace it");
             if (!File.Exists(Path.Combine(baseModel, "config.json")))
-                throw new R1SharpException($"--base {baseModel}: no config.json; make one with `r1 pretrain --task chain-sum --arch {options.Arch ?? "qwen2"} --out {baseModel}`");
+                throw new R1SharpException(options.BaseModel is { } given
+                    ? $"--base {given}: no config.json; make a base with `r1 pretrain --task chain-sum --arch {options.Arch ?? "qwen2"} --out {given}`"
+                    : $"--arch {options.Arch}: no committed base ships for it (r1 has qwen2 and deepseek_v3); make one with " +
+                      $"`r1 pretrain --task chain-sum --arch {options.Arch} --out DIR` and pass --base DIR");
         }
         var config = ModelConfig.Load(modelDir);
         if (options.Arch is { } arch && arch != config.ModelType)

@@ -64,9 +64,13 @@ public class ZeroResumeTests
     }
 
     [Theory]
-    [InlineData(null, "models/chain-sum-base")]
-    [InlineData("qwen2", "models/chain-sum-base")]
-    [InlineData("deepseek_v3", "models/chain-sum-base-v3")]
-    public void Default_base_follows_the_architecture(string? arch, string expected) =>
-        Assert.Equal(expected, ZeroOptions.DefaultBase(arch));
+    [InlineData(null, "chain-sum-base")]
+    [InlineData("qwen2", "chain-sum-base")]
+    [InlineData("deepseek_v3", "chain-sum-base-v3")]
+    public void Default_base_follows_the_architecture_and_ships_beside_the_program(string? arch, string name)
+    {
+        string path = ZeroOptions.DefaultBase(arch);
+        Assert.Equal(Path.Combine(AppContext.BaseDirectory, "models", name), path);
+        Assert.True(File.Exists(Path.Combine(path, "config.json")), path); // copied with r1 (R1Sharp.Cli's Content items)
+    }
 }
