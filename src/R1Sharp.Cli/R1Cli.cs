@@ -19,6 +19,13 @@ public static class R1Cli
         Recursive = true,
     };
 
+    /// <summary>Global: never download; a hub model missing from the cache is an error (as HF_HUB_OFFLINE=1).</summary>
+    public static readonly Option<bool> Offline = new("--offline")
+    {
+        Description = "Never download: a hub model (ORG/NAME) missing from the cache is an error instead of being pulled (as HF_HUB_OFFLINE=1)",
+        Recursive = true,
+    };
+
     /// <summary>Every verb of `r1`, by name. A test checks that the parser has exactly these.</summary>
     public static IReadOnlyDictionary<string, Func<Command>> Verbs { get; } = new Dictionary<string, Func<Command>>
     {
@@ -45,6 +52,7 @@ public static class R1Cli
     {
         var root = new RootCommand("R1Sharp: DeepSeek-R1 models, training and serving in .NET");
         root.Options.Add(Verbose);
+        root.Options.Add(Offline);
         foreach (var create in Verbs.Values) root.Subcommands.Add(create());
         return root;
     }

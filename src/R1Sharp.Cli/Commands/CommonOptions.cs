@@ -11,13 +11,15 @@ internal static class CommonOptions
     public static Option<string> Model() => new("--model", "-m")
     {
         Description = "Model directory (config.json, *.safetensors, tokenizer.json, tokenizer_config.json), a qwen2/llama GGUF file " +
-            "(F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K or Q6_K; dequantized on load), or ORG/NAME[@REV] fetched by `r1 pull`",
+            "(F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K or Q6_K; dequantized on load), ollama:NAME[:TAG] from Ollama's store, " +
+            "or a hub repo ORG/NAME[@REV] (pulled on first use, as `r1 pull`; --offline refuses)",
         Required = true,
     };
 
-    /// <summary>The model an option names: a directory or GGUF file as is, or a cached repo's snapshot directory.</summary>
+    /// <summary>The model an option names: a directory or GGUF file as is, Ollama's blob of <c>ollama:NAME</c>, or a hub repo's
+    /// snapshot directory, pulled first when not cached (unless --offline).</summary>
     public static string ResolveModel(ParseResult parse, Option<string> option) =>
-        HubCache.FromEnvironment().ResolveModel(parse.GetRequiredValue(option));
+        ModelSource.Resolve(parse.GetRequiredValue(option), parse.GetValue(R1Cli.Offline));
 
     /// <summary>`--dtype f32|bf16|int8|int4`: the weight precision of a loaded model (inference verbs only; training keeps fp32).</summary>
     public static Option<string?> WeightDType() => new("--dtype")

@@ -21,14 +21,18 @@ internal static class PullCommand
             string id = parse.GetRequiredValue(repo);
             string? rev = parse.GetValue(revision);
             string[] inc = parse.GetValue(include) ?? [], exc = parse.GetValue(exclude) ?? [];
-            var result = Interactive
-                ? await WithProgressBars(p => client.PullAsync(id, rev, inc, exc, p, token))
-                : await client.PullAsync(id, rev, inc, exc, new PlainProgress(), token);
+            var result = await PullAsync(client, id, rev, inc, exc, token);
             Console.Out.WriteLine($"{result.Files.Count} files, {InspectCommand.HumanBytes(result.Bytes)} ({InspectCommand.HumanBytes(result.DownloadedBytes)} downloaded): {result.SnapshotDir}");
             return 0;
         });
         return command;
     }
+
+    /// <summary>Pulls with progress bars on a terminal, plain lines elsewhere (shared with the verbs that pull on first use).</summary>
+    internal static Task<HubPullResult> PullAsync(HubClient client, string id, string? rev, string[] inc, string[] exc, CancellationToken token) =>
+        Interactive
+            ? WithProgressBars(p => client.PullAsync(id, rev, inc, exc, p, token))
+            : client.PullAsync(id, rev, inc, exc, new PlainProgress(), token);
 
     // Spectre's live progress prints nothing off a terminal (DESIGN.md "Platform facts"): plain lines there.
     static bool Interactive => !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive;

@@ -41,19 +41,19 @@ internal sealed class SampleSourceOptions(string localFlag, string localDescript
         if (dtype is not null && url is not null)
             throw new R1SharpException($"--dtype chooses the weights of a local {localFlag}; the --endpoint server chooses its own precision, drop --dtype");
         return new SampleSource(local, url, parse.GetValue(ModelName), parse.GetValue(ApiKey), parse.GetValue(Concurrency), path, parse.GetRequiredValue(ChatTemplate),
-            Models.WeightDTypes.LoadOptions(dtype));
+            Models.WeightDTypes.LoadOptions(dtype), parse.GetValue(R1Cli.Offline));
     }
 }
 
 /// <summary>Checked sources: a local model argument or an endpoint; a dataset path or (null) the chain-sum task.</summary>
 internal sealed record SampleSource(string? Local, string? Endpoint, string? ModelName, string? ApiKey, int Concurrency, string? Dataset, string ChatTemplate,
-    Models.ModelLoadOptions Load)
+    Models.ModelLoadOptions Load, bool Offline)
 {
     /// <summary>True for --task chain-sum.</summary>
     public bool ChainSum => Dataset is null;
 
-    /// <summary>The local model's directory or file (ORG/NAME resolved in the hub cache).</summary>
-    public string LocalPath() => HubCache.FromEnvironment().ResolveModel(Local!);
+    /// <summary>The local model's directory or file (ORG/NAME resolved in the hub cache, pulled on first use; ollama:NAME in Ollama's store).</summary>
+    public string LocalPath() => ModelSource.Resolve(Local!, Offline);
 
     /// <summary>The identity of an eval run sampling this source with <paramref name="options"/>: the model's full path
     /// and weights fingerprint (an endpoint: its URL and model name), the problems and every sampling setting.</summary>
@@ -63,7 +63,7 @@ internal sealed record SampleSource(string? Local, string? Endpoint, string? Mod
             : EvalRunKey.Create(Path.GetFullPath(LocalPath()), EvalRunKey.FingerprintModel(LocalPath()), problems, options, instruction,
                 chatTemplate, dtype ?? "f32");
 
-    /// <summary>The endpoint client, or the local model loaded (ORG/NAME resolved in the hub cache) with the chat template
+    /// <summary>The endpoint client, or the local model loaded (<see cref="LocalPath"/>) with the chat template
     /// <paramref name="template"/> gives for its directory, named by <paramref name="localName"/> (argument, directory).</summary>
     public IEvalBackend OpenBackend(EvalOptions options, string? instruction, Func<string, IChatTemplate> template, Func<string, string, string> localName)
     {

@@ -109,16 +109,28 @@ public sealed class HubCache(string cacheDir)
 
     /// <summary>
     /// Resolves a `--model` argument: an existing directory (or file: a GGUF model) is returned as is; `ORG/NAME` or `ORG/NAME@REV` becomes its
-    /// cached snapshot directory. Anything else is returned unchanged for the caller to report.
+    /// cached snapshot directory (an uncached one is a one-line error saying to pull it). Anything else is returned unchanged for the caller to report.
     /// </summary>
     public string ResolveModel(string dirOrRepoId)
     {
+        if (TryResolveModel(dirOrRepoId, out var missing) is { } path) return path;
+        string pull = missing.Revision == "main" ? $"r1 pull {missing.RepoId}" : $"r1 pull {missing.RepoId} --revision {missing.Revision}";
+        throw new R1SharpException($"'{dirOrRepoId}' is neither a model directory nor cached in {cacheDir}: run `{pull}` first");
+    }
+
+    /// <summary>
+    /// As <see cref="ResolveModel"/>, but an `ORG/NAME[@REV]` that is not cached gives null, with the repo and revision in
+    /// <paramref name="missing"/> (for a caller that pulls it, as Ollama pulls on first use).
+    /// </summary>
+    public string? TryResolveModel(string dirOrRepoId, out (string RepoId, string Revision) missing)
+    {
+        missing = default;
         if (Directory.Exists(dirOrRepoId) || File.Exists(dirOrRepoId) || !LooksLikeRepoId(dirOrRepoId, out string repoId, out string revision)) return dirOrRepoId;
         string repoDir = Path.Combine(cacheDir, HubPaths.RepoFolderName(repoId));
         if (ResolveCommit(repoDir, revision) is { } commit && Directory.Exists(Path.Combine(repoDir, "snapshots", commit)))
             return Path.Combine(repoDir, "snapshots", commit);
-        string pull = revision == "main" ? $"r1 pull {repoId}" : $"r1 pull {repoId} --revision {revision}";
-        throw new R1SharpException($"'{dirOrRepoId}' is neither a model directory nor cached in {cacheDir}: run `{pull}` first");
+        missing = (repoId, revision);
+        return null;
     }
 
     // ORG/NAME[@REV] with exactly one "/" and no path syntax; "./x/y" or "/abs/dir" stay paths.
