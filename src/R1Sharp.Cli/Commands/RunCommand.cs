@@ -50,7 +50,8 @@ internal sealed class SamplingCliOptions
     }
 }
 
-/// <summary>Prints one streamed answer: reasoning dimmed (ANSI only on a terminal), then the content.</summary>
+/// <summary>Prints one streamed answer: reasoning dimmed (ANSI only on a terminal), then the content; control characters
+/// the model writes are shown escaped (<see cref="Visible"/>), so a model cannot drive the terminal.</summary>
 internal sealed class AnswerPrinter(bool hideThinking)
 {
     private static readonly bool s_ansi = !Console.IsOutputRedirected;
@@ -62,13 +63,13 @@ internal sealed class AnswerPrinter(bool hideThinking)
         {
             if (!_inReasoning && s_ansi) Console.Out.Write("\u001b[2m");
             _inReasoning = true;
-            Console.Out.Write(delta.Reasoning);
+            Console.Out.Write(Visible(delta.Reasoning));
             _wroteAny = true;
         }
         if (delta.Content.Length > 0)
         {
             EndReasoning();
-            Console.Out.Write(delta.Content);
+            Console.Out.Write(Visible(delta.Content));
             _wroteAny = true;
         }
         Console.Out.Flush();
@@ -87,6 +88,22 @@ internal sealed class AnswerPrinter(bool hideThinking)
         _inReasoning = false;
         if (s_ansi) Console.Out.Write("\u001b[0m");
         Console.Out.WriteLine();
+    }
+
+    /// <summary>
+    /// Model text safe for a terminal: newlines and tabs as they are, every other C0/C1 control character and DEL as
+    /// <c>\xHH</c> (an ESC would start a terminal escape sequence, a CR overwrite the line).
+    /// </summary>
+    public static string Visible(string text)
+    {
+        if (!text.Any(IsControl)) return text;
+        var sb = new System.Text.StringBuilder(text.Length + 8);
+        foreach (char c in text)
+            if (IsControl(c)) sb.Append(CultureInfo.InvariantCulture, $"\\x{(int)c:X2}");
+            else sb.Append(c);
+        return sb.ToString();
+
+        static bool IsControl(char c) => c is not ('\n' or '\t') && char.IsControl(c);
     }
 
     /// <summary>"prompt N tokens, generated M (R reasoning) in S s, X tokens/s, finish F".</summary>
