@@ -68,7 +68,15 @@ internal sealed class RecipeChecks(string prefix)
         if (!(c.MoeBiasUpdateSpeed >= 0) || double.IsInfinity(c.MoeBiasUpdateSpeed))
             Fail($"moe_bias_update_speed must be finite and >= 0 (got {F(c.MoeBiasUpdateSpeed)}); DeepSeek-V3 used 0.001, 0 disables");
         LossWeight("seq_aux_loss_alpha", c.SeqAuxLossAlpha, "DeepSeek-V3 used 0.0001");
+        foreach (string r in c.ReportTo)
+            if (r is not ("none" or "tensorboard"))
+                Fail($"report_to: '{r}' is not implemented; use \"tensorboard\" (event files in output_dir/runs) or \"none\" (metrics.jsonl is always written)");
+        if (c.ReportTo.Contains("none") && c.ReportTo.Contains("tensorboard"))
+            Fail("report_to lists both \"none\" and \"tensorboard\"; keep one");
     }
+
+    /// <summary>True when the config's report_to asks for TensorBoard event files.</summary>
+    public static bool ReportsToTensorBoard(ITrainerKeys c) => c.ReportTo.Contains("tensorboard");
 
     /// <summary>A loss weight (seq_aux_loss_alpha, mtp_loss_weight): finite and ≥ 0, 0 = off.</summary>
     public void LossWeight(string key, double v, string usual)
@@ -95,4 +103,5 @@ internal interface ITrainerKeys
     double AdamEpsilon { get; }
     double MoeBiasUpdateSpeed { get; }
     double SeqAuxLossAlpha { get; }
+    IReadOnlyList<string> ReportTo { get; }
 }

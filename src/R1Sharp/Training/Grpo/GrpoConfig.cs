@@ -174,6 +174,10 @@ public sealed partial record GrpoConfig : ITrainerKeys
     /// <summary>Log metrics every this many steps (TRL GRPOConfig default 10).</summary>
     [JsonPropertyName("logging_steps")] public int LoggingSteps { get; init; } = 10;
 
+    /// <summary>Where metrics go besides metrics.jsonl (TrainingArguments.report_to): ["tensorboard"] writes TensorBoard
+    /// event files to output_dir/runs; [] or ["none"] (default) none.</summary>
+    [JsonPropertyName("report_to")] public IReadOnlyList<string> ReportTo { get; init; } = [];
+
     /// <summary>Save a checkpoint every this many steps (TrainingArguments.save_steps, default 500); 0 = only at the end.</summary>
     [JsonPropertyName("save_steps")] public int SaveSteps { get; init; } = 500;
 

@@ -109,7 +109,10 @@ public sealed partial class GrpoTrainer : IDisposable
     {
         var history = new List<GrpoStepMetrics>();
         string? lastCheckpoint = _options.Resume ? Resume() : null;
-        _metricsLog ??= new MetricsLog(MetricsPath, _options.Resume ? _state.Step : null);
+        _metricsLog ??= new MetricsLog(MetricsPath, _options.Resume ? _state.Step : null)
+        {
+            TensorBoard = RecipeChecks.ReportsToTensorBoard(_config) ? new TensorBoardLog(Path.Combine(_config.OutputDir, TensorBoardLog.FolderName)) : null,
+        };
         // completions.jsonl as metrics.jsonl: a resumed run drops the lines of steps after its checkpoint (it writes them again).
         if (_options.Resume) MetricsLog.KeepThroughStep(CompletionsPath, _state.Step);
         else if (File.Exists(CompletionsPath)) File.Delete(CompletionsPath);

@@ -18,6 +18,9 @@ public sealed class MetricsLog : IDisposable
     /// <summary>The file written.</summary>
     public string Path { get; }
 
+    /// <summary>TensorBoard event files that get every row too (report_to: ["tensorboard"]); disposed with this log.</summary>
+    public TensorBoardLog? TensorBoard { get; init; }
+
     /// <summary>
     /// Opens <paramref name="path"/> for appending. With <paramref name="keepThroughStep"/> set (a resumed run), rows
     /// with a larger "step" are dropped first, so the file matches an uninterrupted run; null starts a new file.
@@ -54,7 +57,11 @@ public sealed class MetricsLog : IDisposable
     /// Writes one row as a JSON line and flushes it. NaN and infinities are written as null. A failed write (disk
     /// full) leaves the file as it was and throws a one-line <see cref="R1SharpException"/> naming the file.
     /// </summary>
-    public void Write(IReadOnlyDictionary<string, double> row) => _appender.AppendLine(Format(row));
+    public void Write(IReadOnlyDictionary<string, double> row)
+    {
+        _appender.AppendLine(Format(row));
+        TensorBoard?.Write(row);
+    }
 
     /// <summary>One row as compact JSON, keys in the dictionary's order. Example: {"step":1,"loss":2.5}.</summary>
     public static string Format(IReadOnlyDictionary<string, double> row)
@@ -114,5 +121,9 @@ public sealed class MetricsLog : IDisposable
     }
 
     /// <summary>Closes the file.</summary>
-    public void Dispose() => _appender.Dispose();
+    public void Dispose()
+    {
+        _appender.Dispose();
+        TensorBoard?.Dispose();
+    }
 }

@@ -75,6 +75,7 @@ public static partial class RunDirectory
           | metrics\.jsonl | completions\.jsonl | summary\.json      # logs of SFT, GRPO and r1 zero
           | eval_(?:base|final)(?:_summary)?\.json(?:l)?            # r1 zero evaluations
           | [^/]+\.png                                              # charts
+          | runs                                                    # TensorBoard event files (report_to)
           | config\.json | generation_config\.json                   # the final model directory
           | model(?:-\d+-of-\d+)?\.safetensors | model\.safetensors\.index\.json
           | tokenizer\.json | tokenizer_config\.json | special_tokens_map\.json | chat_template\.jinja

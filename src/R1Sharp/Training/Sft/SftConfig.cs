@@ -134,6 +134,10 @@ public sealed partial record SftConfig : ITrainerKeys
     /// <summary>Print a metrics line every this many steps (TRL SFTConfig default 10). metrics.jsonl gets every step.</summary>
     [JsonPropertyName("logging_steps")] public int LoggingSteps { get; init; } = 10;
 
+    /// <summary>Where metrics go besides metrics.jsonl (TrainingArguments.report_to): ["tensorboard"] writes TensorBoard
+    /// event files to output_dir/runs; [] or ["none"] (default) none.</summary>
+    [JsonPropertyName("report_to")] public IReadOnlyList<string> ReportTo { get; init; } = [];
+
     /// <summary>Evaluate every this many steps (null → logging_steps; 0 = only at the end). Needs eval_fraction &gt; 0.</summary>
     [JsonPropertyName("eval_steps")] public int? EvalSteps { get; init; }
 

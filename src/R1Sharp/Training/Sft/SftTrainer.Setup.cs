@@ -72,7 +72,10 @@ public static partial class SftTrainer
             Step = state?.GlobalStep ?? 0;
             _lastSaved = state is null ? -1 : Step;
             LastCheckpoint = state is null ? null : Checkpointer.Latest(config.OutputDir);
-            _metrics = new MetricsLog(Path.Combine(config.OutputDir, MetricsLog.FileName), keepThroughStep: state is null ? null : Step);
+            _metrics = new MetricsLog(Path.Combine(config.OutputDir, MetricsLog.FileName), keepThroughStep: state is null ? null : Step)
+            {
+                TensorBoard = RecipeChecks.ReportsToTensorBoard(config) ? new TensorBoardLog(Path.Combine(config.OutputDir, TensorBoardLog.FolderName)) : null,
+            };
             _gflops = MatmulRate.Measure();
             Note($"sft: {_parameters:N0} parameters, {TrainRows.Count} train rows ({trainExamples.Count} examples), " +
                 $"{EvalRows.Count} eval rows, {TotalSteps} steps ({StepsPerEpoch}/epoch), matmul {_gflops:0} GFLOP/s" +
