@@ -71,7 +71,12 @@ public sealed class PackedFeed : IDisposable
     {
         string cache = Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } set ? set
             : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
-        foreach (var (id, _) in Packages) TryDelete(Path.Combine(cache, id.ToLowerInvariant(), Version));
+        foreach (var (id, _) in Packages)
+        {
+            string dir = Path.Combine(cache, id.ToLowerInvariant());
+            TryDelete(Path.Combine(dir, Version));
+            if (Directory.Exists(dir) && !Directory.EnumerateFileSystemEntries(dir).Any()) TryDelete(dir);
+        }
         TryDelete(Root);
     }
 
