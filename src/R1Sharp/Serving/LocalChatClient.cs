@@ -43,11 +43,21 @@ public sealed class LocalChatClient : IChatClient
     /// text, so it cannot forge turns). Set only when every message comes from a trusted source.</summary>
     public bool ParseSpecialInContent { get; init; }
 
-    /// <summary>Loads a model directory (weights, tokenizer, chat template) and owns it; <paramref name="load"/> chooses
-    /// the weight dtype (default f32).</summary>
-    public static LocalChatClient Load(string modelDirectory, BatchSchedulerOptions? options = null, ModelLoadOptions? load = null)
+    /// <summary>Loads a model directory (weights, tokenizer, chat template) and owns it. The weight precision and the
+    /// template are chosen as <c>r1 serve</c>'s <c>--dtype</c> and <c>--chat-template</c> choose them.</summary>
+    /// <param name="modelDirectory">A model directory (config.json, weights, tokenizer files).</param>
+    /// <param name="options">Batching and queue limits.</param>
+    /// <param name="load">Load options (dtype, quantization); or give <paramref name="dtype"/> by name.</param>
+    /// <param name="chatTemplate">A <see cref="ChatTemplate.Names"/> entry; null or "auto" = the model's own template.</param>
+    /// <param name="dtype">A <see cref="WeightDTypes.Names"/> entry (f32, bf16, int8, int4); null = f32.</param>
+    /// <exception cref="R1SharpException">An unknown template or dtype name, or both <paramref name="load"/> and
+    /// <paramref name="dtype"/>.</exception>
+    public static LocalChatClient Load(string modelDirectory, BatchSchedulerOptions? options = null, ModelLoadOptions? load = null,
+        string? chatTemplate = null, string? dtype = null)
     {
-        var template = ChatTemplate.FromModelDirectory(modelDirectory);
+        if (load is not null && dtype is not null) throw new R1SharpException("dtype: give dtype or load options, not both");
+        load ??= dtype is null ? null : WeightDTypes.LoadOptions(dtype, "dtype");
+        var template = ChatTemplate.ForModel(modelDirectory, chatTemplate);
         var generator = Generator.Load(modelDirectory, load);
         try { return new LocalChatClient(new BatchScheduler(generator, options), template, Path.GetFileName(Path.GetFullPath(modelDirectory).TrimEnd('/')), generator); }
         catch { generator.Dispose(); throw; }

@@ -18,8 +18,19 @@ public sealed partial class GrpoTrainer
     /// (reward_funcs as registry specs such as <c>accuracy</c> or <c>cosine:max_len=512</c>, with reward_weights), and
     /// trains. Checkpoints, metrics.jsonl and completions.jsonl go to output_dir.
     /// </summary>
-    public static GrpoRunResult Run(GrpoConfig config, GrpoRunOptions? options = null, CancellationToken cancellationToken = default)
+    public static GrpoRunResult Run(GrpoConfig config, GrpoRunOptions? options = null, CancellationToken cancellationToken = default) =>
+        Run(config, RewardsFromConfig(config.Validate()), options, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="Run(GrpoConfig, GrpoRunOptions?, CancellationToken)"/>, with the reward functions given in code
+    /// (TRL's <c>reward_funcs</c> of Python callables) instead of by name; reward_funcs and reward_weights are not read.
+    /// Any <c>RewardInput → double?</c> lambda is a <see cref="RewardFunction"/>; mix in the built-ins from
+    /// <see cref="RewardFunctions"/>. Example:
+    /// <c>Run(config, new WeightedRewards([new("accuracy", RewardFunctions.Accuracy()), new("short", r =&gt; r.CompletionTokens &lt; 64 ? 1 : 0, 0.5)]))</c>.
+    /// </summary>
+    public static GrpoRunResult Run(GrpoConfig config, WeightedRewards rewards, GrpoRunOptions? options = null, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(rewards);
         config = config.Validate();
         string model = config.ModelNameOrPath
             ?? throw new R1SharpException("GRPO config: model_name_or_path is not set; point it at a model directory (config.json, *.safetensors, tokenizer.json)");
@@ -30,7 +41,6 @@ public sealed partial class GrpoTrainer
         RunDirectory.Prepare(config.OutputDir, options?.Resume == true ? RunStart.Resume : config.OverwriteOutputDir ? RunStart.Overwrite : RunStart.Fresh);
         var tokenizer = HfTokenizer.Load(model);
         var prompts = GrpoPrompts.FromConfig(config, tokenizer, model);
-        var rewards = RewardsFromConfig(config);
         using var policy = DecoderModel.Load(model);
         using var trainer = new GrpoTrainer(config, policy, tokenizer, prompts, rewards,
             (options ?? new GrpoRunOptions()) with { TokenizerSource = model, GenerationConfig = GenerationConfig.Load(model) });
