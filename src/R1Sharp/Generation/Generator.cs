@@ -133,6 +133,12 @@ public sealed partial class Generator : IDisposable
                 throw new R1SharpException($"prompt {i} has {ids.Count} tokens but the context is {context}; shorten the prompt or raise --ctx (model max {ModelContextLength})");
             foreach (int id in ids)
                 if ((uint)id >= (uint)vocab) throw new R1SharpException($"prompt {i} holds token id {id} outside the vocabulary 0..{vocab - 1}");
+            if (requests[i].AnswerPrefix is { Count: > 0 } prefix)
+            {
+                if (prefix.Any(id => (uint)id >= (uint)vocab)) throw new R1SharpException($"prompt {i}: an answer-prefix id is outside the vocabulary 0..{vocab - 1}");
+                if (requests[i].StartsInThinking && Tokenizer.TokenToId("</think>") is null)
+                    throw new R1SharpException($"prompt {i}: an answer prefix after thinking needs a tokenizer with a single \"</think>\" token");
+            }
             requests[i].Sampler?.Validate();
             if (requests[i].MaxNewTokens < 1) throw new R1SharpException($"prompt {i}: max_tokens must be >= 1, got {requests[i].MaxNewTokens}");
         }
