@@ -13,6 +13,9 @@ namespace R1Sharp.Serving;
 
 internal static class LocalChatClientTools
 {
+    // AIJsonUtilities' options (they know AI content types) without indentation: arguments and results go into the prompt.
+    private static readonly JsonSerializerOptions s_json = new(AIJsonUtilities.DefaultOptions) { WriteIndented = false };
+
     /// <summary>ChatOptions.Tools as template tools: function declarations only (hosted tools are refused by name).</summary>
     public static IReadOnlyList<ChatTool>? Tools(ChatOptions o)
     {
@@ -53,7 +56,7 @@ internal static class LocalChatClientTools
             yield break;
         }
         var calls = m.Contents.OfType<FunctionCallContent>()
-            .Select(c => new ChatToolCall(c.Name, JsonSerializer.Serialize(c.Arguments ?? new Dictionary<string, object?>(), AIJsonUtilities.DefaultOptions), c.CallId))
+            .Select(c => new ChatToolCall(c.Name, JsonSerializer.Serialize(c.Arguments ?? new Dictionary<string, object?>(), s_json), c.CallId))
             .ToList();
         // Text joins TextContent only: reasoning stays out of the prompt.
         yield return new R1ChatMessage(role, m.Text, ToolCalls: calls.Count > 0 && role == R1ChatRole.Assistant ? calls : null);
@@ -62,7 +65,7 @@ internal static class LocalChatClientTools
     /// <summary>A call the model made, for the response.</summary>
     public static FunctionCallContent Content(ParsedToolCall call)
     {
-        var arguments = JsonSerializer.Deserialize<Dictionary<string, object?>>(call.Arguments, AIJsonUtilities.DefaultOptions);
+        var arguments = JsonSerializer.Deserialize<Dictionary<string, object?>>(call.Arguments, s_json);
         return new FunctionCallContent(ChatTools.NewCallId(), call.Name, arguments);
     }
 
@@ -71,6 +74,6 @@ internal static class LocalChatClientTools
         null => "",
         string s => s,
         JsonElement { ValueKind: JsonValueKind.String } e => e.GetString()!,
-        _ => JsonSerializer.Serialize(result, AIJsonUtilities.DefaultOptions),
+        _ => JsonSerializer.Serialize(result, s_json),
     };
 }
