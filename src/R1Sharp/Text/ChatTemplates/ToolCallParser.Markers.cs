@@ -19,6 +19,17 @@ public sealed partial class ToolCallParser
     private string BlockBegin => _format == ToolCallFormat.DeepSeekR1 ? ToolCallBegin : HermesBegin;
     private string BlockEnd => _format == ToolCallFormat.DeepSeekR1 ? ToolCallEnd : HermesEnd;
 
+    // Markers and whitespace skipped since the calls section opened; given back as content when no call of the section
+    // parses, so a cut or broken call reads as the model wrote it.
+    private readonly StringBuilder _skipped = new();
+    private int _sectionCalls;
+
+    private void FallBack(StringBuilder content)
+    {
+        if (_sectionCalls == 0) content.Append(_skipped);
+        _skipped.Clear();
+    }
+
     // Returns the text to hold for the next step.
     private string StepMarkers(string s, bool final, StringBuilder content, List<ParsedToolCall> calls)
     {
@@ -36,29 +47,53 @@ public sealed partial class ToolCallParser
                 content.Append(s, 0, k);
                 s = s[k..];
                 _inCalls = true;
+                _sectionCalls = 0;
+                _skipped.Clear();
                 continue;
             }
-            s = s.TrimStart();
-            if (s.Length == 0) return "";
-            if (Noise.FirstOrDefault(n => s.StartsWith(n, StringComparison.Ordinal)) is { } noise) { s = s[noise.Length..]; continue; }
+            string trimmed = s.TrimStart();
+            _skipped.Append(s, 0, s.Length - trimmed.Length);
+            s = trimmed;
+            if (s.Length == 0)
+            {
+                if (final) FallBack(content);
+                return "";
+            }
+            if (Noise.FirstOrDefault(n => s.StartsWith(n, StringComparison.Ordinal)) is { } noise)
+            {
+                _skipped.Append(noise);
+                s = s[noise.Length..];
+                continue;
+            }
             if (s.StartsWith(BlockBegin, StringComparison.Ordinal))
             {
                 int end = s.IndexOf(BlockEnd, BlockBegin.Length, StringComparison.Ordinal);
                 if (end < 0)
                 {
                     if (!final) return s;
+                    FallBack(content);
                     content.Append(s); // an unclosed call (cut by max_tokens): left as text
                     return "";
                 }
                 string body = s[BlockBegin.Length..end];
                 var call = _format == ToolCallFormat.DeepSeekR1 ? R1Call(body) : HermesCall(body);
-                if (call is { } c) AddCall(c.Name, c.Arguments, calls);
-                else content.Append(s, 0, end + BlockEnd.Length);
+                if (call is { } c)
+                {
+                    AddCall(c.Name, c.Arguments, calls);
+                    _sectionCalls++;
+                    _skipped.Clear();
+                }
+                else
+                {
+                    FallBack(content);
+                    content.Append(s, 0, end + BlockEnd.Length);
+                }
                 s = s[(end + BlockEnd.Length)..];
                 continue;
             }
             if (!final && (IsPrefixOfAny(s, [BlockBegin, .. Noise]))) return s;
             _inCalls = false; // other text after the calls: content again
+            FallBack(content);
         }
     }
 

@@ -75,6 +75,16 @@ public class ToolCallParserTests
         Is(answer, [], Stream(ToolCallFormat.Hermes, answer));
     }
 
+    [Theory]
+    [InlineData("<｜tool▁calls▁begin｜><｜tool▁call▁begin｜>function<｜tool▁sep｜>get_weather\n```json\nwn")] // cut by max_tokens
+    [InlineData("<｜tool▁calls▁begin｜>\n<｜tool▁call▁begin｜>function<｜tool▁sep｜>f\n```json\n{oops}\n```<｜tool▁call▁end｜><｜tool▁calls▁end｜>")]
+    [InlineData("<｜tool▁calls▁begin｜> and then prose")]
+    public void A_broken_r1_section_reads_as_written(string answer)
+    {
+        Is(answer, [], ToolCallParser.Parse(ToolCallFormat.DeepSeekR1, answer));
+        Is(answer, [], Stream(ToolCallFormat.DeepSeekR1, answer));
+    }
+
     [Fact]
     public void Arguments_given_as_a_json_string_are_unwrapped()
     {
