@@ -27,7 +27,7 @@ internal sealed class ChatCompletionsEndpoint(BatchScheduler scheduler, IChatTem
         var request = ChatCompletionRequest.Parse(body);
         if (request.Model != options.ModelId)
             throw ApiError.BadField("model", $"The model '{request.Model}' does not exist; this server serves '{options.ModelId}' (see /v1/models)", "model_not_found");
-        CheckPromptSize(request.Messages);
+        CheckPromptSize(request.Messages, request.Settings.Tools);
         // Admission before the costly part: a full queue is refused before the prompt is rendered and tokenized.
         using var reservation = scheduler.TryReserve() ?? throw QueueFull(http);
         var (prompt, generationOptions) = Prepare(request);
@@ -57,9 +57,10 @@ internal sealed class ChatCompletionsEndpoint(BatchScheduler scheduler, IChatTem
     }
 
     // A bound on characters, checked before tokenizing: no prompt of more than maxPromptChars costs tokenizer time or memory.
-    private void CheckPromptSize(IReadOnlyList<ChatMessage> messages)
+    private void CheckPromptSize(IReadOnlyList<ChatMessage> messages, IReadOnlyList<ChatTool>? tools)
     {
-        long chars = messages.Sum(m => (long)m.Content.Length);
+        long chars = messages.Sum(m => (long)m.Content.Length + (m.ToolCalls?.Sum(c => (long)c.Arguments.Length) ?? 0))
+            + (tools?.Sum(t => (long)t.Json.Length) ?? 0);
         if (chars <= _maxPromptChars) return;
         string why = options.MaxPromptChars is null
             ? $"{scheduler.ContextLength} tokens of context × {ServerOptions.PromptCharsPerToken} characters per token"
