@@ -22,6 +22,9 @@ internal static class ChatCompletionTools
                 throw ApiError.BadField(field, $"{field} must be an object {{\"type\": \"function\", \"function\": {{...}}}}", "invalid_type");
             if (type.GetString() != "function")
                 throw ApiError.BadField(field + ".type", $"{field}.type '{type.GetString()}' is not supported; only function tools are", "unsupported_parameter");
+            foreach (var p in tool.EnumerateObject())
+                if (p.Name is not ("type" or "function"))
+                    throw ApiError.BadField($"{field}.{p.Name}", $"Unrecognized request argument supplied: {field}.{p.Name}", "unsupported_parameter");
             if (!tool.TryGetProperty("function", out var f) || f.ValueKind != JsonValueKind.Object)
                 throw ApiError.BadField(field + ".function", $"{field}.function must be an object with a name", "missing_required_parameter");
             foreach (var p in f.EnumerateObject())

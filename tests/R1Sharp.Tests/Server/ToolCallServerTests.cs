@@ -117,6 +117,7 @@ public sealed class ToolCallServerTests
     [InlineData(""","tools":[{"type":"retrieval"}]""", "tools[0].type")]
     [InlineData(""","tools":[{"type":"function","function":{"name":"has space"}}]""", "tools[0].function.name")]
     [InlineData(""","tools":[{"type":"function","function":{"name":"f","examples":[]}}]""", "tools[0].function.examples")]
+    [InlineData(""","tools":[{"type":"function","function":{"name":"f"},"cache":true}]""", "tools[0].cache")]
     [InlineData(""","functions":[{"name":"f"}]""", "functions")]
     [InlineData(""","function_call":"auto" """, "function_call")]
     public async Task Bad_tool_fields_get_a_400_naming_them(string extra, string param)
