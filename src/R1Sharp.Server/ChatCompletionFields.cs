@@ -1,6 +1,6 @@
 // Which top-level fields of a chat completion request this server implements. OpenAI answers an unrecognized argument
-// with 400; so does R1Sharp, and also for OpenAI fields it does not implement (tools, logprobs, response_format...),
-// unless their value asks for nothing (null, logprobs false, tools [], ...): an ignored field would answer another question.
+// with 400; so does R1Sharp, and also for OpenAI fields it does not implement (logprobs, response_format, functions...),
+// unless their value asks for nothing (null, logprobs false, functions [], ...): an ignored field would answer another question.
 using System.Text.Json;
 
 namespace R1Sharp.Server;
@@ -13,6 +13,7 @@ internal static class ChatCompletionFields
     {
         "model", "messages", "max_tokens", "max_completion_tokens", "temperature", "top_p", "top_k", "presence_penalty",
         "frequency_penalty", "seed", "stop", "n", "stream", "stream_options", "reasoning_effort", "thinking_budget", "ignore_eos", "user",
+        "tools", "tool_choice", "parallel_tool_calls",
     };
 
     // OpenAI fields not implemented here, each with the value that asks for nothing beyond what the server does anyway.
@@ -21,11 +22,8 @@ internal static class ChatCompletionFields
         ["logprobs"] = (v => v.ValueKind == JsonValueKind.False, "this server returns no log probabilities"),
         ["top_logprobs"] = (v => v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out int n) && n == 0, "this server returns no log probabilities"),
         ["logit_bias"] = (v => v.ValueKind == JsonValueKind.Object && !v.EnumerateObject().Any(), "this server applies no logit bias"),
-        ["tools"] = (v => v.ValueKind == JsonValueKind.Array && v.GetArrayLength() == 0, "this server does not call tools"),
-        ["tool_choice"] = (v => v.ValueKind == JsonValueKind.String && v.GetString() == "none", "this server does not call tools"),
-        ["parallel_tool_calls"] = (v => v.ValueKind is JsonValueKind.True or JsonValueKind.False, "this server does not call tools"),
-        ["functions"] = (v => v.ValueKind == JsonValueKind.Array && v.GetArrayLength() == 0, "this server does not call functions"),
-        ["function_call"] = (v => v.ValueKind == JsonValueKind.String && v.GetString() == "none", "this server does not call functions"),
+        ["functions"] = (v => v.ValueKind == JsonValueKind.Array && v.GetArrayLength() == 0, "the legacy functions API is not implemented; use tools and tool_choice"),
+        ["function_call"] = (v => v.ValueKind == JsonValueKind.String && v.GetString() == "none", "the legacy functions API is not implemented; use tools and tool_choice"),
         ["response_format"] = (IsTextFormat, "only text responses are implemented"),
         ["store"] = (v => v.ValueKind == JsonValueKind.False, "this server stores no completions"),
     };

@@ -67,6 +67,9 @@ public sealed record ChatCompletionRequest
                     ReasoningEffort = Str(root, "reasoning_effort"),
                     ThinkingBudget = Int(root, "thinking_budget", 0, int.MaxValue),
                     IgnoreEos = Bool(root, "ignore_eos"),
+                    Tools = ChatCompletionTools.Tools(root),
+                    ToolChoice = ChatCompletionTools.ToolChoice(root),
+                    ParallelToolCalls = Bool(root, "parallel_tool_calls"),
                 },
                 Stream = Bool(root, "stream") ?? false,
                 IncludeUsage = StreamOptions(root),
@@ -95,7 +98,8 @@ public sealed record ChatCompletionRequest
                 _ => throw ApiError.BadField(field + ".role", $"{field}.role must be system, developer, user, assistant or tool; got '{role}'"),
             };
             // reasoning_content / reasoning sent back in assistant turns are never fed to the model (SERVING.md §1).
-            messages.Add(new ChatMessage(parsedRole, Content(item, field, parsedRole)));
+            var calls = parsedRole == ChatRole.Assistant ? ChatCompletionTools.ToolCalls(item, field) : null;
+            messages.Add(new ChatMessage(parsedRole, Content(item, field, parsedRole), ToolCalls: calls));
         }
         return messages;
     }

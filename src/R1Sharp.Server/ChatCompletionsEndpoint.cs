@@ -27,7 +27,7 @@ internal sealed class ChatCompletionsEndpoint(BatchScheduler scheduler, IChatTem
         var request = ChatCompletionRequest.Parse(body);
         if (request.Model != options.ModelId)
             throw ApiError.BadField("model", $"The model '{request.Model}' does not exist; this server serves '{options.ModelId}' (see /v1/models)", "model_not_found");
-        CheckPromptSize(request.Messages);
+        CheckPromptSize(request.Messages, request.Settings.Tools);
         // Admission before the costly part: a full queue is refused before the prompt is rendered and tokenized.
         using var reservation = scheduler.TryReserve() ?? throw QueueFull(http);
         var (prompt, generationOptions) = Prepare(request);
@@ -37,9 +37,11 @@ internal sealed class ChatCompletionsEndpoint(BatchScheduler scheduler, IChatTem
         string id = "chatcmpl-" + Guid.NewGuid().ToString("N")[..24];
         long created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
         var run = new RunInfo(clock);
+        // Requests with tools: each choice's answer goes through the template's tool-call parser (OpenAiToolJson).
+        Func<ToolCallParser?> newParser = () => ChatTools.Parser(template, request.Settings);
         IReadOnlyList<GenerationResult>? results = request.Stream
-            ? await StreamAsync(http, request, job, id, created, run)
-            : await CompleteAsync(http, job, id, created, run);
+            ? await StreamAsync(http, request, job, id, created, run, newParser)
+            : await CompleteAsync(http, job, id, created, run, newParser);
         if (results is null) return;
         var usage = OpenAiJson.Usage(results);
         metrics.Completion(usage, run.FirstToken, clock.Elapsed - (run.FirstToken ?? TimeSpan.Zero));
@@ -55,9 +57,10 @@ internal sealed class ChatCompletionsEndpoint(BatchScheduler scheduler, IChatTem
     }
 
     // A bound on characters, checked before tokenizing: no prompt of more than maxPromptChars costs tokenizer time or memory.
-    private void CheckPromptSize(IReadOnlyList<ChatMessage> messages)
+    private void CheckPromptSize(IReadOnlyList<ChatMessage> messages, IReadOnlyList<ChatTool>? tools)
     {
-        long chars = messages.Sum(m => (long)m.Content.Length);
+        long chars = messages.Sum(m => (long)m.Content.Length + (m.ToolCalls?.Sum(c => (long)c.Arguments.Length) ?? 0))
+            + (tools?.Sum(t => (long)t.Json.Length) ?? 0);
         if (chars <= _maxPromptChars) return;
         string why = options.MaxPromptChars is null
             ? $"{scheduler.ContextLength} tokens of context × {ServerOptions.PromptCharsPerToken} characters per token"
@@ -80,7 +83,8 @@ internal sealed class ChatCompletionsEndpoint(BatchScheduler scheduler, IChatTem
         return (prompt, generation);
     }
 
-    private static async Task<IReadOnlyList<GenerationResult>?> CompleteAsync(HttpContext http, GenerationJob job, string id, long created, RunInfo run)
+    private static async Task<IReadOnlyList<GenerationResult>?> CompleteAsync(HttpContext http, GenerationJob job, string id, long created, RunInfo run,
+        Func<ToolCallParser?> newParser)
     {
         await foreach (var delta in job.Deltas.ReadAllAsync(CancellationToken.None))
             if (run.FirstToken is null && (delta.Reasoning.Length > 0 || delta.Content.Length > 0)) run.FirstToken = run.Clock.Elapsed;
@@ -88,7 +92,8 @@ internal sealed class ChatCompletionsEndpoint(BatchScheduler scheduler, IChatTem
         if (http.RequestAborted.IsCancellationRequested) return ClientLeft(http, results);
         var buffer = new ArrayBufferWriter<byte>();
         using (var w = new Utf8JsonWriter(buffer, OpenAiJson.WriterOptions))
-            OpenAiJson.WriteCompletion(w, id, created, ModelOf(http), results);
+            OpenAiJson.WriteCompletion(w, id, created, ModelOf(http), results,
+                [.. results.Select(r => newParser() is { } parser ? ToolAnswer.Parse(parser, r.Content) : null)]);
         http.Response.ContentType = "application/json";
         await http.Response.Body.WriteAsync(buffer.WrittenMemory);
         return results;
@@ -97,9 +102,10 @@ internal sealed class ChatCompletionsEndpoint(BatchScheduler scheduler, IChatTem
     private static string ModelOf(HttpContext http) => (string)http.Items[R1Server.ModelKey]!;
 
     private static async Task<IReadOnlyList<GenerationResult>?> StreamAsync(HttpContext http, ChatCompletionRequest request, GenerationJob job,
-        string id, long created, RunInfo run)
+        string id, long created, RunInfo run, Func<ToolCallParser?> newParser)
     {
         var response = http.Response;
+        var parsers = Enumerable.Range(0, request.N).Select(_ => newParser()).ToArray();
         response.ContentType = "text/event-stream";
         response.Headers.CacheControl = "no-cache";
         response.Headers["X-Accel-Buffering"] = "no";
@@ -119,15 +125,22 @@ internal sealed class ChatCompletionsEndpoint(BatchScheduler scheduler, IChatTem
                 while (reader.TryRead(out var d))
                 {
                     if (run.FirstToken is null && (d.Reasoning.Length > 0 || d.Content.Length > 0)) run.FirstToken = run.Clock.Elapsed;
-                    if (d.Reasoning.Length > 0 || d.Content.Length > 0)
-                        Event(buffer, w, () => OpenAiJson.WriteChunk(w, id, created, model, d.Sequence, null, d.Reasoning, d.Content, null, request.IncludeUsage));
+                    var parser = parsers[d.Sequence];
+                    var split = parser is null ? new ToolCallDelta(d.Content, []) : parser.Feed(d.Content);
+                    if (d.Reasoning.Length > 0 || !split.IsEmpty)
+                        Event(buffer, w, () => OpenAiJson.WriteChunk(w, id, created, model, d.Sequence, null, d.Reasoning, split.Content, null,
+                            request.IncludeUsage, toolCalls: ToolAnswer.WithIds(split.Calls)));
                     if (d.Result is { } r)
                     {
+                        var last = parser?.Finish() ?? ToolCallDelta.Empty;
+                        if (!last.IsEmpty)
+                            Event(buffer, w, () => OpenAiJson.WriteChunk(w, id, created, model, d.Sequence, null, "", last.Content, null,
+                                request.IncludeUsage, toolCalls: ToolAnswer.WithIds(last.Calls)));
                         finished.Add(r);
                         // llama-server puts timings on the stream's last chunk: this one, unless a usage chunk follows.
                         var timings = finished.Count == request.N && !request.IncludeUsage ? GenerationTimings.Combine(finished) : null;
                         Event(buffer, w, () => OpenAiJson.WriteChunk(w, id, created, model, d.Sequence, null, "", "",
-                            OpenAiJson.FinishReasonOf(r.FinishReason), request.IncludeUsage, timings));
+                            OpenAiToolJson.FinishReason(r.FinishReason, parser?.CallCount > 0), request.IncludeUsage, timings));
                     }
                 }
                 if (http.RequestAborted.IsCancellationRequested) break;

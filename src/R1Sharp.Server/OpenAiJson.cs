@@ -20,8 +20,10 @@ public static class OpenAiJson
         _ => "stop",
     };
 
-    /// <summary>A non-streaming <c>chat.completion</c>.</summary>
-    public static void WriteCompletion(Utf8JsonWriter w, string id, long created, string model, IReadOnlyList<GenerationResult> results)
+    /// <summary>A non-streaming <c>chat.completion</c>; <paramref name="answers"/> gives, per choice, its answer split into
+    /// content and tool calls (requests with tools), or null.</summary>
+    public static void WriteCompletion(Utf8JsonWriter w, string id, long created, string model, IReadOnlyList<GenerationResult> results,
+        IReadOnlyList<ToolAnswer?>? answers = null)
     {
         w.WriteStartObject();
         w.WriteString("id", id);
@@ -36,12 +38,14 @@ public static class OpenAiJson
             w.WriteNumber("index", i);
             w.WriteStartObject("message");
             w.WriteString("role", "assistant");
-            w.WriteString("content", r.Content);
+            var answer = answers?[i];
+            w.WriteString("content", answer is null ? r.Content : answer.Content);
             w.WriteString("reasoning_content", r.Reasoning);
             w.WriteString("reasoning", r.Reasoning);
+            if (answer is { Calls.Count: > 0 }) OpenAiToolJson.WriteToolCalls(w, answer.Calls);
             w.WriteEndObject();
             w.WriteNull("logprobs");
-            w.WriteString("finish_reason", FinishReasonOf(r.FinishReason));
+            w.WriteString("finish_reason", OpenAiToolJson.FinishReason(r.FinishReason, answer is { Calls.Count: > 0 }));
             w.WriteEndObject();
         }
         w.WriteEndArray();
@@ -56,7 +60,8 @@ public static class OpenAiJson
     /// <paramref name="timings"/> goes on the stream's last chunk (llama-server).
     /// </summary>
     public static void WriteChunk(Utf8JsonWriter w, string id, long created, string model, int index, string? role,
-        string reasoning, string content, string? finishReason, bool usageNull, GenerationTimings? timings = null)
+        string reasoning, string content, string? finishReason, bool usageNull, GenerationTimings? timings = null,
+        IReadOnlyList<ToolCallOut>? toolCalls = null)
     {
         w.WriteStartObject();
         WriteChunkHeader(w, id, created, model);
@@ -67,6 +72,7 @@ public static class OpenAiJson
         if (role is not null) { w.WriteString("role", role); w.WriteString("content", ""); }
         if (reasoning.Length > 0) { w.WriteString("reasoning_content", reasoning); w.WriteString("reasoning", reasoning); }
         if (content.Length > 0) w.WriteString("content", content);
+        if (toolCalls is { Count: > 0 }) OpenAiToolJson.WriteToolCalls(w, toolCalls);
         w.WriteEndObject();
         w.WriteNull("logprobs");
         if (finishReason is null) w.WriteNull("finish_reason"); else w.WriteString("finish_reason", finishReason);

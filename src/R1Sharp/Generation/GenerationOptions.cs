@@ -17,10 +17,11 @@ public sealed record GenerationRequest
     /// </summary>
     /// <exception cref="R1SharpException">A message the template cannot render.</exception>
     public static GenerationRequest ForChat(Text.HfTokenizer tokenizer, Text.ChatTemplates.IChatTemplate template,
-        IReadOnlyList<Text.ChatTemplates.ChatMessage> messages, bool parseSpecialInContent = false)
+        IReadOnlyList<Text.ChatTemplates.ChatMessage> messages, bool parseSpecialInContent = false,
+        IReadOnlyList<Text.ChatTemplates.ChatTool>? tools = null)
     {
         ArgumentNullException.ThrowIfNull(template);
-        var prompt = template.RenderPrompt(messages, addGenerationPrompt: true);
+        var prompt = template.RenderPrompt(messages, tools, addGenerationPrompt: true);
         return new GenerationRequest(prompt.Encode(tokenizer, parseSpecialInContent)) { StartsInThinking = prompt.EndsInThinking };
     }
 
@@ -33,6 +34,13 @@ public sealed record GenerationRequest
     /// budget applies from the first token. Default false (the budget then applies only if the model opens &lt;think&gt;).
     /// </summary>
     public bool StartsInThinking { get; init; }
+
+    /// <summary>
+    /// Tokens forced at the start of the answer: right after the thinking block closes (naturally or by the budget), or
+    /// first when the prompt does not open one. Tool calling uses it to make the model open a call (tool_choice
+    /// "required" or a named function). Forced tokens are marked in <see cref="GenerationResult.Forced"/>. Default none.
+    /// </summary>
+    public IReadOnlyList<int>? AnswerPrefix { get; init; }
 
     /// <summary>Sampling for this prompt's sequences; null = <see cref="GenerationOptions.Sampler"/>.</summary>
     public SamplerOptions? Sampler { get; init; }

@@ -57,7 +57,7 @@ public sealed record GenerationResult
     /// truncation; see <see cref="SamplerChain.Sample(ReadOnlySpan{float}, out float)"/>); 0 for forced tokens.
     /// </summary>
     public required float[] LogProbs { get; init; }
-    /// <summary>Per token: true when the thinking budget forced it rather than the model sampling it (mask these out of GRPO losses).</summary>
+    /// <summary>Per token: true when the thinking budget or the answer prefix forced it rather than the model sampling it (mask these out of GRPO losses).</summary>
     public required bool[] Forced { get; init; }
     /// <summary>Decoded output without EOS and without the stop string (tags included as generated).</summary>
     public required string Text { get; init; }

@@ -63,6 +63,10 @@ public sealed partial class Generator : IDisposable
         catch { model.Dispose(); throw; }
     }
 
+    /// <summary>Tests only: a stage put first in every sequence's sampler chain (e.g. one that scripts the output, so a tiny
+    /// model "calls a tool" end to end). Null in normal use.</summary>
+    internal Func<ISampler>? TestLogitsProcessor { get; set; }
+
     /// <summary>The model.</summary>
     public DecoderModel Model { get; }
     /// <summary>The tokenizer (decoding and the forced thinking-end ids).</summary>
@@ -133,6 +137,12 @@ public sealed partial class Generator : IDisposable
                 throw new R1SharpException($"prompt {i} has {ids.Count} tokens but the context is {context}; shorten the prompt or raise --ctx (model max {ModelContextLength})");
             foreach (int id in ids)
                 if ((uint)id >= (uint)vocab) throw new R1SharpException($"prompt {i} holds token id {id} outside the vocabulary 0..{vocab - 1}");
+            if (requests[i].AnswerPrefix is { Count: > 0 } prefix)
+            {
+                if (prefix.Any(id => (uint)id >= (uint)vocab)) throw new R1SharpException($"prompt {i}: an answer-prefix id is outside the vocabulary 0..{vocab - 1}");
+                if (requests[i].StartsInThinking && Tokenizer.TokenToId("</think>") is null)
+                    throw new R1SharpException($"prompt {i}: an answer prefix after thinking needs a tokenizer with a single \"</think>\" token");
+            }
             requests[i].Sampler?.Validate();
             if (requests[i].MaxNewTokens < 1) throw new R1SharpException($"prompt {i}: max_tokens must be >= 1, got {requests[i].MaxNewTokens}");
         }
@@ -168,6 +178,7 @@ public sealed partial class Generator : IDisposable
                 ulong? sampleSeed = request.Seed is { } own ? own + (ulong)k : options.Seed is { } seed ? seed + (ulong)index : null;
                 var sampler = (request.Sampler ?? options.Sampler) with { Seed = sampleSeed };
                 var chain = SamplerChain.FromOptions(sampler, Model.Config.VocabSize, workspace, options.IgnoreEos ? rules.EosIds : null);
+                if (TestLogitsProcessor is { } processor) chain = new SamplerChain([processor(), .. chain.Stages], Model.Config.VocabSize, workspace);
                 sequences.Add(new GeneratorSequence(index, p, k, request, chain, options.IgnoreEos ? null : options.LoopGuard, Tokenizer, options.StopStrings,
                     request.MaxNewTokens ?? options.MaxNewTokens, rules));
             }

@@ -36,6 +36,7 @@ internal sealed class GeneratorSequence
     private readonly List<bool> _forced = new();
     private readonly StringBuilder _text = new(), _reasoning = new(), _content = new();
     private ThinkingBudget? _budget;
+    private int _prefixAt = -1; // next index of Request.AnswerPrefix; -1 until the answer starts
     private bool _sawText;
     private string? _stopString;
 
@@ -48,6 +49,7 @@ internal sealed class GeneratorSequence
         _stops = new StopStringMatcher(stops);
         _parser = new ReasoningParser(request.StartsInThinking);
         if (request.StartsInThinking) StartThinking();
+        else _prefixAt = 0;
         int[] prompt = [.. request.PromptIds];
         chain.AcceptPrompt(prompt);
     }
@@ -73,7 +75,7 @@ internal sealed class GeneratorSequence
     {
         int token = -1;
         float logProb = 0f;
-        bool forced = _budget?.TryGetForced(out token) == true;
+        bool forced = _budget?.TryGetForced(out token) == true || TryAnswerPrefix(out token);
         if (forced) _chain.Accept(token);
         else
         {
@@ -88,6 +90,7 @@ internal sealed class GeneratorSequence
 
         if (_budget is null && !_sawText && token == _rules.OpenThinkId && !Request.StartsInThinking) StartThinking();
         else _budget?.Accept(token);
+        if (_prefixAt < 0 && _budget?.Phase == ThinkingPhase.Answering) _prefixAt = 0;
 
         if (_rules.EosIds.Contains(token)) return End(FinishReason.Stop, "");
         var step = _stops.Push(_decoder.Push(token));
@@ -125,6 +128,15 @@ internal sealed class GeneratorSequence
         Timings = _tokens.Count == 0 ? null
             : GenerationTimings.FromTimestamps(Request.PromptIds.Count, PrefillStartedAt, _tokens.Count, _firstTokenAt, _lastTokenAt),
     };
+
+    // Request.AnswerPrefix, fed once the answer starts (_prefixAt >= 0).
+    private bool TryAnswerPrefix(out int token)
+    {
+        var prefix = Request.AnswerPrefix;
+        bool forcing = prefix is not null && _prefixAt >= 0 && _prefixAt < prefix.Count;
+        token = forcing ? prefix![_prefixAt++] : -1;
+        return forcing;
+    }
 
     // Thinking is tracked in tokens only when the tokenizer has single-token tags.
     private void StartThinking()

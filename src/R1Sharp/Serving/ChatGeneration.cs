@@ -51,7 +51,12 @@ public static class ChatGeneration
     {
         ArgumentNullException.ThrowIfNull(scheduler);
         var options = Options(scheduler.DefaultOptions(), template, settings);
-        try { return (GenerationRequest.ForChat(scheduler.Tokenizer, template, messages, parseSpecialInContent), options); }
+        var tools = ChatTools.Rendered(template, settings);
+        try
+        {
+            var request = GenerationRequest.ForChat(scheduler.Tokenizer, template, messages, parseSpecialInContent, tools);
+            return (ChatTools.WithForcedCall(request, scheduler.Tokenizer, template, settings), options);
+        }
         catch (R1SharpException e) when (e is not ChatRequestException) { throw new ChatRequestException("messages", e.Message); }
     }
 

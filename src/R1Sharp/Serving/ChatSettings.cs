@@ -30,6 +30,12 @@ public sealed record ChatSettings
     public string? ReasoningEffort { get; init; }
     /// <summary>thinking_budget in tokens (0 = answer at once); wins over <see cref="ReasoningEffort"/>; null = none given.</summary>
     public int? ThinkingBudget { get; init; }
+    /// <summary>tools: functions the model may call (rendered by the chat template); null or empty = none.</summary>
+    public IReadOnlyList<Text.ChatTemplates.ChatTool>? Tools { get; init; }
+    /// <summary>tool_choice; null = "auto" when tools are given.</summary>
+    public ChatToolChoice? ToolChoice { get; init; }
+    /// <summary>parallel_tool_calls: false keeps only the first call of an answer; null = true.</summary>
+    public bool? ParallelToolCalls { get; init; }
     /// <summary>ignore_eos (llama.cpp): never sample EOS, so answers run to max_tokens (fixed-length benchmarks); null = false.</summary>
     public bool? IgnoreEos { get; init; }
 }

@@ -19,7 +19,10 @@ namespace R1Sharp.Serving;
 /// Temperature, TopP, TopK, MaxOutputTokens, StopSequences, Seed, Presence/FrequencyPenalty, Instructions (a system
 /// turn), <c>Reasoning.Effort</c> → thinking budget (None 0, Low 512, Medium 2048, High/ExtraHigh unlimited; see
 /// <see cref="Generation.ReasoningEffort"/>) and <c>AdditionalProperties["thinking_budget"]</c> (tokens; wins over the
-/// effort). The server maps its requests the same way (<see cref="ChatGeneration"/>), defaults included. Options it does
+/// effort). Tools: ChatOptions.Tools (functions), ToolMode (auto, none, require any, require one) and AllowMultipleToolCalls;
+/// the model's calls come back as <see cref="FunctionCallContent"/> (finish reason ToolCalls), and history
+/// <see cref="FunctionCallContent"/>/<see cref="FunctionResultContent"/> render as the template's tool calls and outputs, so
+/// <c>FunctionInvokingChatClient</c> runs round trips. The server maps its requests the same way (<see cref="ChatGeneration"/>), defaults included. Options it does
 /// not implement are refused with a <see cref="ChatRequestException"/> naming them, never ignored.
 /// </summary>
 public sealed class LocalChatClient : IChatClient
@@ -72,6 +75,7 @@ public sealed class LocalChatClient : IChatClient
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var (request, generation) = Prepare(messages, options);
+        var parser = ChatTools.Parser(_template, ToSettings(options));
         var job = _scheduler.TrySubmit(request, generation, cancellationToken)
             ?? throw new R1SharpException($"the generation queue is full ({_scheduler.Options.MaxQueuedJobs} waiting); retry later");
         string id = "chatcmpl-" + Guid.NewGuid().ToString("N")[..24];
@@ -79,11 +83,19 @@ public sealed class LocalChatClient : IChatClient
         {
             var contents = new List<AIContent>(3);
             if (delta.Reasoning.Length > 0) contents.Add(new TextReasoningContent(delta.Reasoning));
-            if (delta.Content.Length > 0) contents.Add(new TextContent(delta.Content));
+            var split = parser is null ? new ToolCallDelta(delta.Content, []) : parser.Feed(delta.Content);
+            if (delta.Result is not null && parser is not null)
+            {
+                var last = parser.Finish();
+                split = new ToolCallDelta(split.Content + last.Content, [.. split.Calls, .. last.Calls]);
+            }
+            if (split.Content.Length > 0) contents.Add(new TextContent(split.Content));
+            contents.AddRange(split.Calls.Select(LocalChatClientTools.Content));
             var update = new ChatResponseUpdate(AiChatRole.Assistant, contents) { ResponseId = id, MessageId = id, ModelId = _metadata.DefaultModelId };
             if (delta.Result is { } r)
             {
-                update.FinishReason = r.FinishReason is FinishReason.Length or FinishReason.Loop ? ChatFinishReason.Length : ChatFinishReason.Stop;
+                update.FinishReason = r.FinishReason is FinishReason.Length or FinishReason.Loop ? ChatFinishReason.Length
+                    : parser?.CallCount > 0 ? ChatFinishReason.ToolCalls : ChatFinishReason.Stop;
                 update.Contents.Add(new UsageContent(new UsageDetails
                 {
                     InputTokenCount = r.Usage.PromptTokens, OutputTokenCount = r.Usage.CompletionTokens,
@@ -102,12 +114,7 @@ public sealed class LocalChatClient : IChatClient
         var settings = ToSettings(options);
         var history = new List<R1ChatMessage>();
         if (options?.Instructions is { Length: > 0 } instructions) history.Add(R1ChatMessage.System(instructions));
-        foreach (var m in messages)
-        {
-            var role = m.Role == AiChatRole.System ? R1ChatRole.System : m.Role == AiChatRole.Assistant ? R1ChatRole.Assistant
-                : m.Role == AiChatRole.Tool ? R1ChatRole.Tool : R1ChatRole.User;
-            history.Add(new R1ChatMessage(role, m.Text)); // Text joins TextContent only: reasoning stays out of the prompt
-        }
+        foreach (var m in messages) history.AddRange(LocalChatClientTools.Messages(m));
         return ChatGeneration.Prepare(_scheduler, _template, history, settings, ParseSpecialInContent);
     }
 
@@ -115,7 +122,7 @@ public sealed class LocalChatClient : IChatClient
     /// The generation fields of <paramref name="options"/> (see the class summary); <see cref="ChatGeneration.Options"/>
     /// maps them. Public for reuse and tests.
     /// </summary>
-    /// <exception cref="ChatRequestException">An option this client does not implement (tools, a JSON response format,
+    /// <exception cref="ChatRequestException">An option this client does not implement (hosted tools, a JSON response format,
     /// server-side conversations, background responses, a reasoning output other than Full, an unknown
     /// AdditionalProperties key), or a bad <c>thinking_budget</c>.</exception>
     public static ChatSettings ToSettings(ChatOptions? options)
@@ -139,13 +146,14 @@ public sealed class LocalChatClient : IChatClient
                 { } effort => effort.ToString().ToLowerInvariant(),
             },
             ThinkingBudget = ThinkingBudget(options.AdditionalProperties),
+            Tools = LocalChatClientTools.Tools(options),
+            ToolChoice = LocalChatClientTools.Choice(options.ToolMode),
+            ParallelToolCalls = options.AllowMultipleToolCalls,
         };
     }
 
     private static void RefuseUnsupported(ChatOptions o)
     {
-        if (o.Tools is { Count: > 0 }) throw ChatRequestException.Unsupported("ChatOptions.Tools", "this client does not call tools");
-        if (o.ToolMode is RequiredChatToolMode) throw ChatRequestException.Unsupported("ChatOptions.ToolMode", "this client does not call tools");
         if (o.ResponseFormat is { } format and not ChatResponseFormatText)
             throw ChatRequestException.Unsupported("ChatOptions.ResponseFormat", "only text responses are implemented");
         if (o.Reasoning?.Output is { } output && output != ReasoningOutput.Full)

@@ -26,15 +26,19 @@ internal sealed class ServerTestHost : IAsyncDisposable
     public HttpClient Http { get; }
     public StringWriter Log { get; } = new();
 
-    /// <summary>Starts a server over <paramref name="model"/> (owned by the host); default: the constant-"x" model.</summary>
-    public static async Task<ServerTestHost> StartAsync(DecoderModel? model = null, Func<ServerOptions, ServerOptions>? configure = null)
+    /// <summary>Starts a server over <paramref name="model"/> (owned by the host); default: the constant-"x" model.
+    /// <paramref name="setup"/> sees the generator before the server starts (e.g. to script its output).</summary>
+    public static async Task<ServerTestHost> StartAsync(DecoderModel? model = null, Func<ServerOptions, ServerOptions>? configure = null,
+        Action<R1Sharp.Generation.Generator>? setup = null)
     {
         model ??= GeneratorTestKit.ConstantModel(X);
         var options = new ServerOptions { ModelId = ModelId, Port = 0 };
         if (configure is not null) options = configure(options);
         var template = ChatTemplate.FromModelDirectory(GeneratorTestKit.TokenizerDir);
         var log = new StringWriter();
-        var server = R1Server.Create(GeneratorTestKit.NewGenerator(model), template, options, TextWriter.Synchronized(log));
+        var generator = GeneratorTestKit.NewGenerator(model);
+        setup?.Invoke(generator);
+        var server = R1Server.Create(generator, template, options, TextWriter.Synchronized(log));
         await server.StartAsync();
         var host = new ServerTestHost(model, server);
         host._log = log;

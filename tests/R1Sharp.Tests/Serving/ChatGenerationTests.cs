@@ -67,6 +67,24 @@ public sealed class ChatGenerationTests
     }
 
     [Fact]
+    public void Server_and_chat_client_map_tools_the_same_way()
+    {
+        const string schema = "{\"type\":\"object\",\"properties\":{\"city\":{\"type\":\"string\"}}}";
+        var server = ServerSettings("\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"get_weather\",\"description\":\"d\",\"parameters\":" + schema +
+            "}}],\"tool_choice\":{\"type\":\"function\",\"function\":{\"name\":\"get_weather\"}},\"parallel_tool_calls\":false");
+        var client = LocalChatClient.ToSettings(new ChatOptions
+        {
+            Tools = [AIFunctionFactory.CreateDeclaration("get_weather", "d", System.Text.Json.JsonDocument.Parse(schema).RootElement)],
+            ToolMode = ChatToolMode.RequireSpecific("get_weather"),
+            AllowMultipleToolCalls = false,
+        });
+        Assert.Equal(R1Sharp.Text.ChatTemplates.PythonJson.Dumps(Assert.Single(server.Tools!).Json),
+            R1Sharp.Text.ChatTemplates.PythonJson.Dumps(Assert.Single(client.Tools!).Json));
+        Assert.Equal((server.ToolChoice, server.ParallelToolCalls), (client.ToolChoice, client.ParallelToolCalls));
+        Assert.Equal(ChatToolChoice.Function("get_weather"), server.ToolChoice);
+    }
+
+    [Fact]
     public void A_real_models_defaults_come_from_generation_config_with_zero_penalties()
     {
         using var model = GeneratorTestKit.ConstantModel(R1Sharp.Tests.Server.ServerTestHost.X);
@@ -82,7 +100,8 @@ public sealed class ChatGenerationTests
     public static TheoryData<string, string> ServerRefusals => new()
     {
         { "\"logprobs\":true", "logprobs" },
-        { "\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"f\"}}]", "tools" },
+        { "\"functions\":[{\"name\":\"f\"}]", "functions" },
+        { "\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"f\",\"strict\":true}}]", "tools[0].function.strict" },
         { "\"response_format\":{\"type\":\"json_object\"}", "response_format" },
         { "\"logit_bias\":{\"42\":5}", "logit_bias" },
         { "\"min_p\":0.1", "min_p" },
@@ -103,7 +122,7 @@ public sealed class ChatGenerationTests
     {
         (ChatOptions Options, string Field)[] cases =
         [
-            (new() { Tools = [AIFunctionFactory.Create(() => 1, "f")] }, "ChatOptions.Tools"),
+            (new() { Tools = [new HostedWebSearchTool()] }, "ChatOptions.Tools"),
             (new() { ResponseFormat = ChatResponseFormat.Json }, "ChatOptions.ResponseFormat"),
             (new() { ConversationId = "c1" }, "ChatOptions.ConversationId"),
             (new() { Reasoning = new ReasoningOptions { Output = ReasoningOutput.Summary } }, "ChatOptions.Reasoning.Output"),

@@ -34,7 +34,7 @@ public sealed record DeepSeekR1TemplateOptions
 /// <summary>
 /// DeepSeek-R1 chat format: <c>{bos}{system}&lt;｜User｜&gt;q&lt;｜Assistant｜&gt;a&lt;｜end▁of▁sentence｜&gt;…&lt;｜Assistant｜&gt;&lt;think&gt;\n</c>.
 /// Content is never trimmed. Earlier assistant turns keep only the text after their last <c>&lt;/think&gt;</c>.
-/// <see cref="RenderPrompt"/> marks system, user, assistant and tool content, tool names and arguments as content.
+/// <see cref="RenderPrompt(IReadOnlyList{ChatMessage}, bool)"/> marks system, user, assistant and tool content, tool names and arguments as content.
 /// </summary>
 /// <remarks>
 /// Faithful to the template's quirks, on purpose: a user turn right after tool outputs does not close them; the
@@ -77,6 +77,13 @@ public sealed class DeepSeekR1ChatTemplate : IChatTemplate
     public string EosToken => Eos;
     public IReadOnlyList<string> StopStrings => Stops;
     public string? Jinja { get; }
+
+    public ToolCallFormat? ToolFormat => ToolCallFormat.DeepSeekR1;
+
+    /// <summary>The DeepSeek-R1 templates never print the tools list (neither revision reads <c>tools</c>), so the prompt is
+    /// the same with or without tools; calls in the answer are still parsed (<see cref="ToolFormat"/>).</summary>
+    public ChatPrompt RenderPrompt(IReadOnlyList<ChatMessage> messages, IReadOnlyList<ChatTool>? tools, bool addGenerationPrompt = true) =>
+        RenderPrompt(messages, addGenerationPrompt);
 
     public ChatPrompt RenderPrompt(IReadOnlyList<ChatMessage> messages, bool addGenerationPrompt = true)
     {

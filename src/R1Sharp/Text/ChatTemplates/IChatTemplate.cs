@@ -5,7 +5,7 @@ namespace R1Sharp.Text.ChatTemplates;
 
 /// <summary>
 /// Renders a conversation into the exact prompt text a model family was trained on, as its Hugging Face Jinja
-/// chat template would with <c>tokenize=False</c> and no tools list.
+/// chat template would with <c>tokenize=False</c> (and a tools list, see <see cref="RenderPrompt(IReadOnlyList{ChatMessage}, IReadOnlyList{ChatTool}?, bool)"/>).
 /// </summary>
 public interface IChatTemplate
 {
@@ -32,6 +32,19 @@ public interface IChatTemplate
     /// </summary>
     /// <exception cref="R1SharpException">A message this template cannot render (role, order or tool use).</exception>
     ChatPrompt RenderPrompt(IReadOnlyList<ChatMessage> messages, bool addGenerationPrompt = true);
+
+    /// <summary>How this family writes tool calls in its answers (what <see cref="ToolCallParser"/> reads), or null when it
+    /// has no tool-call format.</summary>
+    ToolCallFormat? ToolFormat => null;
+
+    /// <summary>
+    /// Renders with a tools list, as the Jinja template does with <c>apply_chat_template(messages, tools=tools)</c>; null or
+    /// empty renders as <see cref="RenderPrompt(IReadOnlyList{ChatMessage}, bool)"/>. Templates without a tool format refuse tools.
+    /// </summary>
+    /// <exception cref="R1SharpException">Tools this template cannot render, or a message it cannot render.</exception>
+    ChatPrompt RenderPrompt(IReadOnlyList<ChatMessage> messages, IReadOnlyList<ChatTool>? tools, bool addGenerationPrompt = true) =>
+        tools is null or { Count: 0 } ? RenderPrompt(messages, addGenerationPrompt)
+        : throw new R1SharpException($"tools: the {Name} chat template has no tool-call format; send the request without tools.");
 }
 
 /// <summary>What every <see cref="IChatTemplate"/> does the same way, written once.</summary>

@@ -1,4 +1,4 @@
-// The Llama-3 / Llama-3.1 Instruct chat template (no tools list), rendered as the Hugging Face Jinja template does.
+// The Llama-3 / Llama-3.1 Instruct chat template (tools in the first user turn), rendered as the Hugging Face Jinja template does.
 // Reference: meta-llama/Llama-3.1-8B-Instruct tokenizer_config.json (llama.cpp models/templates/meta-llama-Llama-3.1-8B-Instruct.jinja).
 using System.Text;
 
@@ -28,8 +28,7 @@ public sealed record Llama3TemplateOptions
 /// (Jinja <c>| trim</c>); tool outputs (Llama-3.1) are written as a quoted JSON string, as the template's <c>tojson</c> does.
 /// </summary>
 /// <remarks>
-/// Simplifications: no tools list and no builtin_tools (so no "Environment: ipython" line and no tool definitions in the
-/// first user turn); a tool call renders as <c>{"name": …, "parameters": ARGS}</c> with the argument JSON verbatim (the
+/// Simplifications: no builtin_tools (custom tools render, in the first user turn, the template's default); a tool call renders as <c>{"name": …, "parameters": ARGS}</c> with the argument JSON verbatim (the
 /// template's <c>tojson</c>), and, as in the template, only one call per message. Trimming uses .NET's whitespace set,
 /// which matches Python's <c>str.strip()</c> for all but a few control characters.
 /// </remarks>
@@ -60,9 +59,19 @@ public sealed class Llama3ChatTemplate : IChatTemplate
     public IReadOnlyList<string> StopStrings => Stops;
     public string? Jinja { get; }
 
-    public ChatPrompt RenderPrompt(IReadOnlyList<ChatMessage> messages, bool addGenerationPrompt = true)
+    public ToolCallFormat? ToolFormat => Options.DatePreamble ? ToolCallFormat.Llama3Json : null;
+
+    public ChatPrompt RenderPrompt(IReadOnlyList<ChatMessage> messages, bool addGenerationPrompt = true) =>
+        RenderPrompt(messages, null, addGenerationPrompt);
+
+    /// <summary>With tools (Llama-3.1+), the system turn starts "Environment: ipython\n" and the first message (trimmed) becomes
+    /// a user turn after the template's instructions and each tool as <c>tojson(indent=4)</c> followed by a blank line.</summary>
+    public ChatPrompt RenderPrompt(IReadOnlyList<ChatMessage> messages, IReadOnlyList<ChatTool>? tools, bool addGenerationPrompt = true)
     {
         ArgumentNullException.ThrowIfNull(messages);
+        bool hasTools = tools is { Count: > 0 };
+        if (hasTools && !Options.DatePreamble)
+            throw new R1SharpException("tools: the Llama-3.0 template has no tool format; send the request without tools.");
         var p = new PromptBuilder();
         // The 3.0 template prepends BOS to the first message, so an empty conversation gets none.
         if (Options.AddBos && (Options.DatePreamble || messages.Count > 0)) p.Template(Options.BosToken);
@@ -71,8 +80,9 @@ public sealed class Llama3ChatTemplate : IChatTemplate
         {
             string system = "";
             if (messages.Count > 0 && messages[0].Role == ChatRole.System) { system = messages[0].Content.Trim(); start = 1; }
-            Header(p, "system").Template("Cutting Knowledge Date: December 2023\nToday Date: ")
+            Header(p, "system").Template(hasTools ? "Environment: ipython\n" : "").Template("Cutting Knowledge Date: December 2023\nToday Date: ")
                 .Template(Options.DateString).Template("\n\n").Content(system).Template(EotId);
+            if (hasTools) start = AppendToolsTurn(p, messages, start, tools!);
         }
         for (int i = start; i < messages.Count; i++)
         {
@@ -91,6 +101,19 @@ public sealed class Llama3ChatTemplate : IChatTemplate
         }
         if (addGenerationPrompt) Header(p, "assistant");
         return p.Build();
+    }
+
+    // The template's tools_in_user_message default: the tools go into the first remaining message, whatever its role.
+    private static int AppendToolsTurn(PromptBuilder p, IReadOnlyList<ChatMessage> messages, int start, IReadOnlyList<ChatTool> tools)
+    {
+        if (start >= messages.Count)
+            throw new R1SharpException("messages: cannot put tools in the first user message when there's no first user message (Llama-3 template).");
+        Header(p, "user").Template("Given the following functions, please respond with a JSON for a function call " +
+            "with its proper arguments that best answers the given prompt.\n\n" +
+            "Respond in the format {\"name\": function name, \"parameters\": dictionary of argument name and its value}.Do not use variables.\n\n");
+        foreach (var tool in tools) p.Content(PythonJson.Dumps(tool.Json, indent: 4)).Template("\n\n");
+        p.Content(messages[start].Content.Trim()).Template(EotId);
+        return start + 1;
     }
 
     private static PromptBuilder Header(PromptBuilder p, string role) =>

@@ -1,4 +1,4 @@
-// The Qwen2.5-Instruct ChatML template (no tools list), rendered as its Hugging Face Jinja template does.
+// The Qwen2.5-Instruct ChatML template (with its <tools> system block), rendered as its Hugging Face Jinja template does.
 // Reference: Qwen/Qwen2.5-7B-Instruct tokenizer_config.json chat_template (llama.cpp models/templates/Qwen-Qwen2.5-7B-Instruct.jinja).
 namespace R1Sharp.Text.ChatTemplates;
 
@@ -40,12 +40,20 @@ public sealed class Qwen25ChatTemplate : IChatTemplate
     public IReadOnlyList<string> StopStrings => Stops;
     public string? Jinja { get; }
 
-    public ChatPrompt RenderPrompt(IReadOnlyList<ChatMessage> messages, bool addGenerationPrompt = true)
+    public ToolCallFormat? ToolFormat => ToolCallFormat.Hermes;
+
+    public ChatPrompt RenderPrompt(IReadOnlyList<ChatMessage> messages, bool addGenerationPrompt = true) =>
+        RenderPrompt(messages, null, addGenerationPrompt);
+
+    /// <summary>With tools, the system turn gets the template's "# Tools" block: each tool's JSON (<c>tojson</c>) on its own
+    /// line inside <c>&lt;tools&gt;&lt;/tools&gt;</c>, then the <c>&lt;tool_call&gt;</c> instructions.</summary>
+    public ChatPrompt RenderPrompt(IReadOnlyList<ChatMessage> messages, IReadOnlyList<ChatTool>? tools, bool addGenerationPrompt = true)
     {
         ArgumentNullException.ThrowIfNull(messages);
         var p = new PromptBuilder();
         bool firstIsSystem = messages.Count > 0 && messages[0].Role == ChatRole.System;
-        if (firstIsSystem) AppendTurn(p, "system", messages[0].Content);
+        if (tools is { Count: > 0 }) AppendToolsSystem(p, firstIsSystem ? messages[0].Content : null, tools);
+        else if (firstIsSystem) AppendTurn(p, "system", messages[0].Content);
         else if (DefaultSystemPrompt is not null) p.Template(ImStart).Template("system\n").Template(DefaultSystemPrompt).Template(ImEnd).Template('\n');
 
         for (int i = firstIsSystem ? 1 : 0; i < messages.Count; i++)
@@ -62,6 +70,18 @@ public sealed class Qwen25ChatTemplate : IChatTemplate
         }
         if (addGenerationPrompt) p.Template(ImStart).Template("assistant\n");
         return p.Build();
+    }
+
+    private void AppendToolsSystem(PromptBuilder p, string? system, IReadOnlyList<ChatTool> tools)
+    {
+        p.Template(ImStart).Template("system\n");
+        if (system is not null) p.Content(system); else p.Template(DefaultSystemPrompt ?? "");
+        p.Template("\n\n# Tools\n\nYou may call one or more functions to assist with the user query.\n\n" +
+            "You are provided with function signatures within <tools></tools> XML tags:\n<tools>");
+        foreach (var tool in tools) p.Template('\n').Content(PythonJson.Dumps(tool.Json));
+        p.Template("\n</tools>\n\nFor each function call, return a json object with function name and arguments within " +
+            "<tool_call></tool_call> XML tags:\n<tool_call>\n{\"name\": <function-name>, \"arguments\": <args-json-object>}\n</tool_call>")
+         .Template(ImEnd).Template('\n');
     }
 
     private static void AppendTurn(PromptBuilder p, string role, string content) =>
