@@ -67,6 +67,11 @@ internal sealed class GeneratorSequence
     public long LastPosition => Request.PromptIds.Count + _tokens.Count - 1;
     /// <summary>Stopwatch timestamp of the start of this sequence's prefill (set by <see cref="DecodeBatch.Admit"/>).</summary>
     public long PrefillStartedAt { get; set; }
+    /// <summary>The structured-output stage of this sequence's chain, if any: active while the answer is written.</summary>
+    public Structured.JsonConstraintSampler? Constraint { get; init; }
+
+    // The answer is being written: thinking is over (or never started, when the prompt does not open it).
+    private bool InAnswer => _budget is null ? !Request.StartsInThinking : _budget.Phase == ThinkingPhase.Answering;
 
     /// <summary>Appends the next token (forced, or sampled from <paramref name="logits"/>) and returns the new text.</summary>
     public ReasoningDelta Advance(ReadOnlySpan<float> logits)
@@ -74,6 +79,7 @@ internal sealed class GeneratorSequence
         int token = -1;
         float logProb = 0f;
         bool forced = _budget?.TryGetForced(out token) == true;
+        if (Constraint is not null) Constraint.Active = !forced && InAnswer;
         if (forced) _chain.Accept(token);
         else
         {

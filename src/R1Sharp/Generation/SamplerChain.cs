@@ -37,13 +37,15 @@ public sealed class SamplerChain
     /// <summary>
     /// The standard chain for <paramref name="options"/> (validated here). Stages that would be no-ops
     /// (penalties at their defaults, top-k 0, top-p 1, min-p 0, temperature 1) are left out.
-    /// <paramref name="bannedTokens"/> (e.g. EOS ids for ignore_eos) get a −∞ logit before every other stage.
+    /// <paramref name="bannedTokens"/> (e.g. EOS ids for ignore_eos) get a −∞ logit before every other stage;
+    /// <paramref name="constraint"/> (structured output) runs first of all.
     /// </summary>
     public static SamplerChain FromOptions(SamplerOptions options, int vocabSize, SamplerWorkspace? workspace = null,
-        IReadOnlyCollection<int>? bannedTokens = null)
+        IReadOnlyCollection<int>? bannedTokens = null, ISampler? constraint = null)
     {
         options.Validate();
-        var stages = new List<ISampler>(7);
+        var stages = new List<ISampler>(8);
+        if (constraint is not null) stages.Add(constraint);
         if (bannedTokens is { Count: > 0 }) stages.Add(new TokenBanSampler(bannedTokens));
         if (options.RepetitionPenalty != 1f || options.PresencePenalty != 0f || options.FrequencyPenalty != 0f)
             stages.Add(new PenaltySampler(vocabSize, options.RepetitionPenalty, options.PresencePenalty, options.FrequencyPenalty, options.RepetitionWindow));

@@ -38,6 +38,7 @@ public static class ChatGeneration
             StopStrings = [.. template.StopStrings, .. settings.Stop],
             ThinkingBudget = ThinkingBudget(settings, defaults.ThinkingBudget),
             IgnoreEos = settings.IgnoreEos ?? defaults.IgnoreEos,
+            ResponseFormat = settings.ResponseFormat?.Compile(),
         };
     }
 

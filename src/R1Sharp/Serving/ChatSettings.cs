@@ -32,4 +32,6 @@ public sealed record ChatSettings
     public int? ThinkingBudget { get; init; }
     /// <summary>ignore_eos (llama.cpp): never sample EOS, so answers run to max_tokens (fixed-length benchmarks); null = false.</summary>
     public bool? IgnoreEos { get; init; }
+    /// <summary>response_format json_object / json_schema: the answer is constrained to JSON; null = free text.</summary>
+    public JsonResponseFormat? ResponseFormat { get; init; }
 }
