@@ -27,9 +27,15 @@ internal static partial class JsonMachine
             case 1 when b is '"' or '\\' or '/' or 'b' or 'f' or 'n' or 'r' or 't': outs.Add(s.Replace(StringFrame.Inside)); break;
             case 1 when b == 'u': outs.Add(s.Replace(t with { Esc = 2 })); break;
             case 2 when hex: outs.Add(s.Replace(t with { Esc = (byte)(b is 'd' or 'D' ? 6 : 3) })); break;
-            case 3 or 4 when hex: outs.Add(s.Replace(t with { Esc = (byte)(t.Esc + 1) })); break;
+            case 3 or 4 or 7 when hex: outs.Add(s.Replace(t with { Esc = (byte)(t.Esc + 1) })); break;
             case 5 when hex: outs.Add(s.Replace(StringFrame.Inside)); break;
             case 6 when b is >= '0' and <= '7': outs.Add(s.Replace(t with { Esc = 4 })); break;
+            case 6 when b is '8' or '9' or 'a' or 'b' or 'A' or 'B': outs.Add(s.Replace(t with { Esc = 7 })); break; // high surrogate
+            case 8 when hex: outs.Add(s.Replace(t with { Esc = 9 })); break;
+            case 9 when b == '\\': outs.Add(s.Replace(t with { Esc = 10 })); break; // its low surrogate must follow
+            case 10 when b == 'u': outs.Add(s.Replace(t with { Esc = 11 })); break;
+            case 11 when b is 'd' or 'D': outs.Add(s.Replace(t with { Esc = 12 })); break;
+            case 12 when b is (>= 'c' and <= 'f') or (>= 'C' and <= 'F'): outs.Add(s.Replace(t with { Esc = 4 })); break;
         }
     }
 

@@ -1,7 +1,6 @@
 // JSON schema → SchemaNode, for the subset OpenAI's strict structured outputs allow (platform.openai.com "Supported
 // schemas"): every other keyword is refused naming its path, never ignored, since an ignored constraint would let
 // the model write JSON the caller's validator rejects.
-using System.Text.Encodings.Web;
 using System.Text.Json;
 
 namespace R1Sharp.Generation.Structured;
@@ -16,7 +15,6 @@ internal sealed class JsonSchemaCompiler
     {
         "type", "properties", "required", "additionalProperties", "items", "enum", "const", "anyOf", "$ref", "$defs", "definitions",
     };
-    private static readonly JsonSerializerOptions s_compact = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     private readonly bool _strict;
     private readonly Dictionary<string, SchemaNode> _definitions = new(StringComparer.Ordinal);
@@ -175,5 +173,5 @@ internal sealed class JsonSchemaCompiler
     private static string? FirstKey(JsonElement schema, Func<string, bool> test) =>
         schema.EnumerateObject().Select(p => p.Name).FirstOrDefault(test);
 
-    private static byte[] Compact(JsonElement value) => JsonSerializer.SerializeToUtf8Bytes(value, s_compact);
+    private static byte[] Compact(JsonElement value) => JsonText.Compact(value);
 }

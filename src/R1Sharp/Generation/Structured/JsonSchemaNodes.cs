@@ -56,8 +56,7 @@ internal sealed class ArrayNode(SchemaNode items) : SchemaNode
 /// <summary>One declared property: its key as written in JSON (escaped, with the closing quote) and its value.</summary>
 internal sealed record PropertyNode(string Name, bool Required, SchemaNode Value)
 {
-    public byte[] KeyBytes { get; } = [.. System.Text.Json.JsonEncodedText.Encode(Name,
-        System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping).EncodedUtf8Bytes, (byte)'"'];
+    public byte[] KeyBytes { get; } = [.. JsonText.EscapedString(Name), (byte)'"'];
 }
 
 /// <summary>

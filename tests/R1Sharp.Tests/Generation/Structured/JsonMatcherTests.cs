@@ -32,7 +32,9 @@ public class JsonMatcherTests
     [InlineData("{\"a\":1.}", null)]
     [InlineData("{\"a\":tru}", null)]
     [InlineData("{\"a\":\"\\u00e9\\n\"}", true)]
-    [InlineData("{\"a\":\"\\ud800\"}", null)] // no surrogate escapes
+    [InlineData("{\"a\":\"\\ud800\"}", null)] // no lone surrogate escapes
+    [InlineData("{\"a\":\"\\ud83d\\ude00\"}", true)] // a pair is fine
+    [InlineData("{\"a\":\"\\ud83d\\u0041\"}", null)]
     [InlineData("{\"a\":\"\\x\"}", null)]
     [InlineData("{\"a\":\"tab\there\"}", null)] // raw control characters are not JSON
     public void Json_object_accepts_json_objects_only(string text, bool? expected) =>
