@@ -1,5 +1,5 @@
 // Which top-level fields of a chat completion request this server implements. OpenAI answers an unrecognized argument
-// with 400; so does R1Sharp, and also for OpenAI fields it does not implement (tools, logprobs, response_format...),
+// with 400; so does R1Sharp, and also for OpenAI fields it does not implement (tools, logprobs...),
 // unless their value asks for nothing (null, logprobs false, tools [], ...): an ignored field would answer another question.
 using System.Text.Json;
 
@@ -13,6 +13,7 @@ internal static class ChatCompletionFields
     {
         "model", "messages", "max_tokens", "max_completion_tokens", "temperature", "top_p", "top_k", "presence_penalty",
         "frequency_penalty", "seed", "stop", "n", "stream", "stream_options", "reasoning_effort", "thinking_budget", "ignore_eos", "user",
+        "response_format",
     };
 
     // OpenAI fields not implemented here, each with the value that asks for nothing beyond what the server does anyway.
@@ -26,7 +27,6 @@ internal static class ChatCompletionFields
         ["parallel_tool_calls"] = (v => v.ValueKind is JsonValueKind.True or JsonValueKind.False, "this server does not call tools"),
         ["functions"] = (v => v.ValueKind == JsonValueKind.Array && v.GetArrayLength() == 0, "this server does not call functions"),
         ["function_call"] = (v => v.ValueKind == JsonValueKind.String && v.GetString() == "none", "this server does not call functions"),
-        ["response_format"] = (IsTextFormat, "only text responses are implemented"),
         ["store"] = (v => v.ValueKind == JsonValueKind.False, "this server stores no completions"),
     };
 
@@ -44,7 +44,4 @@ internal static class ChatCompletionFields
             throw ApiError.BadField(field.Name, $"Unrecognized request argument supplied: {field.Name}", "unsupported_parameter");
         }
     }
-
-    private static bool IsTextFormat(JsonElement v) =>
-        v.ValueKind == JsonValueKind.Object && v.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.String && t.GetString() == "text";
 }

@@ -67,6 +67,7 @@ public sealed record ChatCompletionRequest
                     ReasoningEffort = Str(root, "reasoning_effort"),
                     ThinkingBudget = Int(root, "thinking_budget", 0, int.MaxValue),
                     IgnoreEos = Bool(root, "ignore_eos"),
+                    ResponseFormat = ResponseFormatField.Parse(root),
                 },
                 Stream = Bool(root, "stream") ?? false,
                 IncludeUsage = StreamOptions(root),

@@ -21,6 +21,8 @@ public static class ChatGeneration
         ArgumentNullException.ThrowIfNull(template);
         ArgumentNullException.ThrowIfNull(settings);
         var s = defaults.Sampler;
+        if (settings.ResponseFormat is { } format && settings.IgnoreEos == true)
+            throw new ChatRequestException(format.Field.Split('.')[0], $"{format.Field.Split('.')[0]} cannot be combined with ignore_eos: a JSON answer ends when its value is complete");
         return defaults with
         {
             Sampler = s with

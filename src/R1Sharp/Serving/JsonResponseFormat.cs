@@ -20,7 +20,8 @@ public sealed record JsonResponseFormat(JsonElement? Schema, bool Strict, string
         try { return JsonGrammar.FromSchema(schema, Strict); }
         catch (JsonSchemaException e)
         {
-            throw new ChatRequestException(e.Path.Length == 0 ? Field : $"{Field}.{e.Path}", $"{Field}: {e.Message}");
+            string field = e.Path.Length == 0 ? Field : $"{Field}.{e.Path}";
+            throw new ChatRequestException(field, $"{field}: {e.Message}");
         }
     }
 }

@@ -83,7 +83,11 @@ public sealed class ChatGenerationTests
     {
         { "\"logprobs\":true", "logprobs" },
         { "\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"f\"}}]", "tools" },
-        { "\"response_format\":{\"type\":\"json_object\"}", "response_format" },
+        { "\"response_format\":{\"type\":\"json_object\"},\"ignore_eos\":true", "response_format" },
+        { "\"response_format\":{\"type\":\"json_schema\",\"json_schema\":{\"name\":\"x\",\"schema\":{\"type\":\"object\",\"patternProperties\":{}}}}",
+            "response_format.json_schema.schema.patternProperties" },
+        { "\"response_format\":{\"type\":\"json_schema\",\"json_schema\":{\"name\":\"x\",\"schema\":{},\"verbose\":true}}", "response_format.json_schema.verbose" },
+        { "\"response_format\":{\"type\":\"xml\"}", "response_format.type" },
         { "\"logit_bias\":{\"42\":5}", "logit_bias" },
         { "\"min_p\":0.1", "min_p" },
         { "\"frobnicate\":1", "frobnicate" },
@@ -104,7 +108,8 @@ public sealed class ChatGenerationTests
         (ChatOptions Options, string Field)[] cases =
         [
             (new() { Tools = [AIFunctionFactory.Create(() => 1, "f")] }, "ChatOptions.Tools"),
-            (new() { ResponseFormat = ChatResponseFormat.Json }, "ChatOptions.ResponseFormat"),
+            (new() { ResponseFormat = ChatResponseFormat.ForJsonSchema(System.Text.Json.JsonDocument.Parse("{\"type\":\"string\",\"format\":\"date\"}").RootElement) },
+                "ChatOptions.ResponseFormat.Schema.format"),
             (new() { ConversationId = "c1" }, "ChatOptions.ConversationId"),
             (new() { Reasoning = new ReasoningOptions { Output = ReasoningOutput.Summary } }, "ChatOptions.Reasoning.Output"),
             (new() { AdditionalProperties = new() { ["min_p"] = 0.1 } }, "ChatOptions.AdditionalProperties[\"min_p\"]"),
@@ -112,7 +117,7 @@ public sealed class ChatGenerationTests
         ];
         foreach (var (options, field) in cases)
         {
-            var e = Assert.Throws<ChatRequestException>(() => LocalChatClient.ToSettings(options));
+            var e = Assert.Throws<ChatRequestException>(() => ChatGeneration.Options(Defaults, Template, LocalChatClient.ToSettings(options)));
             Assert.Equal(field, e.Field);
             Assert.Contains(field, e.Message);
         }
