@@ -122,4 +122,36 @@ public sealed class OpenAiClientTests(ServeProcess serve) : IClassFixture<ServeP
             foreach (var r in update.Contents.OfType<TextReasoningContent>()) streamed.Append(r.Text);
         Assert.NotEqual("", streamed.ToString());
     }
+
+    [Fact]
+    public async Task Openai_sdk_gets_schema_valid_json_streamed_and_not()
+    {
+        var options = Options(300);
+        options.Temperature = 1f;
+        options.ResponseFormat = OpenAI.Chat.ChatResponseFormat.CreateJsonSchemaFormat("verdict", BinaryData.FromString(R1Sharp.Tests.Serving.VerdictSchema.Verdict),
+            jsonSchemaIsStrict: true);
+        for (int seed = 0; seed < 3; seed++)
+        {
+            options.Seed = seed;
+            ChatCompletion completion = await serve.Client().CompleteChatAsync([new UserChatMessage("Is it?")], options);
+            Assert.Equal(ChatFinishReason.Stop, completion.FinishReason);
+            R1Sharp.Tests.Serving.VerdictSchema.AssertVerdict(completion.Content[0].Text);
+        }
+        var text = new StringBuilder();
+        await foreach (var update in serve.Client().CompleteChatStreamingAsync([new UserChatMessage("Is it?")], options))
+            foreach (var part in update.ContentUpdate) text.Append(part.Text);
+        R1Sharp.Tests.Serving.VerdictSchema.AssertVerdict(text.ToString());
+    }
+
+    [Fact]
+    public async Task Openai_sdk_gets_400_naming_an_unsupported_schema_keyword()
+    {
+        var options = Options(10);
+        options.ResponseFormat = OpenAI.Chat.ChatResponseFormat.CreateJsonSchemaFormat("s",
+            BinaryData.FromString("""{"type":"object","properties":{"n":{"type":"integer","minimum":0}},"required":["n"],"additionalProperties":false}"""),
+            jsonSchemaIsStrict: true);
+        var e = await Assert.ThrowsAsync<ClientResultException>(() => serve.Client().CompleteChatAsync([new UserChatMessage("hi")], options));
+        Assert.Equal(400, e.Status);
+        Assert.Contains("response_format.json_schema.schema.properties.n.minimum", e.Message);
+    }
 }
