@@ -15,12 +15,21 @@ public sealed class TokenTrie
     // Node i's children are _childByte/_childNode[_childStart[i] .. _childStart[i + 1]); its tokens _tokens[_tokenStart[i] .. _tokenStart[i + 1]).
     private readonly int[] _childStart, _childNode, _tokenStart, _tokens;
     private readonly byte[] _childByte;
+    // Inside a string most tokens are plain text that leaves the automaton where it was: those are allowed wholesale
+    // (_plain) and only the rest (quotes, backslashes, control bytes, split UTF-8) is walked, in _nonPlain.
+    private readonly bool[] _plain;
+    private readonly TokenTrie? _nonPlain;
 
     /// <summary>A trie over <paramref name="tokenBytes"/> (index = token id; null = a token never allowed, e.g. a special token).</summary>
-    public TokenTrie(IReadOnlyList<byte[]?> tokenBytes)
+    public TokenTrie(IReadOnlyList<byte[]?> tokenBytes) : this(tokenBytes, stringFastPath: true) { }
+
+    private TokenTrie(IReadOnlyList<byte[]?> tokenBytes, bool stringFastPath)
     {
         ArgumentNullException.ThrowIfNull(tokenBytes);
         _bytes = [.. tokenBytes];
+        _plain = new bool[_bytes.Length];
+        for (int id = 0; id < _bytes.Length; id++) _plain[id] = _bytes[id] is { Length: > 0 } b && IsPlainStringText(b);
+        if (stringFastPath) _nonPlain = new TokenTrie([.. _bytes.Select((b, id) => _plain[id] ? null : b)], stringFastPath: false);
         var children = new List<SortedDictionary<byte, int>> { new() };
         var ending = new List<List<int>> { new() };
         for (int id = 0; id < _bytes.Length; id++)
@@ -90,10 +99,24 @@ public sealed class TokenTrie
     /// </summary>
     internal void Allowed(IReadOnlyList<Stack> states, Span<bool> allowed, List<Stack>[] levels)
     {
-        allowed.Clear();
         levels[0].Clear();
         levels[0].AddRange(states);
+        if (_nonPlain is not null && states.All(s => s.Top is StringFrame { Open: true, Esc: 0, Pending: 0 }))
+        {
+            _plain.CopyTo(allowed);
+            _nonPlain.Walk(0, 0, allowed, levels);
+            return;
+        }
+        allowed.Clear();
         Walk(0, 0, allowed, levels);
+    }
+
+    // Bytes a JSON string takes as they are, leaving it in the same state: no quote, backslash or control byte, whole UTF-8 characters.
+    private static bool IsPlainStringText(ReadOnlySpan<byte> bytes)
+    {
+        foreach (byte b in bytes)
+            if (b < 0x20 || b == '"' || b == '\\') return false;
+        return System.Text.Unicode.Utf8.IsValid(bytes);
     }
 
     internal List<Stack>[] NewLevels()

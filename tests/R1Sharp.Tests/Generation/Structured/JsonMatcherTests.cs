@@ -145,4 +145,32 @@ public class JsonMatcherTests
         sampler.Accept(1);
         Assert.Equal([7], Allowed());             // complete: only EOS
     }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("{\"name\":\"An")]            // inside a string: the plain-text fast path
+    [InlineData("{\"name\":\"An\\")]        // after a backslash
+    [InlineData("{\"name\":\"A\",\"age\":1")]
+    [InlineData("{\"name\":\"A\",\"age\":1,\"tags\":[")]
+    public void Token_mask_equals_checking_each_token_alone(string prefix)
+    {
+        var tokenizer = R1Sharp.Tests.Generation.GeneratorTestKit.Tokenizer;
+        var trie = TokenTrie.For(tokenizer, tokenizer.VocabSize);
+        var grammar = Schema(Person);
+        var sampler = new JsonConstraintSampler(grammar, trie, [-1]) { Active = true };
+        foreach (byte b in Encoding.UTF8.GetBytes(prefix)) sampler.Accept(ByteToken(trie, b));
+        var state = JsonMatcher.Start(grammar).Advance(Encoding.UTF8.GetBytes(prefix))!;
+        var workspace = new R1Sharp.Generation.SamplerWorkspace(trie.VocabSize);
+        var candidates = workspace.Load(new float[trie.VocabSize]);
+        sampler.Apply(ref candidates);
+        var masked = candidates.Logits.ToArray();
+        for (int id = 0; id < trie.VocabSize; id++)
+        {
+            bool alone = trie.Bytes(id) is { } bytes && state.Advance(bytes) is not null;
+            Assert.True(alone == !float.IsNegativeInfinity(masked[id]), $"token {id} ({tokenizer.IdToToken(id)}): alone {alone}");
+        }
+    }
+
+    static int ByteToken(TokenTrie trie, byte b) =>
+        Enumerable.Range(0, trie.VocabSize).First(id => trie.Bytes(id) is [var only] && only == b);
 }
