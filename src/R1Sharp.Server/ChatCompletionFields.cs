@@ -1,5 +1,5 @@
 // Which top-level fields of a chat completion request this server implements. OpenAI answers an unrecognized argument
-// with 400; so does R1Sharp, and also for OpenAI fields it does not implement (tools, logprobs...),
+// with 400; so does R1Sharp, and also for OpenAI fields it does not implement (tools, logit_bias...),
 // unless their value asks for nothing (null, logprobs false, tools [], ...): an ignored field would answer another question.
 using System.Text.Json;
 
@@ -13,14 +13,12 @@ internal static class ChatCompletionFields
     {
         "model", "messages", "max_tokens", "max_completion_tokens", "temperature", "top_p", "top_k", "presence_penalty",
         "frequency_penalty", "seed", "stop", "n", "stream", "stream_options", "reasoning_effort", "thinking_budget", "ignore_eos", "user",
-        "response_format",
+        "response_format", "logprobs", "top_logprobs",
     };
 
     // OpenAI fields not implemented here, each with the value that asks for nothing beyond what the server does anyway.
     private static readonly Dictionary<string, (Func<JsonElement, bool> AsksNothing, string Why)> s_unimplemented = new(StringComparer.Ordinal)
     {
-        ["logprobs"] = (v => v.ValueKind == JsonValueKind.False, "this server returns no log probabilities"),
-        ["top_logprobs"] = (v => v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out int n) && n == 0, "this server returns no log probabilities"),
         ["logit_bias"] = (v => v.ValueKind == JsonValueKind.Object && !v.EnumerateObject().Any(), "this server applies no logit bias"),
         ["tools"] = (v => v.ValueKind == JsonValueKind.Array && v.GetArrayLength() == 0, "this server does not call tools"),
         ["tool_choice"] = (v => v.ValueKind == JsonValueKind.String && v.GetString() == "none", "this server does not call tools"),

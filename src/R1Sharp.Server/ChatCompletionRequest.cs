@@ -68,6 +68,8 @@ public sealed record ChatCompletionRequest
                     ThinkingBudget = Int(root, "thinking_budget", 0, int.MaxValue),
                     IgnoreEos = Bool(root, "ignore_eos"),
                     ResponseFormat = ResponseFormatField.Parse(root),
+                    Logprobs = Bool(root, "logprobs"),
+                    TopLogprobs = Int(root, "top_logprobs", 0, 20),
                 },
                 Stream = Bool(root, "stream") ?? false,
                 IncludeUsage = StreamOptions(root),

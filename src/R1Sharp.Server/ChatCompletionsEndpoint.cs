@@ -119,8 +119,9 @@ internal sealed class ChatCompletionsEndpoint(BatchScheduler scheduler, IChatTem
                 while (reader.TryRead(out var d))
                 {
                     if (run.FirstToken is null && (d.Reasoning.Length > 0 || d.Content.Length > 0)) run.FirstToken = run.Clock.Elapsed;
-                    if (d.Reasoning.Length > 0 || d.Content.Length > 0)
-                        Event(buffer, w, () => OpenAiJson.WriteChunk(w, id, created, model, d.Sequence, null, d.Reasoning, d.Content, null, request.IncludeUsage));
+                    if (d.Reasoning.Length > 0 || d.Content.Length > 0 || d.LogProbs is not null)
+                        Event(buffer, w, () => OpenAiJson.WriteChunk(w, id, created, model, d.Sequence, null, d.Reasoning, d.Content, null, request.IncludeUsage,
+                            logProbs: d.LogProbs));
                     if (d.Result is { } r)
                     {
                         finished.Add(r);

@@ -40,7 +40,7 @@ public static class OpenAiJson
             w.WriteString("reasoning_content", r.Reasoning);
             w.WriteString("reasoning", r.Reasoning);
             w.WriteEndObject();
-            w.WriteNull("logprobs");
+            LogProbsJson.Write(w, r.ContentLogProbs);
             w.WriteString("finish_reason", FinishReasonOf(r.FinishReason));
             w.WriteEndObject();
         }
@@ -56,7 +56,8 @@ public static class OpenAiJson
     /// <paramref name="timings"/> goes on the stream's last chunk (llama-server).
     /// </summary>
     public static void WriteChunk(Utf8JsonWriter w, string id, long created, string model, int index, string? role,
-        string reasoning, string content, string? finishReason, bool usageNull, GenerationTimings? timings = null)
+        string reasoning, string content, string? finishReason, bool usageNull, GenerationTimings? timings = null,
+        IReadOnlyList<TokenLogProbs>? logProbs = null)
     {
         w.WriteStartObject();
         WriteChunkHeader(w, id, created, model);
@@ -68,7 +69,7 @@ public static class OpenAiJson
         if (reasoning.Length > 0) { w.WriteString("reasoning_content", reasoning); w.WriteString("reasoning", reasoning); }
         if (content.Length > 0) w.WriteString("content", content);
         w.WriteEndObject();
-        w.WriteNull("logprobs");
+        LogProbsJson.Write(w, logProbs);
         if (finishReason is null) w.WriteNull("finish_reason"); else w.WriteString("finish_reason", finishReason);
         w.WriteEndObject();
         w.WriteEndArray();

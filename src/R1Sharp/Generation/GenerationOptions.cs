@@ -99,6 +99,12 @@ public sealed record GenerationOptions
     /// </summary>
     public Structured.JsonGrammar? ResponseFormat { get; init; }
 
+    /// <summary>
+    /// Record each answer token's log-prob and this many most likely alternatives (OpenAI <c>logprobs</c> /
+    /// <c>top_logprobs</c>, 0–20) in <see cref="GenerationResult.ContentLogProbs"/> and the streamed deltas. Null (default) = none.
+    /// </summary>
+    public int? TopLogProbs { get; init; }
+
     /// <summary>Most tokens (rows × columns) one prefill forward processes; longer batches prefill in column chunks. Default 4096.</summary>
     public int PrefillChunkTokens { get; init; } = 4096;
 
@@ -128,6 +134,7 @@ public sealed record GenerationOptions
         if (ThinkingBudget < 0) Fail($"think_budget must be >= 0 (0 = answer at once), got {ThinkingBudget}");
         if (ContextLength < 2) Fail($"ctx must be >= 2 tokens, got {ContextLength}");
         if (PrefillChunkTokens < 1) Fail($"prefill_chunk_tokens must be >= 1, got {PrefillChunkTokens}");
+        if (TopLogProbs is < 0 or > 20) Fail($"top_logprobs must be in 0..20, got {TopLogProbs}");
         if (StopStrings.Count > 16) Fail($"at most 16 stop strings are allowed, got {StopStrings.Count}");
         if (ResponseFormat is not null && IgnoreEos) Fail("ignore_eos cannot be combined with a response format: the answer must end when its JSON value is complete");
         Sampler.Validate();

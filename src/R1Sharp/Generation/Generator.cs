@@ -173,7 +173,7 @@ public sealed partial class Generator : IDisposable
                 var constraint = trie is null ? null : new Structured.JsonConstraintSampler(options.ResponseFormat!, trie, rules.EosIds);
                 var chain = SamplerChain.FromOptions(sampler, Model.Config.VocabSize, workspace, options.IgnoreEos ? rules.EosIds : null, constraint);
                 sequences.Add(new GeneratorSequence(index, p, k, request, chain, options.IgnoreEos ? null : options.LoopGuard, Tokenizer, options.StopStrings,
-                    request.MaxNewTokens ?? options.MaxNewTokens, rules) { Constraint = constraint });
+                    request.MaxNewTokens ?? options.MaxNewTokens, rules) { Constraint = constraint, TopLogProbs = options.TopLogProbs });
             }
         }
         return sequences;

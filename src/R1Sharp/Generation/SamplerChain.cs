@@ -15,7 +15,7 @@ namespace R1Sharp.Generation;
 /// Holds per-sequence state (token counts, RNG): one chain per sequence; chains may share a
 /// <see cref="SamplerWorkspace"/> when sampled on the same thread. Not thread-safe.
 /// </summary>
-public sealed class SamplerChain
+public sealed partial class SamplerChain
 {
     private readonly ISampler[] _stages;
     private readonly int _logProbAt;
@@ -100,13 +100,21 @@ public sealed class SamplerChain
         foreach (var stage in _stages) stage.Reset();
     }
 
+    /// <summary>log Σ exp of the last sample's distribution (set when a log-prob was asked for): <see cref="LastTop"/> takes it.</summary>
+    public float LastLogNormalizer { get; private set; }
+
     private int Run(ReadOnlySpan<float> logits, bool wantLogProb, out float logProb)
     {
         var candidates = Workspace.Load(logits);
         float logNormalizer = 0f;
         for (int i = 0; i < _stages.Length; i++)
         {
-            if (wantLogProb && i == _logProbAt) logNormalizer = LogProbs.LogSumExp(candidates.Logits);
+            if (wantLogProb && i == _logProbAt)
+            {
+                logNormalizer = LogProbs.LogSumExp(candidates.Logits);
+                LastLogNormalizer = logNormalizer;
+                if (_top.Length > 0) RecordTop(candidates);
+            }
             _stages[i].Apply(ref candidates);
         }
         if (candidates.Selected < 0) throw new InvalidOperationException("the last sampler stage selected no candidate");

@@ -23,6 +23,8 @@ public static class ChatGeneration
         var s = defaults.Sampler;
         if (settings.ResponseFormat is { } format && settings.IgnoreEos == true)
             throw new ChatRequestException(format.Field.Split('.')[0], $"{format.Field.Split('.')[0]} cannot be combined with ignore_eos: a JSON answer ends when its value is complete");
+        if (settings.TopLogprobs is not null && settings.Logprobs != true)
+            throw new ChatRequestException("top_logprobs", "top_logprobs needs logprobs: true");
         return defaults with
         {
             Sampler = s with
@@ -41,6 +43,7 @@ public static class ChatGeneration
             ThinkingBudget = ThinkingBudget(settings, defaults.ThinkingBudget),
             IgnoreEos = settings.IgnoreEos ?? defaults.IgnoreEos,
             ResponseFormat = settings.ResponseFormat?.Compile(),
+            TopLogProbs = settings.Logprobs == true ? settings.TopLogprobs ?? 0 : null,
         };
     }
 

@@ -34,4 +34,8 @@ public sealed record ChatSettings
     public bool? IgnoreEos { get; init; }
     /// <summary>response_format json_object / json_schema: the answer is constrained to JSON; null = free text.</summary>
     public JsonResponseFormat? ResponseFormat { get; init; }
+    /// <summary>logprobs: report the answer tokens' log-probs; null = false.</summary>
+    public bool? Logprobs { get; init; }
+    /// <summary>top_logprobs (0–20, needs <see cref="Logprobs"/>): alternatives per token; null = 0.</summary>
+    public int? TopLogprobs { get; init; }
 }

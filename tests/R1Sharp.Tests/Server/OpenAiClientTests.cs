@@ -154,4 +154,28 @@ public sealed class OpenAiClientTests(ServeProcess serve) : IClassFixture<ServeP
         Assert.Equal(400, e.Status);
         Assert.Contains("response_format.json_schema.schema.properties.n.minimum", e.Message);
     }
+
+    [Fact]
+    public async Task Openai_sdk_reads_logprobs_and_top_logprobs_streamed_and_not()
+    {
+        var options = Options(12);
+        options.IncludeLogProbabilities = true;
+        options.TopLogProbabilityCount = 3;
+        ChatCompletion completion = await serve.Client().CompleteChatAsync([new UserChatMessage("Hello")], options);
+        var entries = completion.ContentTokenLogProbabilities;
+        Assert.NotEmpty(entries);
+        foreach (var e in entries)
+        {
+            Assert.Equal(3, e.TopLogProbabilities.Count);
+            Assert.True(e.LogProbability <= 0 && e.TopLogProbabilities[0].LogProbability >= e.LogProbability);
+            Assert.True(e.TopLogProbabilities.Zip(e.TopLogProbabilities.Skip(1)).All(p => p.First.LogProbability >= p.Second.LogProbability));
+        }
+        string written = Encoding.UTF8.GetString([.. entries.SelectMany(e => e.Utf8Bytes!.Value.ToArray())]);
+        Assert.Equal(completion.Content[0].Text.TrimStart(), written.TrimStart());
+
+        var streamed = new List<ChatTokenLogProbabilityDetails>();
+        await foreach (var update in serve.Client().CompleteChatStreamingAsync([new UserChatMessage("Hello")], options))
+            streamed.AddRange(update.ContentTokenLogProbabilities);
+        Assert.Equal(entries.Select(e => (e.Token, e.LogProbability)), streamed.Select(e => (e.Token, e.LogProbability)));
+    }
 }

@@ -81,7 +81,8 @@ public sealed class ChatGenerationTests
 
     public static TheoryData<string, string> ServerRefusals => new()
     {
-        { "\"logprobs\":true", "logprobs" },
+        { "\"top_logprobs\":2", "top_logprobs" },
+        { "\"logprobs\":true,\"top_logprobs\":21", "top_logprobs" },
         { "\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"f\"}}]", "tools" },
         { "\"response_format\":{\"type\":\"json_object\"},\"ignore_eos\":true", "response_format" },
         { "\"response_format\":{\"type\":\"json_schema\",\"json_schema\":{\"name\":\"x\",\"schema\":{\"type\":\"object\",\"patternProperties\":{}}}}",
