@@ -1,5 +1,5 @@
 // Which top-level fields of a chat completion request this server implements. OpenAI answers an unrecognized argument
-// with 400; so does R1Sharp, and also for OpenAI fields it does not implement (tools, logit_bias...),
+// with 400; so does R1Sharp, and also for OpenAI fields it does not implement (tools, functions...),
 // unless their value asks for nothing (null, logprobs false, tools [], ...): an ignored field would answer another question.
 using System.Text.Json;
 
@@ -13,13 +13,12 @@ internal static class ChatCompletionFields
     {
         "model", "messages", "max_tokens", "max_completion_tokens", "temperature", "top_p", "top_k", "presence_penalty",
         "frequency_penalty", "seed", "stop", "n", "stream", "stream_options", "reasoning_effort", "thinking_budget", "ignore_eos", "user",
-        "response_format", "logprobs", "top_logprobs",
+        "response_format", "logprobs", "top_logprobs", "logit_bias",
     };
 
     // OpenAI fields not implemented here, each with the value that asks for nothing beyond what the server does anyway.
     private static readonly Dictionary<string, (Func<JsonElement, bool> AsksNothing, string Why)> s_unimplemented = new(StringComparer.Ordinal)
     {
-        ["logit_bias"] = (v => v.ValueKind == JsonValueKind.Object && !v.EnumerateObject().Any(), "this server applies no logit bias"),
         ["tools"] = (v => v.ValueKind == JsonValueKind.Array && v.GetArrayLength() == 0, "this server does not call tools"),
         ["tool_choice"] = (v => v.ValueKind == JsonValueKind.String && v.GetString() == "none", "this server does not call tools"),
         ["parallel_tool_calls"] = (v => v.ValueKind is JsonValueKind.True or JsonValueKind.False, "this server does not call tools"),

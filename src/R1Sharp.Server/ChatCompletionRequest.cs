@@ -70,6 +70,7 @@ public sealed record ChatCompletionRequest
                     ResponseFormat = ResponseFormatField.Parse(root),
                     Logprobs = Bool(root, "logprobs"),
                     TopLogprobs = Int(root, "top_logprobs", 0, 20),
+                    LogitBias = LogitBiasField.Parse(root),
                 },
                 Stream = Bool(root, "stream") ?? false,
                 IncludeUsage = StreamOptions(root),

@@ -46,6 +46,12 @@ public sealed partial class SamplerChain
         options.Validate();
         var stages = new List<ISampler>(8);
         if (constraint is not null) stages.Add(constraint);
+        if (options.LogitBias is { Count: > 0 } bias)
+        {
+            foreach (int id in bias.Keys)
+                if ((uint)id >= (uint)vocabSize) throw new R1SharpException($"logit_bias token id {id} is outside the vocabulary 0..{vocabSize - 1}");
+            stages.Add(new LogitBiasSampler(bias));
+        }
         if (bannedTokens is { Count: > 0 }) stages.Add(new TokenBanSampler(bannedTokens));
         if (options.RepetitionPenalty != 1f || options.PresencePenalty != 0f || options.FrequencyPenalty != 0f)
             stages.Add(new PenaltySampler(vocabSize, options.RepetitionPenalty, options.PresencePenalty, options.FrequencyPenalty, options.RepetitionWindow));

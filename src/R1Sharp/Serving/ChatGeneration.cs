@@ -35,6 +35,7 @@ public static class ChatGeneration
                 // generation_config.json has no such fields; a model default would answer OpenAI clients differently.
                 PresencePenalty = settings.PresencePenalty ?? 0f,
                 FrequencyPenalty = settings.FrequencyPenalty ?? 0f,
+                LogitBias = settings.LogitBias ?? s.LogitBias,
             },
             MaxNewTokens = settings.MaxTokens ?? defaults.MaxNewTokens,
             SamplesPerPrompt = settings.N,
@@ -57,6 +58,9 @@ public static class ChatGeneration
     {
         ArgumentNullException.ThrowIfNull(scheduler);
         var options = Options(scheduler.DefaultOptions(), template, settings);
+        int vocab = scheduler.Generator.Model.Config.VocabSize;
+        if (settings.LogitBias?.Keys.FirstOrDefault(id => (uint)id >= (uint)vocab, -1) is >= 0 and var bad)
+            throw new ChatRequestException("logit_bias", $"logit_bias token id {bad} is outside this model's vocabulary 0..{vocab - 1}");
         try { return (GenerationRequest.ForChat(scheduler.Tokenizer, template, messages, parseSpecialInContent), options); }
         catch (R1SharpException e) when (e is not ChatRequestException) { throw new ChatRequestException("messages", e.Message); }
     }

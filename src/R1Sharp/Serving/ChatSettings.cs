@@ -38,4 +38,6 @@ public sealed record ChatSettings
     public bool? Logprobs { get; init; }
     /// <summary>top_logprobs (0–20, needs <see cref="Logprobs"/>): alternatives per token; null = 0.</summary>
     public int? TopLogprobs { get; init; }
+    /// <summary>logit_bias: token id → bias in [-100, 100] added to its logit; null = none.</summary>
+    public IReadOnlyDictionary<int, float>? LogitBias { get; init; }
 }

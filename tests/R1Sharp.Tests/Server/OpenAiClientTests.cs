@@ -178,4 +178,21 @@ public sealed class OpenAiClientTests(ServeProcess serve) : IClassFixture<ServeP
             streamed.AddRange(update.ContentTokenLogProbabilities);
         Assert.Equal(entries.Select(e => (e.Token, e.LogProbability)), streamed.Select(e => (e.Token, e.LogProbability)));
     }
+
+    [Fact]
+    public async Task Openai_sdk_logit_bias_forces_a_token_and_out_of_vocabulary_ids_get_400()
+    {
+        var tokenizer = R1Sharp.Text.HfTokenizer.Load(Path.Combine(RepoPaths.Root, "models", "tiny-qwen2"));
+        int x = tokenizer.TokenToId("x")!.Value;
+        var options = Options(12);
+        options.LogitBiases.Add(x, 100);
+        ChatCompletion completion = await serve.Client().CompleteChatAsync([new UserChatMessage("Hello")], options);
+        Assert.Matches("^x+$", completion.Content[0].Text);
+
+        var bad = Options(4);
+        bad.LogitBiases.Add(1_000_000, 5);
+        var e = await Assert.ThrowsAsync<ClientResultException>(() => serve.Client().CompleteChatAsync([new UserChatMessage("hi")], bad));
+        Assert.Equal(400, e.Status);
+        Assert.Contains("logit_bias", e.Message);
+    }
 }
