@@ -7,13 +7,13 @@ namespace R1Sharp.Server;
 
 internal static class ChatCompletionFields
 {
-    /// <summary>Fields read by <see cref="ChatCompletionRequest"/>; <c>user</c> only names the caller (OpenAI: abuse
-    /// monitoring) and changes no output.</summary>
+    /// <summary>Fields read by <see cref="ChatCompletionRequest"/>; <c>user</c> and <c>safety_identifier</c> only name the
+    /// caller (OpenAI: abuse monitoring) and <c>prompt_cache_key</c> only routes to a cache: none changes the output.</summary>
     public static readonly IReadOnlySet<string> Implemented = new HashSet<string>(StringComparer.Ordinal)
     {
         "model", "messages", "max_tokens", "max_completion_tokens", "temperature", "top_p", "top_k", "presence_penalty",
         "frequency_penalty", "seed", "stop", "n", "stream", "stream_options", "reasoning_effort", "thinking_budget", "ignore_eos", "user",
-        "response_format", "logprobs", "top_logprobs", "logit_bias",
+        "safety_identifier", "prompt_cache_key", "response_format", "logprobs", "top_logprobs", "logit_bias",
     };
 
     // OpenAI fields not implemented here, each with the value that asks for nothing beyond what the server does anyway.
@@ -25,7 +25,18 @@ internal static class ChatCompletionFields
         ["functions"] = (v => v.ValueKind == JsonValueKind.Array && v.GetArrayLength() == 0, "this server does not call functions"),
         ["function_call"] = (v => v.ValueKind == JsonValueKind.String && v.GetString() == "none", "this server does not call functions"),
         ["store"] = (v => v.ValueKind == JsonValueKind.False, "this server stores no completions"),
+        ["metadata"] = (v => v.ValueKind == JsonValueKind.Object && !v.EnumerateObject().Any(), "this server stores no completions to tag"),
+        ["modalities"] = (v => v.ValueKind == JsonValueKind.Array && v.EnumerateArray().All(m => m.ValueKind == JsonValueKind.String && m.GetString() == "text"),
+            "this model writes text only"),
+        ["audio"] = (_ => false, "this model writes text only"),
+        ["prediction"] = (_ => false, "predicted outputs are not implemented"),
+        ["service_tier"] = (v => v.ValueKind == JsonValueKind.String && v.GetString() is "auto" or "default", "this server has one service tier"),
+        ["verbosity"] = (v => v.ValueKind == JsonValueKind.String && v.GetString() == "medium", "this model has no verbosity control"),
+        ["web_search_options"] = (_ => false, "this server does not search the web"),
     };
+
+    /// <summary>Every field this server knows: implemented, or refused with a reason unless its value asks for nothing.</summary>
+    public static IEnumerable<string> Known => Implemented.Concat(s_unimplemented.Keys);
 
     /// <summary>Throws a 400 naming the first field that is neither implemented nor asking for nothing.</summary>
     public static void RefuseUnimplemented(JsonElement root)
