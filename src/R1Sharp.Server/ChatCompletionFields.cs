@@ -14,6 +14,7 @@ internal static class ChatCompletionFields
         "model", "messages", "max_tokens", "max_completion_tokens", "temperature", "top_p", "top_k", "presence_penalty",
         "frequency_penalty", "seed", "stop", "n", "stream", "stream_options", "reasoning_effort", "thinking_budget", "ignore_eos", "user",
         "safety_identifier", "prompt_cache_key", "response_format", "logprobs", "top_logprobs", "logit_bias",
+        "chat_template_kwargs",
     };
 
     // OpenAI fields not implemented here, each with the value that asks for nothing beyond what the server does anyway.

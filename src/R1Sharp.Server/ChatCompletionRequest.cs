@@ -71,6 +71,7 @@ public sealed record ChatCompletionRequest
                     Logprobs = Bool(root, "logprobs"),
                     TopLogprobs = Int(root, "top_logprobs", 0, 20),
                     LogitBias = LogitBiasField.Parse(root),
+                    EnableThinking = TemplateKwargs(root),
                 },
                 Stream = Bool(root, "stream") ?? false,
                 IncludeUsage = StreamOptions(root),
@@ -137,6 +138,16 @@ public sealed record ChatCompletionRequest
         if (!root.TryGetProperty("stream_options", out var o) || o.ValueKind == JsonValueKind.Null) return false;
         if (o.ValueKind != JsonValueKind.Object) throw ApiError.BadField("stream_options", "stream_options must be an object", "invalid_type");
         return Bool(o, "include_usage", "stream_options.include_usage") ?? false;
+    }
+
+    // chat_template_kwargs (vLLM): only enable_thinking is honoured; another key would be a silently ignored template switch.
+    private static bool? TemplateKwargs(JsonElement root)
+    {
+        if (!root.TryGetProperty("chat_template_kwargs", out var o) || o.ValueKind == JsonValueKind.Null) return null;
+        if (o.ValueKind != JsonValueKind.Object) throw ApiError.BadField("chat_template_kwargs", "chat_template_kwargs must be an object", "invalid_type");
+        if (o.EnumerateObject().Select(p => p.Name).FirstOrDefault(n => n != "enable_thinking") is { } other)
+            throw ApiError.BadField($"chat_template_kwargs.{other}", $"chat_template_kwargs.{other} is not supported: the only template argument is enable_thinking", "unsupported_parameter");
+        return Bool(o, "enable_thinking", "chat_template_kwargs.enable_thinking");
     }
 
     private static ulong? ParseSeed(JsonElement root)

@@ -61,7 +61,14 @@ public static class ChatGeneration
         int vocab = scheduler.Generator.Model.Config.VocabSize;
         if (settings.LogitBias?.Keys.FirstOrDefault(id => (uint)id >= (uint)vocab, -1) is >= 0 and var bad)
             throw new ChatRequestException("logit_bias", $"logit_bias token id {bad} is outside this model's vocabulary 0..{vocab - 1}");
-        try { return (GenerationRequest.ForChat(scheduler.Tokenizer, template, messages, parseSpecialInContent), options); }
+        try
+        {
+            var request = GenerationRequest.ForChat(scheduler.Tokenizer, template, messages, parseSpecialInContent);
+            // Non-thinking mode: close the prompt's open "<think>\n" at once, as DeepSeek's templates pre-fill "<think>\n\n</think>\n\n".
+            if (settings.EnableThinking == false && request.StartsInThinking)
+                request = request with { PromptIds = [.. request.PromptIds, .. scheduler.Generator.ForcedThinkingEnd], StartsInThinking = false };
+            return (request, options);
+        }
         catch (R1SharpException e) when (e is not ChatRequestException) { throw new ChatRequestException("messages", e.Message); }
     }
 

@@ -40,4 +40,10 @@ public sealed record ChatSettings
     public int? TopLogprobs { get; init; }
     /// <summary>logit_bias: token id → bias in [-100, 100] added to its logit; null = none.</summary>
     public IReadOnlyDictionary<int, float>? LogitBias { get; init; }
+    /// <summary>
+    /// chat_template_kwargs.enable_thinking (Qwen3/vLLM): false pre-fills an empty thinking block, "&lt;think&gt;\n\n&lt;/think&gt;\n\n",
+    /// as DeepSeek's templates do for non-thinking mode, so the model answers at once (no reasoning tokens); true or null
+    /// keep the template's own behaviour (R1 templates always open thinking).
+    /// </summary>
+    public bool? EnableThinking { get; init; }
 }

@@ -51,6 +51,7 @@ public class ChatCompletionFieldTableTests
         ("top_k", Treatment.Implemented, "5", null),
         ("thinking_budget", Treatment.Implemented, "5", null),
         ("ignore_eos", Treatment.Implemented, "true", null),
+        ("chat_template_kwargs", Treatment.Implemented, "{\"enable_thinking\":false}", "{}"),
     ];
 
     public static TheoryData<string> Fields => [.. s_table.Select(r => r.Field)];

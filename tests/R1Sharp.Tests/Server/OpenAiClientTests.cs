@@ -195,4 +195,18 @@ public sealed class OpenAiClientTests(ServeProcess serve) : IClassFixture<ServeP
         Assert.Equal(400, e.Status);
         Assert.Contains("logit_bias", e.Message);
     }
+
+    [Fact]
+    public async Task Enable_thinking_false_prefills_an_empty_thinking_block()
+    {
+        using var http = new HttpClient { BaseAddress = serve.Address };
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", ServeProcess.Key);
+        string body = """{"model":"tiny-qwen2","messages":[{"role":"user","content":"hi"}],"max_tokens":8,"seed":1,"chat_template_kwargs":{"enable_thinking":false}}""";
+        using var response = await http.PostAsync("v1/chat/completions", new StringContent(body, Encoding.UTF8, "application/json"));
+        using var doc = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        var usage = doc.RootElement.GetProperty("usage");
+        Assert.Equal(0, usage.GetProperty("completion_tokens_details").GetProperty("reasoning_tokens").GetInt32());
+        Assert.Equal("", doc.RootElement.GetProperty("choices")[0].GetProperty("message").GetProperty("reasoning_content").GetString());
+        Assert.True(usage.GetProperty("completion_tokens").GetInt32() > 0);
+    }
 }
