@@ -121,7 +121,7 @@ public sealed record ChatCompletionRequest
         return text.ToString();
     }
 
-    private static List<string> Stops(JsonElement root)
+    internal static List<string> Stops(JsonElement root)
     {
         if (!root.TryGetProperty("stop", out var s) || s.ValueKind == JsonValueKind.Null) return [];
         if (s.ValueKind == JsonValueKind.String) return NonEmpty([s.GetString()!]);
@@ -133,7 +133,7 @@ public sealed record ChatCompletionRequest
     private static List<string> NonEmpty(List<string> stops) =>
         stops.Any(string.IsNullOrEmpty) ? throw ApiError.BadField("stop", "stop strings must not be empty") : stops;
 
-    private static bool StreamOptions(JsonElement root)
+    internal static bool StreamOptions(JsonElement root)
     {
         if (!root.TryGetProperty("stream_options", out var o) || o.ValueKind == JsonValueKind.Null) return false;
         if (o.ValueKind != JsonValueKind.Object) throw ApiError.BadField("stream_options", "stream_options must be an object", "invalid_type");
@@ -150,7 +150,7 @@ public sealed record ChatCompletionRequest
         return Bool(o, "enable_thinking", "chat_template_kwargs.enable_thinking");
     }
 
-    private static ulong? ParseSeed(JsonElement root)
+    internal static ulong? ParseSeed(JsonElement root)
     {
         if (!root.TryGetProperty("seed", out var s) || s.ValueKind == JsonValueKind.Null) return null;
         if (s.ValueKind == JsonValueKind.Number && s.TryGetInt64(out long v)) return unchecked((ulong)v);
@@ -158,14 +158,14 @@ public sealed record ChatCompletionRequest
         throw ApiError.BadField("seed", "seed must be an integer", "invalid_type");
     }
 
-    private static string? Str(JsonElement obj, string name, string? param = null)
+    internal static string? Str(JsonElement obj, string name, string? param = null)
     {
         if (!obj.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null) return null;
         return v.ValueKind == JsonValueKind.String ? v.GetString()
             : throw ApiError.BadField(param ?? name, $"{param ?? name} must be a string", "invalid_type");
     }
 
-    private static bool? Bool(JsonElement obj, string name, string? param = null)
+    internal static bool? Bool(JsonElement obj, string name, string? param = null)
     {
         if (!obj.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null) return null;
         return v.ValueKind switch
@@ -176,7 +176,7 @@ public sealed record ChatCompletionRequest
         };
     }
 
-    private static int? Int(JsonElement obj, string name, long min, long max)
+    internal static int? Int(JsonElement obj, string name, long min, long max)
     {
         if (!obj.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null) return null;
         if (v.ValueKind != JsonValueKind.Number || !v.TryGetInt64(out long n))
@@ -185,7 +185,7 @@ public sealed record ChatCompletionRequest
         return (int)n;
     }
 
-    private static float? Float(JsonElement obj, string name, double min, double max, bool lowOpen)
+    internal static float? Float(JsonElement obj, string name, double min, double max, bool lowOpen)
     {
         if (!obj.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null) return null;
         if (v.ValueKind != JsonValueKind.Number || !v.TryGetDouble(out double d) || !double.IsFinite(d))

@@ -184,7 +184,7 @@ internal sealed class ChatCompletionsEndpoint(BatchScheduler scheduler, IChatTem
         try { return await job.Completion; } catch { return null; }
     }
 
-    private static void Event(ArrayBufferWriter<byte> buffer, Utf8JsonWriter w, Action write)
+    internal static void Event(ArrayBufferWriter<byte> buffer, Utf8JsonWriter w, Action write)
     {
         buffer.Write(s_dataPrefix);
         w.Reset(buffer);
@@ -193,7 +193,7 @@ internal sealed class ChatCompletionsEndpoint(BatchScheduler scheduler, IChatTem
         buffer.Write(s_eventEnd);
     }
 
-    private async Task<ReadOnlyMemory<byte>> ReadBodyAsync(HttpContext http)
+    internal async Task<ReadOnlyMemory<byte>> ReadBodyAsync(HttpContext http)
     {
         if (http.Request.ContentLength > options.MaxBodyBytes) throw TooLarge();
         var stream = new MemoryStream();
@@ -205,7 +205,7 @@ internal sealed class ChatCompletionsEndpoint(BatchScheduler scheduler, IChatTem
 
     // A cross-site page can POST text/plain or a form without a CORS preflight; application/json needs one, which this
     // server never grants, so requiring it keeps other sites from starting generations (a browser "simple request").
-    private static void RequireJson(string? contentType)
+    internal static void RequireJson(string? contentType)
     {
         if (Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(contentType, out var type)
             && type.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase))

@@ -125,6 +125,9 @@ public static class OpenAiJson
         w.WriteString("model", model);
     }
 
+    /// <summary>The <c>usage</c> property (prompt, completion and total tokens, reasoning tokens).</summary>
+    public static void WriteUsageProperty(Utf8JsonWriter w, GenerationUsage u) => WriteUsage(w, u);
+
     private static void WriteUsage(Utf8JsonWriter w, GenerationUsage u)
     {
         w.WriteStartObject("usage");
