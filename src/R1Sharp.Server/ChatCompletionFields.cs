@@ -40,12 +40,16 @@ internal static class ChatCompletionFields
     public static IEnumerable<string> Known => Implemented.Concat(s_unimplemented.Keys);
 
     /// <summary>Throws a 400 naming the first field that is neither implemented nor asking for nothing.</summary>
-    public static void RefuseUnimplemented(JsonElement root)
+    public static void RefuseUnimplemented(JsonElement root) => RefuseUnimplemented(root, Implemented, s_unimplemented);
+
+    /// <summary>The same check for another endpoint's fields (e.g. /v1/completions).</summary>
+    internal static void RefuseUnimplemented(JsonElement root, IReadOnlySet<string> implemented,
+        IReadOnlyDictionary<string, (Func<JsonElement, bool> AsksNothing, string Why)> unimplemented)
     {
         foreach (var field in root.EnumerateObject())
         {
-            if (Implemented.Contains(field.Name) || field.Value.ValueKind == JsonValueKind.Null) continue;
-            if (s_unimplemented.TryGetValue(field.Name, out var known))
+            if (implemented.Contains(field.Name) || field.Value.ValueKind == JsonValueKind.Null) continue;
+            if (unimplemented.TryGetValue(field.Name, out var known))
             {
                 if (known.AsksNothing(field.Value)) continue;
                 throw ApiError.BadField(field.Name, $"{field.Name} is not supported: {known.Why}; remove it from the request", "unsupported_parameter");

@@ -25,13 +25,7 @@ public sealed record ChatCompletionRequest
     /// <summary>Parses a UTF-8 JSON body; throws <see cref="ApiError"/> (400) naming the first bad field.</summary>
     public static ChatCompletionRequest Parse(ReadOnlyMemory<byte> body)
     {
-        JsonDocument doc;
-        try { doc = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 64 }); }
-        catch (JsonException e)
-        {
-            throw new ApiError(400, $"We could not parse the JSON body of your request: {e.Message.Split('.')[0]}.", code: "invalid_json");
-        }
-        using (doc)
+        using (var doc = ParseBody(body))
         {
             try { return FromJson(doc.RootElement); }
             catch (InvalidOperationException e)
@@ -39,6 +33,16 @@ public sealed record ChatCompletionRequest
                 // JsonElement.GetString refuses escaped lone surrogates ("\ud800"): not text a tokenizer can take.
                 throw new ApiError(400, $"The request holds a string that is not valid Unicode text: {e.Message}", code: "invalid_json");
             }
+        }
+    }
+
+    /// <summary>The body as a JSON document; a 400 (invalid_json) when it is not JSON.</summary>
+    internal static JsonDocument ParseBody(ReadOnlyMemory<byte> body)
+    {
+        try { return JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 64 }); }
+        catch (JsonException e)
+        {
+            throw new ApiError(400, $"We could not parse the JSON body of your request: {e.Message.Split('.')[0]}.", code: "invalid_json");
         }
     }
 

@@ -47,7 +47,7 @@ internal sealed class ChatCompletionsEndpoint(BatchScheduler scheduler, IChatTem
             $"n={request.N} finish={string.Join(',', results.Select(r => r.FinishReason.ToApiString()))}{(request.Stream ? " stream" : "")}";
     }
 
-    private ApiError QueueFull(HttpContext http)
+    internal ApiError QueueFull(HttpContext http)
     {
         http.Response.Headers.RetryAfter = options.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         return new ApiError(429, $"The server is busy ({options.MaxQueue} requests queued); retry after {options.RetryAfterSeconds} s.",

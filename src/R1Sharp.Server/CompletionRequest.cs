@@ -33,26 +33,13 @@ internal sealed record CompletionRequest
 
     public static CompletionRequest Parse(ReadOnlyMemory<byte> body)
     {
-        JsonDocument doc;
-        try { doc = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 64 }); }
-        catch (JsonException e)
-        {
-            throw new ApiError(400, $"We could not parse the JSON body of your request: {e.Message.Split('.')[0]}.", code: "invalid_json");
-        }
-        using (doc)
+        using (var doc = ChatCompletionRequest.ParseBody(body))
         {
             var root = doc.RootElement;
             if (root.ValueKind != JsonValueKind.Object) throw new ApiError(400, "The request body must be a JSON object.", code: "invalid_json");
             string model = ChatCompletionRequest.Str(root, "model")
                 ?? throw ApiError.BadField("model", "you must provide a model parameter (a string)", "missing_required_parameter");
-            foreach (var field in root.EnumerateObject())
-            {
-                if (s_implemented.Contains(field.Name) || field.Value.ValueKind == JsonValueKind.Null) continue;
-                if (!s_unimplemented.TryGetValue(field.Name, out var known))
-                    throw ApiError.BadField(field.Name, $"Unrecognized request argument supplied: {field.Name}", "unsupported_parameter");
-                if (!known.AsksNothing(field.Value))
-                    throw ApiError.BadField(field.Name, $"{field.Name} is not supported: {known.Why}; remove it from the request", "unsupported_parameter");
-            }
+            ChatCompletionFields.RefuseUnimplemented(root, s_implemented, s_unimplemented);
             return new CompletionRequest
             {
                 Model = model,

@@ -25,8 +25,7 @@ internal sealed class CompletionsEndpoint(BatchScheduler scheduler, IChatTemplat
         long maxChars = options.MaxPromptChars ?? (long)scheduler.ContextLength * ServerOptions.PromptCharsPerToken;
         if (request.Prompt.Length > maxChars)
             throw ApiError.BadField("prompt", $"The prompt holds {request.Prompt.Length} characters; this server takes at most {maxChars}; shorten it.", "context_length_exceeded");
-        using var reservation = scheduler.TryReserve()
-            ?? throw new ApiError(429, $"The server is busy ({options.MaxQueue} requests queued); retry later.", "rate_limit_error", code: "queue_full");
+        using var reservation = scheduler.TryReserve() ?? throw chat.QueueFull(http);
         var (prompt, generation) = Prepare(request);
         GenerationJob job;
         try { job = scheduler.Submit(reservation, prompt, generation, http.RequestAborted); }
@@ -44,11 +43,12 @@ internal sealed class CompletionsEndpoint(BatchScheduler scheduler, IChatTemplat
     private (GenerationRequest, GenerationOptions) Prepare(CompletionRequest request)
     {
         GenerationOptions generation;
-        try { generation = ChatGeneration.Options(scheduler.DefaultOptions(), template, request.Settings) with { StopStrings = request.Settings.Stop }; }
+        try
+        {
+            generation = ChatGeneration.Options(scheduler.DefaultOptions(), template, request.Settings) with { StopStrings = request.Settings.Stop };
+            ChatGeneration.CheckLogitBias(scheduler, request.Settings);
+        }
         catch (ChatRequestException e) { throw ApiError.BadField(e.Field, e.Message); }
-        int vocab = scheduler.Generator.Model.Config.VocabSize;
-        if (request.Settings.LogitBias?.Keys.FirstOrDefault(t => (uint)t >= (uint)vocab, -1) is >= 0 and var bad)
-            throw ApiError.BadField("logit_bias", $"logit_bias token id {bad} is outside this model's vocabulary 0..{vocab - 1}");
         var ids = scheduler.Tokenizer.Encode(request.Prompt);
         if (ids.Length >= scheduler.ContextLength)
             throw ApiError.BadField("prompt", $"This model's context is {scheduler.ContextLength} tokens, but the prompt takes {ids.Length}; shorten it.",

@@ -58,9 +58,7 @@ public static class ChatGeneration
     {
         ArgumentNullException.ThrowIfNull(scheduler);
         var options = Options(scheduler.DefaultOptions(), template, settings);
-        int vocab = scheduler.Generator.Model.Config.VocabSize;
-        if (settings.LogitBias?.Keys.FirstOrDefault(id => (uint)id >= (uint)vocab, -1) is >= 0 and var bad)
-            throw new ChatRequestException("logit_bias", $"logit_bias token id {bad} is outside this model's vocabulary 0..{vocab - 1}");
+        CheckLogitBias(scheduler, settings);
         try
         {
             var request = GenerationRequest.ForChat(scheduler.Tokenizer, template, messages, parseSpecialInContent);
@@ -70,6 +68,17 @@ public static class ChatGeneration
             return (request, options);
         }
         catch (R1SharpException e) when (e is not ChatRequestException) { throw new ChatRequestException("messages", e.Message); }
+    }
+
+    /// <summary>Refuses <see cref="ChatSettings.LogitBias"/> ids outside <paramref name="scheduler"/>'s vocabulary.</summary>
+    /// <exception cref="ChatRequestException">An id outside the vocabulary (field <c>logit_bias</c>).</exception>
+    public static void CheckLogitBias(BatchScheduler scheduler, ChatSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(scheduler);
+        ArgumentNullException.ThrowIfNull(settings);
+        int vocab = scheduler.Generator.Model.Config.VocabSize;
+        if (settings.LogitBias?.Keys.FirstOrDefault(id => (uint)id >= (uint)vocab, -1) is >= 0 and var bad)
+            throw new ChatRequestException("logit_bias", $"logit_bias token id {bad} is outside this model's vocabulary 0..{vocab - 1}");
     }
 
     // thinking_budget wins; else reasoning_effort's level; else the model's default (none = unlimited).
