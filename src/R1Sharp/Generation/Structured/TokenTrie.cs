@@ -9,7 +9,7 @@ namespace R1Sharp.Generation.Structured;
 /// <summary>Each token id's bytes, arranged as a trie. Immutable; shared by every sequence of a tokenizer.</summary>
 public sealed class TokenTrie
 {
-    private static readonly ConditionalWeakTable<HfTokenizer, TokenTrie> s_byTokenizer = new();
+    private static readonly ConditionalWeakTable<HfTokenizer, System.Collections.Concurrent.ConcurrentDictionary<int, TokenTrie>> s_byTokenizer = new();
 
     private readonly byte[]?[] _bytes;
     // Node i's children are _childByte/_childNode[_childStart[i] .. _childStart[i + 1]); its tokens _tokens[_tokenStart[i] .. _tokenStart[i + 1]).
@@ -71,14 +71,14 @@ public sealed class TokenTrie
     public static TokenTrie For(HfTokenizer tokenizer, int vocabSize)
     {
         ArgumentNullException.ThrowIfNull(tokenizer);
-        var trie = s_byTokenizer.GetValue(tokenizer, t =>
+        // Built once per tokenizer and model vocabulary size (a model's embedding rows may outnumber the tokenizer's ids).
+        return s_byTokenizer.GetOrCreateValue(tokenizer).GetOrAdd(Math.Max(vocabSize, tokenizer.VocabSize), size =>
         {
-            var bytes = new byte[]?[t.VocabSize];
-            for (int id = 0; id < bytes.Length; id++)
-                bytes[id] = t.IsKnown(id) && t.AddedContent(id) is null ? t.TokenBytes(id).ToArray() : null;
+            var bytes = new byte[]?[size];
+            for (int id = 0; id < tokenizer.VocabSize; id++)
+                bytes[id] = tokenizer.IsKnown(id) && tokenizer.AddedContent(id) is null ? tokenizer.TokenBytes(id).ToArray() : null;
             return new TokenTrie(bytes);
         });
-        return trie.VocabSize >= vocabSize ? trie : new TokenTrie([.. trie._bytes, .. new byte[]?[vocabSize - trie.VocabSize]]);
     }
 
     /// <summary>Ids covered (token bytes or null).</summary>
