@@ -25,13 +25,7 @@ public sealed record ChatCompletionRequest
     /// <summary>Parses a UTF-8 JSON body; throws <see cref="ApiError"/> (400) naming the first bad field.</summary>
     public static ChatCompletionRequest Parse(ReadOnlyMemory<byte> body)
     {
-        JsonDocument doc;
-        try { doc = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 64 }); }
-        catch (JsonException e)
-        {
-            throw new ApiError(400, $"We could not parse the JSON body of your request: {e.Message.Split('.')[0]}.", code: "invalid_json");
-        }
-        using (doc)
+        using (var doc = ParseBody(body))
         {
             try { return FromJson(doc.RootElement); }
             catch (InvalidOperationException e)
@@ -39,6 +33,16 @@ public sealed record ChatCompletionRequest
                 // JsonElement.GetString refuses escaped lone surrogates ("\ud800"): not text a tokenizer can take.
                 throw new ApiError(400, $"The request holds a string that is not valid Unicode text: {e.Message}", code: "invalid_json");
             }
+        }
+    }
+
+    /// <summary>The body as a JSON document; a 400 (invalid_json) when it is not JSON.</summary>
+    internal static JsonDocument ParseBody(ReadOnlyMemory<byte> body)
+    {
+        try { return JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 64 }); }
+        catch (JsonException e)
+        {
+            throw new ApiError(400, $"We could not parse the JSON body of your request: {e.Message.Split('.')[0]}.", code: "invalid_json");
         }
     }
 
@@ -70,6 +74,11 @@ public sealed record ChatCompletionRequest
                     Tools = ChatCompletionTools.Tools(root),
                     ToolChoice = ChatCompletionTools.ToolChoice(root),
                     ParallelToolCalls = Bool(root, "parallel_tool_calls"),
+                    ResponseFormat = ResponseFormatField.Parse(root),
+                    Logprobs = Bool(root, "logprobs"),
+                    TopLogprobs = Int(root, "top_logprobs", 0, 20),
+                    LogitBias = LogitBiasField.Parse(root),
+                    EnableThinking = TemplateKwargs(root),
                 },
                 Stream = Bool(root, "stream") ?? false,
                 IncludeUsage = StreamOptions(root),
@@ -120,7 +129,7 @@ public sealed record ChatCompletionRequest
         return text.ToString();
     }
 
-    private static List<string> Stops(JsonElement root)
+    internal static List<string> Stops(JsonElement root)
     {
         if (!root.TryGetProperty("stop", out var s) || s.ValueKind == JsonValueKind.Null) return [];
         if (s.ValueKind == JsonValueKind.String) return NonEmpty([s.GetString()!]);
@@ -132,14 +141,24 @@ public sealed record ChatCompletionRequest
     private static List<string> NonEmpty(List<string> stops) =>
         stops.Any(string.IsNullOrEmpty) ? throw ApiError.BadField("stop", "stop strings must not be empty") : stops;
 
-    private static bool StreamOptions(JsonElement root)
+    internal static bool StreamOptions(JsonElement root)
     {
         if (!root.TryGetProperty("stream_options", out var o) || o.ValueKind == JsonValueKind.Null) return false;
         if (o.ValueKind != JsonValueKind.Object) throw ApiError.BadField("stream_options", "stream_options must be an object", "invalid_type");
         return Bool(o, "include_usage", "stream_options.include_usage") ?? false;
     }
 
-    private static ulong? ParseSeed(JsonElement root)
+    // chat_template_kwargs (vLLM): only enable_thinking is honoured; another key would be a silently ignored template switch.
+    private static bool? TemplateKwargs(JsonElement root)
+    {
+        if (!root.TryGetProperty("chat_template_kwargs", out var o) || o.ValueKind == JsonValueKind.Null) return null;
+        if (o.ValueKind != JsonValueKind.Object) throw ApiError.BadField("chat_template_kwargs", "chat_template_kwargs must be an object", "invalid_type");
+        if (o.EnumerateObject().Select(p => p.Name).FirstOrDefault(n => n != "enable_thinking") is { } other)
+            throw ApiError.BadField($"chat_template_kwargs.{other}", $"chat_template_kwargs.{other} is not supported: the only template argument is enable_thinking", "unsupported_parameter");
+        return Bool(o, "enable_thinking", "chat_template_kwargs.enable_thinking");
+    }
+
+    internal static ulong? ParseSeed(JsonElement root)
     {
         if (!root.TryGetProperty("seed", out var s) || s.ValueKind == JsonValueKind.Null) return null;
         if (s.ValueKind == JsonValueKind.Number && s.TryGetInt64(out long v)) return unchecked((ulong)v);
@@ -147,14 +166,14 @@ public sealed record ChatCompletionRequest
         throw ApiError.BadField("seed", "seed must be an integer", "invalid_type");
     }
 
-    private static string? Str(JsonElement obj, string name, string? param = null)
+    internal static string? Str(JsonElement obj, string name, string? param = null)
     {
         if (!obj.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null) return null;
         return v.ValueKind == JsonValueKind.String ? v.GetString()
             : throw ApiError.BadField(param ?? name, $"{param ?? name} must be a string", "invalid_type");
     }
 
-    private static bool? Bool(JsonElement obj, string name, string? param = null)
+    internal static bool? Bool(JsonElement obj, string name, string? param = null)
     {
         if (!obj.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null) return null;
         return v.ValueKind switch
@@ -165,7 +184,7 @@ public sealed record ChatCompletionRequest
         };
     }
 
-    private static int? Int(JsonElement obj, string name, long min, long max)
+    internal static int? Int(JsonElement obj, string name, long min, long max)
     {
         if (!obj.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null) return null;
         if (v.ValueKind != JsonValueKind.Number || !v.TryGetInt64(out long n))
@@ -174,7 +193,7 @@ public sealed record ChatCompletionRequest
         return (int)n;
     }
 
-    private static float? Float(JsonElement obj, string name, double min, double max, bool lowOpen)
+    internal static float? Float(JsonElement obj, string name, double min, double max, bool lowOpen)
     {
         if (!obj.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null) return null;
         if (v.ValueKind != JsonValueKind.Number || !v.TryGetDouble(out double d) || !double.IsFinite(d))

@@ -49,7 +49,7 @@ internal sealed class ChatCompletionsEndpoint(BatchScheduler scheduler, IChatTem
             $"n={request.N} finish={string.Join(',', results.Select(r => r.FinishReason.ToApiString()))}{(request.Stream ? " stream" : "")}";
     }
 
-    private ApiError QueueFull(HttpContext http)
+    internal ApiError QueueFull(HttpContext http)
     {
         http.Response.Headers.RetryAfter = options.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         return new ApiError(429, $"The server is busy ({options.MaxQueue} requests queued); retry after {options.RetryAfterSeconds} s.",
@@ -127,9 +127,9 @@ internal sealed class ChatCompletionsEndpoint(BatchScheduler scheduler, IChatTem
                     if (run.FirstToken is null && (d.Reasoning.Length > 0 || d.Content.Length > 0)) run.FirstToken = run.Clock.Elapsed;
                     var parser = parsers[d.Sequence];
                     var split = parser is null ? new ToolCallDelta(d.Content, []) : parser.Feed(d.Content);
-                    if (d.Reasoning.Length > 0 || !split.IsEmpty)
+                    if (d.Reasoning.Length > 0 || !split.IsEmpty || d.LogProbs is not null)
                         Event(buffer, w, () => OpenAiJson.WriteChunk(w, id, created, model, d.Sequence, null, d.Reasoning, split.Content, null,
-                            request.IncludeUsage, toolCalls: ToolAnswer.WithIds(split.Calls)));
+                            request.IncludeUsage, toolCalls: ToolAnswer.WithIds(split.Calls), logProbs: d.LogProbs));
                     if (d.Result is { } r)
                     {
                         var last = parser?.Finish() ?? ToolCallDelta.Empty;
@@ -196,7 +196,7 @@ internal sealed class ChatCompletionsEndpoint(BatchScheduler scheduler, IChatTem
         try { return await job.Completion; } catch { return null; }
     }
 
-    private static void Event(ArrayBufferWriter<byte> buffer, Utf8JsonWriter w, Action write)
+    internal static void Event(ArrayBufferWriter<byte> buffer, Utf8JsonWriter w, Action write)
     {
         buffer.Write(s_dataPrefix);
         w.Reset(buffer);
@@ -205,7 +205,7 @@ internal sealed class ChatCompletionsEndpoint(BatchScheduler scheduler, IChatTem
         buffer.Write(s_eventEnd);
     }
 
-    private async Task<ReadOnlyMemory<byte>> ReadBodyAsync(HttpContext http)
+    internal async Task<ReadOnlyMemory<byte>> ReadBodyAsync(HttpContext http)
     {
         if (http.Request.ContentLength > options.MaxBodyBytes) throw TooLarge();
         var stream = new MemoryStream();
@@ -217,7 +217,7 @@ internal sealed class ChatCompletionsEndpoint(BatchScheduler scheduler, IChatTem
 
     // A cross-site page can POST text/plain or a form without a CORS preflight; application/json needs one, which this
     // server never grants, so requiring it keeps other sites from starting generations (a browser "simple request").
-    private static void RequireJson(string? contentType)
+    internal static void RequireJson(string? contentType)
     {
         if (Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(contentType, out var type)
             && type.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase))

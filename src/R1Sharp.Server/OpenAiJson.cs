@@ -44,7 +44,7 @@ public static class OpenAiJson
             w.WriteString("reasoning", r.Reasoning);
             if (answer is { Calls.Count: > 0 }) OpenAiToolJson.WriteToolCalls(w, answer.Calls);
             w.WriteEndObject();
-            w.WriteNull("logprobs");
+            LogProbsJson.Write(w, r.ContentLogProbs);
             w.WriteString("finish_reason", OpenAiToolJson.FinishReason(r.FinishReason, answer is { Calls.Count: > 0 }));
             w.WriteEndObject();
         }
@@ -61,7 +61,7 @@ public static class OpenAiJson
     /// </summary>
     public static void WriteChunk(Utf8JsonWriter w, string id, long created, string model, int index, string? role,
         string reasoning, string content, string? finishReason, bool usageNull, GenerationTimings? timings = null,
-        IReadOnlyList<ToolCallOut>? toolCalls = null)
+        IReadOnlyList<ToolCallOut>? toolCalls = null, IReadOnlyList<TokenLogProbs>? logProbs = null)
     {
         w.WriteStartObject();
         WriteChunkHeader(w, id, created, model);
@@ -74,7 +74,7 @@ public static class OpenAiJson
         if (content.Length > 0) w.WriteString("content", content);
         if (toolCalls is { Count: > 0 }) OpenAiToolJson.WriteToolCalls(w, toolCalls);
         w.WriteEndObject();
-        w.WriteNull("logprobs");
+        LogProbsJson.Write(w, logProbs);
         if (finishReason is null) w.WriteNull("finish_reason"); else w.WriteString("finish_reason", finishReason);
         w.WriteEndObject();
         w.WriteEndArray();
@@ -129,6 +129,9 @@ public static class OpenAiJson
         w.WriteNumber("created", created);
         w.WriteString("model", model);
     }
+
+    /// <summary>The <c>usage</c> property (prompt, completion and total tokens, reasoning tokens).</summary>
+    public static void WriteUsageProperty(Utf8JsonWriter w, GenerationUsage u) => WriteUsage(w, u);
 
     private static void WriteUsage(Utf8JsonWriter w, GenerationUsage u)
     {

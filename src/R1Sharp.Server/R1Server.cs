@@ -67,7 +67,8 @@ public sealed class R1Server : IAsyncDisposable
                 k.Listen(BindAddress, options.Port);
             });
             _app = builder.Build();
-            Map(new ChatCompletionsEndpoint(_scheduler, template, Options, Metrics));
+            var chat = new ChatCompletionsEndpoint(_scheduler, template, Options, Metrics);
+            Map(chat, new CompletionsEndpoint(_scheduler, template, Options, Metrics, chat));
         }
         catch
         {
@@ -160,12 +161,13 @@ public sealed class R1Server : IAsyncDisposable
         _ownedGenerator?.Dispose();
     }
 
-    private void Map(ChatCompletionsEndpoint chat)
+    private void Map(ChatCompletionsEndpoint chat, CompletionsEndpoint completions)
     {
         _app.Use(LogAndHandleErrors);
         _app.Use(CheckHost);
         _app.Use(Authenticate);
         _app.MapPost("/v1/chat/completions", chat.HandleAsync);
+        _app.MapPost("/v1/completions", completions.HandleAsync);
         _app.MapGet("/v1/models", WriteModels);
         _app.MapGet("/health", (HttpContext http) => WriteJson(http, 200, w => { w.WriteStartObject(); w.WriteString("status", "ok"); w.WriteEndObject(); }));
         _app.MapGet("/metrics", async (HttpContext http) =>
@@ -174,7 +176,7 @@ public sealed class R1Server : IAsyncDisposable
             await Metrics.WriteAsync(http.Response.Body, http.RequestAborted);
         });
         MapPage();
-        string[] routes = ["/v1/chat/completions", "/v1/models", "/health", "/metrics"];
+        string[] routes = ["/v1/chat/completions", "/v1/completions", "/v1/models", "/health", "/metrics"];
         _app.MapFallback((HttpContext http) => throw (routes.Contains(http.Request.Path.Value)
             ? new ApiError(405, $"Method {http.Request.Method} is not allowed on {http.Request.Path}", code: "method_not_allowed")
             : new ApiError(404, $"Unknown route {http.Request.Method} {http.Request.Path}; see {string.Join(", ", routes)}", code: "not_found")));

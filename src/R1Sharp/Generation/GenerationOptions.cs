@@ -100,6 +100,19 @@ public sealed record GenerationOptions
     /// </summary>
     public bool IgnoreEos { get; init; }
 
+    /// <summary>
+    /// Structured output (OpenAI <c>response_format</c> json_object / json_schema): the answer — after &lt;/think&gt; when
+    /// the prompt opens thinking, else all of the output — is constrained token by token to this grammar, and EOS comes
+    /// only once the JSON value is complete. The thinking stays free (a thinking budget still applies). Null = free text.
+    /// </summary>
+    public Structured.JsonGrammar? ResponseFormat { get; init; }
+
+    /// <summary>
+    /// Record each answer token's log-prob and this many most likely alternatives (OpenAI <c>logprobs</c> /
+    /// <c>top_logprobs</c>, 0–20) in <see cref="GenerationResult.ContentLogProbs"/> and the streamed deltas. Null (default) = none.
+    /// </summary>
+    public int? TopLogProbs { get; init; }
+
     /// <summary>Most tokens (rows × columns) one prefill forward processes; longer batches prefill in column chunks. Default 4096.</summary>
     public int PrefillChunkTokens { get; init; } = 4096;
 
@@ -129,7 +142,9 @@ public sealed record GenerationOptions
         if (ThinkingBudget < 0) Fail($"think_budget must be >= 0 (0 = answer at once), got {ThinkingBudget}");
         if (ContextLength < 2) Fail($"ctx must be >= 2 tokens, got {ContextLength}");
         if (PrefillChunkTokens < 1) Fail($"prefill_chunk_tokens must be >= 1, got {PrefillChunkTokens}");
+        if (TopLogProbs is < 0 or > 20) Fail($"top_logprobs must be in 0..20, got {TopLogProbs}");
         if (StopStrings.Count > 16) Fail($"at most 16 stop strings are allowed, got {StopStrings.Count}");
+        if (ResponseFormat is not null && IgnoreEos) Fail("ignore_eos cannot be combined with a response format: the answer must end when its JSON value is complete");
         Sampler.Validate();
         LoopGuard?.Validate();
         return this;

@@ -73,6 +73,11 @@ public sealed record GenerationResult
     public required GenerationUsage Usage { get; init; }
     /// <summary>True when the thinking budget forced the end of reasoning.</summary>
     public bool ThinkingForced { get; init; }
+    /// <summary>
+    /// The answer's sampled tokens (not the thinking, forced or EOS tokens) with log-probs and top alternatives, when
+    /// <see cref="GenerationOptions.TopLogProbs"/> asked for them; else null.
+    /// </summary>
+    public IReadOnlyList<TokenLogProbs>? ContentLogProbs { get; init; }
     /// <summary>Prompt and generation speed (llama-server's <c>timings</c>); null when no token was generated.</summary>
     public GenerationTimings? Timings { get; init; }
 }
@@ -87,8 +92,9 @@ public sealed record GenerationResult
 /// <param name="Reasoning">New reasoning text (may be empty).</param>
 /// <param name="Content">New answer text (may be empty).</param>
 /// <param name="Result">Set on the sequence's last delta.</param>
+/// <param name="LogProbs">Answer tokens' log-probs recorded since the previous delta (<see cref="GenerationOptions.TopLogProbs"/>), else null.</param>
 public readonly record struct GenerationDelta(int Sequence, int PromptIndex, int SampleIndex, string Reasoning, string Content,
-    GenerationResult? Result = null)
+    GenerationResult? Result = null, IReadOnlyList<TokenLogProbs>? LogProbs = null)
 {
     /// <summary>True on the sequence's last delta.</summary>
     public bool IsFinal => Result is not null;

@@ -35,6 +35,6 @@ public sealed partial class Generator
     {
         if (onDelta is null || (delta.IsEmpty && !s.IsFinished)) return;
         onDelta(new GenerationDelta(s.Index, s.PromptIndex, s.SampleIndex, delta.Reasoning, delta.Content,
-            s.IsFinished ? s.ToResult() : null));
+            s.IsFinished ? s.ToResult() : null, s.TakeLogProbs()));
     }
 }

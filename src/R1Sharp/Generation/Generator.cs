@@ -167,6 +167,9 @@ public sealed partial class Generator : IDisposable
         };
         if (options.ThinkingBudget is not null && rules.CloseThinkId < 0)
             throw new R1SharpException("think_budget needs a tokenizer with a single \"</think>\" token; this tokenizer has none");
+        if (options.ResponseFormat is not null && rules.CloseThinkId < 0 && requests.Any(r => r.StartsInThinking))
+            throw new R1SharpException("response_format needs a tokenizer with a single \"</think>\" token when the prompt opens thinking; this tokenizer has none");
+        var trie = options.ResponseFormat is null ? null : Structured.TokenTrie.For(Tokenizer, Model.Config.VocabSize);
         int n = options.SamplesPerPrompt;
         var sequences = new List<GeneratorSequence>(requests.Count * n);
         for (int p = 0; p < requests.Count; p++)
@@ -177,10 +180,11 @@ public sealed partial class Generator : IDisposable
                 int index = p * n + k;
                 ulong? sampleSeed = request.Seed is { } own ? own + (ulong)k : options.Seed is { } seed ? seed + (ulong)index : null;
                 var sampler = (request.Sampler ?? options.Sampler) with { Seed = sampleSeed };
-                var chain = SamplerChain.FromOptions(sampler, Model.Config.VocabSize, workspace, options.IgnoreEos ? rules.EosIds : null);
+                var constraint = trie is null ? null : new Structured.JsonConstraintSampler(options.ResponseFormat!, trie, rules.EosIds);
+                var chain = SamplerChain.FromOptions(sampler, Model.Config.VocabSize, workspace, options.IgnoreEos ? rules.EosIds : null, constraint);
                 if (TestLogitsProcessor is { } processor) chain = new SamplerChain([processor(), .. chain.Stages], Model.Config.VocabSize, workspace);
                 sequences.Add(new GeneratorSequence(index, p, k, request, chain, options.IgnoreEos ? null : options.LoopGuard, Tokenizer, options.StopStrings,
-                    request.MaxNewTokens ?? options.MaxNewTokens, rules));
+                    request.MaxNewTokens ?? options.MaxNewTokens, rules) { Constraint = constraint, TopLogProbs = options.TopLogProbs });
             }
         }
         return sequences;

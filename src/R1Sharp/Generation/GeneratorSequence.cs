@@ -31,6 +31,8 @@ internal sealed class GeneratorSequence
     private readonly StopStringMatcher _stops;
     private readonly ReasoningParser _parser;
     private readonly int _maxNewTokens;
+    private readonly HfTokenizer _tokenizer;
+    private List<TokenLogProbs>? _answerLogProbs, _pendingLogProbs;
     private readonly List<int> _tokens = new();
     private readonly List<float> _logProbs = new();
     private readonly List<bool> _forced = new();
@@ -45,6 +47,7 @@ internal sealed class GeneratorSequence
     {
         (Index, PromptIndex, SampleIndex, Request, _chain, _rules, _maxNewTokens) = (index, promptIndex, sampleIndex, request, chain, rules, maxNewTokens);
         _loop = loop is null ? null : new LoopGuard(loop);
+        _tokenizer = tokenizer;
         _decoder = tokenizer.CreateStreamDecoder(skipSpecialTokens: false);
         _stops = new StopStringMatcher(stops);
         _parser = new ReasoningParser(request.StartsInThinking);
@@ -69,6 +72,23 @@ internal sealed class GeneratorSequence
     public long LastPosition => Request.PromptIds.Count + _tokens.Count - 1;
     /// <summary>Stopwatch timestamp of the start of this sequence's prefill (set by <see cref="DecodeBatch.Admit"/>).</summary>
     public long PrefillStartedAt { get; set; }
+    /// <summary>Record answer tokens' log-probs with this many alternatives each (OpenAI top_logprobs); null = record none.</summary>
+    public int? TopLogProbs
+    {
+        get => _answerLogProbs is null ? null : _chain.TopLogProbs;
+        init
+        {
+            if (value is not { } k) return;
+            _chain.TopLogProbs = k;
+            (_answerLogProbs, _pendingLogProbs) = ([], []);
+        }
+    }
+
+    /// <summary>The structured-output stage of this sequence's chain, if any: active while the answer is written.</summary>
+    public Structured.JsonConstraintSampler? Constraint { get; init; }
+
+    // The answer is being written: thinking is over (or never started, when the prompt does not open it).
+    private bool InAnswer => _budget is null ? !Request.StartsInThinking : _budget.Phase == ThinkingPhase.Answering;
 
     /// <summary>Appends the next token (forced, or sampled from <paramref name="logits"/>) and returns the new text.</summary>
     public ReasoningDelta Advance(ReadOnlySpan<float> logits)
@@ -76,6 +96,8 @@ internal sealed class GeneratorSequence
         int token = -1;
         float logProb = 0f;
         bool forced = _budget?.TryGetForced(out token) == true || TryAnswerPrefix(out token);
+        bool answer = !forced && InAnswer;
+        if (Constraint is not null) Constraint.Active = answer;
         if (forced) _chain.Accept(token);
         else
         {
@@ -84,11 +106,14 @@ internal sealed class GeneratorSequence
         }
         _tokens.Add(token);
         _logProbs.Add(logProb);
+
         _forced.Add(forced);
         _lastTokenAt = System.Diagnostics.Stopwatch.GetTimestamp();
         if (_tokens.Count == 1) _firstTokenAt = _lastTokenAt;
 
-        if (_budget is null && !_sawText && token == _rules.OpenThinkId && !Request.StartsInThinking) StartThinking();
+        bool opensThinking = _budget is null && !_sawText && token == _rules.OpenThinkId && !Request.StartsInThinking;
+        if (_answerLogProbs is not null && answer && !opensThinking && !_rules.EosIds.Contains(token)) RecordLogProbs(token, logProb);
+        if (opensThinking) StartThinking();
         else _budget?.Accept(token);
         if (_prefixAt < 0 && _budget?.Phase == ThinkingPhase.Answering) _prefixAt = 0;
 
@@ -108,6 +133,25 @@ internal sealed class GeneratorSequence
         return delta;
     }
 
+    /// <summary>The answer tokens' log-probs recorded since the last call (null when none), for the next streamed delta.</summary>
+    public IReadOnlyList<TokenLogProbs>? TakeLogProbs()
+    {
+        if (_pendingLogProbs is not { Count: > 0 }) return null;
+        var taken = _pendingLogProbs.ToArray();
+        _pendingLogProbs.Clear();
+        return taken;
+    }
+
+    private void RecordLogProbs(int token, float logProb)
+    {
+        var entry = new TokenLogProbs(token, logProb, BytesOf(token), [.. _chain.LastTop().Select(t => new TopLogProb(t.Token, t.LogProb, BytesOf(t.Token)))]);
+        _answerLogProbs!.Add(entry);
+        _pendingLogProbs!.Add(entry);
+    }
+
+    private byte[] BytesOf(int id) =>
+        _tokenizer.AddedContent(id) is { } added ? Encoding.UTF8.GetBytes(added) : _tokenizer.IsKnown(id) ? _tokenizer.TokenBytes(id).ToArray() : [];
+
     /// <summary>Ends a live sequence because the caller cancelled.</summary>
     public ReasoningDelta Cancel() => IsFinished ? ReasoningDelta.Empty : End(FinishReason.Cancelled, "");
 
@@ -125,6 +169,7 @@ internal sealed class GeneratorSequence
         StopString = _stopString,
         Usage = new GenerationUsage(Request.PromptIds.Count, _tokens.Count, _budget?.ThinkingTokens ?? _textReasoningTokens),
         ThinkingForced = _budget?.EndForced ?? false,
+        ContentLogProbs = _answerLogProbs?.ToArray(),
         Timings = _tokens.Count == 0 ? null
             : GenerationTimings.FromTimestamps(Request.PromptIds.Count, PrefillStartedAt, _tokens.Count, _firstTokenAt, _lastTokenAt),
     };

@@ -15,7 +15,7 @@ namespace R1Sharp.Generation;
 /// Holds per-sequence state (token counts, RNG): one chain per sequence; chains may share a
 /// <see cref="SamplerWorkspace"/> when sampled on the same thread. Not thread-safe.
 /// </summary>
-public sealed class SamplerChain
+public sealed partial class SamplerChain
 {
     private readonly ISampler[] _stages;
     private readonly int _logProbAt;
@@ -37,13 +37,21 @@ public sealed class SamplerChain
     /// <summary>
     /// The standard chain for <paramref name="options"/> (validated here). Stages that would be no-ops
     /// (penalties at their defaults, top-k 0, top-p 1, min-p 0, temperature 1) are left out.
-    /// <paramref name="bannedTokens"/> (e.g. EOS ids for ignore_eos) get a −∞ logit before every other stage.
+    /// <paramref name="bannedTokens"/> (e.g. EOS ids for ignore_eos) get a −∞ logit before every other stage;
+    /// <paramref name="constraint"/> (structured output) runs first of all.
     /// </summary>
     public static SamplerChain FromOptions(SamplerOptions options, int vocabSize, SamplerWorkspace? workspace = null,
-        IReadOnlyCollection<int>? bannedTokens = null)
+        IReadOnlyCollection<int>? bannedTokens = null, ISampler? constraint = null)
     {
         options.Validate();
-        var stages = new List<ISampler>(7);
+        var stages = new List<ISampler>(8);
+        if (constraint is not null) stages.Add(constraint);
+        if (options.LogitBias is { Count: > 0 } bias)
+        {
+            foreach (int id in bias.Keys)
+                if ((uint)id >= (uint)vocabSize) throw new R1SharpException($"logit_bias token id {id} is outside the vocabulary 0..{vocabSize - 1}");
+            stages.Add(new LogitBiasSampler(bias));
+        }
         if (bannedTokens is { Count: > 0 }) stages.Add(new TokenBanSampler(bannedTokens));
         if (options.RepetitionPenalty != 1f || options.PresencePenalty != 0f || options.FrequencyPenalty != 0f)
             stages.Add(new PenaltySampler(vocabSize, options.RepetitionPenalty, options.PresencePenalty, options.FrequencyPenalty, options.RepetitionWindow));
@@ -98,13 +106,21 @@ public sealed class SamplerChain
         foreach (var stage in _stages) stage.Reset();
     }
 
+    /// <summary>log Σ exp of the last sample's distribution (set when a log-prob was asked for): <see cref="LastTop"/> takes it.</summary>
+    public float LastLogNormalizer { get; private set; }
+
     private int Run(ReadOnlySpan<float> logits, bool wantLogProb, out float logProb)
     {
         var candidates = Workspace.Load(logits);
         float logNormalizer = 0f;
         for (int i = 0; i < _stages.Length; i++)
         {
-            if (wantLogProb && i == _logProbAt) logNormalizer = LogProbs.LogSumExp(candidates.Logits);
+            if (wantLogProb && i == _logProbAt)
+            {
+                logNormalizer = LogProbs.LogSumExp(candidates.Logits);
+                LastLogNormalizer = logNormalizer;
+                if (_top.Length > 0) RecordTop(candidates);
+            }
             _stages[i].Apply(ref candidates);
         }
         if (candidates.Selected < 0) throw new InvalidOperationException("the last sampler stage selected no candidate");

@@ -45,6 +45,10 @@ public sealed record SamplerOptions
     /// <summary>OpenAI frequency penalty: subtracted count times from the logit of a token the output holds count times. Range [-2, 2]; default 0.</summary>
     public float FrequencyPenalty { get; init; }
 
+    /// <summary>OpenAI logit_bias: token id → value in [-100, 100] added to its logit before every other stage but a
+    /// response-format mask. Default none.</summary>
+    public IReadOnlyDictionary<int, float>? LogitBias { get; init; }
+
     /// <summary>Seed of this sequence's random generator; null draws one at random (not reproducible).</summary>
     public ulong? Seed { get; init; }
 
@@ -66,6 +70,8 @@ public sealed record SamplerOptions
             Fail($"presence_penalty must be in [-2, 2], got {F(PresencePenalty)}");
         if (!(FrequencyPenalty >= -2f && FrequencyPenalty <= 2f))
             Fail($"frequency_penalty must be in [-2, 2], got {F(FrequencyPenalty)}");
+        foreach (var (id, bias) in LogitBias ?? new Dictionary<int, float>())
+            if (!(bias >= -100f && bias <= 100f)) Fail($"logit_bias values must be in [-100, 100]; token {id} has {F(bias)}");
         return this;
     }
 

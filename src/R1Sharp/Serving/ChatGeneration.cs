@@ -21,6 +21,10 @@ public static class ChatGeneration
         ArgumentNullException.ThrowIfNull(template);
         ArgumentNullException.ThrowIfNull(settings);
         var s = defaults.Sampler;
+        if (settings.ResponseFormat is { } format && settings.IgnoreEos == true)
+            throw new ChatRequestException(format.Field.Split('.')[0], $"{format.Field.Split('.')[0]} cannot be combined with ignore_eos: a JSON answer ends when its value is complete");
+        if (settings.TopLogprobs is not null && settings.Logprobs != true)
+            throw new ChatRequestException("top_logprobs", "top_logprobs needs logprobs: true");
         return defaults with
         {
             Sampler = s with
@@ -31,6 +35,7 @@ public static class ChatGeneration
                 // generation_config.json has no such fields; a model default would answer OpenAI clients differently.
                 PresencePenalty = settings.PresencePenalty ?? 0f,
                 FrequencyPenalty = settings.FrequencyPenalty ?? 0f,
+                LogitBias = settings.LogitBias ?? s.LogitBias,
             },
             MaxNewTokens = settings.MaxTokens ?? defaults.MaxNewTokens,
             SamplesPerPrompt = settings.N,
@@ -38,6 +43,8 @@ public static class ChatGeneration
             StopStrings = [.. template.StopStrings, .. settings.Stop],
             ThinkingBudget = ThinkingBudget(settings, defaults.ThinkingBudget),
             IgnoreEos = settings.IgnoreEos ?? defaults.IgnoreEos,
+            ResponseFormat = settings.ResponseFormat?.Compile(),
+            TopLogProbs = settings.Logprobs == true ? settings.TopLogprobs ?? 0 : null,
         };
     }
 
@@ -51,13 +58,28 @@ public static class ChatGeneration
     {
         ArgumentNullException.ThrowIfNull(scheduler);
         var options = Options(scheduler.DefaultOptions(), template, settings);
+        CheckLogitBias(scheduler, settings);
         var tools = ChatTools.Rendered(template, settings);
         try
         {
             var request = GenerationRequest.ForChat(scheduler.Tokenizer, template, messages, parseSpecialInContent, tools);
+            // Non-thinking mode: close the prompt's open "<think>\n" at once, as DeepSeek's templates pre-fill "<think>\n\n</think>\n\n".
+            if (settings.EnableThinking == false && request.StartsInThinking)
+                request = request with { PromptIds = [.. request.PromptIds, .. scheduler.Generator.ForcedThinkingEnd], StartsInThinking = false };
             return (ChatTools.WithForcedCall(request, scheduler.Tokenizer, template, settings), options);
         }
         catch (R1SharpException e) when (e is not ChatRequestException) { throw new ChatRequestException("messages", e.Message); }
+    }
+
+    /// <summary>Refuses <see cref="ChatSettings.LogitBias"/> ids outside <paramref name="scheduler"/>'s vocabulary.</summary>
+    /// <exception cref="ChatRequestException">An id outside the vocabulary (field <c>logit_bias</c>).</exception>
+    public static void CheckLogitBias(BatchScheduler scheduler, ChatSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(scheduler);
+        ArgumentNullException.ThrowIfNull(settings);
+        int vocab = scheduler.Generator.Model.Config.VocabSize;
+        if (settings.LogitBias?.Keys.FirstOrDefault(id => (uint)id >= (uint)vocab, -1) is >= 0 and var bad)
+            throw new ChatRequestException("logit_bias", $"logit_bias token id {bad} is outside this model's vocabulary 0..{vocab - 1}");
     }
 
     // thinking_budget wins; else reasoning_effort's level; else the model's default (none = unlimited).

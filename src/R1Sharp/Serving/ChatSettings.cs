@@ -38,4 +38,18 @@ public sealed record ChatSettings
     public bool? ParallelToolCalls { get; init; }
     /// <summary>ignore_eos (llama.cpp): never sample EOS, so answers run to max_tokens (fixed-length benchmarks); null = false.</summary>
     public bool? IgnoreEos { get; init; }
+    /// <summary>response_format json_object / json_schema: the answer is constrained to JSON; null = free text.</summary>
+    public JsonResponseFormat? ResponseFormat { get; init; }
+    /// <summary>logprobs: report the answer tokens' log-probs; null = false.</summary>
+    public bool? Logprobs { get; init; }
+    /// <summary>top_logprobs (0–20, needs <see cref="Logprobs"/>): alternatives per token; null = 0.</summary>
+    public int? TopLogprobs { get; init; }
+    /// <summary>logit_bias: token id → bias in [-100, 100] added to its logit; null = none.</summary>
+    public IReadOnlyDictionary<int, float>? LogitBias { get; init; }
+    /// <summary>
+    /// chat_template_kwargs.enable_thinking (Qwen3/vLLM): false pre-fills an empty thinking block, "&lt;think&gt;\n\n&lt;/think&gt;\n\n",
+    /// as DeepSeek's templates do for non-thinking mode, so the model answers at once (no reasoning tokens); true or null
+    /// keep the template's own behaviour (R1 templates always open thinking).
+    /// </summary>
+    public bool? EnableThinking { get; init; }
 }

@@ -19,11 +19,13 @@ namespace R1Sharp.Serving;
 /// Temperature, TopP, TopK, MaxOutputTokens, StopSequences, Seed, Presence/FrequencyPenalty, Instructions (a system
 /// turn), <c>Reasoning.Effort</c> → thinking budget (None 0, Low 512, Medium 2048, High/ExtraHigh unlimited; see
 /// <see cref="Generation.ReasoningEffort"/>) and <c>AdditionalProperties["thinking_budget"]</c> (tokens; wins over the
-/// effort). Tools: ChatOptions.Tools (functions), ToolMode (auto, none, require any, require one) and AllowMultipleToolCalls;
-/// the model's calls come back as <see cref="FunctionCallContent"/> (finish reason ToolCalls), and history
-/// <see cref="FunctionCallContent"/>/<see cref="FunctionResultContent"/> render as the template's tool calls and outputs, so
-/// <c>FunctionInvokingChatClient</c> runs round trips. The server maps its requests the same way (<see cref="ChatGeneration"/>), defaults included. Options it does
-/// not implement are refused with a <see cref="ChatRequestException"/> naming them, never ignored.
+/// effort), ResponseFormat (JSON: the answer is constrained to any object or to the schema, see
+/// <see cref="JsonResponseFormat"/>). Tools: ChatOptions.Tools (functions), ToolMode (auto, none, require any, require one)
+/// and AllowMultipleToolCalls; the model's calls come back as <see cref="FunctionCallContent"/> (finish reason ToolCalls), and
+/// history <see cref="FunctionCallContent"/>/<see cref="FunctionResultContent"/> render as the template's tool calls and
+/// outputs, so <c>FunctionInvokingChatClient</c> runs round trips. The server maps its requests the same way
+/// (<see cref="ChatGeneration"/>), defaults included. Options it does not implement are refused with a
+/// <see cref="ChatRequestException"/> naming them, never ignored.
 /// </summary>
 public sealed class LocalChatClient : IChatClient
 {
@@ -122,7 +124,7 @@ public sealed class LocalChatClient : IChatClient
     /// The generation fields of <paramref name="options"/> (see the class summary); <see cref="ChatGeneration.Options"/>
     /// maps them. Public for reuse and tests.
     /// </summary>
-    /// <exception cref="ChatRequestException">An option this client does not implement (hosted tools, a JSON response format,
+    /// <exception cref="ChatRequestException">An option this client does not implement (hosted tools, an unsupported schema keyword,
     /// server-side conversations, background responses, a reasoning output other than Full, an unknown
     /// AdditionalProperties key), or a bad <c>thinking_budget</c>.</exception>
     public static ChatSettings ToSettings(ChatOptions? options)
@@ -149,13 +151,12 @@ public sealed class LocalChatClient : IChatClient
             Tools = LocalChatClientTools.Tools(options),
             ToolChoice = LocalChatClientTools.Choice(options.ToolMode),
             ParallelToolCalls = options.AllowMultipleToolCalls,
+            ResponseFormat = ResponseFormat(options),
         };
     }
 
     private static void RefuseUnsupported(ChatOptions o)
     {
-        if (o.ResponseFormat is { } format and not ChatResponseFormatText)
-            throw ChatRequestException.Unsupported("ChatOptions.ResponseFormat", "only text responses are implemented");
         if (o.Reasoning?.Output is { } output && output != ReasoningOutput.Full)
             throw ChatRequestException.Unsupported("ChatOptions.Reasoning.Output", "reasoning always streams in full (ReasoningOutput.Full)");
         if (o.ConversationId is not null)
@@ -175,7 +176,8 @@ public sealed class LocalChatClient : IChatClient
         foreach (var (key, value) in extra)
         {
             string field = $"ChatOptions.AdditionalProperties[\"{key}\"]";
-            if (key != "thinking_budget") throw ChatRequestException.Unsupported(field, "the only additional property is thinking_budget");
+            if (key == StrictKey) continue; // read by ResponseFormat
+            if (key != "thinking_budget") throw ChatRequestException.Unsupported(field, $"the additional properties are thinking_budget and {StrictKey}");
             budget = value switch
             {
                 null => null,
@@ -185,6 +187,23 @@ public sealed class LocalChatClient : IChatClient
             };
         }
         return budget;
+    }
+
+    // Microsoft.Extensions.AI.OpenAI's spelling of OpenAI's json_schema.strict.
+    private const string StrictKey = "strictJsonSchema";
+
+    // ChatResponseFormatJson: no schema = any JSON object (json_object); a schema = json_schema, strict only when
+    // AdditionalProperties["strictJsonSchema"] is true (schemas made from .NET types rarely meet OpenAI's strict rules).
+    private static JsonResponseFormat? ResponseFormat(ChatOptions options)
+    {
+        if (options.ResponseFormat is not ChatResponseFormatJson json) return null;
+        bool strict = options.AdditionalProperties?.TryGetValue(StrictKey, out object? value) == true && value switch
+        {
+            bool b => b,
+            null => false,
+            _ => throw new ChatRequestException($"ChatOptions.AdditionalProperties[\"{StrictKey}\"]", $"ChatOptions.AdditionalProperties[\"{StrictKey}\"] must be a bool; got '{value}'"),
+        };
+        return new JsonResponseFormat(json.Schema, strict, "ChatOptions.ResponseFormat.Schema");
     }
 
     /// <inheritdoc/>

@@ -122,4 +122,91 @@ public sealed class OpenAiClientTests(ServeProcess serve) : IClassFixture<ServeP
             foreach (var r in update.Contents.OfType<TextReasoningContent>()) streamed.Append(r.Text);
         Assert.NotEqual("", streamed.ToString());
     }
+
+    [Fact]
+    public async Task Openai_sdk_gets_schema_valid_json_streamed_and_not()
+    {
+        var options = Options(300);
+        options.Temperature = 1f;
+        options.ResponseFormat = OpenAI.Chat.ChatResponseFormat.CreateJsonSchemaFormat("verdict", BinaryData.FromString(R1Sharp.Tests.Serving.VerdictSchema.Verdict),
+            jsonSchemaIsStrict: true);
+        for (int seed = 0; seed < 3; seed++)
+        {
+            options.Seed = seed;
+            ChatCompletion completion = await serve.Client().CompleteChatAsync([new UserChatMessage("Is it?")], options);
+            Assert.Equal(ChatFinishReason.Stop, completion.FinishReason);
+            R1Sharp.Tests.Serving.VerdictSchema.AssertVerdict(completion.Content[0].Text);
+        }
+        var text = new StringBuilder();
+        await foreach (var update in serve.Client().CompleteChatStreamingAsync([new UserChatMessage("Is it?")], options))
+            foreach (var part in update.ContentUpdate) text.Append(part.Text);
+        R1Sharp.Tests.Serving.VerdictSchema.AssertVerdict(text.ToString());
+    }
+
+    [Fact]
+    public async Task Openai_sdk_gets_400_naming_an_unsupported_schema_keyword()
+    {
+        var options = Options(10);
+        options.ResponseFormat = OpenAI.Chat.ChatResponseFormat.CreateJsonSchemaFormat("s",
+            BinaryData.FromString("""{"type":"object","properties":{"n":{"type":"integer","minimum":0}},"required":["n"],"additionalProperties":false}"""),
+            jsonSchemaIsStrict: true);
+        var e = await Assert.ThrowsAsync<ClientResultException>(() => serve.Client().CompleteChatAsync([new UserChatMessage("hi")], options));
+        Assert.Equal(400, e.Status);
+        Assert.Contains("response_format.json_schema.schema.properties.n.minimum", e.Message);
+    }
+
+    [Fact]
+    public async Task Openai_sdk_reads_logprobs_and_top_logprobs_streamed_and_not()
+    {
+        var options = Options(12);
+        options.IncludeLogProbabilities = true;
+        options.TopLogProbabilityCount = 3;
+        ChatCompletion completion = await serve.Client().CompleteChatAsync([new UserChatMessage("Hello")], options);
+        var entries = completion.ContentTokenLogProbabilities;
+        Assert.NotEmpty(entries);
+        foreach (var e in entries)
+        {
+            Assert.Equal(3, e.TopLogProbabilities.Count);
+            Assert.True(e.LogProbability <= 0 && e.TopLogProbabilities[0].LogProbability >= e.LogProbability);
+            Assert.True(e.TopLogProbabilities.Zip(e.TopLogProbabilities.Skip(1)).All(p => p.First.LogProbability >= p.Second.LogProbability));
+        }
+        string written = Encoding.UTF8.GetString([.. entries.SelectMany(e => e.Utf8Bytes!.Value.ToArray())]);
+        Assert.Equal(completion.Content[0].Text.TrimStart(), written.TrimStart());
+
+        var streamed = new List<ChatTokenLogProbabilityDetails>();
+        await foreach (var update in serve.Client().CompleteChatStreamingAsync([new UserChatMessage("Hello")], options))
+            streamed.AddRange(update.ContentTokenLogProbabilities);
+        Assert.Equal(entries.Select(e => (e.Token, e.LogProbability)), streamed.Select(e => (e.Token, e.LogProbability)));
+    }
+
+    [Fact]
+    public async Task Openai_sdk_logit_bias_forces_a_token_and_out_of_vocabulary_ids_get_400()
+    {
+        var tokenizer = R1Sharp.Text.HfTokenizer.Load(Path.Combine(RepoPaths.Root, "models", "tiny-qwen2"));
+        int x = tokenizer.TokenToId("x")!.Value;
+        var options = Options(12);
+        options.LogitBiases.Add(x, 100);
+        ChatCompletion completion = await serve.Client().CompleteChatAsync([new UserChatMessage("Hello")], options);
+        Assert.Matches("^x+$", completion.Content[0].Text);
+
+        var bad = Options(4);
+        bad.LogitBiases.Add(1_000_000, 5);
+        var e = await Assert.ThrowsAsync<ClientResultException>(() => serve.Client().CompleteChatAsync([new UserChatMessage("hi")], bad));
+        Assert.Equal(400, e.Status);
+        Assert.Contains("logit_bias", e.Message);
+    }
+
+    [Fact]
+    public async Task Enable_thinking_false_prefills_an_empty_thinking_block()
+    {
+        using var http = new HttpClient { BaseAddress = serve.Address };
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", ServeProcess.Key);
+        string body = """{"model":"tiny-qwen2","messages":[{"role":"user","content":"hi"}],"max_tokens":8,"seed":1,"chat_template_kwargs":{"enable_thinking":false}}""";
+        using var response = await http.PostAsync("v1/chat/completions", new StringContent(body, Encoding.UTF8, "application/json"));
+        using var doc = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        var usage = doc.RootElement.GetProperty("usage");
+        Assert.Equal(0, usage.GetProperty("completion_tokens_details").GetProperty("reasoning_tokens").GetInt32());
+        Assert.Equal("", doc.RootElement.GetProperty("choices")[0].GetProperty("message").GetProperty("reasoning_content").GetString());
+        Assert.True(usage.GetProperty("completion_tokens").GetInt32() > 0);
+    }
 }

@@ -38,7 +38,7 @@ public sealed class ServerErrorTests
     [InlineData("""{"model":"test-model","messages":[{"role":"user","content":"a"}],"stream":"yes"}""", "stream")]
     [InlineData("""{"model":"test-model","messages":[{"role":"user","content":"a"}],"thinking_budget":-1}""", "thinking_budget")]
     [InlineData("""{"model":"test-model","messages":[{"role":"user","content":"a"}],"reasoning_effort":"huge"}""", "reasoning_effort")]
-    [InlineData("""{"model":"test-model","messages":[{"role":"user","content":"a"}],"logprobs":true}""", "logprobs")]
+    [InlineData("""{"model":"test-model","messages":[{"role":"user","content":"a"}],"logprobs":"yes"}""", "logprobs")]
     [InlineData("""{"model":"test-model","messages":[{"role":"user","content":"a"}],"min_p":0.1}""", "min_p")]
     public async Task Bad_requests_get_400_naming_the_field(string body, string? param)
     {

@@ -99,11 +99,19 @@ public sealed class ChatGenerationTests
 
     public static TheoryData<string, string> ServerRefusals => new()
     {
-        { "\"logprobs\":true", "logprobs" },
         { "\"functions\":[{\"name\":\"f\"}]", "functions" },
         { "\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"f\",\"strict\":true}}]", "tools[0].function.strict" },
-        { "\"response_format\":{\"type\":\"json_object\"}", "response_format" },
-        { "\"logit_bias\":{\"42\":5}", "logit_bias" },
+        { "\"top_logprobs\":2", "top_logprobs" },
+        { "\"logprobs\":true,\"top_logprobs\":21", "top_logprobs" },
+        { "\"response_format\":{\"type\":\"json_object\"},\"ignore_eos\":true", "response_format" },
+        { "\"response_format\":{\"type\":\"json_schema\",\"json_schema\":{\"name\":\"x\",\"schema\":{\"type\":\"object\",\"patternProperties\":{}}}}",
+            "response_format.json_schema.schema.patternProperties" },
+        { "\"response_format\":{\"type\":\"json_schema\",\"json_schema\":{\"name\":\"x\",\"schema\":{},\"verbose\":true}}", "response_format.json_schema.verbose" },
+        { "\"response_format\":{\"type\":\"xml\"}", "response_format.type" },
+        { "\"logit_bias\":{\"a\":5}", "logit_bias" },
+        { "\"logit_bias\":{\"42\":101}", "logit_bias" },
+        { "\"logit_bias\":[1]", "logit_bias" },
+        { "\"chat_template_kwargs\":{\"tools\":[]}", "chat_template_kwargs.tools" },
         { "\"min_p\":0.1", "min_p" },
         { "\"frobnicate\":1", "frobnicate" },
         { "\"reasoning_effort\":\"huge\"", "reasoning_effort" },
@@ -123,7 +131,8 @@ public sealed class ChatGenerationTests
         (ChatOptions Options, string Field)[] cases =
         [
             (new() { Tools = [new HostedWebSearchTool()] }, "ChatOptions.Tools"),
-            (new() { ResponseFormat = ChatResponseFormat.Json }, "ChatOptions.ResponseFormat"),
+            (new() { ResponseFormat = ChatResponseFormat.ForJsonSchema(System.Text.Json.JsonDocument.Parse("{\"type\":\"string\",\"format\":\"date\"}").RootElement) },
+                "ChatOptions.ResponseFormat.Schema.format"),
             (new() { ConversationId = "c1" }, "ChatOptions.ConversationId"),
             (new() { Reasoning = new ReasoningOptions { Output = ReasoningOutput.Summary } }, "ChatOptions.Reasoning.Output"),
             (new() { AdditionalProperties = new() { ["min_p"] = 0.1 } }, "ChatOptions.AdditionalProperties[\"min_p\"]"),
@@ -131,7 +140,7 @@ public sealed class ChatGenerationTests
         ];
         foreach (var (options, field) in cases)
         {
-            var e = Assert.Throws<ChatRequestException>(() => LocalChatClient.ToSettings(options));
+            var e = Assert.Throws<ChatRequestException>(() => ChatGeneration.Options(Defaults, Template, LocalChatClient.ToSettings(options)));
             Assert.Equal(field, e.Field);
             Assert.Contains(field, e.Message);
         }
