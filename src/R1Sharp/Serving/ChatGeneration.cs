@@ -14,7 +14,8 @@ namespace R1Sharp.Serving;
 public static class ChatGeneration
 {
     /// <summary>The options for <paramref name="settings"/> over a model's <paramref name="defaults"/>.</summary>
-    /// <exception cref="ChatRequestException">An unknown <see cref="ChatSettings.ReasoningEffort"/>.</exception>
+    /// <exception cref="ChatRequestException">An unknown <see cref="ChatSettings.ReasoningEffort"/>, or settings that do not
+    /// combine (a response format with ignore_eos or with tools, top_logprobs without logprobs).</exception>
     public static GenerationOptions Options(GenerationOptions defaults, IChatTemplate template, ChatSettings settings)
     {
         ArgumentNullException.ThrowIfNull(defaults);
@@ -23,6 +24,9 @@ public static class ChatGeneration
         var s = defaults.Sampler;
         if (settings.ResponseFormat is { } format && settings.IgnoreEos == true)
             throw new ChatRequestException(format.Field.Split('.')[0], $"{format.Field.Split('.')[0]} cannot be combined with ignore_eos: a JSON answer ends when its value is complete");
+        if (settings.ResponseFormat is not null && settings.Tools is { Count: > 0 } && settings.ToolChoice?.Mode != "none")
+            throw new ChatRequestException("response_format", "response_format together with tools is not implemented: the JSON constraint " +
+                "would forbid the template's tool-call syntax; send them in separate requests (or tool_choice \"none\")");
         if (settings.TopLogprobs is not null && settings.Logprobs != true)
             throw new ChatRequestException("top_logprobs", "top_logprobs needs logprobs: true");
         return defaults with

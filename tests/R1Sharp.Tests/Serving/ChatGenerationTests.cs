@@ -112,6 +112,7 @@ public sealed class ChatGenerationTests
         { "\"logit_bias\":{\"42\":101}", "logit_bias" },
         { "\"logit_bias\":[1]", "logit_bias" },
         { "\"chat_template_kwargs\":{\"tools\":[]}", "chat_template_kwargs.tools" },
+        { "\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"f\"}}],\"response_format\":{\"type\":\"json_object\"}", "response_format" },
         { "\"min_p\":0.1", "min_p" },
         { "\"frobnicate\":1", "frobnicate" },
         { "\"reasoning_effort\":\"huge\"", "reasoning_effort" },
