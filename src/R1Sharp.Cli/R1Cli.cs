@@ -46,6 +46,7 @@ public static class R1Cli
         var root = new RootCommand("R1Sharp: DeepSeek-R1 models, training and serving in .NET");
         root.Options.Add(Verbose);
         foreach (var create in Verbs.Values) root.Subcommands.Add(create());
+        ConfigKeysHelp.Attach(root);
         return root;
     }
 
