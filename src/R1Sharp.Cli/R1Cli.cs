@@ -54,6 +54,7 @@ public static class R1Cli
         root.Options.Add(Verbose);
         root.Options.Add(Offline);
         foreach (var create in Verbs.Values) root.Subcommands.Add(create());
+        ConfigKeysHelp.Attach(root);
         return root;
     }
 

@@ -54,6 +54,7 @@ internal static class TrainCommand
     {
         var command = new Command("sft", "Supervised fine-tuning (TRL SFTTrainer semantics): r1 train sft --config sft.json [--key=value ...] [--resume | --overwrite]");
         var options = RecipeOptions.AddTo(command);
+        ConfigKeysHelp.Register<SftConfig>(command);
         CliAction.SetTraining(command, (parse, interrupt) =>
         {
             var config = SftConfig.Load(parse.GetValue(options.Config), options.Overrides(parse)).Validate();

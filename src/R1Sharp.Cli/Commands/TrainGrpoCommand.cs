@@ -15,6 +15,7 @@ public static class TrainGrpoCommand
     {
         var command = new Command("grpo", "Train with GRPO on rule rewards (R1-Zero / R1 reasoning RL): r1 train grpo --config grpo.json [--key=value ...] [--resume | --overwrite]");
         var options = TrainCommand.RecipeOptions.AddTo(command);
+        ConfigKeysHelp.Register<GrpoConfig>(command);
         CliAction.SetTraining(command, (parse, interrupt) =>
         {
             var overrides = options.Overrides(parse, resumeKey: false); // GRPO resumes through GrpoRunOptions.Resume

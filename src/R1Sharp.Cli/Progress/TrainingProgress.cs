@@ -60,7 +60,7 @@ public static class TrainingProgress
         public void Report(TrainingStepReport r)
         {
             if (r.Message is not null) output.WriteLine(r.Message);
-            else if (r.IsLogStep || r.Step == r.TotalSteps) output.WriteLine(FormatLine(r));
+            else if (r.IsLogStep) output.WriteLine(FormatLine(r)); // GRPO's rows only move the bar: its trainer logs its own lines
             output.Flush();
         }
     }

@@ -78,6 +78,21 @@ internal sealed class RecipeChecks(string prefix)
     /// <summary>True when the config's report_to asks for TensorBoard event files.</summary>
     public static bool ReportsToTensorBoard(ITrainerKeys c) => c.ReportTo.Contains("tensorboard");
 
+    /// <summary>
+    /// chat_template: one of the names of r1's <c>--chat-template</c> (<see cref="Text.ChatTemplates.ChatTemplate.Names"/>),
+    /// spelled the same in both recipes and on the command line. The older spellings (SFT's r1_zero and model, GRPO's
+    /// chat) are refused with the one to write, so one spelling stays in use.
+    /// </summary>
+    public void ChatTemplateName(string value)
+    {
+        var names = Text.ChatTemplates.ChatTemplate.Names;
+        if (names.Contains(value)) return;
+        string? now = value switch { "r1_zero" => "r1-zero", "model" or "chat" => "auto", _ => null };
+        Fail(now is not null
+            ? $"chat_template '{value}' is now spelled '{now}' (as r1's --chat-template); set \"chat_template\": \"{now}\""
+            : $"chat_template '{value}' is unknown; use one of {string.Join(", ", names)} (auto = the model's own template)");
+    }
+
     /// <summary>A loss weight (seq_aux_loss_alpha, mtp_loss_weight): finite and ≥ 0, 0 = off.</summary>
     public void LossWeight(string key, double v, string usual)
     {

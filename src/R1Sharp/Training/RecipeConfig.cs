@@ -100,6 +100,22 @@ public static class RecipeConfig
         return copy;
     }
 
+    /// <summary>
+    /// Every key of <typeparamref name="T"/> in declaration order with its default as compact JSON (what a config
+    /// without that key gets), for help texts.
+    /// </summary>
+    /// <example>For SftConfig: ("model_name_or_path", "\"\""), ("dataset_path", "null"), ..., ("learning_rate", "2E-05"), ...</example>
+    public static IReadOnlyList<(string Key, string Default)> KeyDefaults<T>() where T : class, new()
+    {
+        T defaults = new();
+        return BindingsOf(typeof(T)).Select(b =>
+        {
+            using var stream = new MemoryStream();
+            using (var w = new Utf8JsonWriter(stream)) RecipeValues.Write(w, b.Property.GetValue(defaults));
+            return (b.Key, Encoding.UTF8.GetString(stream.ToArray()));
+        }).ToArray();
+    }
+
     /// <summary>The resolved config as an indented JSON object, keys in declaration order (saved in checkpoints).</summary>
     public static string ToJson<T>(T config) where T : class
     {
@@ -133,11 +149,16 @@ public static class RecipeConfig
         return bestDistance <= Math.Max(2, key.Length / 3) ? best : null;
     }
 
+    /// <summary>Keys that were renamed (old → new): refused with the new name, so configs use one spelling.</summary>
+    private static readonly Dictionary<string, string> Renamed = new() { ["template"] = "chat_template" };
+
     private static Binding Find(Type type, string key, string context)
     {
         var all = BindingsOf(type);
         foreach (var b in all)
             if (b.Key == key) return b;
+        if (Renamed.TryGetValue(key, out var now) && all.Any(b => b.Key == now))
+            throw new R1SharpException($"{context}: key '{key}' is now spelled '{now}' (as r1's --chat-template); rename it");
         string? near = ClosestKey(key, all.Select(b => b.Key));
         string hint = near is not null ? $"did you mean '{near}'?" : $"known keys: {string.Join(", ", all.Select(b => b.Key))}";
         throw new R1SharpException($"{context}: unknown key '{key}'; {hint}");

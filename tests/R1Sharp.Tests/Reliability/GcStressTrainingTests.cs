@@ -19,7 +19,7 @@ public sealed class GcStressTrainingTests
     {
         string path = Path.Combine(dir, "grpo.json");
         File.WriteAllText(path, $$"""
-            { "model_name_or_path": "{{model}}", "task": "chain-sum", "task_size": 64, "template": "r1-zero",
+            { "model_name_or_path": "{{model}}", "task": "chain-sum", "task_size": 64, "chat_template": "r1-zero",
               "reward_funcs": ["accuracy", "format", "tag_count"], "num_generations": 2, "per_device_train_batch_size": 2,
               "max_completion_length": 8, "max_prompt_length": 512, "max_steps": 50, "learning_rate": 1e-4,
               "logging_steps": 25, "save_steps": 0, "seed": 5, "output_dir": "{{Path.Combine(dir, "run")}}", {{extra}} }

@@ -29,8 +29,7 @@ public sealed partial record GrpoConfig
                  "(dividing by the std re-adds the question-difficulty bias); set --scale_rewards=none, or pick another loss_type");
         if (RewardWeights is { } w && w.Count != RewardFuncs.Count)
             Check.Fail($"reward_weights has {w.Count} values but reward_funcs has {RewardFuncs.Count}; give one weight per reward function");
-        if (Template is not ("r1-zero" or "chat"))
-            Check.Fail($"template '{Template}' is unknown; use r1-zero (base models, R1 paper Table 1) or chat (the model's chat template)");
+        Check.ChatTemplateName(Template);
         if (DatasetPath is not null && Task is not null)
             Check.Fail("dataset_path and task are both set; keep one (a dataset file, or a built-in task such as chain-sum)");
         if (Task is not null && Task != Tasks.ChainSumTask.Name)

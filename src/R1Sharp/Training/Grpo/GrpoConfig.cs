@@ -208,9 +208,9 @@ public sealed partial record GrpoConfig : ITrainerKeys
     /// <summary>Problems drawn from the built-in task (seeded with <see cref="Seed"/>).</summary>
     [JsonPropertyName("task_size")] public int TaskSize { get; init; } = 1000;
 
-    /// <summary>Prompt template: "r1-zero" (R1 paper Table 1, for base models) or "chat" (the model's own chat template,
-    /// thinking prefilled for R1-style models).</summary>
-    [JsonPropertyName("template")] public string Template { get; init; } = "r1-zero";
+    /// <summary>Prompt template, named as r1's --chat-template: "r1-zero" (default; R1 paper Table 1, for base models),
+    /// "auto" (the model's own chat template, thinking prefilled for R1-style models), deepseek-r1, qwen2.5 or llama3.</summary>
+    [JsonPropertyName("chat_template")] public string Template { get; init; } = "r1-zero";
 
     // ---- derived (valid after Validate) ----
 

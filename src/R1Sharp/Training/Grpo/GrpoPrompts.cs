@@ -18,9 +18,9 @@ public sealed record GrpoPrompt(string Text, IReadOnlyList<int> Ids, string? Gol
 /// <summary>Builds <see cref="GrpoPrompt"/>s from questions, datasets and built-in tasks.</summary>
 public static class GrpoPrompts
 {
-    /// <summary>The reward functions' view of a template name ("r1-zero" or "chat").</summary>
+    /// <summary>The reward functions' view of a chat_template name: r1-zero, or a chat template (R1 chat completions).</summary>
     public static CompletionTemplate CompletionTemplateOf(string template) =>
-        template == "chat" ? CompletionTemplate.R1Chat : CompletionTemplate.R1Zero;
+        template == "r1-zero" ? CompletionTemplate.R1Zero : CompletionTemplate.R1Chat;
 
     /// <summary>
     /// Renders each (question, gold) with <paramref name="template"/> and tokenizes it (the tokenizer adds BOS when its
@@ -42,7 +42,7 @@ public static class GrpoPrompts
 
     /// <summary>
     /// The prompts a config names: <c>dataset_path</c> (question/answer columns) or <c>task</c> (chain-sum, task_size
-    /// problems seeded with seed), rendered with <c>template</c> (r1-zero, or chat = the model directory's template).
+    /// problems seeded with seed), rendered with <c>chat_template</c> (r1-zero, or auto = the model directory's template, or a named one).
     /// </summary>
     public static IReadOnlyList<GrpoPrompt> FromConfig(GrpoConfig config, HfTokenizer tokenizer, string? modelDirectory)
     {
@@ -60,17 +60,18 @@ public static class GrpoPrompts
         return prompts;
     }
 
-    /// <summary>The template a config's <c>template</c> key names.</summary>
+    /// <summary>The template a config's <c>chat_template</c> key names.</summary>
     public static IChatTemplate TemplateFor(string name, HfTokenizer tokenizer, string? modelDirectory)
     {
         string eos = tokenizer.EosId is int e ? tokenizer.Decode([e]) : DeepSeekR1ChatTemplate.Eos;
         return name switch
         {
             "r1-zero" => new R1ZeroTemplate(eos),
-            "chat" => modelDirectory is not null
+            "auto" => modelDirectory is not null
                 ? ChatTemplate.FromModelDirectory(modelDirectory, runtimeAddsBos: true)
                 : new DeepSeekR1ChatTemplate(new DeepSeekR1TemplateOptions { AddBos = false }),
-            _ => throw new R1SharpException($"GRPO config: template '{name}' is unknown; use r1-zero or chat"),
+            _ when modelDirectory is not null && ChatTemplate.Names.Contains(name) => ChatTemplate.ForModel(modelDirectory, name, runtimeAddsBos: true),
+            _ => throw new R1SharpException($"GRPO config: chat_template '{name}' is unknown; use r1-zero or auto"),
         };
     }
 }

@@ -24,6 +24,7 @@ public sealed partial record SftConfig
             Check.Fail("overwrite_output_dir and resume_from_checkpoint are both set; resume the run in output_dir or replace it, not both");
         Check.Trainer(this, "to train num_train_epochs");
         Check.AtLeast("max_length", MaxLength, 2);
+        Check.ChatTemplateName(ChatTemplate);
         Check.AtLeast("save_total_limit", SaveTotalLimit, 0);
         if (EvalSteps is { } es) Check.AtLeast("eval_steps", es, 0);
         if (MaxSteps == -1 && !(NumTrainEpochs > 0)) Check.Fail($"num_train_epochs must be > 0 when max_steps is -1 (got {RecipeChecks.F(NumTrainEpochs)})");

@@ -20,15 +20,6 @@ public enum SftDatasetFormat
     Text,
 }
 
-/// <summary>How prompts are rendered.</summary>
-public enum SftChatTemplate
-{
-    /// <summary>The model's own chat template (tokenizer_config.json / chat_template.jinja).</summary>
-    Model,
-    /// <summary>The R1-Zero prompt of the paper (base models without a chat template; one user turn).</summary>
-    R1Zero,
-}
-
 /// <summary>SFT hyper-parameters. Load with <see cref="Load"/>, then <see cref="Validate"/>.</summary>
 public sealed partial record SftConfig : ITrainerKeys
 {
@@ -43,8 +34,9 @@ public sealed partial record SftConfig : ITrainerKeys
     /// <summary>Row format of the dataset (default messages).</summary>
     [JsonPropertyName("dataset_format")] public SftDatasetFormat DatasetFormat { get; init; } = SftDatasetFormat.Messages;
 
-    /// <summary>Prompt rendering: the model's chat template, or the R1-Zero prompt.</summary>
-    [JsonPropertyName("chat_template")] public SftChatTemplate ChatTemplate { get; init; } = SftChatTemplate.Model;
+    /// <summary>Prompt rendering, named as r1's --chat-template: auto (default; the model's own template), r1-zero (the
+    /// R1-Zero prompt of the paper, for base models without a chat template; one user turn), deepseek-r1, qwen2.5, llama3.</summary>
+    [JsonPropertyName("chat_template")] public string ChatTemplate { get; init; } = "auto";
 
     /// <summary>Loss only on completion tokens (TRL completion_only_loss; default true). False: every token
     /// (language modelling, e.g. pretraining on text).</summary>

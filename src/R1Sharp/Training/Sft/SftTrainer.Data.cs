@@ -13,7 +13,7 @@ public static partial class SftTrainer
     {
         string path = config.DatasetPath ?? throw new R1SharpException("SFT config: dataset_path is required (or pass the data in memory)");
         IChatTemplate Template() => template ?? throw new R1SharpException(
-            $"{config.ModelNameOrPath}: the model has no chat template; set chat_template to r1_zero or use dataset_format text");
+            $"{config.ModelNameOrPath}: the model has no chat template; set chat_template to r1-zero or use dataset_format text");
         return config.DatasetFormat switch
         {
             SftDatasetFormat.Messages => DatasetLoader.LoadConversations(path).Select((c, i) =>
@@ -40,8 +40,9 @@ public static partial class SftTrainer
     /// <summary>The template prompts are rendered with, or null when the model has none (text datasets need none).</summary>
     private static IChatTemplate? TemplateFor(SftConfig config, HfTokenizer tokenizer)
     {
-        if (config.ChatTemplate == SftChatTemplate.R1Zero)
+        if (config.ChatTemplate == "r1-zero")
             return new R1ZeroTemplate(tokenizer.EosToken ?? DeepSeekR1ChatTemplate.Eos);
+        if (config.ChatTemplate != "auto") return ChatTemplate.ForModel(config.ModelNameOrPath, config.ChatTemplate);
         try { return ChatTemplate.FromModelDirectory(config.ModelNameOrPath); }
         catch (R1SharpException) when (config.DatasetFormat is SftDatasetFormat.Text or SftDatasetFormat.PromptCompletion)
         {

@@ -129,7 +129,7 @@ public static partial class SftTrainer
         {
             _metrics.Write(row);
             History.Add(row);
-            _progress?.Report(new TrainingStepReport(Step, TotalSteps, row, IsLogStep: Step % Config.LoggingSteps == 0 || Step == 1));
+            _progress?.Report(new TrainingStepReport(Step, TotalSteps, row, IsLogStep: Step % Config.LoggingSteps == 0 || Step == 1 || Step == TotalSteps));
         }
 
         /// <summary>Writes checkpoint-STEP (model directory, optimizer, trainer state).</summary>

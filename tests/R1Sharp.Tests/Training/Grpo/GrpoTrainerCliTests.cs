@@ -20,7 +20,7 @@ public sealed class GrpoTrainerCliTests
         string dir = TempDir();
         string config = Path.Combine(dir, "grpo.json");
         File.WriteAllText(config, $$"""
-            { "model_name_or_path": "{{ModelDir}}", "task": "chain-sum", "task_size": 16, "template": "r1-zero",
+            { "model_name_or_path": "{{ModelDir}}", "task": "chain-sum", "task_size": 16, "chat_template": "r1-zero",
               "reward_funcs": ["accuracy", "format", "tag_count"], "reward_weights": [1.0, 0.5, 0.5],
               "num_generations": 2, "per_device_train_batch_size": 4, "max_completion_length": 6, "max_prompt_length": 512,
               "max_steps": 1, "logging_steps": 1 }

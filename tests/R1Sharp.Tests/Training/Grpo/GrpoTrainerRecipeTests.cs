@@ -19,7 +19,7 @@ public sealed class GrpoTrainerRecipeTests
         File.WriteAllText(Path.Combine(model, "generation_config.json"),
             $$"""{ "eos_token_id": [{{string.Join(", ", Enumerable.Range(0, 600))}}], "pad_token_id": 595 }""");
         string output = TempDir();
-        var config = GrpoConfig.Load(null, [$"--model_name_or_path={model}", "--task=chain-sum", "--task_size=8", "--template=r1-zero", "--reward_funcs=format",
+        var config = GrpoConfig.Load(null, [$"--model_name_or_path={model}", "--task=chain-sum", "--task_size=8", "--chat_template=r1-zero", "--reward_funcs=format",
             "--num_generations=2", "--per_device_train_batch_size=4", "--max_completion_length=8", "--max_steps=1",
             "--log_completions_steps=1", "--save_steps=0", $"--output_dir={output}"]).Validate();
 

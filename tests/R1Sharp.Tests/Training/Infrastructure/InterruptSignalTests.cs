@@ -54,7 +54,7 @@ public sealed class InterruptSignalTests
     public void Train_grpo_checkpoints_on_a_signal_and_resumes(string signal)
     {
         string dir = Directory.CreateTempSubdirectory("r1-sig-grpo-").FullName, output = Path.Combine(dir, "out");
-        string[] args = ["train", "grpo", $"--model_name_or_path={TinyModel}", "--task=chain-sum", "--task_size=64", "--template=r1-zero",
+        string[] args = ["train", "grpo", $"--model_name_or_path={TinyModel}", "--task=chain-sum", "--task_size=64", "--chat_template=r1-zero",
             "--reward_funcs=accuracy,format", "--num_generations=2", "--per_device_train_batch_size=4", "--max_completion_length=6",
             "--max_prompt_length=512", "--max_steps=20", "--logging_steps=1", "--save_steps=0", $"--output_dir={output}"];
         int step = StopMidRun(args, l => l.Contains("step 2/20"), signal, output);
