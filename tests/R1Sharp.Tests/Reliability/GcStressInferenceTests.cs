@@ -20,7 +20,7 @@ public sealed class GcStressInferenceTests
         string records = Path.Combine(TempDir(), "eval.jsonl");
         var run = GcStressRun.Run("eval", "--model", Base, "--task", "chain-sum", "--limit", "6", "--samples", "4", "--out", records);
         run.AssertSurvived();
-        Assert.Equal(6, File.ReadAllLines(records).Length);
+        Assert.Equal(7, File.ReadAllLines(records).Length); // the run key, then one record per problem
         Assert.Contains("pass@1", run.Result.Stdout);
     }
 

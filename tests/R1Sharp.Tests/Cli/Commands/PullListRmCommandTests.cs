@@ -63,9 +63,12 @@ public sealed class PullListRmCommandTests : IDisposable
         Assert.Single(missing.Stderr.Trim().Split('\n'));
         Assert.Contains("acme/nope not found", missing.Stderr);
 
-        var model = R1("inspect", "--model", "acme/never-pulled");
-        Assert.Equal(2, model.ExitCode);
-        Assert.Contains("run `r1 pull acme/never-pulled` first", model.Stderr);
+        var offline = R1("inspect", "--model", "acme/never-pulled", "--offline");
+        Assert.Equal(2, offline.ExitCode);
+        Assert.Contains("--offline forbids pulling it: run `r1 pull acme/never-pulled` or drop --offline", offline.Stderr);
+        var pulled = R1("inspect", "--model", "acme/never-pulled"); // pulled on first use: the hub has no such repo
+        Assert.Equal(2, pulled.ExitCode);
+        Assert.Contains("acme/never-pulled not found", pulled.Stderr);
     }
 
     [Fact]
