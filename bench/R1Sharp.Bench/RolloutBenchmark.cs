@@ -1,6 +1,6 @@
 // GRPO-rollout-shaped generation, R1Sharp beside llama.cpp (LLamaSharp 0.30, CPU) on the same random weights:
 // P prompts × G samples, each prompt prefilled once and its KV used by its G samples, a fixed number of new tokens per
-// sample (EOS ignored), temperature 1 over the whole vocabulary. R1Sharp runs Generator.Generate (what GRPO, eval and
+// sample (EOS ignored), temperature 1 over the whole vocabulary. R1Sharp runs TextGenerator.Generate (what GRPO, eval and
 // distill call); llama.cpp runs one batch of P·G sequences after `llama_memory_seq_cp` of each prompt, in both of its
 // KV layouts (unified: cells shared by the G sequences, every query masked over every cell; split: one stream per
 // sequence, the prompt copied), and the better one counts.
@@ -14,7 +14,7 @@ using R1Sharp.Models.Export;
 using R1Sharp.Tensors.Kernels;
 using R1Sharp.Text;
 using TorchSharp;
-using Generator = R1Sharp.Generation.Generator;
+using TextGenerator = R1Sharp.Generation.TextGenerator;
 using ScalarType = TorchSharp.torch.ScalarType;
 
 namespace R1Sharp.Bench;
@@ -79,7 +79,7 @@ public static class RolloutBenchmark
             void Add(string ours, DecoderModel model, string theirs, string gguf)
             {
                 loaded.Add(model);
-                var generator = new Generator(model, tokenizer);
+                var generator = new TextGenerator(model, tokenizer);
                 engines.Add(($"R1Sharp {ours}", () => MeasureR1Sharp(generator, prompts, shape)));
                 foreach (var layout in layouts)
                     engines.Add(($"llama.cpp {theirs}, {layout} KV", () => MeasureLlamaCpp(gguf, prompts, shape, unified: layout == "unified")));
@@ -124,7 +124,7 @@ public static class RolloutBenchmark
     }
 
     // Seconds for one Generate call over the whole rollout batch.
-    private static double MeasureR1Sharp(Generator generator, int[][] prompts, Shape shape)
+    private static double MeasureR1Sharp(TextGenerator generator, int[][] prompts, Shape shape)
     {
         var options = new GenerationOptions
         {

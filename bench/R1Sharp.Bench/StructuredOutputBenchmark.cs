@@ -34,9 +34,9 @@ public static class StructuredOutputBenchmark
 
     private static void DecodeRate(string modelDir, int decode, int rounds, JsonGrammar grammar)
     {
-        using var generator = Generator.Load(modelDir);
+        using var generator = TextGenerator.Load(modelDir);
         var template = ChatTemplate.FromModelDirectory(modelDir);
-        var request = GenerationRequest.ForChat(generator.Tokenizer, template, [ChatMessage.User("Describe a film as JSON.")]);
+        var request = GenerationRequest.ForChat(generator.Tokenizer, template, [ChatTurn.User("Describe a film as JSON.")]);
         var free = generator.DefaultOptions() with
         {
             MaxNewTokens = decode, ThinkingBudget = 0, Seed = 11, LoopGuard = null,

@@ -13,7 +13,7 @@ public sealed record ChatCompletionRequest
     /// <summary>The model id asked for.</summary>
     public required string Model { get; init; }
     /// <summary>The conversation; <c>reasoning_content</c>/<c>reasoning</c> of assistant turns are dropped here.</summary>
-    public required IReadOnlyList<ChatMessage> Messages { get; init; }
+    public required IReadOnlyList<ChatTurn> Messages { get; init; }
     /// <summary>The generation fields, mapped by <see cref="ChatGeneration.Options"/> as <see cref="LocalChatClient"/>'s are.</summary>
     public ChatSettings Settings { get; init; } = new();
     /// <summary>n: choices to generate.</summary>
@@ -86,12 +86,12 @@ public sealed record ChatCompletionRequest
         }
     }
 
-    private static List<ChatMessage> ParseMessages(JsonElement root)
+    private static List<ChatTurn> ParseMessages(JsonElement root)
     {
         if (!root.TryGetProperty("messages", out var list) || list.ValueKind != JsonValueKind.Array)
             throw ApiError.BadField("messages", "messages must be a non-empty array of {role, content} objects", "missing_required_parameter");
         if (list.GetArrayLength() == 0) throw ApiError.BadField("messages", "messages must not be empty");
-        var messages = new List<ChatMessage>(list.GetArrayLength());
+        var messages = new List<ChatTurn>(list.GetArrayLength());
         int i = 0;
         foreach (var item in list.EnumerateArray())
         {
@@ -100,23 +100,23 @@ public sealed record ChatCompletionRequest
             string role = Str(item, "role", field + ".role") ?? throw ApiError.BadField(field + ".role", $"{field}.role is required", "missing_required_parameter");
             var parsedRole = role switch
             {
-                "system" or "developer" => ChatRole.System,
-                "user" => ChatRole.User,
-                "assistant" => ChatRole.Assistant,
-                "tool" => ChatRole.Tool,
+                "system" or "developer" => TurnRole.System,
+                "user" => TurnRole.User,
+                "assistant" => TurnRole.Assistant,
+                "tool" => TurnRole.Tool,
                 _ => throw ApiError.BadField(field + ".role", $"{field}.role must be system, developer, user, assistant or tool; got '{role}'"),
             };
             // reasoning_content / reasoning sent back in assistant turns are never fed to the model (SERVING.md §1).
-            var calls = parsedRole == ChatRole.Assistant ? ChatCompletionTools.ToolCalls(item, field) : null;
-            messages.Add(new ChatMessage(parsedRole, Content(item, field, parsedRole), ToolCalls: calls));
+            var calls = parsedRole == TurnRole.Assistant ? ChatCompletionTools.ToolCalls(item, field) : null;
+            messages.Add(new ChatTurn(parsedRole, Content(item, field, parsedRole), ToolCalls: calls));
         }
         return messages;
     }
 
-    private static string Content(JsonElement message, string field, ChatRole role)
+    private static string Content(JsonElement message, string field, TurnRole role)
     {
         if (!message.TryGetProperty("content", out var c) || c.ValueKind == JsonValueKind.Null)
-            return role == ChatRole.Assistant ? "" : throw ApiError.BadField(field + ".content", $"{field}.content is required", "missing_required_parameter");
+            return role == TurnRole.Assistant ? "" : throw ApiError.BadField(field + ".content", $"{field}.content is required", "missing_required_parameter");
         if (c.ValueKind == JsonValueKind.String) return c.GetString()!;
         if (c.ValueKind != JsonValueKind.Array) throw ApiError.BadField(field + ".content", $"{field}.content must be a string or an array of text parts", "invalid_type");
         var text = new System.Text.StringBuilder();

@@ -57,7 +57,7 @@ internal sealed class ChatCompletionsEndpoint(BatchScheduler scheduler, IChatTem
     }
 
     // A bound on characters, checked before tokenizing: no prompt of more than maxPromptChars costs tokenizer time or memory.
-    private void CheckPromptSize(IReadOnlyList<ChatMessage> messages, IReadOnlyList<ChatTool>? tools)
+    private void CheckPromptSize(IReadOnlyList<ChatTurn> messages, IReadOnlyList<ChatTool>? tools)
     {
         long chars = messages.Sum(m => (long)m.Content.Length + (m.ToolCalls?.Sum(c => (long)c.Arguments.Length) ?? 0))
             + (tools?.Sum(t => (long)t.Json.Length) ?? 0);

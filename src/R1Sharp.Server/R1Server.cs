@@ -23,7 +23,7 @@ namespace R1Sharp.Server;
 
 /// <summary>
 /// An OpenAI-compatible server over one model. <see cref="Load"/> a model directory or wrap a
-/// <see cref="Generator"/> with <see cref="Create"/>; <see cref="StartAsync"/>, then <see cref="ShutdownAsync"/> (graceful)
+/// <see cref="TextGenerator"/> with <see cref="Create"/>; <see cref="StartAsync"/>, then <see cref="ShutdownAsync"/> (graceful)
 /// and <see cref="DisposeAsync"/>. The server does not handle process signals itself; its host (e.g. `r1 serve`) does.
 /// </summary>
 public sealed class R1Server : IAsyncDisposable
@@ -36,14 +36,14 @@ public sealed class R1Server : IAsyncDisposable
     internal const int ClientClosedRequest = 499;
     private readonly WebApplication _app;
     private readonly BatchScheduler _scheduler;
-    private readonly Generator? _ownedGenerator; // set by Load: freed after the scheduler thread has ended
+    private readonly TextGenerator? _ownedGenerator; // set by Load: freed after the scheduler thread has ended
     private readonly TextWriter _log;
     private readonly object _logGate = new();
     private readonly HostAllowList _hosts;
     private volatile bool _draining;
     private bool _started, _stopped;
 
-    private R1Server(Generator generator, IChatTemplate template, ServerOptions options, TextWriter log, bool ownsGenerator)
+    private R1Server(TextGenerator generator, IChatTemplate template, ServerOptions options, TextWriter log, bool ownsGenerator)
     {
         Options = options.Validate();
         BindAddress = ServerBinding.ResolveHost(options.Host); // before the scheduler thread starts
@@ -78,7 +78,7 @@ public sealed class R1Server : IAsyncDisposable
     }
 
     /// <summary>A server over a loaded generator (not disposed with the server) and a chat template.</summary>
-    public static R1Server Create(Generator generator, IChatTemplate template, ServerOptions options, TextWriter? log = null) =>
+    public static R1Server Create(TextGenerator generator, IChatTemplate template, ServerOptions options, TextWriter? log = null) =>
         new(generator, template, options, log ?? Console.Out, ownsGenerator: false);
 
     /// <summary>Loads the model, tokenizer, generation_config.json and chat template (unless
@@ -87,7 +87,7 @@ public sealed class R1Server : IAsyncDisposable
     public static R1Server Load(string modelDirectory, ServerOptions options, TextWriter? log = null, ModelLoadOptions? load = null)
     {
         var template = ChatTemplate.ForModel(modelDirectory, options.ChatTemplate);
-        var generator = Generator.Load(modelDirectory, load);
+        var generator = TextGenerator.Load(modelDirectory, load);
         try { return new R1Server(generator, template, options, log ?? Console.Out, ownsGenerator: true); }
         catch { generator.Dispose(); throw; }
     }

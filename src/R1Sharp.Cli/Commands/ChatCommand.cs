@@ -30,12 +30,12 @@ internal static class ChatCommand
     {
         var load = CommonOptions.LoadOptions(parse, dtype);
         string dir = CommonOptions.ResolveModel(parse, model);
-        using var generator = Generator.Load(dir, load);
+        using var generator = TextGenerator.Load(dir, load);
         var template = ChatTemplate.ForModel(dir, parse.GetValue(chatTemplate));
         var options = sampling.Resolve(parse, generator, template);
         bool hide = parse.GetValue(sampling.HideThinking);
-        var history = new List<ChatMessage>();
-        if (parse.GetValue(system) is { } s) history.Add(ChatMessage.System(s));
+        var history = new List<ChatTurn>();
+        if (parse.GetValue(system) is { } s) history.Add(ChatTurn.System(s));
         int systemCount = history.Count;
         bool interactive = !Console.IsInputRedirected;
         if (interactive) Console.Error.WriteLine(Help);
@@ -63,7 +63,7 @@ internal static class ChatCommand
                 if (line.StartsWith("/think-budget", StringComparison.Ordinal)) { options = SetBudget(options, line); continue; }
                 if (line.StartsWith('/')) { Console.Error.WriteLine($"unknown command {line}; {Help}"); continue; }
 
-                history.Add(ChatMessage.User(line));
+                history.Add(ChatTurn.User(line));
                 var request = RunCommand.Request(generator, template, history);
                 var printer = new AnswerPrinter(hide);
                 answer = new CancellationTokenSource();
@@ -80,7 +80,7 @@ internal static class ChatCommand
                 finally { Interlocked.Exchange(ref answer, null)?.Dispose(); }
                 printer.Finish();
                 Console.Error.WriteLine(AnswerPrinter.Stats(result, clock.Elapsed));
-                history.Add(ChatMessage.Assistant(result.Content, result.Reasoning));
+                history.Add(ChatTurn.Assistant(result.Content, result.Reasoning));
             }
         }
         finally { Console.CancelKeyPress -= onCancel; }

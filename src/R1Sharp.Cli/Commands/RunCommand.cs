@@ -30,7 +30,7 @@ internal sealed class SamplingCliOptions
     }
 
     /// <summary>The generator's defaults with the given options applied (validated).</summary>
-    public GenerationOptions Resolve(ParseResult parse, Generator generator, IChatTemplate template)
+    public GenerationOptions Resolve(ParseResult parse, TextGenerator generator, IChatTemplate template)
     {
         var options = generator.DefaultOptions();
         var sampler = options.Sampler;
@@ -130,11 +130,11 @@ internal static class RunCommand
         {
             var load = CommonOptions.LoadOptions(parse, dtype);
             string dir = CommonOptions.ResolveModel(parse, model);
-            using var generator = Generator.Load(dir, load);
+            using var generator = TextGenerator.Load(dir, load);
             var template = ChatTemplate.ForModel(dir, parse.GetValue(chatTemplate));
-            var messages = new List<ChatMessage>();
-            if (parse.GetValue(system) is { } s) messages.Add(ChatMessage.System(s));
-            messages.Add(ChatMessage.User(parse.GetRequiredValue(prompt)));
+            var messages = new List<ChatTurn>();
+            if (parse.GetValue(system) is { } s) messages.Add(ChatTurn.System(s));
+            messages.Add(ChatTurn.User(parse.GetRequiredValue(prompt)));
             var options = sampling.Resolve(parse, generator, template) with { IgnoreEos = parse.GetValue(ignoreEos) };
             var request = Request(generator, template, messages);
             bool asJson = parse.GetValue(json);
@@ -160,7 +160,7 @@ internal static class RunCommand
     }
 
     /// <summary>Renders the conversation with the generation prompt and tokenizes it (the template writes BOS itself).</summary>
-    internal static GenerationRequest Request(Generator generator, IChatTemplate template, IReadOnlyList<ChatMessage> messages) =>
+    internal static GenerationRequest Request(TextGenerator generator, IChatTemplate template, IReadOnlyList<ChatTurn> messages) =>
         GenerationRequest.ForChat(generator.Tokenizer, template, messages);
 
     internal static string ToJson(GenerationResult r) => new JsonObject

@@ -13,7 +13,7 @@ namespace R1Sharp.Data;
 public sealed record Problem(string Id, string Question, string Answer, string? Solution, string Source);
 
 /// <summary>A conversation (the <c>messages</c> column). Equal when the messages are equal, in order.</summary>
-public sealed record Conversation(IReadOnlyList<ChatMessage> Messages)
+public sealed record Conversation(IReadOnlyList<ChatTurn> Messages)
 {
     /// <inheritdoc/>
     public bool Equals(Conversation? other) => other is not null && Messages.SequenceEqual(other.Messages);
@@ -21,7 +21,7 @@ public sealed record Conversation(IReadOnlyList<ChatMessage> Messages)
     /// <inheritdoc/>
     public override int GetHashCode() => MessageHash(Messages);
 
-    internal static int MessageHash(IReadOnlyList<ChatMessage> messages)
+    internal static int MessageHash(IReadOnlyList<ChatTurn> messages)
     {
         var h = new HashCode();
         foreach (var m in messages) h.Add(m);
@@ -33,13 +33,13 @@ public sealed record Conversation(IReadOnlyList<ChatMessage> Messages)
 /// messages (TRL "conversational" format). Exactly one of <see cref="Text"/> and <see cref="Messages"/> is set.</summary>
 public sealed record PromptPart
 {
-    private PromptPart(string? text, IReadOnlyList<ChatMessage>? messages) => (Text, Messages) = (text, messages);
+    private PromptPart(string? text, IReadOnlyList<ChatTurn>? messages) => (Text, Messages) = (text, messages);
 
     /// <summary>The text, for the standard format; null for the conversational one.</summary>
     public string? Text { get; }
 
     /// <summary>The messages, for the conversational format; null for the standard one.</summary>
-    public IReadOnlyList<ChatMessage>? Messages { get; }
+    public IReadOnlyList<ChatTurn>? Messages { get; }
 
     /// <summary>True when this part is a list of messages.</summary>
     public bool IsConversational => Messages is not null;
@@ -48,7 +48,7 @@ public sealed record PromptPart
     public static PromptPart FromText(string text) => new(text, null);
 
     /// <summary>A conversational part.</summary>
-    public static PromptPart FromMessages(IReadOnlyList<ChatMessage> messages) => new(null, messages);
+    public static PromptPart FromMessages(IReadOnlyList<ChatTurn> messages) => new(null, messages);
 
     /// <inheritdoc/>
     public bool Equals(PromptPart? other) =>

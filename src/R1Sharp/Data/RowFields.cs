@@ -32,13 +32,13 @@ internal static class RowFields
     }
 
     /// <summary>A list of {role, content, reasoning_content?} objects; <paramref name="field"/> is the path so far.</summary>
-    public static ChatMessage[] Messages(JsonElement list, string field)
+    public static ChatTurn[] Messages(JsonElement list, string field)
     {
         if (list.ValueKind != JsonValueKind.Array)
             throw new RowError($"field {field}: expected a list of messages, got {KindName(list)}");
         int n = list.GetArrayLength();
         if (n == 0) throw new RowError($"field {field}: empty list");
-        var messages = new ChatMessage[n];
+        var messages = new ChatTurn[n];
         int i = 0;
         foreach (var item in list.EnumerateArray())
         {
@@ -48,17 +48,17 @@ internal static class RowFields
         return messages;
     }
 
-    private static ChatMessage Message(JsonElement item, string path)
+    private static ChatTurn Message(JsonElement item, string path)
     {
         if (item.ValueKind != JsonValueKind.Object)
             throw new RowError($"field {path}: expected an object {{role, content}}, got {KindName(item)}");
         string role = AsString(Member(item, "role", path), $"{path}.role");
-        if (!ChatMessage.TryParseRole(role, out var parsed))
+        if (!ChatTurn.TryParseRole(role, out var parsed))
             throw new RowError($"field {path}.role: expected one of system, user, assistant, tool, got '{role}'");
         string content = AsString(Member(item, "content", path), $"{path}.content");
         string? reasoning = item.TryGetProperty("reasoning_content", out var r) && r.ValueKind != JsonValueKind.Null
             ? AsString(r, $"{path}.reasoning_content") : null;
-        return new ChatMessage(parsed, content, reasoning);
+        return new ChatTurn(parsed, content, reasoning);
     }
 
     private static JsonElement Member(JsonElement obj, string name, string path)

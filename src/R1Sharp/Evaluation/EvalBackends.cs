@@ -1,4 +1,4 @@
-// Where evaluation samples come from: a local Generator with the model's chat template (R1 <think> prefill), or a
+// Where evaluation samples come from: a local TextGenerator with the model's chat template (R1 <think> prefill), or a
 // remote OpenAI-compatible endpoint (OpenAiEvalClient). The prompt follows R1-METHOD.md §5 (no system prompt).
 using R1Sharp.Generation;
 using R1Sharp.Models;
@@ -50,12 +50,12 @@ public static class EvalPrompt
 }
 
 /// <summary>
-/// Samples with a local <see cref="Generator"/>: the question (+ instruction) as one user message rendered by the model's
+/// Samples with a local <see cref="TextGenerator"/>: the question (+ instruction) as one user message rendered by the model's
 /// chat template with its generation prompt (R1's <c>&lt;think&gt;\n</c> prefill). <see cref="ProblemsPerCall"/> problems × K
 /// samples run as one batch, each prompt prefilled once and shared by its K samples; a problem's seeds depend on its index
 /// only, whatever shares its batch. Generation is serialised: the generator is not thread-safe.
 /// </summary>
-public sealed class LocalEvalBackend(Generator generator, IChatTemplate template, EvalOptions options, string? instruction = EvalPrompt.DefaultInstruction,
+public sealed class LocalEvalBackend(TextGenerator generator, IChatTemplate template, EvalOptions options, string? instruction = EvalPrompt.DefaultInstruction,
     string name = "local") : IEvalBackend, IDisposable
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
@@ -72,7 +72,7 @@ public sealed class LocalEvalBackend(Generator generator, IChatTemplate template
     public static LocalEvalBackend Load(string directory, Func<string, IChatTemplate> template, EvalOptions options, string? instruction, string name,
         ModelLoadOptions? load = null)
     {
-        var generator = Generator.Load(directory, load);
+        var generator = TextGenerator.Load(directory, load);
         try { return new LocalEvalBackend(generator, template(directory), options, instruction, name) { _ownsGenerator = true }; }
         catch { generator.Dispose(); throw; }
     }
@@ -126,7 +126,7 @@ public sealed class LocalEvalBackend(Generator generator, IChatTemplate template
     // to what the context leaves after the prompt.
     private GenerationRequest Request(Problem problem, int problemIndex)
     {
-        string text = template.Render([ChatMessage.User(EvalPrompt.UserMessage(problem.Question, instruction))], addGenerationPrompt: true);
+        string text = template.Render([ChatTurn.User(EvalPrompt.UserMessage(problem.Question, instruction))], addGenerationPrompt: true);
         var ids = generator.Tokenizer.Encode(text, addSpecialTokens: false);
         return new GenerationRequest(ids)
         {

@@ -61,14 +61,14 @@ public sealed record EvalSummary(int Problems, int K, double PassAt1, double Con
 /// <summary>An evaluation's per-problem records and summary.</summary>
 public sealed record EvalResult(IReadOnlyList<EvalRecord> Records, EvalSummary Summary);
 
-/// <summary>Runs the protocol with a local <see cref="Generator"/>.</summary>
+/// <summary>Runs the protocol with a local <see cref="TextGenerator"/>.</summary>
 public static class Evaluator
 {
     /// <summary>
     /// Samples <see cref="EvalOptions.K"/> completions of each problem's prompt (<paramref name="template"/> applied
     /// to the question as one user message) and grades each with <see cref="MathAnswer.Score"/> against the gold.
     /// </summary>
-    public static EvalResult Run(Generator generator, IReadOnlyList<Problem> problems, IChatTemplate template,
+    public static EvalResult Run(TextGenerator generator, IReadOnlyList<Problem> problems, IChatTemplate template,
         EvalOptions? options = null, CancellationToken ct = default, Action<int, int>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(generator);
@@ -82,7 +82,7 @@ public static class Evaluator
             int count = Math.Min(options.ProblemsPerBatch, problems.Count - start);
             var batch = problems.Skip(start).Take(count).ToList();
             var requests = batch.Select(p => new GenerationRequest(generator.Tokenizer.Encode(
-                template.Render([ChatMessage.User(p.Question)]), addSpecialTokens: true))).ToList();
+                template.Render([ChatTurn.User(p.Question)]), addSpecialTokens: true))).ToList();
             var generation = new GenerationOptions
             {
                 MaxNewTokens = options.MaxNewTokens,

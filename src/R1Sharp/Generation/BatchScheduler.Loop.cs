@@ -1,6 +1,6 @@
 // The scheduler thread: wait for work → drop cancelled rows → admit queued jobs (one DecodeBatch.Admit: batched
 // left-padded prefill, rows copied per sample, appended to the running cache) → one decode step for every live row.
-// The batch itself (rows, cache, prefill, step, drop) is DecodeBatch, shared with Generator.Generate.
+// The batch itself (rows, cache, prefill, step, drop) is DecodeBatch, shared with TextGenerator.Generate.
 using static TorchSharp.torch;
 
 namespace R1Sharp.Generation;
@@ -14,7 +14,7 @@ public sealed partial class BatchScheduler
     private readonly SamplerWorkspace _workspace;
     private DecodeBatch? _batchState;
 
-    private DecodeBatch Batch => _batchState ??= new DecodeBatch(Generator, TrimLeadingSlotsAt);
+    private DecodeBatch Batch => _batchState ??= new DecodeBatch(TextGenerator, TrimLeadingSlotsAt);
 
     private void Loop()
     {
@@ -79,7 +79,7 @@ public sealed partial class BatchScheduler
         for (int p = 0; p < jobs.Count; p++)
         {
             var job = jobs[p];
-            foreach (var s in Generator.CreateSequences([job.Request], job.Options, job.ContextLength, _workspace))
+            foreach (var s in TextGenerator.CreateSequences([job.Request], job.Options, job.ContextLength, _workspace))
                 samples.Add((p, new BatchRow(s, job.Sink, job.Cancellation, job)));
         }
         try

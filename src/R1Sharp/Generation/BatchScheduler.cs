@@ -54,9 +54,9 @@ public sealed partial class BatchScheduler : IDisposable
     private volatile Exception? _abortError;  // set before _stop is cancelled when running jobs must fail, not cancel
 
     /// <summary>Starts the scheduler thread over <paramref name="generator"/> (which it then owns exclusively; do not call it elsewhere).</summary>
-    public BatchScheduler(Generator generator, BatchSchedulerOptions? options = null)
+    public BatchScheduler(TextGenerator generator, BatchSchedulerOptions? options = null)
     {
-        Generator = generator;
+        TextGenerator = generator;
         Options = (options ?? new BatchSchedulerOptions()).Validate();
         ContextLength = Options.ContextLength ?? generator.ModelContextLength;
         if (ContextLength > generator.ModelContextLength)
@@ -67,11 +67,11 @@ public sealed partial class BatchScheduler : IDisposable
     }
 
     /// <summary>The generator (model, tokenizer, defaults).</summary>
-    public Generator Generator { get; }
+    public TextGenerator TextGenerator { get; }
     /// <summary>The model's tokenizer, to build requests (e.g. <see cref="GenerationRequest.ForChat"/>).</summary>
-    public Text.HfTokenizer Tokenizer => Generator.Tokenizer;
+    public Text.HfTokenizer Tokenizer => TextGenerator.Tokenizer;
     /// <summary>The model's default options (generation_config.json), the base of each request's options.</summary>
-    public GenerationOptions DefaultOptions() => Generator.DefaultOptions();
+    public GenerationOptions DefaultOptions() => TextGenerator.DefaultOptions();
     /// <summary>The limits.</summary>
     public BatchSchedulerOptions Options { get; }
     /// <summary>Context length of every sequence.</summary>
@@ -130,7 +130,7 @@ public sealed partial class BatchScheduler : IDisposable
         options = (options with { ContextLength = options.ContextLength ?? ContextLength }).Validate();
         if (options.SamplesPerPrompt > Options.MaxBatchRows)
             throw new R1SharpException($"n = {options.SamplesPerPrompt} exceeds the batch size {Options.MaxBatchRows}; ask for fewer samples or raise --max-batch");
-        int context = Generator.CheckRequests([request], options);
+        int context = TextGenerator.CheckRequests([request], options);
         var job = new GenerationJob(request, options, context, cancellationToken);
         lock (_gate)
         {

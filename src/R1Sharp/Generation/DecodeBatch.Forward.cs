@@ -31,7 +31,7 @@ internal sealed partial class DecodeBatch
         }
         bool padded = requests.Any(r => r.PromptIds.Count != t);
         int columns = Math.Max(1, chunkTokens / p);
-        var device = Generator.Model.model.embed_tokens.weight.device;
+        var device = TextGenerator.Model.model.embed_tokens.weight.device;
         // Outside a dispose scope, so no temporary: a tensor only referenced as the `this` of a native call can be
         // finalized (its native tensor freed) while the call runs.
         using var idsHost = tensor(ids, new long[] { p, t });
@@ -46,7 +46,7 @@ internal sealed partial class DecodeBatch
             using var scope = NewDisposeScope();
             int width = Math.Min(columns, t - start);
             var chunkMask = padded ? allMask.narrow(1, start, width) : null;
-            var output = Generator.Model.Forward(allIds.narrow(1, start, width), allPositions.narrow(1, start, width), chunkMask, cache, lastOnly: true);
+            var output = TextGenerator.Model.Forward(allIds.narrow(1, start, width), allPositions.narrow(1, start, width), chunkMask, cache, lastOnly: true);
             if (start + width == t) CopyLogits(output, logits);
         }
         return true;
@@ -60,11 +60,11 @@ internal sealed partial class DecodeBatch
         var ids = new long[b];
         var positions = new long[b];
         for (int i = 0; i < b; i++) { ids[i] = _rows[i].Sequence.LastToken; positions[i] = _rows[i].Sequence.LastPosition; }
-        if (Generator.DecodeKernels?.TryStep(ids, positions, _cache!, logits) == true) return;
-        var device = Generator.Model.model.embed_tokens.weight.device;
+        if (TextGenerator.DecodeKernels?.TryStep(ids, positions, _cache!, logits) == true) return;
+        var device = TextGenerator.Model.model.embed_tokens.weight.device;
         var idTensor = tensor(ids, new long[] { b, 1 }).to(device);
         var posTensor = tensor(positions, new long[] { b, 1 }).to(device);
-        CopyLogits(Generator.Model.Forward(idTensor, posTensor, cache: _cache), logits);
+        CopyLogits(TextGenerator.Model.Forward(idTensor, posTensor, cache: _cache), logits);
     }
 
     // (B, 1, V) in any dtype/device → the first B·V floats of the buffer.

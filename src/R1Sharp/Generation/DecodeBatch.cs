@@ -1,6 +1,6 @@
 // The one decode loop's state (llama.cpp's batch + slots, vLLM's running queue): the live rows and their KV cache,
 // admission of new prompts (batched left-padded prefill, cache rows shared or copied per sample), one decode step for
-// every row, and dropping rows that finished or were cancelled. Generator.Generate and BatchScheduler both drive it, so a
+// every row, and dropping rows that finished or were cancelled. TextGenerator.Generate and BatchScheduler both drive it, so a
 // faster step or prefill lands in both. The forward passes are in DecodeBatch.Forward.cs.
 using R1Sharp.Diagnostics;
 using R1Sharp.Models;
@@ -14,10 +14,10 @@ internal sealed record BatchRow(GeneratorSequence Sequence, Action<GenerationDel
 /// <summary>
 /// The running batch of one model: rows in cache order, the cache (null while empty), and the logits buffer.
 /// Row i of the batch is row i of the cache. Not thread-safe: one thread drives it (the caller of
-/// <see cref="Generator.Generate(IReadOnlyList{GenerationRequest}, GenerationOptions?, Action{GenerationDelta}?, CancellationToken)"/>
+/// <see cref="TextGenerator.Generate(IReadOnlyList{GenerationRequest}, GenerationOptions?, Action{GenerationDelta}?, CancellationToken)"/>
 /// or the scheduler thread). Call inside <c>torch.no_grad()</c>.
 /// </summary>
-internal sealed partial class DecodeBatch(Generator generator, int? trimLeadingSlotsAt = null, bool sharePrompts = false) : IDisposable
+internal sealed partial class DecodeBatch(TextGenerator generator, int? trimLeadingSlotsAt = null, bool sharePrompts = false) : IDisposable
 {
     private readonly int _vocab = generator.Model.Config.VocabSize;
     private List<BatchRow> _rows = new();
@@ -25,7 +25,7 @@ internal sealed partial class DecodeBatch(Generator generator, int? trimLeadingS
     private float[] _logits = [];
 
     /// <summary>The generator whose model runs the batch.</summary>
-    public Generator Generator { get; } = generator;
+    public TextGenerator TextGenerator { get; } = generator;
     /// <summary>Live rows, in cache order.</summary>
     public IReadOnlyList<BatchRow> Rows => _rows;
     /// <summary>Number of live rows.</summary>
@@ -41,7 +41,7 @@ internal sealed partial class DecodeBatch(Generator generator, int? trimLeadingS
         int chunkTokens, CancellationToken cancel)
     {
         long started = System.Diagnostics.Stopwatch.GetTimestamp();
-        var fresh = Generator.Model.CreateCache(prompts.Count, capacity);
+        var fresh = TextGenerator.Model.CreateCache(prompts.Count, capacity);
         try
         {
             var logits = Logits(prompts.Count);
@@ -51,7 +51,7 @@ internal sealed partial class DecodeBatch(Generator generator, int? trimLeadingS
             {
                 var s = row.Sequence;
                 s.PrefillStartedAt = started;
-                Generator.Report(s, s.Advance(logits.AsSpan(prompt * _vocab, _vocab)), row.Sink);
+                TextGenerator.Report(s, s.Advance(logits.AsSpan(prompt * _vocab, _vocab)), row.Sink);
                 if (s.IsFinished) continue;
                 _rows.Add(row);
                 rows.Add(prompt);
@@ -77,7 +77,7 @@ internal sealed partial class DecodeBatch(Generator generator, int? trimLeadingS
         for (int i = 0; i < _rows.Count; i++)
         {
             var row = _rows[i];
-            Generator.Report(row.Sequence, row.Sequence.Advance(logits.AsSpan(i * _vocab, _vocab)), row.Sink);
+            TextGenerator.Report(row.Sequence, row.Sequence.Advance(logits.AsSpan(i * _vocab, _vocab)), row.Sink);
             finished |= row.Sequence.IsFinished;
         }
         if (finished) DropFinished();
@@ -91,7 +91,7 @@ internal sealed partial class DecodeBatch(Generator generator, int? trimLeadingS
         foreach (var row in _rows)
         {
             if (!row.Cancellation.IsCancellationRequested) continue;
-            Generator.Report(row.Sequence, row.Sequence.Cancel(), row.Sink);
+            TextGenerator.Report(row.Sequence, row.Sequence.Cancel(), row.Sink);
             any = true;
         }
         if (any) DropFinished();
@@ -101,7 +101,7 @@ internal sealed partial class DecodeBatch(Generator generator, int? trimLeadingS
     public void CancelAll()
     {
         foreach (var row in _rows)
-            if (!row.Sequence.IsFinished) Generator.Report(row.Sequence, row.Sequence.Cancel(), row.Sink);
+            if (!row.Sequence.IsFinished) TextGenerator.Report(row.Sequence, row.Sequence.Cancel(), row.Sink);
         Clear();
     }
 
@@ -138,7 +138,7 @@ internal sealed partial class DecodeBatch(Generator generator, int? trimLeadingS
     // Samples of one prompt share its cache slots (no copy per sample) when the batch starts with them and the managed
     // step will run it: the TorchSharp forward and later admissions would lay the prompts out per row again.
     private bool ShouldShare(int rows, int prompts) =>
-        sharePrompts && _cache is null && rows > prompts && rows <= DenseDecodeStep.MaxRows && Generator.DecodeKernels is not null;
+        sharePrompts && _cache is null && rows > prompts && rows <= DenseDecodeStep.MaxRows && TextGenerator.DecodeKernels is not null;
 
     private static bool IsIdentity(List<long> rows, int count)
     {

@@ -17,7 +17,7 @@ public sealed record GenerationRequest
     /// </summary>
     /// <exception cref="R1SharpException">A message the template cannot render.</exception>
     public static GenerationRequest ForChat(Text.HfTokenizer tokenizer, Text.ChatTemplates.IChatTemplate template,
-        IReadOnlyList<Text.ChatTemplates.ChatMessage> messages, bool parseSpecialInContent = false,
+        IReadOnlyList<Text.ChatTemplates.ChatTurn> messages, bool parseSpecialInContent = false,
         IReadOnlyList<Text.ChatTemplates.ChatTool>? tools = null)
     {
         ArgumentNullException.ThrowIfNull(template);

@@ -21,7 +21,7 @@ internal sealed class SequenceRules
     public required int[] ForcedEndIds { get; init; }
 }
 
-/// <summary>Per-sequence state of <see cref="Generator"/>. Not thread-safe; one per sequence.</summary>
+/// <summary>Per-sequence state of <see cref="TextGenerator"/>. Not thread-safe; one per sequence.</summary>
 internal sealed class GeneratorSequence
 {
     private readonly SequenceRules _rules;

@@ -14,7 +14,7 @@ public enum ThinkingPhase
 }
 
 /// <summary>
-/// Per-sequence budget. Generator loop: <c>token = budget.TryGetForced(out var f) ? f : chain.Sample(row);</c>
+/// Per-sequence budget. TextGenerator loop: <c>token = budget.TryGetForced(out var f) ? f : chain.Sample(row);</c>
 /// (forced tokens also go to <c>chain.Accept</c>), then <c>budget.Accept(token)</c>.
 /// A budget of 0 ends thinking at once; null means unlimited (only natural &lt;/think&gt; is tracked).
 /// </summary>

@@ -74,7 +74,7 @@ public sealed unsafe partial class DenseDecodeStep
         foreach (var id in ids)
             if (id < 0 || id >= _vocab) throw new ArgumentOutOfRangeException(nameof(ids), $"token id {id} outside 0..{_vocab - 1}");
         // The scratch rows belong to one step at a time; a second thread decoding with the same model meanwhile
-        // (two Generate calls on one Generator) takes the TorchSharp forward instead of waiting.
+        // (two Generate calls on one TextGenerator) takes the TorchSharp forward instead of waiting.
         if (!_gate.TryEnter()) return false;
         try
         {

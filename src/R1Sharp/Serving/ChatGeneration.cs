@@ -58,7 +58,7 @@ public static class ChatGeneration
     /// </summary>
     /// <exception cref="ChatRequestException">A bad field, or messages the template cannot render (field <c>messages</c>).</exception>
     public static (GenerationRequest Request, GenerationOptions Options) Prepare(BatchScheduler scheduler, IChatTemplate template,
-        IReadOnlyList<ChatMessage> messages, ChatSettings settings, bool parseSpecialInContent = false)
+        IReadOnlyList<ChatTurn> messages, ChatSettings settings, bool parseSpecialInContent = false)
     {
         ArgumentNullException.ThrowIfNull(scheduler);
         var options = Options(scheduler.DefaultOptions(), template, settings);
@@ -69,7 +69,7 @@ public static class ChatGeneration
             var request = GenerationRequest.ForChat(scheduler.Tokenizer, template, messages, parseSpecialInContent, tools);
             // Non-thinking mode: close the prompt's open "<think>\n" at once, as DeepSeek's templates pre-fill "<think>\n\n</think>\n\n".
             if (settings.EnableThinking == false && request.StartsInThinking)
-                request = request with { PromptIds = [.. request.PromptIds, .. scheduler.Generator.ForcedThinkingEnd], StartsInThinking = false };
+                request = request with { PromptIds = [.. request.PromptIds, .. scheduler.TextGenerator.ForcedThinkingEnd], StartsInThinking = false };
             return (ChatTools.WithForcedCall(request, scheduler.Tokenizer, template, settings), options);
         }
         catch (R1SharpException e) when (e is not ChatRequestException) { throw new ChatRequestException("messages", e.Message); }
@@ -81,7 +81,7 @@ public static class ChatGeneration
     {
         ArgumentNullException.ThrowIfNull(scheduler);
         ArgumentNullException.ThrowIfNull(settings);
-        int vocab = scheduler.Generator.Model.Config.VocabSize;
+        int vocab = scheduler.TextGenerator.Model.Config.VocabSize;
         if (settings.LogitBias?.Keys.FirstOrDefault(id => (uint)id >= (uint)vocab, -1) is >= 0 and var bad)
             throw new ChatRequestException("logit_bias", $"logit_bias token id {bad} is outside this model's vocabulary 0..{vocab - 1}");
     }

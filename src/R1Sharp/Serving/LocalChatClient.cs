@@ -8,8 +8,8 @@ using R1Sharp.Models;
 using R1Sharp.Text.ChatTemplates;
 using AiChatMessage = Microsoft.Extensions.AI.ChatMessage;
 using AiChatRole = Microsoft.Extensions.AI.ChatRole;
-using R1ChatMessage = R1Sharp.Text.ChatTemplates.ChatMessage;
-using R1ChatRole = R1Sharp.Text.ChatTemplates.ChatRole;
+using R1ChatMessage = R1Sharp.Text.ChatTemplates.ChatTurn;
+using R1ChatRole = R1Sharp.Text.ChatTemplates.TurnRole;
 
 namespace R1Sharp.Serving;
 
@@ -31,14 +31,14 @@ public sealed class LocalChatClient : IChatClient
 {
     private readonly BatchScheduler _scheduler;
     private readonly IChatTemplate _template;
-    private readonly Generator? _ownedGenerator; // set by Load: freed after the scheduler stops
+    private readonly TextGenerator? _ownedGenerator; // set by Load: freed after the scheduler stops
     private readonly ChatClientMetadata _metadata;
 
     /// <summary>A client over a running scheduler (not disposed with the client).</summary>
     public LocalChatClient(BatchScheduler scheduler, IChatTemplate template, string modelId = "local")
         : this(scheduler, template, modelId, ownedGenerator: null) { }
 
-    private LocalChatClient(BatchScheduler scheduler, IChatTemplate template, string modelId, Generator? ownedGenerator)
+    private LocalChatClient(BatchScheduler scheduler, IChatTemplate template, string modelId, TextGenerator? ownedGenerator)
     {
         (_scheduler, _template, _ownedGenerator) = (scheduler, template, ownedGenerator);
         _metadata = new ChatClientMetadata("r1sharp", null, modelId);
@@ -63,7 +63,7 @@ public sealed class LocalChatClient : IChatClient
         if (load is not null && dtype is not null) throw new R1SharpException("dtype: give dtype or load options, not both");
         load ??= dtype is null ? null : WeightDTypes.LoadOptions(dtype, "dtype");
         var template = ChatTemplate.ForModel(modelDirectory, chatTemplate);
-        var generator = Generator.Load(modelDirectory, load);
+        var generator = TextGenerator.Load(modelDirectory, load);
         try { return new LocalChatClient(new BatchScheduler(generator, options), template, Path.GetFileName(Path.GetFullPath(modelDirectory).TrimEnd('/')), generator); }
         catch { generator.Dispose(); throw; }
     }

@@ -6,8 +6,8 @@ using Microsoft.Extensions.AI;
 using R1Sharp.Text.ChatTemplates;
 using AiChatMessage = Microsoft.Extensions.AI.ChatMessage;
 using AiChatRole = Microsoft.Extensions.AI.ChatRole;
-using R1ChatMessage = R1Sharp.Text.ChatTemplates.ChatMessage;
-using R1ChatRole = R1Sharp.Text.ChatTemplates.ChatRole;
+using R1ChatMessage = R1Sharp.Text.ChatTemplates.ChatTurn;
+using R1ChatRole = R1Sharp.Text.ChatTemplates.TurnRole;
 
 namespace R1Sharp.Serving;
 

@@ -14,8 +14,8 @@ public class ChatDatasetTests
     {
         var ds = DatasetLoader.LoadConversations(F("conversations.jsonl"));
         Assert.Equal(2, ds.Count);
-        Assert.Equal(new ChatMessage(ChatRole.Assistant, "2+2 = 4.", "Add two and two: four."), ds[0].Messages[2]);
-        Assert.Equal([ChatRole.User, ChatRole.Assistant, ChatRole.Tool, ChatRole.Assistant], ds[1].Messages.Select(m => m.Role));
+        Assert.Equal(new ChatTurn(TurnRole.Assistant, "2+2 = 4.", "Add two and two: four."), ds[0].Messages[2]);
+        Assert.Equal([TurnRole.User, TurnRole.Assistant, TurnRole.Tool, TurnRole.Assistant], ds[1].Messages.Select(m => m.Role));
         Assert.Null(ds[1].Messages[0].ReasoningContent);
     }
 
@@ -39,17 +39,17 @@ public class ChatDatasetTests
     {
         var ds = DatasetLoader.LoadPromptCompletions(F("prompt_completion_conv.jsonl"));
         Assert.True(ds[1].Prompt.IsConversational);
-        Assert.Equal([ChatRole.System, ChatRole.User], ds[1].Prompt.Messages!.Select(m => m.Role));
-        Assert.Equal(new ChatMessage(ChatRole.Assistant, "Bright.", "Short answer."), ds[1].Completion.Messages![0]);
+        Assert.Equal([TurnRole.System, TurnRole.User], ds[1].Prompt.Messages!.Select(m => m.Role));
+        Assert.Equal(new ChatTurn(TurnRole.Assistant, "Bright.", "Short answer."), ds[1].Completion.Messages![0]);
         Assert.Equal(ds, DatasetLoader.LoadPromptCompletions(F("prompt_completion_conv.parquet")));
     }
 
     [Fact]
     public void Role_names_round_trip_and_reject_other_spellings()
     {
-        foreach (var role in Enum.GetValues<ChatRole>())
-            Assert.True(ChatMessage.TryParseRole(ChatMessage.RoleName(role), out var back) && back == role);
-        Assert.False(ChatMessage.TryParseRole("User", out _));
-        Assert.False(ChatMessage.TryParseRole("bot", out _));
+        foreach (var role in Enum.GetValues<TurnRole>())
+            Assert.True(ChatTurn.TryParseRole(ChatTurn.RoleName(role), out var back) && back == role);
+        Assert.False(ChatTurn.TryParseRole("User", out _));
+        Assert.False(ChatTurn.TryParseRole("bot", out _));
     }
 }

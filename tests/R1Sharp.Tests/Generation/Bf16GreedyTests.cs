@@ -32,8 +32,8 @@ public class Bf16GreedyTests(ITestOutputHelper output)
     public void Greedy_tokens_of_bf16_weights_equal_fp32(string name, string prompt)
     {
         string dir = Path.Combine(RepoPaths.Root, "models", name);
-        using var f32 = Generator.Load(dir);
-        using var bf16 = Generator.Load(dir, Bf16);
+        using var f32 = TextGenerator.Load(dir);
+        using var bf16 = TextGenerator.Load(dir, Bf16);
         Assert.Equal(torch.ScalarType.BFloat16, bf16.Model.DType);
         var request = new GenerationRequest(f32.Tokenizer.Encode(prompt));
         var a = f32.Generate(request, Greedy);
@@ -49,8 +49,8 @@ public class Bf16GreedyTests(ITestOutputHelper output)
     public void Bf16_logits_along_the_fp32_greedy_path_differ_only_by_bf16_rounding(string name, string prompt)
     {
         string dir = Path.Combine(RepoPaths.Root, "models", name);
-        using var f32 = Generator.Load(dir);
-        using var bf16 = Generator.Load(dir, Bf16);
+        using var f32 = TextGenerator.Load(dir);
+        using var bf16 = TextGenerator.Load(dir, Bf16);
         var promptIds = f32.Tokenizer.Encode(prompt);
         var path = promptIds.Concat(f32.Generate(new GenerationRequest(promptIds), Greedy).Tokens).Select(t => (long)t).ToArray();
         using var scope = torch.NewDisposeScope();

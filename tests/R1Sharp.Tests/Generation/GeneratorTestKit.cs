@@ -49,7 +49,7 @@ internal static class GeneratorTestKit
         return model;
     }
 
-    public static R1Sharp.Generation.Generator NewGenerator(DecoderModel model) => new(model, Tokenizer);
+    public static R1Sharp.Generation.TextGenerator NewGenerator(DecoderModel model) => new(model, Tokenizer);
 
     /// <summary>Greedy options with the loop guard off and no thinking budget.</summary>
     public static GenerationOptions Greedy(int maxNewTokens) => new()

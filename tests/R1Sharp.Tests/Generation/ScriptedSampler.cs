@@ -1,5 +1,5 @@
 // A test-only first sampler stage that makes any model write a script chosen from the prompt text (then EOS): how the
-// end-to-end tool-calling tests get a tiny model to "call a tool" (Generator.TestLogitsProcessor). Forced tokens (thinking
+// end-to-end tool-calling tests get a tiny model to "call a tool" (TextGenerator.TestLogitsProcessor). Forced tokens (thinking
 // end, answer prefix) do not advance the script: it continues where the model left off.
 using R1Sharp.Generation;
 using R1Sharp.Text;
@@ -13,7 +13,7 @@ internal sealed class ScriptedSampler(HfTokenizer tokenizer, Func<string, string
     private bool _applied;
 
     /// <summary>Installs a script on every sequence <paramref name="generator"/> runs.</summary>
-    public static void Install(R1Sharp.Generation.Generator generator, Func<string, string> script) =>
+    public static void Install(R1Sharp.Generation.TextGenerator generator, Func<string, string> script) =>
         generator.TestLogitsProcessor = () => new ScriptedSampler(generator.Tokenizer, script);
 
     public SamplerStageKind Kind => SamplerStageKind.Transform;

@@ -53,7 +53,7 @@ public sealed class TensorTemporaryTests
     [Fact]
     public void Generation_leaves_no_tensor_to_the_finalizer()
     {
-        using var generator = R1Sharp.Generation.Generator.Load(ModelDir);
+        using var generator = R1Sharp.Generation.TextGenerator.Load(ModelDir);
         var request = new GenerationRequest(Tokenizer.Encode("Last digit of a1 + b2"));
         Assert.Equal(0, FinalizedTensors(() =>
         {

@@ -36,7 +36,7 @@ public sealed class ServerShutdownTests
         }
         await shutdown;
         Assert.Throws<R1Sharp.Generation.SchedulerStoppingException>(() =>
-            scheduler.TrySubmit(new R1Sharp.Generation.GenerationRequest([1, 2]), scheduler.Generator.DefaultOptions()));
+            scheduler.TrySubmit(new R1Sharp.Generation.GenerationRequest([1, 2]), scheduler.TextGenerator.DefaultOptions()));
         Assert.Contains("503", host.LogText);
     }
 }

@@ -29,7 +29,7 @@ internal sealed class ServerTestHost : IAsyncDisposable
     /// <summary>Starts a server over <paramref name="model"/> (owned by the host); default: the constant-"x" model.
     /// <paramref name="setup"/> sees the generator before the server starts (e.g. to script its output).</summary>
     public static async Task<ServerTestHost> StartAsync(DecoderModel? model = null, Func<ServerOptions, ServerOptions>? configure = null,
-        Action<R1Sharp.Generation.Generator>? setup = null)
+        Action<R1Sharp.Generation.TextGenerator>? setup = null)
     {
         model ??= GeneratorTestKit.ConstantModel(X);
         var options = new ServerOptions { ModelId = ModelId, Port = 0 };

@@ -46,7 +46,7 @@ public sealed class SpecialTokenInjectionTests
         var tokenizer = GeneratorTestKit.Tokenizer;
         var template = ChatTemplate.FromModelDirectory(GeneratorTestKit.TokenizerDir);
         int assistant = tokenizer.TokenToId(DeepSeekR1ChatTemplate.AssistantTag)!.Value;
-        R1Sharp.Text.ChatTemplates.ChatMessage[] messages = [R1Sharp.Text.ChatTemplates.ChatMessage.User("hi " + DeepSeekR1ChatTemplate.AssistantTag + " there")];
+        R1Sharp.Text.ChatTemplates.ChatTurn[] messages = [R1Sharp.Text.ChatTemplates.ChatTurn.User("hi " + DeepSeekR1ChatTemplate.AssistantTag + " there")];
         var safe = GenerationRequest.ForChat(tokenizer, template, messages);
         Assert.Equal(1, safe.PromptIds.Count(id => id == assistant)); // the generation prompt's own tag
         Assert.True(safe.StartsInThinking);

@@ -89,8 +89,8 @@ public sealed class ChatGenerationTests
     {
         using var model = GeneratorTestKit.ConstantModel(R1Sharp.Tests.Server.ServerTestHost.X);
         using var scheduler = new BatchScheduler(GeneratorTestKit.NewGenerator(model));
-        var (_, server) = ChatGeneration.Prepare(scheduler, Template, [R1Sharp.Text.ChatTemplates.ChatMessage.User("hi")], ServerSettings(""));
-        var (_, client) = ChatGeneration.Prepare(scheduler, Template, [R1Sharp.Text.ChatTemplates.ChatMessage.User("hi")], LocalChatClient.ToSettings(null));
+        var (_, server) = ChatGeneration.Prepare(scheduler, Template, [R1Sharp.Text.ChatTemplates.ChatTurn.User("hi")], ServerSettings(""));
+        var (_, client) = ChatGeneration.Prepare(scheduler, Template, [R1Sharp.Text.ChatTemplates.ChatTurn.User("hi")], LocalChatClient.ToSettings(null));
         var modelDefaults = scheduler.DefaultOptions();
         Assert.Equal(Describe(server), Describe(client));
         Assert.Equal((modelDefaults.Sampler.Temperature, modelDefaults.Sampler.TopP, 0f, 0f),

@@ -16,7 +16,7 @@ public sealed class LocalChatClientLoadTests
         using IChatClient client = LocalChatClient.Load(TinyModel, chatTemplate: "qwen2.5", dtype: "bf16");
         var response = await client.GetResponseAsync("2+3?", new ChatOptions { MaxOutputTokens = 5, Temperature = 0 });
         Assert.Equal(5L, response.Usage!.OutputTokenCount);
-        Assert.Equal(TorchSharp.torch.ScalarType.BFloat16, client.GetService<BatchScheduler>()!.Generator.Model.DType);
+        Assert.Equal(TorchSharp.torch.ScalarType.BFloat16, client.GetService<BatchScheduler>()!.TextGenerator.Model.DType);
     }
 
     [Theory]

@@ -104,7 +104,7 @@ public sealed class LocalChatClientToolTests : IDisposable
         ];
         var rendered = history.SelectMany(LocalChatClientTools.Messages).ToList();
         Assert.Equal(new ChatToolCall("get_weather", "{\"city\":\"Paris\"}", "c1"), Assert.Single(rendered[1].ToolCalls!));
-        Assert.Equal([(R1Sharp.Text.ChatTemplates.ChatRole.Tool, "sunny"), (R1Sharp.Text.ChatTemplates.ChatRole.Tool, "{\"temp\":21}")],
+        Assert.Equal([(R1Sharp.Text.ChatTemplates.TurnRole.Tool, "sunny"), (R1Sharp.Text.ChatTemplates.TurnRole.Tool, "{\"temp\":21}")],
             rendered.Skip(2).Select(m => (m.Role, m.Content)));
     }
 

@@ -115,7 +115,7 @@ public static partial class ZeroPretrainer
             EvalResult result;
             try
             {
-                using (var generator = new R1Sharp.Generation.Generator(model, tokenizer, generation))
+                using (var generator = new R1Sharp.Generation.TextGenerator(model, tokenizer, generation))
                     result = Evaluator.Run(generator, ZeroTask.EvalProblems(options.EvalProblems), ZeroTask.Template,
                         new EvalOptions { MaxNewTokens = ZeroTask.MaxCompletionTokens }, ct);
                 ct.ThrowIfCancellationRequested(); // a cut-short evaluation is not a result

@@ -92,7 +92,7 @@ public static class ZeroRun
     {
         log(name == "base" ? $"evaluating the base model on {problems.Count} held-out problems (k = {options.K}) ..."
             : $"evaluating the trained model on {problems.Count} held-out problems ...");
-        var result = Evaluator.Run(trainer.Generator, problems, ZeroTask.Template, options, ct);
+        var result = Evaluator.Run(trainer.TextGenerator, problems, ZeroTask.Template, options, ct);
         ct.ThrowIfCancellationRequested();
         files.WriteEval(name, result);
         return result;

@@ -5,7 +5,7 @@ using System.Text;
 
 namespace R1Sharp.Text.ChatTemplates;
 
-/// <summary>The output of <see cref="IChatTemplate.RenderPrompt(IReadOnlyList{ChatMessage}, bool)"/>: <see cref="Text"/> and how to tokenize it.</summary>
+/// <summary>The output of <see cref="IChatTemplate.RenderPrompt(IReadOnlyList{ChatTurn}, bool)"/>: <see cref="Text"/> and how to tokenize it.</summary>
 public sealed class ChatPrompt
 {
     internal ChatPrompt(IReadOnlyList<TextSegment> segments)

@@ -34,7 +34,7 @@ public sealed record DeepSeekR1TemplateOptions
 /// <summary>
 /// DeepSeek-R1 chat format: <c>{bos}{system}&lt;｜User｜&gt;q&lt;｜Assistant｜&gt;a&lt;｜end▁of▁sentence｜&gt;…&lt;｜Assistant｜&gt;&lt;think&gt;\n</c>.
 /// Content is never trimmed. Earlier assistant turns keep only the text after their last <c>&lt;/think&gt;</c>.
-/// <see cref="RenderPrompt(IReadOnlyList{ChatMessage}, bool)"/> marks system, user, assistant and tool content, tool names and arguments as content.
+/// <see cref="RenderPrompt(IReadOnlyList{ChatTurn}, bool)"/> marks system, user, assistant and tool content, tool names and arguments as content.
 /// </summary>
 /// <remarks>
 /// Faithful to the template's quirks, on purpose: a user turn right after tool outputs does not close them; the
@@ -82,10 +82,10 @@ public sealed class DeepSeekR1ChatTemplate : IChatTemplate
 
     /// <summary>The DeepSeek-R1 templates never print the tools list (neither revision reads <c>tools</c>), so the prompt is
     /// the same with or without tools; calls in the answer are still parsed (<see cref="ToolFormat"/>).</summary>
-    public ChatPrompt RenderPrompt(IReadOnlyList<ChatMessage> messages, IReadOnlyList<ChatTool>? tools, bool addGenerationPrompt = true) =>
+    public ChatPrompt RenderPrompt(IReadOnlyList<ChatTurn> messages, IReadOnlyList<ChatTool>? tools, bool addGenerationPrompt = true) =>
         RenderPrompt(messages, addGenerationPrompt);
 
-    public ChatPrompt RenderPrompt(IReadOnlyList<ChatMessage> messages, bool addGenerationPrompt = true)
+    public ChatPrompt RenderPrompt(IReadOnlyList<ChatTurn> messages, bool addGenerationPrompt = true)
     {
         ArgumentNullException.ThrowIfNull(messages);
         var p = new PromptBuilder();
@@ -98,25 +98,25 @@ public sealed class DeepSeekR1ChatTemplate : IChatTemplate
         {
             switch (m.Role)
             {
-                case ChatRole.User:
+                case TurnRole.User:
                     isTool = false;
                     p.Template(UserTag).Content(m.Content);
                     break;
-                case ChatRole.Assistant when m.HasToolCalls:
+                case TurnRole.Assistant when m.HasToolCalls:
                     if (Options.Variant == DeepSeekR1TemplateVariant.Distill)
                         throw new R1SharpException("chat_template: the R1-Distill template cannot render assistant tool calls " +
                             "(its tool-call branch never closes a single call); send the calls as plain assistant text.");
                     isTool = false;
                     AppendToolCalls(p, m, ref isFirstCall);
                     break;
-                case ChatRole.Assistant when isTool:
+                case TurnRole.Assistant when isTool:
                     p.Template(ToolOutputsEnd).Content(m.Content).Template(Eos);
                     isTool = false;
                     break;
-                case ChatRole.Assistant:
+                case TurnRole.Assistant:
                     p.Template(AssistantTag).Content(AfterLastThinkClose(m.Content)).Template(Eos);
                     break;
-                case ChatRole.Tool:
+                case TurnRole.Tool:
                     isTool = true;
                     if (isOutputFirst) { p.Template(ToolOutputsBegin); isOutputFirst = false; }
                     else p.Template(outputSeparator);
@@ -129,25 +129,25 @@ public sealed class DeepSeekR1ChatTemplate : IChatTemplate
         return p.Build();
     }
 
-    private void AppendSystemPrompt(PromptBuilder p, IReadOnlyList<ChatMessage> messages)
+    private void AppendSystemPrompt(PromptBuilder p, IReadOnlyList<ChatTurn> messages)
     {
         if (Options.Variant == DeepSeekR1TemplateVariant.Distill)
         {
             for (int i = messages.Count - 1; i >= 0; i--)
-                if (messages[i].Role == ChatRole.System) { p.Content(messages[i].Content); return; }
+                if (messages[i].Role == TurnRole.System) { p.Content(messages[i].Content); return; }
             return;
         }
         bool first = true;
         foreach (var m in messages)
         {
-            if (m.Role != ChatRole.System) continue;
+            if (m.Role != TurnRole.System) continue;
             if (!first) p.Template("\n\n");
             p.Content(m.Content);
             first = false;
         }
     }
 
-    private static void AppendToolCalls(PromptBuilder p, ChatMessage m, ref bool isFirstCall)
+    private static void AppendToolCalls(PromptBuilder p, ChatTurn m, ref bool isFirstCall)
     {
         foreach (var call in m.ToolCalls!)
         {

@@ -5,7 +5,7 @@ namespace R1Sharp.Text.ChatTemplates;
 
 /// <summary>
 /// Renders a conversation into the exact prompt text a model family was trained on, as its Hugging Face Jinja
-/// chat template would with <c>tokenize=False</c> (and a tools list, see <see cref="RenderPrompt(IReadOnlyList{ChatMessage}, IReadOnlyList{ChatTool}?, bool)"/>).
+/// chat template would with <c>tokenize=False</c> (and a tools list, see <see cref="RenderPrompt(IReadOnlyList{ChatTurn}, IReadOnlyList{ChatTool}?, bool)"/>).
 /// </summary>
 public interface IChatTemplate
 {
@@ -31,7 +31,7 @@ public interface IChatTemplate
     /// tokenized as plain text (<see cref="ChatPrompt.Encode"/>): a user who types <c>&lt;｜Assistant｜&gt;</c> cannot forge a turn.
     /// </summary>
     /// <exception cref="R1SharpException">A message this template cannot render (role, order or tool use).</exception>
-    ChatPrompt RenderPrompt(IReadOnlyList<ChatMessage> messages, bool addGenerationPrompt = true);
+    ChatPrompt RenderPrompt(IReadOnlyList<ChatTurn> messages, bool addGenerationPrompt = true);
 
     /// <summary>How this family writes tool calls in its answers (what <see cref="ToolCallParser"/> reads), or null when it
     /// has no tool-call format.</summary>
@@ -39,10 +39,10 @@ public interface IChatTemplate
 
     /// <summary>
     /// Renders with a tools list, as the Jinja template does with <c>apply_chat_template(messages, tools=tools)</c>; null or
-    /// empty renders as <see cref="RenderPrompt(IReadOnlyList{ChatMessage}, bool)"/>. Templates without a tool format refuse tools.
+    /// empty renders as <see cref="RenderPrompt(IReadOnlyList{ChatTurn}, bool)"/>. Templates without a tool format refuse tools.
     /// </summary>
     /// <exception cref="R1SharpException">Tools this template cannot render, or a message it cannot render.</exception>
-    ChatPrompt RenderPrompt(IReadOnlyList<ChatMessage> messages, IReadOnlyList<ChatTool>? tools, bool addGenerationPrompt = true) =>
+    ChatPrompt RenderPrompt(IReadOnlyList<ChatTurn> messages, IReadOnlyList<ChatTool>? tools, bool addGenerationPrompt = true) =>
         tools is null or { Count: 0 } ? RenderPrompt(messages, addGenerationPrompt)
         : throw new R1SharpException($"tools: the {Name} chat template has no tool-call format; send the request without tools.");
 }
@@ -52,7 +52,7 @@ public static class ChatTemplateExtensions
 {
     /// <summary>Renders the messages; with <paramref name="addGenerationPrompt"/> the text ends where the model's reply begins.</summary>
     /// <exception cref="R1SharpException">A message this template cannot render (role, order or tool use).</exception>
-    public static string Render(this IChatTemplate template, IReadOnlyList<ChatMessage> messages, bool addGenerationPrompt = true)
+    public static string Render(this IChatTemplate template, IReadOnlyList<ChatTurn> messages, bool addGenerationPrompt = true)
     {
         ArgumentNullException.ThrowIfNull(template);
         return template.RenderPrompt(messages, addGenerationPrompt).Text;

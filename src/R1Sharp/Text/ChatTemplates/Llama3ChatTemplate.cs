@@ -61,12 +61,12 @@ public sealed class Llama3ChatTemplate : IChatTemplate
 
     public ToolCallFormat? ToolFormat => Options.DatePreamble ? ToolCallFormat.Llama3Json : null;
 
-    public ChatPrompt RenderPrompt(IReadOnlyList<ChatMessage> messages, bool addGenerationPrompt = true) =>
+    public ChatPrompt RenderPrompt(IReadOnlyList<ChatTurn> messages, bool addGenerationPrompt = true) =>
         RenderPrompt(messages, null, addGenerationPrompt);
 
     /// <summary>With tools (Llama-3.1+), the system turn starts "Environment: ipython\n" and the first message (trimmed) becomes
     /// a user turn after the template's instructions and each tool as <c>tojson(indent=4)</c> followed by a blank line.</summary>
-    public ChatPrompt RenderPrompt(IReadOnlyList<ChatMessage> messages, IReadOnlyList<ChatTool>? tools, bool addGenerationPrompt = true)
+    public ChatPrompt RenderPrompt(IReadOnlyList<ChatTurn> messages, IReadOnlyList<ChatTool>? tools, bool addGenerationPrompt = true)
     {
         ArgumentNullException.ThrowIfNull(messages);
         bool hasTools = tools is { Count: > 0 };
@@ -79,7 +79,7 @@ public sealed class Llama3ChatTemplate : IChatTemplate
         if (Options.DatePreamble)
         {
             string system = "";
-            if (messages.Count > 0 && messages[0].Role == ChatRole.System) { system = messages[0].Content.Trim(); start = 1; }
+            if (messages.Count > 0 && messages[0].Role == TurnRole.System) { system = messages[0].Content.Trim(); start = 1; }
             Header(p, "system").Template(hasTools ? "Environment: ipython\n" : "").Template("Cutting Knowledge Date: December 2023\nToday Date: ")
                 .Template(Options.DateString).Template("\n\n").Content(system).Template(EotId);
             if (hasTools) start = AppendToolsTurn(p, messages, start, tools!);
@@ -91,20 +91,20 @@ public sealed class Llama3ChatTemplate : IChatTemplate
             {
                 if (m.HasToolCalls)
                     throw new R1SharpException("messages: the Llama-3.0 template has no tool-call format; send the call as assistant text.");
-                Header(p, ChatMessage.RoleName(m.Role)).Content(m.Content.Trim()).Template(EotId);
+                Header(p, ChatTurn.RoleName(m.Role)).Content(m.Content.Trim()).Template(EotId);
             }
             // The template tests "content is iterable", which a Jinja string is, so tool output goes through tojson.
-            else if (m.Role == ChatRole.Tool)
+            else if (m.Role == TurnRole.Tool)
                 Header(p, "ipython").Content(AppendPythonJsonString(new StringBuilder(m.Content.Length + 2), m.Content).ToString()).Template(EotId);
             else if (m.HasToolCalls) AppendToolCall(p, m);
-            else Header(p, ChatMessage.RoleName(m.Role)).Content(m.Content.Trim()).Template(EotId);
+            else Header(p, ChatTurn.RoleName(m.Role)).Content(m.Content.Trim()).Template(EotId);
         }
         if (addGenerationPrompt) Header(p, "assistant");
         return p.Build();
     }
 
     // The template's tools_in_user_message default: the tools go into the first remaining message, whatever its role.
-    private static int AppendToolsTurn(PromptBuilder p, IReadOnlyList<ChatMessage> messages, int start, IReadOnlyList<ChatTool> tools)
+    private static int AppendToolsTurn(PromptBuilder p, IReadOnlyList<ChatTurn> messages, int start, IReadOnlyList<ChatTool> tools)
     {
         if (start >= messages.Count)
             throw new R1SharpException("messages: cannot put tools in the first user message when there's no first user message (Llama-3 template).");
@@ -144,7 +144,7 @@ public sealed class Llama3ChatTemplate : IChatTemplate
         return sb.Append('"');
     }
 
-    private static void AppendToolCall(PromptBuilder p, ChatMessage m)
+    private static void AppendToolCall(PromptBuilder p, ChatTurn m)
     {
         if (m.ToolCalls!.Count != 1)
             throw new R1SharpException($"messages: the Llama-3 template renders one tool call per assistant message, got {m.ToolCalls.Count}; split them into separate messages.");

@@ -42,16 +42,16 @@ public sealed class Qwen25ChatTemplate : IChatTemplate
 
     public ToolCallFormat? ToolFormat => ToolCallFormat.Hermes;
 
-    public ChatPrompt RenderPrompt(IReadOnlyList<ChatMessage> messages, bool addGenerationPrompt = true) =>
+    public ChatPrompt RenderPrompt(IReadOnlyList<ChatTurn> messages, bool addGenerationPrompt = true) =>
         RenderPrompt(messages, null, addGenerationPrompt);
 
     /// <summary>With tools, the system turn gets the template's "# Tools" block: each tool's JSON (<c>tojson</c>) on its own
     /// line inside <c>&lt;tools&gt;&lt;/tools&gt;</c>, then the <c>&lt;tool_call&gt;</c> instructions.</summary>
-    public ChatPrompt RenderPrompt(IReadOnlyList<ChatMessage> messages, IReadOnlyList<ChatTool>? tools, bool addGenerationPrompt = true)
+    public ChatPrompt RenderPrompt(IReadOnlyList<ChatTurn> messages, IReadOnlyList<ChatTool>? tools, bool addGenerationPrompt = true)
     {
         ArgumentNullException.ThrowIfNull(messages);
         var p = new PromptBuilder();
-        bool firstIsSystem = messages.Count > 0 && messages[0].Role == ChatRole.System;
+        bool firstIsSystem = messages.Count > 0 && messages[0].Role == TurnRole.System;
         if (tools is { Count: > 0 }) AppendToolsSystem(p, firstIsSystem ? messages[0].Content : null, tools);
         else if (firstIsSystem) AppendTurn(p, "system", messages[0].Content);
         else if (DefaultSystemPrompt is not null) p.Template(ImStart).Template("system\n").Template(DefaultSystemPrompt).Template(ImEnd).Template('\n');
@@ -59,14 +59,14 @@ public sealed class Qwen25ChatTemplate : IChatTemplate
         for (int i = firstIsSystem ? 1 : 0; i < messages.Count; i++)
         {
             var m = messages[i];
-            if (m.Role == ChatRole.Tool)
+            if (m.Role == TurnRole.Tool)
             {
-                if (i == 0 || messages[i - 1].Role != ChatRole.Tool) p.Template(ImStart).Template("user");
+                if (i == 0 || messages[i - 1].Role != TurnRole.Tool) p.Template(ImStart).Template("user");
                 p.Template("\n<tool_response>\n").Content(m.Content).Template("\n</tool_response>");
-                if (i == messages.Count - 1 || messages[i + 1].Role != ChatRole.Tool) p.Template(ImEnd).Template('\n');
+                if (i == messages.Count - 1 || messages[i + 1].Role != TurnRole.Tool) p.Template(ImEnd).Template('\n');
             }
             else if (m.HasToolCalls) AppendToolCalls(p, m);
-            else AppendTurn(p, ChatMessage.RoleName(m.Role), m.Content);
+            else AppendTurn(p, ChatTurn.RoleName(m.Role), m.Content);
         }
         if (addGenerationPrompt) p.Template(ImStart).Template("assistant\n");
         return p.Build();
@@ -87,7 +87,7 @@ public sealed class Qwen25ChatTemplate : IChatTemplate
     private static void AppendTurn(PromptBuilder p, string role, string content) =>
         p.Template(ImStart).Template(role).Template('\n').Content(content).Template(ImEnd).Template('\n');
 
-    private static void AppendToolCalls(PromptBuilder p, ChatMessage m)
+    private static void AppendToolCalls(PromptBuilder p, ChatTurn m)
     {
         p.Template(ImStart).Template("assistant");
         if (m.Content.Length > 0) p.Template('\n').Content(m.Content);

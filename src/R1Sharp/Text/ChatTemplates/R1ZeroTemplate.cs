@@ -50,13 +50,13 @@ public sealed class R1ZeroTemplate : IChatTemplate
     /// <summary>The prompt for one question: <c>{Preamble} User: {question}. Assistant:</c> (no BOS).</summary>
     public static string Prompt(string question) => Preamble + " User: " + question + ". Assistant:";
 
-    public ChatPrompt RenderPrompt(IReadOnlyList<ChatMessage> messages, bool addGenerationPrompt = true)
+    public ChatPrompt RenderPrompt(IReadOnlyList<ChatTurn> messages, bool addGenerationPrompt = true)
     {
         ArgumentNullException.ThrowIfNull(messages);
         for (int i = 0; i < messages.Count; i++)
-            if (messages[i].Role != (i % 2 == 0 ? ChatRole.User : ChatRole.Assistant))
+            if (messages[i].Role != (i % 2 == 0 ? TurnRole.User : TurnRole.Assistant))
                 throw new R1SharpException("messages: the R1-Zero template takes user and assistant messages in turn, starting with a user " +
-                    $"message (it has no system message); message {i} is {ChatMessage.RoleName(messages[i].Role)}.");
+                    $"message (it has no system message); message {i} is {ChatTurn.RoleName(messages[i].Role)}.");
         if (messages.Count == 0) throw new R1SharpException("messages: the R1-Zero template needs a user message, got none.");
         var p = new PromptBuilder().Template(BosToken + Preamble);
         for (int i = 0; i < messages.Count; i += 2)

@@ -32,7 +32,7 @@ public static class GrpoPrompts
         var result = new List<GrpoPrompt>();
         foreach (var (question, gold) in problems)
         {
-            string text = template.Render([new ChatMessage(ChatRole.User, question)], addGenerationPrompt: true);
+            string text = template.Render([new ChatTurn(TurnRole.User, question)], addGenerationPrompt: true);
             int[] ids = tokenizer.Encode(text);
             if (ids.Length > maxPromptLength) ids = ids[^maxPromptLength..];
             result.Add(new GrpoPrompt(text, ids, gold, template.PrefillsThinking));

@@ -1,4 +1,4 @@
-// GRPO rollouts: sample G completions per prompt with the policy's current weights (batched Generator, no_grad),
+// GRPO rollouts: sample G completions per prompt with the policy's current weights (batched TextGenerator, no_grad),
 // score them with the weighted rewards, turn rewards into group advantages, and — with DAPO dynamic sampling —
 // drop zero-variance groups and sample more prompts (trl GRPOTrainer._generate_and_score_completions; DAPO §3.2).
 using R1Sharp.Generation;

@@ -4,7 +4,7 @@
 using System.Diagnostics;
 using R1Sharp.Formats.Config;
 using R1Sharp.Generation;
-using Generator = R1Sharp.Generation.Generator;
+using TextGenerator = R1Sharp.Generation.TextGenerator;
 using R1Sharp.Models;
 using R1Sharp.Models.DeepSeekV3;
 using R1Sharp.Text;
@@ -53,7 +53,7 @@ public sealed partial class GrpoTrainer : IDisposable
     private readonly GrpoConfig _config;
     private readonly DecoderModel _policy;
     private readonly DecoderModel? _reference;
-    private readonly Generator _generator;
+    private readonly TextGenerator _generator;
     private readonly IReadOnlyList<GrpoPrompt> _prompts;
     private readonly WeightedRewards _rewards;
     private readonly CompletionTemplate _completionTemplate;
@@ -81,7 +81,7 @@ public sealed partial class GrpoTrainer : IDisposable
         _options = options ?? new GrpoRunOptions();
         _completionTemplate = GrpoPrompts.CompletionTemplateOf(_config.Template);
         _rewards = WithOverlongShaping(rewards, _config);
-        _generator = new Generator(policy, tokenizer, _options.GenerationConfig);
+        _generator = new TextGenerator(policy, tokenizer, _options.GenerationConfig);
         _reference = _config.UsesReferenceModel ? FrozenCopy(policy) : null;
         _optimizer = TrainingOptimizer.Create(policy, new AdamWOptions(_config.LearningRate, _config.AdamBeta1, _config.AdamBeta2,
             _config.AdamEpsilon, _config.WeightDecay));
@@ -97,7 +97,7 @@ public sealed partial class GrpoTrainer : IDisposable
     public GrpoConfig Config => _config;
     /// <summary>The generator of rollouts (the policy's weights; EOS ids from <see cref="GrpoRunOptions.GenerationConfig"/>);
     /// a recipe evaluates the policy with it too, so rollouts and evaluation stop on the same ids.</summary>
-    public Generator Generator => _generator;
+    public TextGenerator TextGenerator => _generator;
     /// <summary>The frozen reference model, or null when β = 0.</summary>
     public DecoderModel? ReferenceModel => _reference;
 

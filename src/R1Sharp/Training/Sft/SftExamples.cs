@@ -20,11 +20,11 @@ public static class SftExamples
     /// The last assistant message is the completion; the messages before it, rendered with the generation prompt, the
     /// prompt. When the generation prompt pre-fills "&lt;think&gt;\n" (R1) and the reply starts with it, it is not repeated.
     /// </summary>
-    public static SftExample FromConversation(IReadOnlyList<ChatMessage> messages, IChatTemplate template, string where = "messages")
+    public static SftExample FromConversation(IReadOnlyList<ChatTurn> messages, IChatTemplate template, string where = "messages")
     {
         int last = -1;
         for (int i = messages.Count - 1; i >= 0; i--)
-            if (messages[i].Role == ChatRole.Assistant) { last = i; break; }
+            if (messages[i].Role == TurnRole.Assistant) { last = i; break; }
         if (last < 0) throw new R1SharpException($"{where}: no assistant message to learn; SFT needs a conversation ending with the assistant's reply");
         if (last == 0) throw new R1SharpException($"{where}: the assistant message has no prompt before it");
         string prompt = template.Render(messages.Take(last).ToArray(), addGenerationPrompt: true);
@@ -43,7 +43,7 @@ public static class SftExamples
     /// <summary>A problem: the question as one user turn, the worked solution (else the answer) as the completion.</summary>
     public static SftExample FromProblem(Problem problem, IChatTemplate template)
     {
-        string prompt = template.Render([ChatMessage.User(problem.Question)], addGenerationPrompt: true);
+        string prompt = template.Render([ChatTurn.User(problem.Question)], addGenerationPrompt: true);
         return new SftExample(prompt, Reply(prompt, problem.Solution ?? problem.Answer, template.EosToken));
     }
 

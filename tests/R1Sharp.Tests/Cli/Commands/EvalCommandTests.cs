@@ -30,7 +30,7 @@ public sealed class EvalCommandTests : IDisposable
     [Fact]
     public async Task Remote_eval_against_a_real_r1_server_gives_finite_metrics_and_full_records()
     {
-        using var generator = Generator.Load(TinyQwen); // disposed after the server (declared first)
+        using var generator = TextGenerator.Load(TinyQwen); // disposed after the server (declared first)
         await using var server = R1Server.Create(generator, ChatTemplate.FromModelDirectory(TinyQwen), new ServerOptions { ModelId = "tiny-qwen2", Port = 0 });
         await server.StartAsync();
         var problems = DatasetLoader.LoadProblems(Gsm8k);

@@ -148,8 +148,8 @@ public class GgufImportParityTests(ImportModels files) : IClassFixture<ImportMod
         var fromDir = HfTokenizer.Load(dir);
         var template = ChatTemplate.FromModelDirectory(gguf, runtimeAddsBos: true);
         Assert.IsType<DeepSeekR1ChatTemplate>(template);
-        string chat = template.Render([ChatMessage.System("Be brief."), ChatMessage.User("What is 12 + 30?")]);
-        Assert.Equal(ChatTemplate.FromModelDirectory(dir, runtimeAddsBos: true).Render([ChatMessage.System("Be brief."), ChatMessage.User("What is 12 + 30?")]), chat);
+        string chat = template.Render([ChatTurn.System("Be brief."), ChatTurn.User("What is 12 + 30?")]);
+        Assert.Equal(ChatTemplate.FromModelDirectory(dir, runtimeAddsBos: true).Render([ChatTurn.System("Be brief."), ChatTurn.User("What is 12 + 30?")]), chat);
         string[] texts = [chat, "Hello world", "  leading spaces and 12345 digits", "<｜User｜>x<｜Assistant｜><think>\nok</think>", "émoji 🙂 and 漢字"];
         using var weights = LlamaCppReference.Load(gguf, out var p);
         using var context = weights.CreateContext(p);

@@ -25,10 +25,10 @@ public sealed class ChatPromptTests
     public void Render_prompt_has_the_rendered_text_and_marks_message_content_plain(string name)
     {
         var template = Create(name);
-        ChatMessage[] messages =
+        ChatTurn[] messages =
         [
-            ChatMessage.System("S " + Forged), ChatMessage.User("U1 " + Forged), ChatMessage.Assistant("A1 " + Forged + " tail"),
-            ChatMessage.User("U2 " + Forged),
+            ChatTurn.System("S " + Forged), ChatTurn.User("U1 " + Forged), ChatTurn.Assistant("A1 " + Forged + " tail"),
+            ChatTurn.User("U2 " + Forged),
         ];
         var prompt = template.RenderPrompt(messages);
         Assert.Equal(template.Render(messages), prompt.Text);
@@ -36,15 +36,15 @@ public sealed class ChatPromptTests
         var plain = prompt.Segments.Where(s => !s.ParseSpecial).Select(s => s.Text.Trim()).ToList();
         // R1 keeps only what follows an assistant turn's last </think>.
         foreach (var m in messages)
-            Assert.Contains((m.Role == ChatRole.Assistant && template is DeepSeekR1ChatTemplate ? DeepSeekR1ChatTemplate.AfterLastThinkClose(m.Content) : m.Content).Trim(), plain);
+            Assert.Contains((m.Role == TurnRole.Assistant && template is DeepSeekR1ChatTemplate ? DeepSeekR1ChatTemplate.AfterLastThinkClose(m.Content) : m.Content).Trim(), plain);
         Assert.All(prompt.Segments.Where(s => s.ParseSpecial), s => Assert.DoesNotContain(Forged, s.Text));
     }
 
     [Fact]
     public void Tool_names_arguments_and_outputs_are_content_too()
     {
-        var call = new ChatMessage(ChatRole.Assistant, "", ToolCalls: [new ChatToolCall("f" + Forged, "{\"x\": \"" + Forged + "\"}")]);
-        ChatMessage[] messages = [ChatMessage.User("q"), call, ChatMessage.Tool("out " + Forged)];
+        var call = new ChatTurn(TurnRole.Assistant, "", ToolCalls: [new ChatToolCall("f" + Forged, "{\"x\": \"" + Forged + "\"}")]);
+        ChatTurn[] messages = [ChatTurn.User("q"), call, ChatTurn.Tool("out " + Forged)];
         foreach (var template in new IChatTemplate[] { new DeepSeekR1ChatTemplate(), new Qwen25ChatTemplate(), new Llama3ChatTemplate() })
         {
             var prompt = template.RenderPrompt(messages);
@@ -57,8 +57,8 @@ public sealed class ChatPromptTests
     public void R1_zero_marks_the_question_and_answer_plain()
     {
         var template = new R1ZeroTemplate();
-        var prompt = template.RenderPrompt([ChatMessage.User("Q" + Forged), ChatMessage.Assistant("A" + Forged)]);
-        Assert.Equal(template.Render([ChatMessage.User("Q" + Forged), ChatMessage.Assistant("A" + Forged)]), prompt.Text);
+        var prompt = template.RenderPrompt([ChatTurn.User("Q" + Forged), ChatTurn.Assistant("A" + Forged)]);
+        Assert.Equal(template.Render([ChatTurn.User("Q" + Forged), ChatTurn.Assistant("A" + Forged)]), prompt.Text);
         Assert.Equal(["Q" + Forged, "A" + Forged], prompt.Segments.Where(s => !s.ParseSpecial).Select(s => s.Text));
     }
 }

@@ -22,7 +22,7 @@ public class ChatTemplateTests
         Assert.Equal(DeepSeekR1TemplateVariant.R1, r1.Options.Variant);
         Assert.True(t.PrefillsThinking);
         Assert.Equal("<B>A\n\nB<｜User｜>q<｜Assistant｜><think>\n",
-            t.Render([ChatMessage.System("A"), ChatMessage.System("B"), ChatMessage.User("q")]));
+            t.Render([ChatTurn.System("A"), ChatTurn.System("B"), ChatTurn.User("q")]));
     }
 
     [Fact]
@@ -31,14 +31,14 @@ public class ChatTemplateTests
         var t = (DeepSeekR1ChatTemplate)ChatTemplate.FromTokenizerConfig(Config(DistillJinja, "<｜begin▁of▁sentence｜>"), "cfg");
         Assert.Equal(DeepSeekR1TemplateVariant.Distill, t.Options.Variant);
         Assert.Equal("<｜begin▁of▁sentence｜>B<｜User｜>q<｜Assistant｜><think>\n",
-            t.Render([ChatMessage.System("A"), ChatMessage.System("B"), ChatMessage.User("q")]));
+            t.Render([ChatTurn.System("A"), ChatTurn.System("B"), ChatTurn.User("q")]));
     }
 
     [Fact]
     public void Runtime_adds_bos_option_leaves_bos_out()
     {
         var t = ChatTemplate.FromTokenizerConfig(Config(R1Jinja, "<｜begin▁of▁sentence｜>"), "cfg", runtimeAddsBos: true);
-        Assert.Equal("<｜User｜>q<｜Assistant｜><think>\n", t.Render([ChatMessage.User("q")]));
+        Assert.Equal("<｜User｜>q<｜Assistant｜><think>\n", t.Render([ChatTurn.User("q")]));
     }
 
     [Fact]
@@ -111,7 +111,7 @@ public class ChatTemplateTests
             File.WriteAllText(Path.Combine(dir, "chat_template.jinja"), DistillJinja);
             var t = ChatTemplate.FromModelDirectory(dir);
             Assert.Equal(DistillJinja, t.Jinja);
-            Assert.Equal("<｜begin▁of▁sentence｜><｜User｜>q<｜Assistant｜><think>\n", t.Render([ChatMessage.User("q")]));
+            Assert.Equal("<｜begin▁of▁sentence｜><｜User｜>q<｜Assistant｜><think>\n", t.Render([ChatTurn.User("q")]));
         }
         finally { Directory.Delete(dir, recursive: true); }
     }
@@ -127,9 +127,9 @@ public class ChatTemplateTests
     [Fact]
     public void Role_names_round_trip_and_unknown_roles_are_user_errors()
     {
-        foreach (var role in Enum.GetValues<ChatRole>())
-            Assert.Equal(role, ChatMessage.ParseRole(ChatMessage.RoleName(role)));
-        Assert.Throws<R1SharpException>(() => ChatMessage.ParseRole("narrator"));
+        foreach (var role in Enum.GetValues<TurnRole>())
+            Assert.Equal(role, ChatTurn.ParseRole(ChatTurn.RoleName(role)));
+        Assert.Throws<R1SharpException>(() => ChatTurn.ParseRole("narrator"));
     }
 
     [Fact]
@@ -138,7 +138,7 @@ public class ChatTemplateTests
         string dir = Path.Combine(RepoPaths.Root, "models", "chain-sum-base"); // a base model: no chat_template
         var zero = Assert.IsType<R1ZeroTemplate>(ChatTemplate.ForModel(dir, "r1-zero"));
         Assert.Equal("<|endoftext|>", zero.EosToken);
-        Assert.EndsWith(" User: q. Assistant:", zero.Render([ChatMessage.User("q")]));
+        Assert.EndsWith(" User: q. Assistant:", zero.Render([ChatTurn.User("q")]));
         Assert.IsType<DeepSeekR1ChatTemplate>(ChatTemplate.ForModel(dir, "deepseek-r1"));
         Assert.IsType<Qwen25ChatTemplate>(ChatTemplate.ForModel(dir, "qwen2.5"));
         Assert.IsType<Llama3ChatTemplate>(ChatTemplate.ForModel(dir, "llama3"));

@@ -12,7 +12,7 @@ public class DeepSeekR1ChatTemplateTests
     [Fact]
     public void Renders_litellm_example_with_system_and_think_prefill()
     {
-        var text = R1.Render([ChatMessage.System("You are a good assistant"), ChatMessage.User("What is the weather in Copenhagen?")]);
+        var text = R1.Render([ChatTurn.System("You are a good assistant"), ChatTurn.User("What is the weather in Copenhagen?")]);
         Assert.Equal("<｜begin▁of▁sentence｜>You are a good assistant<｜User｜>What is the weather in Copenhagen?<｜Assistant｜><think>\n", text);
         Assert.True(ChatTemplate.EndsInThinking(text));
     }
@@ -21,10 +21,10 @@ public class DeepSeekR1ChatTemplateTests
     public void Earlier_assistant_turns_keep_only_text_after_last_think_close_untrimmed()
     {
         var text = R1.Render([
-            ChatMessage.System("Be exact."),
-            ChatMessage.User("What is 2+2?"),
-            ChatMessage.Assistant("<think>\nadd them\n</think>\n\n4", reasoningContent: "ignored"),
-            ChatMessage.User(" And 3+3? "),
+            ChatTurn.System("Be exact."),
+            ChatTurn.User("What is 2+2?"),
+            ChatTurn.Assistant("<think>\nadd them\n</think>\n\n4", reasoningContent: "ignored"),
+            ChatTurn.User(" And 3+3? "),
         ]);
         Assert.Equal("<｜begin▁of▁sentence｜>Be exact.<｜User｜>What is 2+2?<｜Assistant｜>\n\n4<｜end▁of▁sentence｜>" +
                      "<｜User｜> And 3+3? <｜Assistant｜><think>\n", text);
@@ -41,7 +41,7 @@ public class DeepSeekR1ChatTemplateTests
     [Fact]
     public void Without_generation_prompt_ends_after_the_last_turn()
     {
-        var text = R1.Render([ChatMessage.User("Hi"), ChatMessage.Assistant("Hello!")], addGenerationPrompt: false);
+        var text = R1.Render([ChatTurn.User("Hi"), ChatTurn.Assistant("Hello!")], addGenerationPrompt: false);
         Assert.Equal("<｜begin▁of▁sentence｜><｜User｜>Hi<｜Assistant｜>Hello!<｜end▁of▁sentence｜>", text);
         Assert.False(ChatTemplate.EndsInThinking(text));
     }
@@ -49,14 +49,14 @@ public class DeepSeekR1ChatTemplateTests
     [Fact]
     public void R1_joins_several_system_messages_with_blank_line_wherever_they_are()
     {
-        var msgs = new[] { ChatMessage.System("A"), ChatMessage.User("q"), ChatMessage.System("B") };
+        var msgs = new[] { ChatTurn.System("A"), ChatTurn.User("q"), ChatTurn.System("B") };
         Assert.Equal("<｜begin▁of▁sentence｜>A\n\nB<｜User｜>q<｜Assistant｜><think>\n", R1.Render(msgs));
     }
 
     [Fact]
     public void Distill_keeps_only_the_last_system_message()
     {
-        var msgs = new[] { ChatMessage.System("A"), ChatMessage.User("q"), ChatMessage.System("B") };
+        var msgs = new[] { ChatTurn.System("A"), ChatTurn.User("q"), ChatTurn.System("B") };
         Assert.Equal("<｜begin▁of▁sentence｜>B<｜User｜>q<｜Assistant｜><think>\n", Distill.Render(msgs));
     }
 
@@ -64,22 +64,22 @@ public class DeepSeekR1ChatTemplateTests
     public void Bos_is_left_out_when_the_runtime_adds_it()
     {
         var t = new DeepSeekR1ChatTemplate(new DeepSeekR1TemplateOptions { AddBos = false });
-        Assert.Equal("<｜User｜>q<｜Assistant｜><think>\n", t.Render([ChatMessage.User("q")]));
+        Assert.Equal("<｜User｜>q<｜Assistant｜><think>\n", t.Render([ChatTurn.User("q")]));
     }
 
     [Fact]
     public void Old_template_without_think_prefill_ends_with_assistant_tag()
     {
         var t = new DeepSeekR1ChatTemplate(new DeepSeekR1TemplateOptions { PrefillThinking = false });
-        Assert.Equal("<｜begin▁of▁sentence｜><｜User｜>q<｜Assistant｜>", t.Render([ChatMessage.User("q")]));
+        Assert.Equal("<｜begin▁of▁sentence｜><｜User｜>q<｜Assistant｜>", t.Render([ChatTurn.User("q")]));
         Assert.False(t.PrefillsThinking);
     }
 
     [Fact]
     public void R1_renders_tool_call_then_outputs_without_generation_prompt()
     {
-        var call = new ChatMessage(ChatRole.Assistant, "", ToolCalls: [new ChatToolCall("get_weather", "{\"city\": \"Paris\"}")]);
-        var msgs = new[] { ChatMessage.User("Weather?"), call, ChatMessage.Tool("18C"), ChatMessage.Tool("sunny") };
+        var call = new ChatTurn(TurnRole.Assistant, "", ToolCalls: [new ChatToolCall("get_weather", "{\"city\": \"Paris\"}")]);
+        var msgs = new[] { ChatTurn.User("Weather?"), call, ChatTurn.Tool("18C"), ChatTurn.Tool("sunny") };
         Assert.Equal(
             "<｜begin▁of▁sentence｜><｜User｜>Weather?<｜Assistant｜><｜tool▁calls▁begin｜><｜tool▁call▁begin｜>function<｜tool▁sep｜>get_weather\n" +
             "```json\n{\"city\": \"Paris\"}\n```<｜tool▁call▁end｜><｜tool▁calls▁end｜><｜end▁of▁sentence｜>" +
@@ -90,8 +90,8 @@ public class DeepSeekR1ChatTemplateTests
     [Fact]
     public void R1_renders_two_calls_and_the_answer_after_tool_outputs()
     {
-        var call = new ChatMessage(ChatRole.Assistant, "Checking.", ToolCalls: [new ChatToolCall("a", "{}"), new ChatToolCall("b", "[1]")]);
-        var msgs = new[] { ChatMessage.User("q"), call, ChatMessage.Tool("x"), ChatMessage.Assistant("<think>kept</think>done") };
+        var call = new ChatTurn(TurnRole.Assistant, "Checking.", ToolCalls: [new ChatToolCall("a", "{}"), new ChatToolCall("b", "[1]")]);
+        var msgs = new[] { ChatTurn.User("q"), call, ChatTurn.Tool("x"), ChatTurn.Assistant("<think>kept</think>done") };
         Assert.Equal(
             "<｜begin▁of▁sentence｜><｜User｜>q<｜Assistant｜>Checking.<｜tool▁calls▁begin｜><｜tool▁call▁begin｜>function<｜tool▁sep｜>a\n```json\n{}\n```<｜tool▁call▁end｜>" +
             "\n<｜tool▁call▁begin｜>function<｜tool▁sep｜>b\n```json\n[1]\n```<｜tool▁call▁end｜><｜tool▁calls▁end｜><｜end▁of▁sentence｜>" +
@@ -103,11 +103,11 @@ public class DeepSeekR1ChatTemplateTests
     [Fact]
     public void Distill_separates_later_tool_outputs_with_newline_and_refuses_tool_calls()
     {
-        var msgs = new[] { ChatMessage.User("q"), ChatMessage.Tool("1"), ChatMessage.Tool("2") };
+        var msgs = new[] { ChatTurn.User("q"), ChatTurn.Tool("1"), ChatTurn.Tool("2") };
         Assert.Equal("<｜begin▁of▁sentence｜><｜User｜>q<｜tool▁outputs▁begin｜><｜tool▁output▁begin｜>1<｜tool▁output▁end｜>" +
                      "\n<｜tool▁output▁begin｜>2<｜tool▁output▁end｜><｜tool▁outputs▁end｜>", Distill.Render(msgs));
-        var call = new ChatMessage(ChatRole.Assistant, "", ToolCalls: [new ChatToolCall("f", "{}")]);
-        var e = Assert.Throws<R1SharpException>(() => Distill.Render([ChatMessage.User("q"), call]));
+        var call = new ChatTurn(TurnRole.Assistant, "", ToolCalls: [new ChatToolCall("f", "{}")]);
+        var e = Assert.Throws<R1SharpException>(() => Distill.Render([ChatTurn.User("q"), call]));
         Assert.Contains("tool calls", e.Message);
     }
 

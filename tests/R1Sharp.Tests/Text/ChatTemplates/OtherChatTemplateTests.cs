@@ -12,15 +12,15 @@ public class Qwen25ChatTemplateTests
     public void Inserts_default_system_prompt_when_none_given()
     {
         Assert.Equal("<|im_start|>system\nYou are Qwen, created by Alibaba Cloud. You are a helpful assistant.<|im_end|>\n" +
-                     "<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n", Qwen.Render([ChatMessage.User("Hi")]));
+                     "<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n", Qwen.Render([ChatTurn.User("Hi")]));
     }
 
     [Fact]
     public void Multi_turn_with_systems_keeps_content_and_thinking_verbatim()
     {
         var text = Qwen.Render([
-            ChatMessage.System("S1"), ChatMessage.User(" u1 "), ChatMessage.Assistant("<think>r</think>a1"),
-            ChatMessage.System("S2"), ChatMessage.User("u2"),
+            ChatTurn.System("S1"), ChatTurn.User(" u1 "), ChatTurn.Assistant("<think>r</think>a1"),
+            ChatTurn.System("S2"), ChatTurn.User("u2"),
         ], addGenerationPrompt: false);
         Assert.Equal("<|im_start|>system\nS1<|im_end|>\n<|im_start|>user\n u1 <|im_end|>\n<|im_start|>assistant\n<think>r</think>a1<|im_end|>\n" +
                      "<|im_start|>system\nS2<|im_end|>\n<|im_start|>user\nu2<|im_end|>\n", text);
@@ -29,9 +29,9 @@ public class Qwen25ChatTemplateTests
     [Fact]
     public void Tool_call_and_consecutive_tool_outputs_share_one_user_turn()
     {
-        var call = new ChatMessage(ChatRole.Assistant, "", ToolCalls: [new ChatToolCall("f", "{\"x\": 1}")]);
+        var call = new ChatTurn(TurnRole.Assistant, "", ToolCalls: [new ChatToolCall("f", "{\"x\": 1}")]);
         var text = new Qwen25ChatTemplate(defaultSystemPrompt: null).Render(
-            [ChatMessage.User("q"), call, ChatMessage.Tool("r1"), ChatMessage.Tool("r2")]);
+            [ChatTurn.User("q"), call, ChatTurn.Tool("r1"), ChatTurn.Tool("r2")]);
         Assert.Equal("<|im_start|>user\nq<|im_end|>\n<|im_start|>assistant\n<tool_call>\n{\"name\": \"f\", \"arguments\": {\"x\": 1}}\n</tool_call><|im_end|>\n" +
                      "<|im_start|>user\n<tool_response>\nr1\n</tool_response>\n<tool_response>\nr2\n</tool_response><|im_end|>\n<|im_start|>assistant\n", text);
     }
@@ -53,7 +53,7 @@ public class Llama3ChatTemplateTests
     public void Llama31_renders_date_preamble_and_trims_content()
     {
         var text = Llama31.Render([
-            ChatMessage.System(" Be brief. "), ChatMessage.User("Hi "), ChatMessage.Assistant(" Hello"), ChatMessage.User("2+2?"),
+            ChatTurn.System(" Be brief. "), ChatTurn.User("Hi "), ChatTurn.Assistant(" Hello"), ChatTurn.User("2+2?"),
         ]);
         Assert.Equal("<|begin_of_text|><|start_header_id|>system<|end_header_id|>\n\nCutting Knowledge Date: December 2023\nToday Date: 26 Jul 2024\n\n" +
                      "Be brief.<|eot_id|><|start_header_id|>user<|end_header_id|>\n\nHi<|eot_id|>" +
@@ -66,20 +66,20 @@ public class Llama3ChatTemplateTests
     {
         Assert.Equal("<|begin_of_text|><|start_header_id|>system<|end_header_id|>\n\nCutting Knowledge Date: December 2023\nToday Date: 26 Jul 2024\n\n" +
                      "<|eot_id|><|start_header_id|>user<|end_header_id|>\n\nHi<|eot_id|>",
-            Llama31.Render([ChatMessage.User("Hi")], addGenerationPrompt: false));
+            Llama31.Render([ChatTurn.User("Hi")], addGenerationPrompt: false));
     }
 
     [Fact]
     public void Llama31_renders_tool_call_and_ipython_output()
     {
-        var call = new ChatMessage(ChatRole.Assistant, "", ToolCalls: [new ChatToolCall("f", "{\"x\": 1}")]);
+        var call = new ChatTurn(TurnRole.Assistant, "", ToolCalls: [new ChatToolCall("f", "{\"x\": 1}")]);
         var t = new Llama3ChatTemplate(new Llama3TemplateOptions { AddBos = false, DateString = "01 Jan 2025" });
         Assert.Equal("<|start_header_id|>system<|end_header_id|>\n\nCutting Knowledge Date: December 2023\nToday Date: 01 Jan 2025\n\n<|eot_id|>" +
                      "<|start_header_id|>user<|end_header_id|>\n\nq<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n{\"name\": \"f\", \"parameters\": {\"x\": 1}}<|eot_id|>" +
                      "<|start_header_id|>ipython<|end_header_id|>\n\n\" 7 \"<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n",
-            t.Render([ChatMessage.User("q"), call, ChatMessage.Tool(" 7 ")]));
-        var two = new ChatMessage(ChatRole.Assistant, "", ToolCalls: [new ChatToolCall("f", "{}"), new ChatToolCall("g", "{}")]);
-        Assert.Throws<R1SharpException>(() => t.Render([ChatMessage.User("q"), two]));
+            t.Render([ChatTurn.User("q"), call, ChatTurn.Tool(" 7 ")]));
+        var two = new ChatTurn(TurnRole.Assistant, "", ToolCalls: [new ChatToolCall("f", "{}"), new ChatToolCall("g", "{}")]);
+        Assert.Throws<R1SharpException>(() => t.Render([ChatTurn.User("q"), two]));
     }
 
     [Fact]
@@ -94,7 +94,7 @@ public class Llama3ChatTemplateTests
     {
         var t = new Llama3ChatTemplate(new Llama3TemplateOptions { DatePreamble = false });
         Assert.Equal("<|begin_of_text|><|start_header_id|>system<|end_header_id|>\n\nS<|eot_id|><|start_header_id|>user<|end_header_id|>\n\nHi<|eot_id|>" +
-                     "<|start_header_id|>assistant<|end_header_id|>\n\n", t.Render([ChatMessage.System("S"), ChatMessage.User(" Hi")]));
+                     "<|start_header_id|>assistant<|end_header_id|>\n\n", t.Render([ChatTurn.System("S"), ChatTurn.User(" Hi")]));
         Assert.Equal("<|start_header_id|>assistant<|end_header_id|>\n\n", t.Render([]));
     }
 
@@ -118,9 +118,9 @@ public class R1ZeroTemplateTests
     public void Renders_the_paper_prompt_verbatim()
     {
         var t = new R1ZeroTemplate();
-        Assert.Equal(Preamble + " User: What is 2+3. Assistant:", t.Render([ChatMessage.User("What is 2+3")]));
-        Assert.Equal(Preamble + " User: What is 2+3.", t.Render([ChatMessage.User("What is 2+3")], addGenerationPrompt: false));
-        Assert.Equal(R1ZeroTemplate.Prompt("x"), t.Render([ChatMessage.User("x")]));
+        Assert.Equal(Preamble + " User: What is 2+3. Assistant:", t.Render([ChatTurn.User("What is 2+3")]));
+        Assert.Equal(Preamble + " User: What is 2+3.", t.Render([ChatTurn.User("What is 2+3")], addGenerationPrompt: false));
+        Assert.Equal(R1ZeroTemplate.Prompt("x"), t.Render([ChatTurn.User("x")]));
         Assert.False(t.PrefillsThinking);
     }
 
@@ -129,7 +129,7 @@ public class R1ZeroTemplateTests
     {
         var t = new R1ZeroTemplate(eosToken: "<|endoftext|>", bosToken: "<s>");
         Assert.Equal("<s>" + Preamble + " User: q. Assistant: <think> a </think> <answer> 5 </answer>",
-            t.Render([ChatMessage.User("q"), ChatMessage.Assistant(" <think> a </think> <answer> 5 </answer>")]));
+            t.Render([ChatTurn.User("q"), ChatTurn.Assistant(" <think> a </think> <answer> 5 </answer>")]));
         Assert.Equal(["<|endoftext|>"], t.StopStrings);
     }
 
@@ -137,13 +137,13 @@ public class R1ZeroTemplateTests
     public void Folds_earlier_turns_into_one_prompt_without_their_thinking()
     {
         var t = new R1ZeroTemplate();
-        ChatMessage[] three = [ChatMessage.User("q1"), ChatMessage.Assistant(" <think> a </think> <answer> 5 </answer>"),
-            ChatMessage.User("q2"), ChatMessage.Assistant("<answer> 7 </answer>", " b "), ChatMessage.User("q3")];
+        ChatTurn[] three = [ChatTurn.User("q1"), ChatTurn.Assistant(" <think> a </think> <answer> 5 </answer>"),
+            ChatTurn.User("q2"), ChatTurn.Assistant("<answer> 7 </answer>", " b "), ChatTurn.User("q3")];
         Assert.Equal(Preamble + " User: q1. Assistant: <answer> 5 </answer> User: q2. Assistant: <answer> 7 </answer> User: q3. Assistant:",
             t.Render(three));
         // A trailing assistant message is the completion: verbatim, as in the one-question form.
         Assert.Equal(Preamble + " User: q1. Assistant: <answer> 5 </answer> User: q2. Assistant: <think> c </think>",
-            t.Render([three[0], three[1], three[2], ChatMessage.Assistant(" <think> c </think>")]));
+            t.Render([three[0], three[1], three[2], ChatTurn.Assistant(" <think> c </think>")]));
         // Folded answers and questions are content (special-token text in them is not parsed).
         var prompt = t.RenderPrompt(three);
         Assert.Contains(prompt.Segments, s => !s.ParseSpecial && s.Text == "<answer> 5 </answer>");
@@ -155,10 +155,10 @@ public class R1ZeroTemplateTests
     public void Rejects_system_messages_and_turns_out_of_order()
     {
         var t = new R1ZeroTemplate();
-        var system = Assert.Throws<R1SharpException>(() => t.Render([ChatMessage.System("s"), ChatMessage.User("q")]));
+        var system = Assert.Throws<R1SharpException>(() => t.Render([ChatTurn.System("s"), ChatTurn.User("q")]));
         Assert.Contains("message 0 is system", system.Message);
-        Assert.Throws<R1SharpException>(() => t.Render([ChatMessage.User("q"), ChatMessage.User("q2")]));
-        Assert.Throws<R1SharpException>(() => t.Render([ChatMessage.Assistant("a")]));
+        Assert.Throws<R1SharpException>(() => t.Render([ChatTurn.User("q"), ChatTurn.User("q2")]));
+        Assert.Throws<R1SharpException>(() => t.Render([ChatTurn.Assistant("a")]));
         Assert.Throws<R1SharpException>(() => t.Render([]));
     }
 }

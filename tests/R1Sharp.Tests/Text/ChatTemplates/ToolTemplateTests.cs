@@ -38,14 +38,14 @@ public class ToolTemplateTests
     {
         Assert.Equal("<|im_start|>system\nYou are Qwen, created by Alibaba Cloud. You are a helpful assistant." + QwenToolsBlock +
                      "<|im_start|>user\nWeather in Paris?<|im_end|>\n<|im_start|>assistant\n",
-            new Qwen25ChatTemplate().RenderPrompt([ChatMessage.User("Weather in Paris?")], [Weather]).Text);
+            new Qwen25ChatTemplate().RenderPrompt([ChatTurn.User("Weather in Paris?")], [Weather]).Text);
     }
 
     [Fact]
     public void Qwen25_tools_follow_a_given_system_message()
     {
         Assert.Equal("<|im_start|>system\nBe brief." + QwenToolsBlock + "<|im_start|>user\nq<|im_end|>\n<|im_start|>assistant\n",
-            new Qwen25ChatTemplate().RenderPrompt([ChatMessage.System("Be brief."), ChatMessage.User("q")], [Weather]).Text);
+            new Qwen25ChatTemplate().RenderPrompt([ChatTurn.System("Be brief."), ChatTurn.User("q")], [Weather]).Text);
         Assert.Equal(ToolCallFormat.Hermes, ((IChatTemplate)new Qwen25ChatTemplate()).ToolFormat);
     }
 
@@ -58,25 +58,25 @@ public class ToolTemplateTests
                      "Given the following functions, please respond with a JSON for a function call with its proper arguments that best answers the given prompt.\n\n" +
                      "Respond in the format {\"name\": function name, \"parameters\": dictionary of argument name and its value}.Do not use variables.\n\n" +
                      WeatherJsonIndent4 + "\n\nWeather in Paris?<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n",
-            t.RenderPrompt([ChatMessage.System("Be brief."), ChatMessage.User(" Weather in Paris? ")], [Weather]).Text);
+            t.RenderPrompt([ChatTurn.System("Be brief."), ChatTurn.User(" Weather in Paris? ")], [Weather]).Text);
         Assert.Equal(ToolCallFormat.Llama3Json, ((IChatTemplate)t).ToolFormat);
     }
 
     [Fact]
     public void Llama_tools_need_a_first_message_and_llama30_has_no_tool_format()
     {
-        var e = Assert.Throws<R1SharpException>(() => new Llama3ChatTemplate().RenderPrompt([ChatMessage.System("s")], [Weather]));
+        var e = Assert.Throws<R1SharpException>(() => new Llama3ChatTemplate().RenderPrompt([ChatTurn.System("s")], [Weather]));
         Assert.Contains("no first user message", e.Message);
         var llama30 = new Llama3ChatTemplate(new Llama3TemplateOptions { DatePreamble = false });
         Assert.Null(((IChatTemplate)llama30).ToolFormat);
-        Assert.Throws<R1SharpException>(() => llama30.RenderPrompt([ChatMessage.User("q")], [Weather]));
+        Assert.Throws<R1SharpException>(() => llama30.RenderPrompt([ChatTurn.User("q")], [Weather]));
     }
 
     [Fact]
     public void DeepSeek_r1_template_renders_the_same_with_tools_and_r1_zero_refuses_them()
     {
         var r1 = new DeepSeekR1ChatTemplate();
-        ChatMessage[] messages = [ChatMessage.User("q")];
+        ChatTurn[] messages = [ChatTurn.User("q")];
         Assert.Equal(r1.Render(messages), r1.RenderPrompt(messages, [Weather]).Text);
         Assert.Equal(ToolCallFormat.DeepSeekR1, ((IChatTemplate)r1).ToolFormat);
         IChatTemplate zero = new R1ZeroTemplate();

@@ -13,7 +13,7 @@ public sealed class GrpoRunCodeRewardsTests
     public void Run_scores_every_completion_with_a_lambda_and_logs_it_by_name()
     {
         string output = TempDir();
-        var config = GrpoConfig.Load(null, [$"--model_name_or_path={ModelDir}", "--task=chain-sum", "--task_size=8", "--template=r1-zero",
+        var config = GrpoConfig.Load(null, [$"--model_name_or_path={ModelDir}", "--task=chain-sum", "--task_size=8", "--chat_template=r1-zero",
             "--num_generations=2", "--per_device_train_batch_size=4", "--max_completion_length=6", "--max_steps=1",
             "--logging_steps=1", "--save_steps=0", $"--output_dir={output}"]).Validate();
         Assert.Empty(config.RewardFuncs);

@@ -17,7 +17,7 @@ public class SftDataTests
     public void Completion_only_rows_mask_every_prompt_token()
     {
         var template = ChatTemplate.FromModelDirectory(ModelDir);
-        var example = SftExamples.FromConversation([ChatMessage.User("what is 2+3?"), ChatMessage.Assistant("<think>\n2+3=5</think> 5")], template);
+        var example = SftExamples.FromConversation([ChatTurn.User("what is 2+3?"), ChatTurn.Assistant("<think>\n2+3=5</think> 5")], template);
         Assert.EndsWith("<｜Assistant｜><think>\n", example.Prompt);
         Assert.Equal("2+3=5</think> 5<｜end▁of▁sentence｜>", example.Completion); // prefilled <think> not repeated
 
@@ -79,7 +79,7 @@ public class SftDataTests
     public void A_conversation_without_an_assistant_reply_is_a_one_line_error()
     {
         var template = ChatTemplate.FromModelDirectory(ModelDir);
-        var e = Assert.Throws<R1SharpException>(() => SftExamples.FromConversation([ChatMessage.User("hi")], template, "data.jsonl row 3"));
+        var e = Assert.Throws<R1SharpException>(() => SftExamples.FromConversation([ChatTurn.User("hi")], template, "data.jsonl row 3"));
         Assert.StartsWith("data.jsonl row 3: no assistant message", e.Message);
     }
 

@@ -1,6 +1,6 @@
 // The batched generator used by serving, evaluation and GRPO rollouts: many prompts × n samples in one loop
 // (HF generate / vLLM LLM.generate roles). This file: construction, request checks, streaming; the loop is in
-// Generator.Loop.cs.
+// TextGenerator.Loop.cs.
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using R1Sharp.Formats.Config;
@@ -15,15 +15,15 @@ namespace R1Sharp.Generation;
 /// decode step per token for all live rows; finished rows leave the batch and the KV cache. Not thread-safe:
 /// one call at a time per instance (the model is shared state).
 /// </summary>
-public sealed partial class Generator : IDisposable
+public sealed partial class TextGenerator : IDisposable
 {
     private readonly bool _ownsModel;
 
     /// <summary>Wraps a loaded model and its tokenizer. <paramref name="generationConfig"/> supplies EOS ids and defaults.</summary>
-    public Generator(DecoderModel model, HfTokenizer tokenizer, GenerationConfig? generationConfig = null)
+    public TextGenerator(DecoderModel model, HfTokenizer tokenizer, GenerationConfig? generationConfig = null)
         : this(model, tokenizer, generationConfig, ownsModel: false) { }
 
-    private Generator(DecoderModel model, HfTokenizer tokenizer, GenerationConfig? generationConfig, bool ownsModel)
+    private TextGenerator(DecoderModel model, HfTokenizer tokenizer, GenerationConfig? generationConfig, bool ownsModel)
     {
         Model = model;
         Tokenizer = tokenizer;
@@ -52,14 +52,14 @@ public sealed partial class Generator : IDisposable
     /// Loads config.json, weights, tokenizer.json and generation_config.json from a model directory, or a GGUF file
     /// (model, tokenizer and EOS from its metadata; no generation_config defaults).
     /// </summary>
-    public static Generator Load(string modelDirectory, ModelLoadOptions? options = null)
+    public static TextGenerator Load(string modelDirectory, ModelLoadOptions? options = null)
     {
         if (!Directory.Exists(modelDirectory) && !File.Exists(modelDirectory))
             throw new R1SharpException($"{modelDirectory}: model directory not found; pass --model DIR with config.json and *.safetensors, or --model FILE.gguf");
         var tokenizer = HfTokenizer.Load(modelDirectory);
         var generation = GenerationConfig.Load(modelDirectory);
         var model = DecoderModel.Load(modelDirectory, options);
-        try { return new Generator(model, tokenizer, generation, ownsModel: true); }
+        try { return new TextGenerator(model, tokenizer, generation, ownsModel: true); }
         catch { model.Dispose(); throw; }
     }
 

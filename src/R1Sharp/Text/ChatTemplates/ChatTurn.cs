@@ -3,7 +3,7 @@
 namespace R1Sharp.Text.ChatTemplates;
 
 /// <summary>The speaker of a chat message.</summary>
-public enum ChatRole
+public enum TurnRole
 {
     /// <summary>Instructions for the assistant.</summary>
     System,
@@ -31,49 +31,49 @@ public sealed record ChatToolCall(string Name, string Arguments, string? Id = nu
 /// <param name="ReasoningContent">The separated reasoning of an assistant turn. Kept for the caller; no template renders it
 /// (R1 history never carries earlier thinking, and the DeepSeek API rejects it in requests).</param>
 /// <param name="ToolCalls">Function calls of an assistant turn, or null.</param>
-public sealed record ChatMessage(
-    ChatRole Role,
+public sealed record ChatTurn(
+    TurnRole Role,
     string Content,
     string? ReasoningContent = null,
     IReadOnlyList<ChatToolCall>? ToolCalls = null)
 {
     /// <summary>A system message.</summary>
-    public static ChatMessage System(string content) => new(ChatRole.System, content);
+    public static ChatTurn System(string content) => new(TurnRole.System, content);
     /// <summary>A user message.</summary>
-    public static ChatMessage User(string content) => new(ChatRole.User, content);
+    public static ChatTurn User(string content) => new(TurnRole.User, content);
     /// <summary>An assistant message.</summary>
-    public static ChatMessage Assistant(string content, string? reasoningContent = null) =>
-        new(ChatRole.Assistant, content, reasoningContent);
+    public static ChatTurn Assistant(string content, string? reasoningContent = null) =>
+        new(TurnRole.Assistant, content, reasoningContent);
     /// <summary>A tool output message.</summary>
-    public static ChatMessage Tool(string content) => new(ChatRole.Tool, content);
+    public static ChatTurn Tool(string content) => new(TurnRole.Tool, content);
 
     /// <summary>True for an assistant message with at least one tool call.</summary>
     public bool HasToolCalls => ToolCalls is { Count: > 0 };
 
     /// <summary>The role as the OpenAI/HF API spells it ("system", "user", "assistant", "tool").</summary>
-    public static string RoleName(ChatRole role) => role switch
+    public static string RoleName(TurnRole role) => role switch
     {
-        ChatRole.System => "system",
-        ChatRole.User => "user",
-        ChatRole.Assistant => "assistant",
+        TurnRole.System => "system",
+        TurnRole.User => "user",
+        TurnRole.Assistant => "assistant",
         _ => "tool",
     };
 
     /// <summary>Parses an API role name; <paramref name="field"/> names where it came from for the error message.</summary>
-    public static ChatRole ParseRole(string role, string field = "role") =>
+    public static TurnRole ParseRole(string role, string field = "role") =>
         TryParseRole(role, out var parsed) ? parsed : throw new R1SharpException(
             $"{field}: unknown chat role '{role}'; use one of system, user, assistant, tool.");
 
     /// <summary>Parses an API role name (also OpenAI's "developer" and Llama's "ipython"/"function"); false when unknown.</summary>
-    public static bool TryParseRole(string role, out ChatRole parsed)
+    public static bool TryParseRole(string role, out TurnRole parsed)
     {
         parsed = role switch
         {
-            "system" or "developer" => ChatRole.System,
-            "user" => ChatRole.User,
-            "assistant" => ChatRole.Assistant,
-            "tool" or "ipython" or "function" => ChatRole.Tool,
-            _ => (ChatRole)(-1),
+            "system" or "developer" => TurnRole.System,
+            "user" => TurnRole.User,
+            "assistant" => TurnRole.Assistant,
+            "tool" or "ipython" or "function" => TurnRole.Tool,
+            _ => (TurnRole)(-1),
         };
         return parsed >= 0;
     }

@@ -7,7 +7,7 @@ using static TorchSharp.torch;
 
 namespace R1Sharp.Generation;
 
-public sealed partial class Generator
+public sealed partial class TextGenerator
 {
     private void Run(IReadOnlyList<GenerationRequest> requests, List<GeneratorSequence> sequences, GenerationOptions options,
         Action<GenerationDelta>? onDelta, CancellationToken cancellationToken)
