@@ -59,22 +59,5 @@ internal static class JsonText
         }
     }
 
-    private static void AppendEscaped(StringBuilder sb, string text)
-    {
-        foreach (char c in text)
-        {
-            switch (c)
-            {
-                case '"': sb.Append("\\\""); break;
-                case '\\': sb.Append("\\\\"); break;
-                case '\n': sb.Append("\\n"); break;
-                case '\r': sb.Append("\\r"); break;
-                case '\t': sb.Append("\\t"); break;
-                case '\b': sb.Append("\\b"); break;
-                case '\f': sb.Append("\\f"); break;
-                case < ' ': sb.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture)); break;
-                default: sb.Append(c); break;
-            }
-        }
-    }
+    private static void AppendEscaped(StringBuilder sb, string text) => Text.ChatTemplates.PythonJson.AppendEscaped(sb, text);
 }

@@ -121,28 +121,7 @@ public sealed class Llama3ChatTemplate : IChatTemplate
 
     /// <summary>Python <c>json.dumps(s, ensure_ascii=False)</c>, which is what transformers' <c>tojson</c> filter writes.
     /// Example: <c>a"b\n</c> becomes <c>"a\"b\n"</c> (quotes included).</summary>
-    internal static StringBuilder AppendPythonJsonString(StringBuilder sb, string s)
-    {
-        sb.Append('"');
-        foreach (char ch in s)
-        {
-            switch (ch)
-            {
-                case '"': sb.Append("\\\""); break;
-                case '\\': sb.Append("\\\\"); break;
-                case '\n': sb.Append("\\n"); break;
-                case '\r': sb.Append("\\r"); break;
-                case '\t': sb.Append("\\t"); break;
-                case '\b': sb.Append("\\b"); break;
-                case '\f': sb.Append("\\f"); break;
-                default:
-                    if (ch < ' ') sb.Append("\\u").Append(((int)ch).ToString("x4", System.Globalization.CultureInfo.InvariantCulture));
-                    else sb.Append(ch);
-                    break;
-            }
-        }
-        return sb.Append('"');
-    }
+    internal static StringBuilder AppendPythonJsonString(StringBuilder sb, string s) => PythonJson.AppendString(sb, s);
 
     private static void AppendToolCall(PromptBuilder p, ChatTurn m)
     {

@@ -40,7 +40,7 @@ public static class PythonJson
                 {
                     Separate(sb, indent, depth + 1, first);
                     first = false;
-                    Llama3ChatTemplate.AppendPythonJsonString(sb, p.Name).Append(": ");
+                    AppendString(sb, p.Name).Append(": ");
                     Write(sb, p.Value, indent, depth + 1);
                 }
                 Close(sb, indent, depth).Append('}');
@@ -58,7 +58,7 @@ public static class PythonJson
                 Close(sb, indent, depth).Append(']');
                 return;
             case JsonValueKind.String:
-                Llama3ChatTemplate.AppendPythonJsonString(sb, v.GetString()!);
+                AppendString(sb, v.GetString()!);
                 return;
             default: // numbers, true, false, null: the same text in both languages
                 sb.Append(v.GetRawText());
@@ -75,4 +75,30 @@ public static class PythonJson
 
     private static StringBuilder Close(StringBuilder sb, int? indent, int depth) =>
         indent is { } n ? sb.Append('\n').Append(' ', n * depth) : sb;
+
+    /// <summary>A JSON string as <c>json.dumps(s, ensure_ascii=False)</c> writes it, quotes included. Example: <c>a"b\n</c>
+    /// becomes <c>"a\"b\n"</c>.</summary>
+    public static StringBuilder AppendString(StringBuilder sb, string s) => AppendEscaped(sb.Append('"'), s).Append('"');
+
+    /// <summary>The body of that string, without quotes: '"', '\' and control characters escaped (\n, \r, \t, \b, \f, else
+    /// \u00xx), every other character raw.</summary>
+    public static StringBuilder AppendEscaped(StringBuilder sb, string s)
+    {
+        foreach (char ch in s)
+        {
+            switch (ch)
+            {
+                case '"': sb.Append("\\\""); break;
+                case '\\': sb.Append("\\\\"); break;
+                case '\n': sb.Append("\\n"); break;
+                case '\r': sb.Append("\\r"); break;
+                case '\t': sb.Append("\\t"); break;
+                case '\b': sb.Append("\\b"); break;
+                case '\f': sb.Append("\\f"); break;
+                case < ' ': sb.Append("\\u").Append(((int)ch).ToString("x4", System.Globalization.CultureInfo.InvariantCulture)); break;
+                default: sb.Append(ch); break;
+            }
+        }
+        return sb;
+    }
 }
