@@ -69,10 +69,14 @@ internal static class DistillCommand
             IReadOnlyList<Problem> problems = chainSum
                 ? ZeroTask.TrainProblems(parse.GetValue(problemCount), options.Sampling.Seed)
                 : DatasetLoader.LoadProblems(path!);
+            // Keyed on the whole dataset (or the task and seed): a larger --limit / --problems continues the same run.
+            var run = from.RunKey(chainSum ? $"{ChainSumTask.Name} training problems, seed {options.Sampling.Seed}" : EvalRunKey.FingerprintProblems(problems),
+                options.Sampling, options.Instruction, chainSum ? "r1-zero" : from.ChatTemplate, parse.GetValue(sources.DType), RecipeSettings(options));
             if (!chainSum && parse.GetValue(limit) is { } n) problems = [.. problems.Take(Math.Max(0, n))];
             var paths = DistillPaths.For(parse.GetRequiredValue(output));
             if (parse.GetValue(overwrite))
                 foreach (string file in new[] { paths.Out, paths.Rejected, paths.State }) File.Delete(file);
+            if (File.Exists(paths.State)) EvalRunner.CheckRun(paths.State, run); // another run's state is refused before loading
             var backend = from.OpenBackend(options.Sampling, options.Instruction,
                 d => chainSum ? ZeroTask.Template : ChatTemplate.ForModel(d, from.ChatTemplate), (argument, _) => argument);
             using var owned = (IDisposable)backend;
@@ -88,7 +92,7 @@ internal static class DistillCommand
                 result = await DistillRunner.RunAsync(backend, problems, options, paths, p =>
                 {
                     if (p.Done % every == 0 || p.Done == p.Total) Console.Error.WriteLine(Progress(p));
-                }, interrupt.Token);
+                }, interrupt.Token, run);
             }
             catch (OperationCanceledException) when (interrupt.Requested)
             {
@@ -110,4 +114,10 @@ internal static class DistillCommand
         return string.Create(CultureInfo.InvariantCulture,
             $"[{p.Done}/{p.Total}] {p.Record.Id}: kept {kept}/{p.Record.Traces.Count}{(rejected.Length > 0 ? "; rejected: " + rejected : "")}");
     }
+
+    /// <summary>The distill settings that change which traces are kept, for the run key: format, traces per problem, filters.</summary>
+    static string RecipeSettings(DistillOptions o) => System.Text.Json.JsonSerializer.Serialize(new
+    {
+        format = o.Format.ToString(), keep_per_problem = o.KeepPerProblem, filters = o.EffectiveFilters,
+    }, new System.Text.Json.JsonSerializerOptions { Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() } });
 }

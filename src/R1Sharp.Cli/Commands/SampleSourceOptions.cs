@@ -58,10 +58,15 @@ internal sealed record SampleSource(string? Local, string? Endpoint, string? Mod
     /// <summary>The identity of an eval run sampling this source with <paramref name="options"/>: the model's full path
     /// and weights fingerprint (an endpoint: its URL and model name), the problems and every sampling setting.</summary>
     public EvalRunKey RunKey(IReadOnlyList<Data.Problem> problems, EvalOptions options, string? instruction, string chatTemplate, string? dtype) =>
+        RunKey(EvalRunKey.FingerprintProblems(problems), options, instruction, chatTemplate, dtype);
+
+    /// <summary>As above, with the problems named by <paramref name="dataset"/>; <paramref name="recipe"/> adds the
+    /// recipe's own output settings (see <see cref="EvalRunKey.Recipe"/>).</summary>
+    public EvalRunKey RunKey(string dataset, EvalOptions options, string? instruction, string chatTemplate, string? dtype, string? recipe = null) =>
         Endpoint is not null
-            ? EvalRunKey.Create(Endpoint + " " + ModelName, "remote", problems, options, instruction, chatTemplate, "server")
-            : EvalRunKey.Create(Path.GetFullPath(LocalPath()), EvalRunKey.FingerprintModel(LocalPath()), problems, options, instruction,
-                chatTemplate, dtype ?? "f32");
+            ? EvalRunKey.Create(Endpoint + " " + ModelName, "remote", dataset, options, instruction, chatTemplate, "server", recipe)
+            : EvalRunKey.Create(Path.GetFullPath(LocalPath()), EvalRunKey.FingerprintModel(LocalPath()), dataset, options, instruction,
+                chatTemplate, dtype ?? "f32", recipe);
 
     /// <summary>The endpoint client, or the local model loaded (<see cref="LocalPath"/>) with the chat template
     /// <paramref name="template"/> gives for its directory, named by <paramref name="localName"/> (argument, directory).</summary>

@@ -21,9 +21,11 @@ namespace R1Sharp.Evaluation;
 /// <param name="Instruction">Text appended to each problem (null: none, as for the chain-sum task).</param>
 /// <param name="ChatTemplate">The chat template asked for.</param>
 /// <param name="DType">Weight precision asked for (f32, bf16, int8, int4; "server" for an endpoint).</param>
+/// <param name="Recipe">Settings of the recipe that change its output besides sampling (`r1 distill`: format, filters,
+/// traces kept per problem), as compact JSON; null for `r1 eval`.</param>
 public sealed record EvalRunKey(
     string Model, string Weights, string Dataset, int K, float Temperature, float TopP, int MaxTokens, ulong Seed,
-    string? Instruction, string ChatTemplate, [property: JsonPropertyName("dtype")] string DType)
+    string? Instruction, string ChatTemplate, [property: JsonPropertyName("dtype")] string DType, string? Recipe = null)
 {
     /// <summary>Bytes read from each end of a weight file for its fingerprint.</summary>
     public const int EdgeBytes = 1 << 20;
@@ -34,8 +36,14 @@ public sealed record EvalRunKey(
     /// <summary>The key for sampling <paramref name="options"/> over <paramref name="problems"/>.</summary>
     public static EvalRunKey Create(string model, string weights, IReadOnlyList<Problem> problems, EvalOptions options,
         string? instruction, string chatTemplate, string dtype) =>
-        new(model, weights, FingerprintProblems(problems), options.K, options.Temperature, options.TopP, options.MaxNewTokens,
-            options.Seed, instruction, chatTemplate, dtype);
+        Create(model, weights, FingerprintProblems(problems), options, instruction, chatTemplate, dtype);
+
+    /// <summary>The key for sampling <paramref name="options"/> over problems identified by <paramref name="dataset"/>
+    /// (a fingerprint, or a description such as "chain-sum training, seed 1234").</summary>
+    public static EvalRunKey Create(string model, string weights, string dataset, EvalOptions options,
+        string? instruction, string chatTemplate, string dtype, string? recipe = null) =>
+        new(model, weights, dataset, options.K, options.Temperature, options.TopP, options.MaxNewTokens,
+            options.Seed, instruction, chatTemplate, dtype, recipe);
 
     /// <summary>"sha256:…" over each problem's id, question and answer (length-prefixed, so no two lists collide).</summary>
     public static string FingerprintProblems(IReadOnlyList<Problem> problems)
@@ -94,6 +102,7 @@ public sealed record EvalRunKey(
             ("--samples", other.K, K), ("--temperature", other.Temperature, Temperature), ("--top-p", other.TopP, TopP),
             ("--max-tokens", other.MaxTokens, MaxTokens), ("--seed", other.Seed, Seed), ("--instruction", other.Instruction, Instruction),
             ("--chat-template", other.ChatTemplate, ChatTemplate), ("--dtype", other.DType, DType),
+            ("filter settings", other.Recipe, Recipe),
         ];
         foreach (var (name, there, here) in fields)
             if (!Equals(there, here))

@@ -108,7 +108,8 @@ public static class EvalRunner
             throw new R1SharpException($"{path} holds another run ({diff}); use another --out, or the same settings to resume");
     }
 
-    private static bool IsRunLine(string line) => line.TrimStart().StartsWith("{\"" + EvalRunKey.LineProperty + "\"", StringComparison.Ordinal);
+    /// <summary>True for the run-key line (<c>{"eval_run": …}</c>) that starts a keyed file; readers skip it.</summary>
+    internal static bool IsRunLine(string line) => line.TrimStart().StartsWith("{\"" + EvalRunKey.LineProperty + "\"", StringComparison.Ordinal);
 
     private static string? FirstLine(string path)
     {

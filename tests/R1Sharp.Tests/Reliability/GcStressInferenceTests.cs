@@ -30,7 +30,7 @@ public sealed class GcStressInferenceTests
         string data = Path.Combine(TempDir(), "distill.jsonl");
         var run = GcStressRun.Run("distill", "--teacher", Base, "--task", "chain-sum", "--problems", "6", "--samples", "4", "--out", data);
         run.AssertSurvived();
-        Assert.Equal(6, File.ReadAllLines(Path.ChangeExtension(data, ".state.jsonl")).Length);   // one per problem
+        Assert.Equal(7, File.ReadAllLines(Path.ChangeExtension(data, ".state.jsonl")).Length);   // the run key, then one per problem
     }
 
     [Fact]

@@ -22,10 +22,11 @@ public static partial class DistillRunner
     /// Samples <see cref="EvalOptions.K"/> (of <see cref="DistillOptions.Sampling"/>) traces of each problem from <paramref name="teacher"/>, judges them
     /// (<see cref="Judge"/>) and writes <paramref name="paths"/>: kept traces as SFT lines to Out, the others to Rejected,
     /// each problem's record to State. Problems already in State are not sampled again (ids must be distinct). A problem's
-    /// lines are appended and flushed together, then its state line; Ctrl+C loses at most the problems in flight.
+    /// lines are appended and flushed together, then its state line; Ctrl+C loses at most the problems in flight. A
+    /// <paramref name="run"/> key starts the state file and is checked on a resume, as `r1 eval` checks its records file.
     /// </summary>
     public static async Task<DistillResult> RunAsync(IEvalBackend teacher, IReadOnlyList<Problem> problems, DistillOptions options,
-        DistillPaths paths, Action<DistillProgress>? progress = null, CancellationToken ct = default)
+        DistillPaths paths, Action<DistillProgress>? progress = null, CancellationToken ct = default, EvalRunKey? run = null)
     {
         ArgumentNullException.ThrowIfNull(teacher);
         ArgumentNullException.ThrowIfNull(problems);
@@ -36,9 +37,10 @@ public static partial class DistillRunner
             if (!index.TryAdd(problems[i].Id, i))
                 throw new R1SharpException($"dataset: problem id '{problems[i].Id}' appears twice (rows {index[problems[i].Id]} and {i}); ids must be distinct to resume");
 
-        var state = ReadState(paths.State);
-        if (state.Count == 0 && File.Exists(paths.Out) && new FileInfo(paths.Out).Length > 0 && !File.Exists(paths.State))
+        if (File.Exists(paths.Out) && new FileInfo(paths.Out).Length > 0 && !File.Exists(paths.State))
             throw new R1SharpException($"--out {paths.Out} exists but {paths.State} does not, so it was not written by `r1 distill`; move it away or choose another --out");
+        if (run is not null) EvalRunner.CheckRun(paths.State, run); // the state file's first line: another run's state is refused
+        var state = ReadState(paths.State);
         var done = new DistillProblemRecord?[problems.Count];
         int resumed = 0;
         foreach (var r in state)
@@ -83,7 +85,7 @@ public static partial class DistillRunner
     /// </summary>
     public static IReadOnlyList<DistillProblemRecord> ReadState(string path) =>
         AppendOnlyJsonl.Read<DistillProblemRecord>(path, StateJson, "a distill state record",
-            r => string.IsNullOrEmpty(r.Id) || r.Traces is null || r.Sampling is null ? "id, sampling or traces" : null);
+            r => string.IsNullOrEmpty(r.Id) || r.Traces is null || r.Sampling is null ? "id, sampling or traces" : null, EvalRunner.IsRunLine);
 
     // Rewrites Out and Rejected from the state (temp file + rename each), dropping lines of problems whose state line
     // was never written.

@@ -77,6 +77,16 @@ public sealed class DistillCommandTests : IDisposable
         Assert.Contains("resuming: 4 of 4 problems already in", again.Stderr);
         Assert.DoesNotContain("[1/4]", again.Stderr);
         Assert.Equal(before, File.ReadAllText(outPath));
+
+        // The state file is keyed like `r1 eval`'s records: another sampling or filter setting is refused, files untouched.
+        string state = File.ReadAllText(Path.ChangeExtension(outPath, ".state.jsonl"));
+        var hotter = R1Process.Run([.. args, "--temperature", "0.9"]);
+        Assert.Equal(2, hotter.ExitCode);
+        Assert.Contains("holds another run (--temperature 0.6 there, 0.9 here)", hotter.Stderr);
+        var stricter = R1Process.Run([.. args, "--max-paragraph-chars", "10"]);
+        Assert.Equal(2, stricter.ExitCode);
+        Assert.Contains("holds another run (filter settings", stricter.Stderr);
+        Assert.Equal((before, state), (File.ReadAllText(outPath), File.ReadAllText(Path.ChangeExtension(outPath, ".state.jsonl"))));
     }
 
     [Fact]
