@@ -45,9 +45,9 @@ const R1Messages = (() => {
       error.textContent = "[error: " + turn.error + "]";
       content.appendChild(error);
     }
-    const final = R1Render.finalAnswer(turn.content);
+    const final = R1Render.finalAnswerHtml(turn.content);
     div.querySelector(".final-answer").hidden = final === null || turn.state === "streaming";
-    div.querySelector(".final-text").textContent = final === null ? "" : final;
+    div.querySelector(".final-text").innerHTML = final === null ? "" : final;
     const finish = turn.state === "stopped" ? "stopped" : turn.finish;
     div.querySelector(".finish-reason").textContent = finish ? "finish: " + finish : "";
     div.querySelector(".token-count").textContent = turn.tokens ? turn.tokens + " tokens" : "";

@@ -1,6 +1,7 @@
 // R1Sharp chat page text rendering, pure functions (no DOM): HTML escaping, a small safe Markdown subset and the final
-// answer (<answer>…</answer> or the last \boxed{…}). Model text is untrusted: everything is escaped before any markup
-// is added, and the only tags ever produced are the fixed ones below (no links, images or raw HTML).
+// answer (<answer>…</answer> or the last \boxed{…}); math through KaTeX (wwwroot/katex, vendored by
+// tools/katex-vendor/vendor.sh) when loaded. Model text is untrusted: everything is escaped before any markup
+// is added; the only tags produced are the fixed ones below and KaTeX's (no links, images or raw HTML).
 "use strict";
 const R1Render = (() => {
   function escapeHtml(s) {
@@ -58,20 +59,50 @@ const R1Render = (() => {
     return out.join("");
   }
 
-  // Markdown subset to HTML: ``` fenced code, headings, - / 1. lists, paragraphs, inline code, bold, italic.
+  // TeX to HTML with KaTeX when the page loaded it (trust off: no \href or \includegraphics; errors shown in red
+  // instead of thrown), else the escaped source.
+  function tex(source, display) {
+    if (typeof katex === "undefined") return escapeHtml(source);
+    return katex.renderToString(source, { displayMode: display, throwOnError: false, trust: false, maxExpand: 1000, output: "htmlAndMathml" });
+  }
+
+  // Renders text with its math ($$…$$, \[…\], \(…\), $…$; not inside `code`) typeset: math is swapped for placeholders that
+  // escaping and Markdown leave alone, then put back as KaTeX HTML.
+  function withMath(text, render) {
+    const math = [];
+    const pattern = /(`[^`\n]+`)|\$\$([\s\S]+?)\$\$|\\\[([\s\S]+?)\\\]|\\\(([\s\S]+?)\\\)|\$([^\s$](?:[^$\n]*?[^\s$])?)\$/g;
+    const marked = text.replace(/\u0000/g, "").replace(pattern, (m, code, dollars, bracket, paren, single) => {
+      if (code !== undefined) return code;
+      const display = dollars !== undefined || bracket !== undefined;
+      math.push(typeof katex === "undefined" ? escapeHtml(m) : tex(dollars ?? bracket ?? paren ?? single, display));
+      return "\u0000" + (math.length - 1) + "\u0000";
+    });
+    return render(marked).replace(/\u0000(\d+)\u0000/g, (m, i) => math[Number(i)]);
+  }
+
+  // Markdown subset to HTML: ``` fenced code, headings, - / 1. lists, paragraphs, inline code, bold, italic, math.
   function markdown(text) {
     const lines = String(text).split("\n"), out = [];
     let plain = [], code = null;
+    const prose = () => withMath(plain.join("\n"), (t) => blocks(t.split("\n")));
     for (const line of lines) {
       if (/^\s*```/.test(line)) {
-        if (code === null) { out.push(blocks(plain)); plain = []; code = []; }
+        if (code === null) { out.push(prose()); plain = []; code = []; }
         else { out.push("<pre><code>" + escapeHtml(code.join("\n")) + "</code></pre>"); code = null; }
       } else if (code !== null) code.push(line);
       else plain.push(line);
     }
     if (code !== null) out.push("<pre><code>" + escapeHtml(code.join("\n")) + "</code></pre>");
-    out.push(blocks(plain));
+    out.push(prose());
     return out.join("");
+  }
+
+  // The final answer as HTML: <answer> text (its math typeset), a \boxed{…} argument typeset as math; null if none.
+  function finalAnswerHtml(text) {
+    const tags = [...text.matchAll(/<answer>([\s\S]*?)<\/answer>/g)];
+    if (tags.length) return withMath(tags[tags.length - 1][1].trim(), escapeHtml);
+    const boxed = lastBoxed(text);
+    return boxed === null ? null : tex(boxed.trim(), false);
   }
 
   // The answer as shown: Markdown with the <answer> tags themselves left out (their text is kept).
@@ -86,6 +117,6 @@ const R1Render = (() => {
     return (completionTokens / seconds).toFixed(1);
   }
 
-  return { escapeHtml, lastBoxed, finalAnswer, markdown, answerHtml, tokensPerSecond };
+  return { escapeHtml, lastBoxed, finalAnswer, finalAnswerHtml, tex, markdown, answerHtml, tokensPerSecond };
 })();
 if (typeof module !== "undefined") module.exports = R1Render;

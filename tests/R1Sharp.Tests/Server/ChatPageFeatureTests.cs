@@ -1,6 +1,6 @@
 // The chat page's per-answer features in a real browser, one test each, each saving a screenshot: finish reason and
 // tokens/s, copy, regenerate, history in localStorage (restored on reload, cleared by "New chat"), the final answer
-// (<answer>…</answer> or \boxed{…}) and escaped Markdown. A scripted tiny model (ScriptedSampler) writes chosen text.
+// (<answer>…</answer> or \boxed{…}) and escaped Markdown with KaTeX math. A scripted tiny model (ScriptedSampler) writes chosen text.
 using Microsoft.Playwright;
 using R1Sharp.Tests.Generation;
 
@@ -10,6 +10,8 @@ public sealed class ChatPageFeatureTests
 {
     const string Markdown = "## Plan\n**Bold** and *soft* with `a<b`\n\n- one\n- two\n\n```\n<script>window.pwned = 1</script>\n```\n" +
         "<img src=x onerror=\"window.pwned = 1\">";
+
+    const string MathText = "The area is $\\pi r^2$ and\n\n$$\\frac{a}{b}$$\n\nso `$not math$` gives \\(\\boxed{\\sqrt{2}}\\).";
 
     // What the scripted model says, chosen from the last user prompt; "COUNT" answers with how many times it was asked.
     static Func<string, string> Script()
@@ -21,6 +23,7 @@ public sealed class ChatPageFeatureTests
             string answer = user.Contains("TAGS", StringComparison.Ordinal) ? "It is <answer> 42 </answer>"
                 : user.Contains("BOXED", StringComparison.Ordinal) ? "So \\boxed{\\frac{1}{2}} first, then \\boxed{x^{2}}."
                 : user.Contains("MARKDOWN", StringComparison.Ordinal) ? Markdown
+                : user.Contains("MATH", StringComparison.Ordinal) ? MathText
                 : user.Contains("COUNT", StringComparison.Ordinal) ? "answer " + Interlocked.Increment(ref asked)
                 : "plain answer";
             return "thinking it over\n</think>\n\n" + answer;
@@ -117,7 +120,9 @@ public sealed class ChatPageFeatureTests
         await Assertions.Expect(tags.Locator(".final-answer")).ToBeVisibleAsync();
         await Assertions.Expect(tags.Locator(".final-text")).ToHaveTextAsync("42");
         var boxed = await s.AskAsync("BOXED", 1);
-        await Assertions.Expect(boxed.Locator(".final-text")).ToHaveTextAsync("x^{2}");
+        // A \boxed{} answer is typeset by KaTeX (its MathML keeps the TeX source).
+        await Assertions.Expect(boxed.Locator(".final-text .katex")).ToHaveCountAsync(1);
+        await Assertions.Expect(boxed.Locator(".final-text annotation")).ToHaveTextAsync("x^{2}");
         var plain = await s.AskAsync("nothing to mark", 2);
         await Assertions.Expect(plain.Locator(".final-answer")).ToBeHiddenAsync();
         await s.ScreenshotAsync("final-answer");
@@ -140,5 +145,23 @@ public sealed class ChatPageFeatureTests
         await Assertions.Expect(content).ToContainTextAsync("<img src=x onerror=\"window.pwned = 1\">");
         Assert.Null(await s.Page.EvaluateAsync<int?>("window.pwned"));
         await s.ScreenshotAsync("markdown");
+    }
+
+    [Fact]
+    public async Task Math_is_typeset_by_the_vendored_katex_with_its_fonts()
+    {
+        await using var host = await ScriptedHostAsync();
+        await using var s = await ChatPageSession.OpenAsync(host);
+        var answer = await s.AskAsync("MATH", 0);
+        var content = answer.Locator(".content");
+        await Assertions.Expect(content.Locator(".katex")).ToHaveCountAsync(3);
+        await Assertions.Expect(content.Locator(".katex-display")).ToHaveCountAsync(1);
+        await Assertions.Expect(content.Locator("annotation")).ToHaveTextAsync(["\\pi r^2", "\\frac{a}{b}", "\\boxed{\\sqrt{2}}"]);
+        await Assertions.Expect(content.Locator("code")).ToHaveTextAsync("$not math$");
+        await Assertions.Expect(answer.Locator(".final-text annotation")).ToHaveTextAsync("\\sqrt{2}");
+        bool fonts = await s.Page.EvaluateAsync<bool>(
+            "document.fonts.ready.then(() => [...document.fonts].some(f => f.family.includes('KaTeX') && f.status === 'loaded'))");
+        Assert.True(fonts, "no KaTeX font loaded from /katex/fonts");
+        await s.ScreenshotAsync("math");
     }
 }
