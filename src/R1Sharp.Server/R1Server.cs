@@ -205,6 +205,7 @@ public sealed partial class R1Server : IAsyncDisposable
             string type = Path.GetExtension(file) switch
             {
                 ".html" => "text/html; charset=utf-8", ".js" => "text/javascript; charset=utf-8", ".css" => "text/css; charset=utf-8",
+                ".woff2" => "font/woff2", ".txt" => "text/plain; charset=utf-8",
                 _ => "application/octet-stream",
             };
             RequestDelegate serve = async http => { http.Response.ContentType = type; await http.Response.Body.WriteAsync(bytes); };

@@ -1,8 +1,9 @@
-// R1Sharp chat page logic: keeps the conversation in memory (answers only; thinking is never sent back), streams
-// chat.completion.chunk events, shows reasoning_content in a collapsible "Thinking" block with a live token count.
+// R1Sharp chat page logic: the conversation is a list of turns kept in localStorage (R1Store; answers only are sent
+// back, never their thinking), streamed from chat.completion.chunk events; each answer shows its thinking (with a live
+// token count), Markdown, the final answer, finish reason and tokens/s, with copy and regenerate buttons.
 "use strict";
 const $ = (id) => document.getElementById(id);
-const history = [];
+const turns = R1Store.load();
 let modelId = null;
 let controller = null;
 
@@ -22,83 +23,109 @@ async function loadModel() {
   } catch (e) { $("status").textContent = "could not list models: " + e; }
 }
 
-function addMessage(role, text) {
-  const div = document.createElement("div");
-  div.className = "message " + role;
-  if (role === "assistant") {
-    div.innerHTML = '<details class="thinking" open><summary>Thinking (<span class="thinking-count">0</span> tokens)</summary>' +
-      '<div class="reasoning"></div></details><div class="content"></div>';
-    div.querySelector(".thinking").hidden = true;
-  } else div.textContent = text;
-  $("messages").appendChild(div);
-  div.scrollIntoView({ block: "end" });
-  return div;
-}
-
 function numberField(id) {
   const v = $(id).value.trim();
   return v === "" ? undefined : Number(v);
 }
 
 function request() {
-  const body = { model: modelId, messages: history.slice(), stream: true, stream_options: { include_usage: true } };
+  const messages = turns.map((t) => ({ role: t.role, content: t.content }));
+  const body = { model: modelId, messages, stream: true, stream_options: { include_usage: true } };
   const fields = { max_tokens: "max-tokens", thinking_budget: "thinking-budget", temperature: "temperature", seed: "seed" };
   for (const [name, id] of Object.entries(fields)) { const v = numberField(id); if (v !== undefined) body[name] = v; }
   return body;
 }
 
-async function send(text) {
+const actions = {
+  async copy(turn, div) {
+    const button = div.querySelector(".copy");
+    try { await R1Messages.copyText(turn.content); button.textContent = "Copied"; }
+    catch (e) { button.textContent = "Copy failed"; }
+    setTimeout(() => { button.textContent = "Copy"; }, 1500);
+  },
+  regenerate(turn) {
+    if (controller || turns[turns.length - 1] !== turn) return;
+    turns.pop();
+    R1Store.save(turns);
+    const all = document.querySelectorAll(".message.assistant");
+    all[all.length - 1].remove();
+    generate();
+  },
+};
+
+// Applies one chat.completion.chunk to the streaming turn.
+function applyChunk(turn, chunk) {
+  if (chunk.error) throw new Error(chunk.error.message);
+  if (chunk.usage) {
+    turn.thinkingTokens = chunk.usage.completion_tokens_details.reasoning_tokens;
+    turn.tokens = chunk.usage.completion_tokens;
+  }
+  if (chunk.timings) turn.timings = chunk.timings;
+  const choice = chunk.choices && chunk.choices[0];
+  if (!choice) return;
+  if (choice.finish_reason) turn.finish = choice.finish_reason;
+  const delta = choice.delta;
+  if (!delta) return;
+  if (delta.reasoning_content) { turn.reasoning += delta.reasoning_content; turn.thinkingTokens++; }
+  if (delta.content) turn.content += delta.content;
+}
+
+async function stream(response, turn, div) {
+  const reader = response.body.getReader(), decoder = new TextDecoder();
+  const thinking = div.querySelector(".thinking");
+  let buffer = "";
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    buffer += decoder.decode(value, { stream: true });
+    let cut;
+    while ((cut = buffer.indexOf("\n\n")) >= 0) {
+      const event = buffer.slice(0, cut); buffer = buffer.slice(cut + 2);
+      if (!event.startsWith("data: ")) continue;
+      const data = event.slice(6);
+      if (data === "[DONE]") continue;
+      const hadAnswer = turn.content !== "";
+      applyChunk(turn, JSON.parse(data));
+      if (!hadAnswer && turn.content && thinking.open) thinking.open = false;
+      R1Messages.update(div, turn);
+    }
+  }
+}
+
+// Streams an answer to the conversation so far (which ends with the user's turn).
+async function generate() {
   if (!modelId) await loadModel();
-  history.push({ role: "user", content: text });
-  addMessage("user", text);
-  const msg = addMessage("assistant");
-  msg.dataset.state = "streaming";
-  const thinking = msg.querySelector(".thinking"), reasoning = msg.querySelector(".reasoning");
-  const count = msg.querySelector(".thinking-count"), content = msg.querySelector(".content");
-  let answer = "", thinkingChunks = 0;
+  const turn = { role: "assistant", content: "", reasoning: "", thinkingTokens: 0, state: "streaming" };
+  turns.push(turn);
+  const div = R1Messages.addAssistant(turn, actions);
+  R1Messages.markLast();
   controller = new AbortController();
   setBusy(true);
+  const started = performance.now();
   try {
     const r = await fetch("/v1/chat/completions", { method: "POST", headers: headers(), body: JSON.stringify(request()), signal: controller.signal });
     if (!r.ok) { const e = await r.json().catch(() => ({})); throw new Error((e.error && e.error.message) || r.statusText); }
-    const reader = r.body.getReader(), decoder = new TextDecoder();
-    let buffer = "";
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      buffer += decoder.decode(value, { stream: true });
-      let cut;
-      while ((cut = buffer.indexOf("\n\n")) >= 0) {
-        const event = buffer.slice(0, cut); buffer = buffer.slice(cut + 2);
-        if (!event.startsWith("data: ")) continue;
-        const data = event.slice(6);
-        if (data === "[DONE]") continue;
-        const chunk = JSON.parse(data);
-        if (chunk.error) throw new Error(chunk.error.message);
-        if (chunk.usage) count.textContent = chunk.usage.completion_tokens_details.reasoning_tokens;
-        const delta = chunk.choices && chunk.choices[0] && chunk.choices[0].delta;
-        if (!delta) continue;
-        if (delta.reasoning_content) {
-          thinking.hidden = false;
-          reasoning.textContent += delta.reasoning_content;
-          count.textContent = ++thinkingChunks;
-        }
-        if (delta.content) {
-          if (!answer && thinking.open) thinking.open = false;
-          answer += delta.content;
-          content.textContent = answer;
-        }
-      }
-    }
-    msg.dataset.state = "done";
+    await stream(r, turn, div);
+    turn.state = "done";
   } catch (e) {
-    if (e.name === "AbortError") msg.dataset.state = "stopped";
-    else { msg.dataset.state = "error"; content.textContent = answer + " [error: " + e.message + "]"; }
+    if (e.name === "AbortError") turn.state = "stopped";
+    else { turn.state = "error"; turn.error = e.message; }
   } finally {
-    history.push({ role: "assistant", content: answer });
+    turn.tps = R1Render.tokensPerSecond(turn.timings, turn.tokens, (performance.now() - started) / 1000);
+    delete turn.timings;
+    R1Messages.update(div, turn);
+    R1Store.save(turns);
     controller = null;
     setBusy(false);
   }
+}
+
+function send(text) {
+  const turn = { role: "user", content: text };
+  turns.push(turn);
+  R1Store.save(turns);
+  R1Messages.addUser(turn);
+  generate();
 }
 
 function setBusy(busy) {
@@ -120,7 +147,13 @@ $("prompt").addEventListener("keydown", (e) => {
 $("stop").addEventListener("click", () => { if (controller) controller.abort(); });
 $("new-chat").addEventListener("click", () => {
   if (controller) controller.abort();
-  history.length = 0;
+  turns.length = 0;
+  R1Store.clear();
   $("messages").innerHTML = "";
 });
+for (const turn of turns) {
+  if (turn.role === "user") R1Messages.addUser(turn);
+  else { if (turn.state === "streaming") turn.state = "stopped"; R1Messages.addAssistant(turn, actions); }
+}
+R1Messages.markLast();
 loadModel();

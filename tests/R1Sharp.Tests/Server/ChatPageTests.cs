@@ -8,7 +8,7 @@ public sealed class ChatPageTests
 {
     const string Chromium = "/usr/bin/chromium";
 
-    static async Task<(IPlaywright, IBrowser)> LaunchAsync()
+    internal static async Task<(IPlaywright, IBrowser)> LaunchAsync()
     {
         Assert.True(File.Exists(Chromium), $"{Chromium} is missing: apt-get install -y chromium (.ci/run does this)");
         var playwright = await Playwright.CreateAsync();
