@@ -6,16 +6,12 @@ using Microsoft.Extensions.AI;
 using R1Sharp.Generation;
 using R1Sharp.Models;
 using R1Sharp.Text.ChatTemplates;
-using AiChatMessage = Microsoft.Extensions.AI.ChatMessage;
-using AiChatRole = Microsoft.Extensions.AI.ChatRole;
-using R1ChatMessage = R1Sharp.Text.ChatTemplates.ChatTurn;
-using R1ChatRole = R1Sharp.Text.ChatTemplates.TurnRole;
 
 namespace R1Sharp.Serving;
 
 /// <summary>
 /// An <see cref="IChatClient"/> over a local R1Sharp model. Reasoning streams as <see cref="TextReasoningContent"/>
-/// and is never fed back (only <see cref="AiChatMessage.Text"/> of history turns is rendered). ChatOptions mapping:
+/// and is never fed back (only <see cref="ChatMessage.Text"/> of history turns is rendered). ChatOptions mapping:
 /// Temperature, TopP, TopK, MaxOutputTokens, StopSequences, Seed, Presence/FrequencyPenalty, Instructions (a system
 /// turn), <c>Reasoning.Effort</c> → thinking budget (None 0, Low 512, Medium 2048, High/ExtraHigh unlimited; see
 /// <see cref="Generation.ReasoningEffort"/>) and <c>AdditionalProperties["thinking_budget"]</c> (tokens; wins over the
@@ -69,11 +65,11 @@ public sealed class LocalChatClient : IChatClient
     }
 
     /// <inheritdoc/>
-    public Task<ChatResponse> GetResponseAsync(IEnumerable<AiChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
+    public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
         GetStreamingResponseAsync(messages, options, cancellationToken).ToChatResponseAsync(cancellationToken);
 
     /// <inheritdoc/>
-    public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<AiChatMessage> messages, ChatOptions? options = null,
+    public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var (request, generation) = Prepare(messages, options);
@@ -93,7 +89,7 @@ public sealed class LocalChatClient : IChatClient
             }
             if (split.Content.Length > 0) contents.Add(new TextContent(split.Content));
             contents.AddRange(split.Calls.Select(LocalChatClientTools.Content));
-            var update = new ChatResponseUpdate(AiChatRole.Assistant, contents) { ResponseId = id, MessageId = id, ModelId = _metadata.DefaultModelId };
+            var update = new ChatResponseUpdate(ChatRole.Assistant, contents) { ResponseId = id, MessageId = id, ModelId = _metadata.DefaultModelId };
             if (delta.Result is { } r)
             {
                 update.FinishReason = r.FinishReason is FinishReason.Length or FinishReason.Loop ? ChatFinishReason.Length
@@ -109,13 +105,13 @@ public sealed class LocalChatClient : IChatClient
         cancellationToken.ThrowIfCancellationRequested();
     }
 
-    private (GenerationRequest, GenerationOptions) Prepare(IEnumerable<AiChatMessage> messages, ChatOptions? options)
+    private (GenerationRequest, GenerationOptions) Prepare(IEnumerable<ChatMessage> messages, ChatOptions? options)
     {
         if (options?.ModelId is { } model && model != _metadata.DefaultModelId)
             throw new ChatRequestException("ChatOptions.ModelId", $"ChatOptions.ModelId: this client serves '{_metadata.DefaultModelId}', not '{model}'");
         var settings = ToSettings(options);
-        var history = new List<R1ChatMessage>();
-        if (options?.Instructions is { Length: > 0 } instructions) history.Add(R1ChatMessage.System(instructions));
+        var history = new List<ChatTurn>();
+        if (options?.Instructions is { Length: > 0 } instructions) history.Add(ChatTurn.System(instructions));
         foreach (var m in messages) history.AddRange(LocalChatClientTools.Messages(m));
         return ChatGeneration.Prepare(_scheduler, _template, history, settings, ParseSpecialInContent);
     }

@@ -4,10 +4,6 @@
 using System.Text.Json;
 using Microsoft.Extensions.AI;
 using R1Sharp.Text.ChatTemplates;
-using AiChatMessage = Microsoft.Extensions.AI.ChatMessage;
-using AiChatRole = Microsoft.Extensions.AI.ChatRole;
-using R1ChatMessage = R1Sharp.Text.ChatTemplates.ChatTurn;
-using R1ChatRole = R1Sharp.Text.ChatTemplates.TurnRole;
 
 namespace R1Sharp.Serving;
 
@@ -45,21 +41,21 @@ internal static class LocalChatClientTools
 
     /// <summary>One history message as template messages: an assistant turn keeps its calls; each function result is a tool
     /// turn of its own (FunctionInvokingChatClient puts all results of a round in one message).</summary>
-    public static IEnumerable<R1ChatMessage> Messages(AiChatMessage m)
+    public static IEnumerable<ChatTurn> Messages(ChatMessage m)
     {
-        var role = m.Role == AiChatRole.System ? R1ChatRole.System : m.Role == AiChatRole.Assistant ? R1ChatRole.Assistant
-            : m.Role == AiChatRole.Tool ? R1ChatRole.Tool : R1ChatRole.User;
+        var role = m.Role == ChatRole.System ? TurnRole.System : m.Role == ChatRole.Assistant ? TurnRole.Assistant
+            : m.Role == ChatRole.Tool ? TurnRole.Tool : TurnRole.User;
         var results = m.Contents.OfType<FunctionResultContent>().ToList();
         if (results.Count > 0)
         {
-            foreach (var r in results) yield return new R1ChatMessage(R1ChatRole.Tool, ResultText(r.Result));
+            foreach (var r in results) yield return new ChatTurn(TurnRole.Tool, ResultText(r.Result));
             yield break;
         }
         var calls = m.Contents.OfType<FunctionCallContent>()
             .Select(c => new ChatToolCall(c.Name, JsonSerializer.Serialize(c.Arguments ?? new Dictionary<string, object?>(), s_json), c.CallId))
             .ToList();
         // Text joins TextContent only: reasoning stays out of the prompt.
-        yield return new R1ChatMessage(role, m.Text, ToolCalls: calls.Count > 0 && role == R1ChatRole.Assistant ? calls : null);
+        yield return new ChatTurn(role, m.Text, ToolCalls: calls.Count > 0 && role == TurnRole.Assistant ? calls : null);
     }
 
     /// <summary>A call the model made, for the response.</summary>

@@ -6,8 +6,6 @@ using R1Sharp.Generation;
 using R1Sharp.Serving;
 using R1Sharp.Tests.Generation;
 using R1Sharp.Text.ChatTemplates;
-using AiChatMessage = Microsoft.Extensions.AI.ChatMessage;
-using AiChatRole = Microsoft.Extensions.AI.ChatRole;
 
 namespace R1Sharp.Tests.Server;
 
@@ -36,7 +34,7 @@ public sealed class SpecialTokenInjectionTests
         using var scheduler = new BatchScheduler(GeneratorTestKit.NewGenerator(model));
         IChatClient client = new LocalChatClient(scheduler, ChatTemplate.FromModelDirectory(GeneratorTestKit.TokenizerDir));
         async Task<long> Input(string content) =>
-            (await client.GetResponseAsync([new AiChatMessage(AiChatRole.User, content)], new ChatOptions { MaxOutputTokens = 1 })).Usage!.InputTokenCount!.Value;
+            (await client.GetResponseAsync([new ChatMessage(ChatRole.User, content)], new ChatOptions { MaxOutputTokens = 1 })).Usage!.InputTokenCount!.Value;
         Assert.True(await Input(marker) - await Input("") > 1, $"'{marker}' in a user message was encoded as its special token");
     }
 

@@ -6,8 +6,6 @@ using R1Sharp.Serving;
 using R1Sharp.Tests.Generation;
 using R1Sharp.Tests.Server;
 using R1Sharp.Text.ChatTemplates;
-using AiChatMessage = Microsoft.Extensions.AI.ChatMessage;
-using AiChatRole = Microsoft.Extensions.AI.ChatRole;
 using AiReasoningEffort = Microsoft.Extensions.AI.ReasoningEffort;
 
 namespace R1Sharp.Tests.Serving;
@@ -24,14 +22,14 @@ public sealed class LocalChatClientTests
         IChatClient client = new LocalChatClient(scheduler, Template, "const");
         var options = new ChatOptions { MaxOutputTokens = 12, Reasoning = new ReasoningOptions { Effort = AiReasoningEffort.None } };
         var updates = new List<ChatResponseUpdate>();
-        await foreach (var u in client.GetStreamingResponseAsync([new AiChatMessage(AiChatRole.User, "hi")], options)) updates.Add(u);
+        await foreach (var u in client.GetStreamingResponseAsync([new ChatMessage(ChatRole.User, "hi")], options)) updates.Add(u);
         var response = updates.ToChatResponse();
         Assert.Equal("\n", string.Concat(response.Messages.SelectMany(m => m.Contents).OfType<TextReasoningContent>().Select(r => r.Text)));
         Assert.StartsWith("xx", response.Text);
         Assert.Equal(ChatFinishReason.Length, response.FinishReason);
         Assert.Equal((12L, 0L), (response.Usage!.OutputTokenCount!.Value, response.Usage.ReasoningTokenCount!.Value));
 
-        var thinking = await client.GetResponseAsync([new AiChatMessage(AiChatRole.User, "hi")], new ChatOptions { MaxOutputTokens = 6 });
+        var thinking = await client.GetResponseAsync([new ChatMessage(ChatRole.User, "hi")], new ChatOptions { MaxOutputTokens = 6 });
         Assert.Equal("xxxxxx", string.Concat(thinking.Messages.SelectMany(m => m.Contents).OfType<TextReasoningContent>().Select(r => r.Text)));
         Assert.Equal(6L, thinking.Usage!.ReasoningTokenCount);
         Assert.Equal("const", client.GetService<ChatClientMetadata>()!.DefaultModelId);
@@ -46,8 +44,8 @@ public sealed class LocalChatClientTests
         var options = new ChatOptions { MaxOutputTokens = 10, Temperature = 0 };
         string[] prompts = ["one", "two two", "three three three"];
         var sequential = new List<string>();
-        foreach (var p in prompts) sequential.Add(Describe(await client.GetResponseAsync([new AiChatMessage(AiChatRole.User, p)], options)));
-        var concurrent = await Task.WhenAll(prompts.Select(async p => Describe(await client.GetResponseAsync([new AiChatMessage(AiChatRole.User, p)], options))));
+        foreach (var p in prompts) sequential.Add(Describe(await client.GetResponseAsync([new ChatMessage(ChatRole.User, p)], options)));
+        var concurrent = await Task.WhenAll(prompts.Select(async p => Describe(await client.GetResponseAsync([new ChatMessage(ChatRole.User, p)], options))));
         Assert.Equal(sequential, concurrent);
     }
 

@@ -6,8 +6,6 @@ using R1Sharp.Generation;
 using R1Sharp.Serving;
 using R1Sharp.Tests.Generation;
 using R1Sharp.Text.ChatTemplates;
-using AiChatMessage = Microsoft.Extensions.AI.ChatMessage;
-using AiChatRole = Microsoft.Extensions.AI.ChatRole;
 
 namespace R1Sharp.Tests.Serving;
 
@@ -96,11 +94,11 @@ public sealed class LocalChatClientToolTests : IDisposable
     [Fact]
     public void History_calls_and_results_render_as_template_tool_turns()
     {
-        AiChatMessage[] history =
+        ChatMessage[] history =
         [
-            new(AiChatRole.User, "q"),
-            new(AiChatRole.Assistant, [new FunctionCallContent("c1", "get_weather", new Dictionary<string, object?> { ["city"] = "Paris" })]),
-            new(AiChatRole.Tool, [new FunctionResultContent("c1", "sunny"), new FunctionResultContent("c2", new { temp = 21 })]),
+            new(ChatRole.User, "q"),
+            new(ChatRole.Assistant, [new FunctionCallContent("c1", "get_weather", new Dictionary<string, object?> { ["city"] = "Paris" })]),
+            new(ChatRole.Tool, [new FunctionResultContent("c1", "sunny"), new FunctionResultContent("c2", new { temp = 21 })]),
         ];
         var rendered = history.SelectMany(LocalChatClientTools.Messages).ToList();
         Assert.Equal(new ChatToolCall("get_weather", "{\"city\":\"Paris\"}", "c1"), Assert.Single(rendered[1].ToolCalls!));

@@ -6,8 +6,6 @@ using R1Sharp.Generation;
 using R1Sharp.Serving;
 using R1Sharp.Tests.Generation;
 using R1Sharp.Text.ChatTemplates;
-using AiChatMessage = Microsoft.Extensions.AI.ChatMessage;
-using AiChatRole = Microsoft.Extensions.AI.ChatRole;
 using AiReasoningEffort = Microsoft.Extensions.AI.ReasoningEffort;
 
 namespace R1Sharp.Tests.Serving;
@@ -54,7 +52,7 @@ public sealed class StructuredOutputTests
         var format = ChatResponseFormat.ForJsonSchema(JsonDocument.Parse(VerdictSchema.Verdict).RootElement, "verdict");
         for (int seed = 0; seed < 8; seed++)
         {
-            var response = await client.GetResponseAsync([new AiChatMessage(AiChatRole.User, "Is it?")], Options(format, seed));
+            var response = await client.GetResponseAsync([new ChatMessage(ChatRole.User, "Is it?")], Options(format, seed));
             Assert.Equal(ChatFinishReason.Stop, response.FinishReason);
             VerdictSchema.AssertVerdict(response.Text);
         }
@@ -72,7 +70,7 @@ public sealed class StructuredOutputTests
             var options = Options(ChatResponseFormat.Json, seed, strict: false);
             options.Reasoning = null;
             options.AdditionalProperties = new() { ["thinking_budget"] = 6 };
-            var response = await client.GetResponseAsync([new AiChatMessage(AiChatRole.User, "Give JSON")], options);
+            var response = await client.GetResponseAsync([new ChatMessage(ChatRole.User, "Give JSON")], options);
             Assert.Equal(6L, response.Usage!.ReasoningTokenCount);
             string reasoning = string.Concat(response.Messages.SelectMany(m => m.Contents).OfType<TextReasoningContent>().Select(r => r.Text));
             Assert.NotEqual("", reasoning);
