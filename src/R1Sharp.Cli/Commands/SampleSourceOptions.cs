@@ -53,7 +53,9 @@ internal sealed record SampleSource(string? Local, string? Endpoint, string? Mod
     public bool ChainSum => Dataset is null;
 
     /// <summary>The local model's directory or file (ORG/NAME resolved in the hub cache, pulled on first use; ollama:NAME in Ollama's store).</summary>
-    public string LocalPath() => ModelSource.Resolve(Local!, Offline);
+    public string LocalPath() => _localPath ??= ModelSource.Resolve(Local!, Offline); // resolved (and pulled) once
+
+    private string? _localPath;
 
     /// <summary>The identity of an eval run sampling this source with <paramref name="options"/>: the model's full path
     /// and weights fingerprint (an endpoint: its URL and model name), the problems and every sampling setting.</summary>

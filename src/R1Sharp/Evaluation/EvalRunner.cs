@@ -82,9 +82,10 @@ public static class EvalRunner
             r => r.Id.Length == 0 || r.Completions is null || r.Correct is null ? "id, completions or correct" : null, IsRunLine);
 
     /// <summary>The run key on the first line of <paramref name="path"/>; null when the file is missing, empty or unkeyed.</summary>
-    public static EvalRunKey? ReadRun(string path)
+    public static EvalRunKey? ReadRun(string path) => ParseRun(path, FirstLine(path));
+
+    private static EvalRunKey? ParseRun(string path, string? first)
     {
-        string? first = FirstLine(path);
         if (first is null || !IsRunLine(first)) return null;
         try { return JsonSerializer.Deserialize<EvalRunLine>(first, Json)?.Run; }
         catch (JsonException e) { throw new R1SharpException($"{path} line 1: not an eval run key ({e.Message}); move the file away or use another --out", e); }
@@ -102,7 +103,7 @@ public static class EvalRunner
             w.Write('\n');
             return;
         }
-        var there = ReadRun(path) ?? throw new R1SharpException(
+        var there = ParseRun(path, first) ?? throw new R1SharpException(
             $"{path} holds eval records without a run key (written by an older r1), so they cannot be matched to this run; use another --out");
         if (run.Difference(there) is { } diff)
             throw new R1SharpException($"{path} holds another run ({diff}); use another --out, or the same settings to resume");
