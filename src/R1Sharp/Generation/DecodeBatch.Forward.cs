@@ -30,7 +30,8 @@ internal sealed partial class DecodeBatch
             }
         }
         bool padded = requests.Any(r => r.PromptIds.Count != t);
-        int columns = Math.Max(1, chunkTokens / p);
+        var kernels = TextGenerator.DecodeKernels is { Prefills: true } k ? k : null;
+        int columns = Math.Max(1, (kernels is null ? chunkTokens : Math.Min(chunkTokens, DenseDecodeStep.MaxPrefillRows)) / p);
         var device = TextGenerator.Model.model.embed_tokens.weight.device;
         // Outside a dispose scope, so no temporary: a tensor only referenced as the `this` of a native call can be
         // finalized (its native tensor freed) while the call runs.
@@ -43,13 +44,31 @@ internal sealed partial class DecodeBatch
         for (int start = 0; start < t; start += columns)
         {
             if (token.IsCancellationRequested) return false;
-            using var scope = NewDisposeScope();
             int width = Math.Min(columns, t - start);
+            if (kernels is not null && KernelChunk(kernels, ids, positions, mask, p, t, start, width, cache, logits)) continue;
+            using var scope = NewDisposeScope();
             var chunkMask = padded ? allMask.narrow(1, start, width) : null;
             var output = TextGenerator.Model.Forward(allIds.narrow(1, start, width), allPositions.narrow(1, start, width), chunkMask, cache, lastOnly: true);
             if (start + width == t) CopyLogits(output, logits);
         }
         return true;
+    }
+
+    // Columns [start, start + width) of the padded (P, T) prompts through the managed kernels; false when they cannot
+    // take the chunk (the TorchSharp forward then runs it: both fill the same cache layout).
+    private static bool KernelChunk(DenseDecodeStep kernels, long[] ids, long[] positions, long[] mask, int p, int t, int start, int width,
+        KvCache cache, float[] logits)
+    {
+        var chunkIds = new long[p * width];
+        var chunkPositions = new long[p * width];
+        var real = new bool[p * width];
+        for (int r = 0; r < p; r++)
+            for (int c = 0; c < width; c++)
+            {
+                int from = r * t + start + c, to = r * width + c;
+                (chunkIds[to], chunkPositions[to], real[to]) = (ids[from], positions[from], mask[from] != 0);
+            }
+        return kernels.TryPrefill(chunkIds, chunkPositions, real, p, cache, start + width == t, logits);
     }
 
     /// <summary>Feeds every live row's last token at its own position; writes (B, V) logits into <paramref name="logits"/>.</summary>

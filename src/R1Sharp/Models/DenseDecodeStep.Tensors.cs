@@ -46,6 +46,7 @@ public sealed unsafe partial class DenseDecodeStep
         foreach (var (w, optional) in tensors)
             if (w is null ? !optional : w is Tensor t && !TensorMemory.IsDense(t, _model.DType)) return false;
         _tensors = tensors.Select(t => t.Weight).ToArray();
+        DecidePrefill();
         return true;
     }
 

@@ -87,26 +87,44 @@ public sealed unsafe partial class DenseDecodeStep
 
     private void Run(ReadOnlySpan<long> ids, ReadOnlySpan<long> positions, KvCache cache, Span<float> logits)
     {
-        int b = ids.Length;
-        Allocate(b);
         long start = cache.Reserve(1, null);
+        Forward(ids, positions, cache, new Placement(null, null, (int)start + 1), null, logits);
+        cache.Commit(1);
+    }
+
+    // Where fed token b goes: cache row Rows[b] (null: row b), attending that row's first Lengths[b] slots (null: Length
+    // for every token) and writing its key and value into the last of them.
+    private readonly record struct Placement(int[]? Rows, int[]? Lengths, int Length);
+
+    // Every fed token through the layers; then logits (V floats each) for the tokens in `logitRows` (null: all; empty:
+    // none).
+    private void Forward(ReadOnlySpan<long> ids, ReadOnlySpan<long> positions, KvCache cache, Placement place, int[]? logitRows, Span<float> logits)
+    {
+        Allocate(ids.Length);
         fixed (float* x = _x, logitsPtr = logits)
         {
             Embed(ids, x);
             Tables(positions);
             for (int layer = 0; layer < _model.model.layers.Count; layer++)
-                Layer((DenseDecoderLayer)_model.model.layers[layer], layer, cache, (int)start, x);
+                Layer((DenseDecoderLayer)_model.model.layers[layer], layer, cache, place, x);
+            if (logitRows is { Length: 0 }) return;
             using (PhaseProfiler.Enter(DecodePhase.LmHead))
             fixed (float* n = _norm)
             {
-                Norm(_model.model.norm.weight, x, n);
-                Project((object?)_model.QuantizedHead ?? _model.lm_head?.weight ?? _model.model.embed_tokens.weight, null, n, _hidden, logitsPtr, _vocab);
+                int rows = _rows;
+                if (logitRows is not null)
+                {
+                    for (int i = 0; i < logitRows.Length; i++)
+                        new Span<float>(x + (long)logitRows[i] * _hidden, _hidden).CopyTo(new Span<float>(x + (long)i * _hidden, _hidden));
+                    rows = logitRows.Length;
+                }
+                Norm(_model.model.norm.weight, x, n, rows);
+                Project((object?)_model.QuantizedHead ?? _model.lm_head?.weight ?? _model.model.embed_tokens.weight, null, n, _hidden, logitsPtr, _vocab, rows);
             }
         }
-        cache.Commit(1);
     }
 
-    private void Layer(DenseDecoderLayer l, int index, KvCache cache, int start, float* x)
+    private void Layer(DenseDecoderLayer l, int index, KvCache cache, Placement place, float* x)
     {
         var attention = l.self_attn;
         fixed (float* n = _norm, qkv = _qkv, attn = _attn, tmp = _tmp, gateUp = _gateUp, act = _act, cos = _cos, sin = _sin)
@@ -128,8 +146,11 @@ public sealed unsafe partial class DenseDecodeStep
                         p.Valid is null ? null : (bool*)TensorMemory.Pointer(p.Valid), (int)p.Capacity, (int)p.Length, rowPrompt) : default;
                     var view = new DecodeOps.CacheView(TensorMemory.Pointer(keys), TensorMemory.Pointer(values), _format,
                         cache.HasPadding ? (bool*)TensorMemory.Pointer(valid) : null, _kvHeads, (int)cache.Capacity, _headDim, _headDim, prompts);
-                    WriteCache(view, qkv, start);
-                    DecodeOps.Attention(qkv, _qkvWidth, view, _rows, _heads, start + 1, _scale, attn, _heads * _headDim);
+                    fixed (int* rows = place.Rows, lengths = place.Lengths)
+                    {
+                        WriteCache(view, qkv, rows, lengths, place.Length - 1);
+                        DecodeOps.Attention(qkv, _qkvWidth, view, _rows, _heads, place.Length, _scale, attn, _heads * _headDim, rows: rows, lengths: lengths);
+                    }
                 }
                 GC.KeepAlive(keys);
                 GC.KeepAlive(values);
@@ -150,39 +171,42 @@ public sealed unsafe partial class DenseDecodeStep
         }
     }
 
-    // Each row's new key and value (after RoPE) into slot `start` of the layer's cache.
-    private void WriteCache(DecodeOps.CacheView view, float* qkv, int start)
+    // Each fed token's new key and value (after RoPE) into its slot (the last it attends; `start` for all when
+    // `lengths` is null) of its cache row (row r when `rows` is null).
+    private void WriteCache(DecodeOps.CacheView view, float* qkv, int* rows, int* lengths, int start)
     {
         int size = _format == WeightFormat.F32 ? 4 : 2;
         for (int r = 0; r < _rows; r++)
             for (int h = 0; h < _kvHeads; h++)
             {
-                long slot = (((long)r * _kvHeads + h) * view.Capacity + start) * _headDim * size;
+                int row = rows == null ? r : rows[r], at = lengths == null ? start : lengths[r] - 1;
+                long slot = (((long)row * _kvHeads + h) * view.Capacity + at) * _headDim * size;
                 float* k = qkv + (long)r * _qkvWidth + (long)(_heads + h) * _headDim;
                 DecodeOps.FromSingle(k, _headDim, (byte*)view.Keys + slot, _format);
                 DecodeOps.FromSingle(k + (long)_kvHeads * _headDim, _headDim, (byte*)view.Values + slot, _format);
             }
     }
 
-    private void Norm(Tensor weight, float* x, float* y)
+    private void Norm(Tensor weight, float* x, float* y, int rows = -1)
     {
         using var phase = PhaseProfiler.Enter(DecodePhase.NormRope);
         void* w = TensorMemory.Pointer(weight);
-        for (int r = 0; r < _rows; r++)
+        for (int r = 0; r < (rows < 0 ? _rows : rows); r++)
             DecodeOps.RmsNorm(x + (long)r * _hidden, w, _format, _hidden, _eps, y + (long)r * _hidden);
         GC.KeepAlive(weight);
     }
 
     // y = x·Wᵀ + b for a weight tensor of the model dtype or an int8/int4 QuantizedMatrix.
-    private void Project(object weight, Tensor? bias, float* x, int xStride, float* y, int yStride)
+    private void Project(object weight, Tensor? bias, float* x, int xStride, float* y, int yStride, int rows = -1)
     {
         using var phase = PhaseProfiler.Enter(DecodePhase.Matvec);
         float* b = Bias(bias);
-        if (weight is QuantizedMatrix q) MatMul.Run(q, b, x, xStride, y, yStride, _rows);
+        if (rows < 0) rows = _rows;
+        if (weight is QuantizedMatrix q) MatMul.Run(q, b, x, xStride, y, yStride, rows);
         else
         {
             var t = (Tensor)weight;
-            MatMul.Run(new WeightMatrix(TensorMemory.Pointer(t), _format, (int)t.shape[0], (int)t.shape[1], b), x, xStride, y, yStride, _rows);
+            MatMul.Run(new WeightMatrix(TensorMemory.Pointer(t), _format, (int)t.shape[0], (int)t.shape[1], b), x, xStride, y, yStride, rows);
         }
         GC.KeepAlive(weight);
         GC.KeepAlive(bias);
@@ -201,40 +225,5 @@ public sealed unsafe partial class DenseDecodeStep
             DecodeOps.ToSingle(TensorMemory.Pointer(bias), _format, n, scratch);
             return scratch;
         }
-    }
-
-    private void Embed(ReadOnlySpan<long> ids, float* x)
-    {
-        var table = _model.model.embed_tokens.weight;
-        byte* rows = (byte*)TensorMemory.Pointer(table);
-        int size = _format == WeightFormat.F32 ? 4 : 2;
-        for (int r = 0; r < _rows; r++)
-            DecodeOps.ToSingle(rows + ids[r] * _hidden * size, _format, _hidden, x + (long)r * _hidden);
-        GC.KeepAlive(table);
-    }
-
-    private void Tables(ReadOnlySpan<long> positions)
-    {
-        using var phase = PhaseProfiler.Enter(DecodePhase.NormRope);
-        fixed (float* cos = _cos, sin = _sin)
-            for (int r = 0; r < _rows; r++)
-                DecodeOps.RopeTables(positions[r], _model.InverseFrequencies, cos + (long)r * _headDim, sin + (long)r * _headDim);
-    }
-
-    // Pinned scratch rows for `rows` sequences (grown, never shrunk).
-    private void Allocate(int rows)
-    {
-        _rows = rows;
-        if (_x.Length >= rows * _hidden) return;
-        static float[] New(long n) => GC.AllocateUninitializedArray<float>((int)n, pinned: true);
-        _x = New((long)rows * _hidden);
-        _norm = New((long)rows * _hidden);
-        _tmp = New((long)rows * _hidden);
-        _qkv = New((long)rows * _qkvWidth);
-        _attn = New((long)rows * _heads * _headDim);
-        _gateUp = New((long)rows * 2 * _intermediate);
-        _act = New((long)rows * _intermediate);
-        _cos = New((long)rows * _headDim);
-        _sin = New((long)rows * _headDim);
     }
 }

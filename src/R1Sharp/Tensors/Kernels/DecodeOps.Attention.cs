@@ -54,11 +54,15 @@ public static unsafe partial class DecodeOps
     /// any) and the first <paramref name="length"/> of its own slots (invalid slots skipped). Query head h reads KV head
     /// h / (heads / kvHeads). q rows hold heads·keyDim floats <paramref name="qStride"/> apart; output rows
     /// heads·valueDim floats <paramref name="outStride"/> apart. The query heads of one KV head run together, so each
-    /// cached key and value is read once per row; (row, KV head) pairs are split over the pool.
+    /// cached key and value is read once per row; (row, KV head) pairs are split over the pool. For a prefill, query b
+    /// may read cache row <paramref name="rows"/>[b] over its first <paramref name="lengths"/>[b] slots (causal within a
+    /// chunk); <paramref name="length"/> is then their maximum. Null: query b reads cache row b over
+    /// <paramref name="length"/> slots.
     /// </summary>
     public static void Attention(float* q, int qStride, CacheView cache, int batch, int heads, int length, float scale,
-        float* output, int outStride, KernelPool? pool = null)
+        float* output, int outStride, KernelPool? pool = null, int* rows = null, int* lengths = null)
     {
+        nint pr = (nint)rows, pl = (nint)lengths;
         nint pq = (nint)q, po = (nint)output;
         int groups = heads / cache.KvHeads;
         (pool ?? KernelPool.Shared).Run((part, parts) =>
@@ -72,8 +76,9 @@ public static unsafe partial class DecodeOps
                     for (int item = start; item < end; item++)
                     {
                         int b = item / cache.KvHeads, kv = item % cache.KvHeads;
-                        Group((float*)pq + (long)b * qStride + (long)kv * groups * cache.KeyDim, cache, b, kv, groups,
-                            length, scale, s, (float*)po + (long)b * outStride + (long)kv * groups * cache.ValueDim);
+                        int row = pr == 0 ? b : ((int*)pr)[b], own = pl == 0 ? length : ((int*)pl)[b];
+                        Group((float*)pq + (long)b * qStride + (long)kv * groups * cache.KeyDim, cache, row, kv, groups,
+                            own, scale, s, (float*)po + (long)b * outStride + (long)kv * groups * cache.ValueDim);
                     }
             }
             finally { ArrayPool<float>.Shared.Return(scores); }

@@ -44,6 +44,11 @@ public static unsafe partial class MatMul
     /// </summary>
     public static void Run(WeightMatrix w, float* x, int xStride, float* y, int yStride, int batch, KernelPool? pool = null)
     {
+        if (w.Format == WeightFormat.F32 && UsesGemm(batch, w.Columns))
+        {
+            Gemm(w, x, xStride, y, yStride, batch, pool);
+            return;
+        }
         // bf16: x is handed to the row kernels de-interleaved (see Deinterleave), so a weight load needs no shuffle.
         float[]? split = w.Format == WeightFormat.Bf16 ? ArrayPool<float>.Shared.Rent(batch * w.Columns) : null;
         try
