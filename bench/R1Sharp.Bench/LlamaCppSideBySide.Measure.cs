@@ -12,8 +12,8 @@ namespace R1Sharp.Bench;
 
 public static partial class LlamaCppSideBySide
 {
-    // Prefill through DecoderModel.Forward; decode through it too, or through the managed step (DenseDecodeStep, what
-    // Generator uses) when `kernels`.
+    // Prefill and decode through DecoderModel.Forward, or through the managed step (DenseDecodeStep, what TextGenerator
+    // uses, prefill included where it prefills the model) when `kernels`.
     private static (double Prefill, double Decode) MeasureR1Sharp(DecoderModel model, int[] ids, int promptLength, bool kernels)
     {
         var step = kernels ? DenseDecodeStep.TryCreate(model) ?? throw new InvalidOperationException("no managed decode step for this model") : null;
@@ -24,8 +24,7 @@ public static partial class LlamaCppSideBySide
         {
             using var cache = model.CreateCache(1, ids.Length);
             var clock = Stopwatch.StartNew();
-            using (var prompt = tensor(ids.Take(promptLength).Select(i => (long)i).ToArray(), new long[] { 1, promptLength }))
-            using (model.Forward(prompt, cache: cache, lastOnly: true)) { }
+            Prefill(model, step, ids.Take(promptLength).Select(i => (long)i).ToArray(), cache, logits);
             prefill = promptLength / clock.Elapsed.TotalSeconds;
             clock.Restart();
             for (int i = promptLength; i < ids.Length; i++)
@@ -41,6 +40,26 @@ public static partial class LlamaCppSideBySide
             decode = (ids.Length - promptLength) / clock.Elapsed.TotalSeconds;
         }
         return (prefill, decode);
+    }
+
+    // The prompt into the cache as TextGenerator prefills it: through the managed kernels in chunks of
+    // DenseDecodeStep.MaxPrefillRows where they prefill this model, else one DecoderModel.Forward.
+    private static void Prefill(DecoderModel model, DenseDecodeStep? step, long[] prompt, KvCache cache, float[] logits)
+    {
+        if (step is { Prefills: true })
+        {
+            for (int start = 0; start < prompt.Length; start += DenseDecodeStep.MaxPrefillRows)
+            {
+                int width = Math.Min(DenseDecodeStep.MaxPrefillRows, prompt.Length - start);
+                var positions = Enumerable.Range(start, width).Select(i => (long)i).ToArray();
+                if (!step.TryPrefill(prompt.AsSpan(start, width), positions, Enumerable.Repeat(true, width).ToArray(), 1, cache,
+                        start + width == prompt.Length, logits))
+                    throw new InvalidOperationException("the managed step refused a prefill chunk");
+            }
+            return;
+        }
+        using var ids = tensor(prompt, new long[] { 1, prompt.Length });
+        using (model.Forward(ids, cache: cache, lastOnly: true)) { }
     }
 
     // B sequences with a 64-token prompt each, then `steps` decode steps of B tokens (one per sequence), through the

@@ -17,9 +17,10 @@ namespace R1Sharp.Bench;
 
 /// <summary>
 /// <c>dotnet run -c Release --project bench/R1Sharp.Bench -- sidebyside [--preset qwen2.5-0.5b|tiny] [--prompt 512]
-/// [--decode 128] [--threads N] [--rounds 3] [--engines f32,bf16,int8,int4] [--batched-only]</c>: prefill tok/s and decode
-/// tok/s of both engines at each precision (R1Sharp f32 through TorchSharp ops and through the managed decode kernels,
-/// bf16, int8, int4; llama.cpp F32, F16, Q8_0, Q4_0 quantized by llama.cpp itself, pure), and ratios.
+/// [--decode 128] [--threads N] [--rounds 3] [--engines f32,bf16,int8,int4] [--batched-only] [--no-rollout]</c>: prefill tok/s
+/// and decode tok/s of both engines at each precision (R1Sharp f32 through TorchSharp ops and through the managed
+/// kernels, bf16, int8, int4; llama.cpp F32, F16, Q8_0, Q4_0 quantized by llama.cpp itself, pure), and ratios; then f32
+/// batched decode and the rollout-shaped batch (`rollout`, one round, llama.cpp's split KV) of each engine it covers.
 /// </summary>
 public static partial class LlamaCppSideBySide
 {
@@ -135,11 +136,17 @@ public static partial class LlamaCppSideBySide
             if (groups.Contains("f32"))
                 Console.WriteLine($"(f32 through TorchSharp ops: decode {best[engines[0].Name].Decode / best["llama.cpp F32"].Decode:0.00}x llama.cpp F32)");
             foreach (var m in loaded) m.Dispose();
-            if (!groups.Contains("f32")) return 0;
-            foreach (int batch in new[] { 8, 32, 64 })
+            foreach (int batch in groups.Contains("f32") ? new[] { 8, 32, 64 } : [])
                 Console.WriteLine($"R1Sharp f32 batched decode, {batch,2} sequences: {MeasureBatchedDecode(model, config.VocabSize, batch, decodeLength, kernels: true),7:0.0} tok/s in total with kernels, " +
                     $"{MeasureBatchedDecode(model, config.VocabSize, batch, decodeLength, kernels: false),7:0.0} with TorchSharp ops");
-            return 0;
+            if (args.Contains("--no-rollout")) return 0;
+            // The rollout-shaped batch in the same run (same preset, same seed, so the same weights), against llama.cpp's
+            // split KV layout, its better one for these shapes (README).
+            var rolloutEngines = groups.Intersect(["f32", "bf16", "int8"]).ToArray();
+            if (rolloutEngines.Length == 0) return 0;
+            Console.WriteLine("rollout-shaped batch:");
+            return RolloutBenchmark.Run(["--preset", preset, "--engines", string.Join(',', rolloutEngines), "--llama-kv", "split",
+                "--rounds", "1", "--threads", threads.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
         }
         finally
         {
