@@ -1,6 +1,6 @@
 // Benchmarks. Micro-benchmarks: `dotnet run -c Release --project bench/R1Sharp.Bench -- --filter '*'`;
 // side-by-side programs by name: `... -- load-memory --model DIR`, `... -- sidebyside [--preset qwen2.5-0.5b]`,
-// `... -- kl`, `... -- llama-run --gguf FILE`, `... -- rollout`, `... -- structured`.
+// `... -- kl`, `... -- llama-run --gguf FILE`, `... -- rollout`, `... -- structured`, `... -- matvec`.
 using BenchmarkDotNet.Running;
 using R1Sharp.Bench;
 
@@ -14,6 +14,7 @@ var programs = new Dictionary<string, Func<string[], int>>
     ["llama-run"] = LlamaCppRun.Run,
     ["rollout"] = RolloutBenchmark.Run,
     ["structured"] = StructuredOutputBenchmark.Run,
+    ["matvec"] = MatvecBenchmark.Run,
 };
 if (args.Length > 0 && programs.TryGetValue(args[0], out var program)) return program(args[1..]);
 BenchmarkSwitcher.FromAssembly(typeof(LoadMemory).Assembly).Run(args);

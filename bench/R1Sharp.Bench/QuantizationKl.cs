@@ -17,8 +17,12 @@ using static TorchSharp.torch;
 namespace R1Sharp.Bench;
 
 /// <summary>
-/// <c>dotnet run -c Release --project bench/R1Sharp.Bench -- kl [--tokens 256] [--layers 24] [--threads N]</c>: a
-/// qwen2.5-0.5b-shaped model with planted outlier channels; prints mean KL and top-1 agreement per type for both engines.
+/// <c>dotnet run -c Release --project bench/R1Sharp.Bench -- kl [--tokens 256] [--layers 24] [--init scaled|plain]
+/// [--threads N]</c>: a qwen2.5-0.5b-shaped model with planted outlier channels; prints mean KL and top-1 agreement per type
+/// for both engines. <c>--init plain</c> draws every matrix from N(0, 0.02) (the HF init); <c>scaled</c> (default) then
+/// divides the residual branches' output projections (o_proj, down_proj) by √(2·layers), GPT-2's scaled init, so that a
+/// deep random model is not chaotic: with the plain init 24 layers turn int4 rounding into a different function for
+/// both engines (under 1 % of positions keep their top token) and the KL no longer ranks the rounding.
 /// </summary>
 public static class QuantizationKl
 {
@@ -28,6 +32,12 @@ public static class QuantizationKl
         int tokens = LlamaCppTools.IntArg(args, "--tokens", 256);
         int layers = LlamaCppTools.IntArg(args, "--layers", 24);
         int threads = LlamaCppTools.IntArg(args, "--threads", Environment.ProcessorCount);
+        string init = LlamaCppTools.Arg(args, "--init", "scaled");
+        if (init is not ("scaled" or "plain"))
+        {
+            Console.Error.WriteLine($"--init takes scaled or plain, got '{init}'");
+            return 2;
+        }
         torch.set_num_threads(threads);
         NativeApi.llama_empty_call(); // resolves llama.cpp's native library before any direct P/Invoke (quantize)
         NativeLogConfig.llama_log_set((level, message) => { if (level == LLamaLogLevel.Error) Console.Error.Write(message); });
@@ -42,6 +52,7 @@ public static class QuantizationKl
             using (var model = new DecoderModel(config))
             {
                 model.InitializeWeights(seed: 1);
+                if (init == "scaled") ScaleResidualOutputs(model, layers);
                 PlantOutliers(model, new Random(7));
                 model.Save(dir);
             }
@@ -53,7 +64,7 @@ public static class QuantizationKl
 
             var oursBase = OursLogits(dir, null, ids);
             var llamaBase = LlamaLogits(f32, ids, threads);
-            Console.WriteLine($"model: qwen2.5-0.5b shape, {layers} layers, untied head, 4 input channels x20 in every projection; {tokens} random tokens");
+            Console.WriteLine($"model: qwen2.5-0.5b shape, {layers} layers, {init} init, untied head, 4 input channels x20 in every projection; {tokens} random tokens");
             Console.WriteLine($"{"type",-13} {"R1Sharp mean KL",15} {"llama.cpp mean KL",18} {"R1Sharp top-1 same",19} {"llama.cpp top-1 same",21}");
             foreach (var (name, format, ftype) in new[] { ("int8", QuantFormat.Int8, LLamaFtype.MOSTLY_Q8_0), ("int4", QuantFormat.Int4, LLamaFtype.MOSTLY_Q4_0) })
             {
@@ -70,6 +81,16 @@ public static class QuantizationKl
         {
             try { Directory.Delete(dir, recursive: true); } catch (IOException) { }
         }
+    }
+
+    // o_proj and down_proj weights × 1/√(2·layers) (GPT-2's init for the projections that write into the residual stream).
+    private static void ScaleResidualOutputs(DecoderModel model, int layers)
+    {
+        using var noGrad = no_grad();
+        double factor = 1 / Math.Sqrt(2.0 * layers);
+        foreach (var (name, p) in model.named_parameters())
+            if (name.EndsWith("o_proj.weight", StringComparison.Ordinal) || name.EndsWith("down_proj.weight", StringComparison.Ordinal))
+                p.TimesInPlace(factor);
     }
 
     // Scales 4 fixed input channels (columns) of every projection by 20.

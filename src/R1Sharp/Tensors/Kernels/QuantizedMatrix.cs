@@ -15,7 +15,8 @@ public enum QuantFormat
     /// <summary>8-bit: q = round(127·w / max|w|) per block (Q8_0's rule), w ≈ d·q with d = Σ w·q / Σ q².</summary>
     Int8,
     /// <summary>4-bit: q = clamp(round(−k·w / m), −8, 7) with m the block's value of largest magnitude and k the best of
-    /// 7.1, 7.2 … 8.9 (k = 8 is Q4_0's rule), w ≈ d·q with d = Σ w·q / Σ q²; byte j of a block holds q[j] + 8 in its
+    /// 7.1, 7.2 … 8.9 (k = 8 is Q4_0's rule), re-rounded under the least-squares scale while that lowers the error,
+    /// w ≈ d·q with d = Σ w·q / Σ q²; byte j of a block holds q[j] + 8 in its
     /// low and q[j + 16] + 8 in its high nibble, as Q4_0.</summary>
     Int4,
 }
@@ -88,7 +89,8 @@ public sealed unsafe class QuantizedMatrix : IDisposable
 
     // One block: the integers by the format's rule, then the scale refit by least squares, d = Σ w·q / Σ q², the
     // scale that minimises Σ (w − d·q)² for those integers. int4 also tries the Q4_0 divisor 8 and 18 neighbours
-    // (7.1 … 8.9, llama.cpp's make_qx_quants search) and keeps the integers with the smallest error.
+    // (7.1 … 8.9, llama.cpp's make_qx_quants search), keeps the integers with the smallest error, and refines them by
+    // re-rounding under their least-squares scale while that lowers the error.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void QuantizeBlock(float* w, int r, int b)
     {
@@ -123,6 +125,19 @@ public sealed unsafe class QuantizedMatrix : IDisposable
                 var (c0, c1) = Int4(x0, x1, -(8 + 0.1f * step) / signedMax);
                 double score = Score(x0, x1, c0, c1);
                 if (score > best) (best, q0, q1) = (score, c0, c1);
+            }
+            // Then alternate: the least-squares scale of those integers, the integers nearest under that scale, while
+            // the error falls (each accepted round lowers it, so at most a few rounds).
+            for (int round = 0; round < 4; round++)
+            {
+                float qq0 = Vector512.Sum(q0 * q0 + q1 * q1);
+                if (qq0 == 0) break;
+                float d = Vector512.Sum(x0 * q0 + x1 * q1) / qq0;
+                if (d == 0) break;
+                var (c0, c1) = Int4(x0, x1, 1 / d);
+                double score = Score(x0, x1, c0, c1);
+                if (score <= best) break;
+                (best, q0, q1) = (score, c0, c1);
             }
         }
         float qq = Vector512.Sum(q0 * q0 + q1 * q1);
