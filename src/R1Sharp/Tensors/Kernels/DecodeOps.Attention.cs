@@ -118,6 +118,7 @@ public static unsafe partial class DecodeOps
     // scores[s] = scale·q·k[s] for `length` slots of `keys` from slot `slot0` (invalid ones −∞).
     private static void Scores(float* q, CacheView c, void* keys, long slot0, bool* valid, int length, float scale, float* scores)
     {
+        if (BlockScores(c.KeyDim)) { ScoresBlocked(q, c, keys, slot0, valid, length, scale, scores); return; }
         if (c.KeyDim % 16 == 0 && c.KeyDim <= 64) { ScoresUpTo64(q, c, keys, slot0, valid, length, scale, scores); return; }
         for (int s = 0; s < length; s++)
         {

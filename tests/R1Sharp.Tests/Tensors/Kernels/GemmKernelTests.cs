@@ -1,6 +1,7 @@
 // The fp32 GEMM (MatMul.Gemm: prefill and rollout-sized batches) against a float64 reference and against its own
 // arithmetic stated exactly (one FMA chain per output over k in order, then + bias), for row counts that fill 64-row
-// blocks, leave a 32-lane block or a partial 64-lane one, output counts with a partial tile, and strided rows.
+// blocks, leave a 32-lane block or a partial 64-lane one, output counts with a partial tile, and strided rows; and the
+// lane-sum tree of the attention scores.
 using R1Sharp.Tensors.Kernels;
 
 namespace R1Sharp.Tests.Tensors.Kernels;
@@ -58,5 +59,19 @@ public sealed unsafe class GemmKernelTests
             MatMul.Run(matrix, px + 60 * columns, columns, pp, outputs, 40); // rows 60..99 in a 40-row batch
         }
         Assert.Equal(all.AsSpan(60 * outputs).ToArray(), part);
+    }
+
+    [Fact]
+    public void Sixteen_vectors_sum_lane_wise_into_one_in_the_stated_order()
+    {
+        var rng = new Random(2);
+        var a = Enumerable.Range(0, 16).Select(_ => System.Runtime.Intrinsics.Vector512.Create(Random(rng, 16))).ToArray();
+        var sum = DecodeOps.SumLanes16(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14], a[15]);
+        for (int q = 0; q < 4; q++)
+            for (int l = 0; l < 4; l++)
+            {
+                double expected = Enumerable.Range(0, 16).Sum(i => (double)a[4 * l + q][i]);
+                Assert.True(Math.Abs(sum[4 * q + l] - expected) < 1e-5, $"lane {4 * q + l}: {sum[4 * q + l]} vs {expected}");
+            }
     }
 }

@@ -114,11 +114,15 @@ public sealed unsafe class KernelTests
     [InlineData(WeightFormat.Bf16, 48)]
     [InlineData(WeightFormat.F32, 64)]
     [InlineData(WeightFormat.Bf16, 64)]
-    [InlineData(WeightFormat.F32, 128)]  // scores by the generic dot, values in two 64-wide chunks
+    [InlineData(WeightFormat.F32, 128)]  // values in two 64-wide chunks
     [InlineData(WeightFormat.Bf16, 128)]
-    public void Attention_matches_a_float64_softmax_and_skips_invalid_slots(WeightFormat format, int dim)
+    [InlineData(WeightFormat.F32, 64, 37)] // 64 and 128: scores 16 slots at a time (two blocks and a tail)
+    [InlineData(WeightFormat.Bf16, 64, 37)]
+    [InlineData(WeightFormat.F32, 128, 37)]
+    [InlineData(WeightFormat.Bf16, 128, 33)]
+    public void Attention_matches_a_float64_softmax_and_skips_invalid_slots(WeightFormat format, int dim, int length = 7)
     {
-        const int rows = 2, heads = 4, kvHeads = 2, capacity = 9, length = 7;
+        const int rows = 2, heads = 4, kvHeads = 2, capacity = 40;
         var rng = new Random(5);
         float[] q = Random(rng, rows * heads * dim), keys = Random(rng, rows * kvHeads * capacity * dim, 2), values = Random(rng, rows * kvHeads * capacity * dim);
         if (format == WeightFormat.Bf16)
