@@ -18,8 +18,9 @@ namespace R1Sharp.Bench;
 
 /// <summary>
 /// <c>dotnet run -c Release --project bench/R1Sharp.Bench -- kl [--tokens 256] [--layers 24] [--init scaled|plain]
-/// [--threads N]</c>: a qwen2.5-0.5b-shaped model with planted outlier channels; prints mean KL and top-1 agreement per type
-/// for both engines. <c>--init plain</c> draws every matrix from N(0, 0.02) (the HF init); <c>scaled</c> (default) then
+/// [--ours decode|forward] [--threads N]</c>: a qwen2.5-0.5b-shaped model with planted outlier channels; prints mean KL and
+/// top-1 agreement per type for both engines. R1Sharp's quantized logits come from the decode kernels (what generation
+/// runs; default) or the TorchSharp forward (what prefill and perplexity run). <c>--init plain</c> draws every matrix from N(0, 0.02) (the HF init); <c>scaled</c> (default) then
 /// divides the residual branches' output projections (o_proj, down_proj) by √(2·layers), GPT-2's scaled init, so that a
 /// deep random model is not chaotic: with the plain init 24 layers turn int4 rounding into a different function for
 /// both engines (under 1 % of positions keep their top token) and the KL no longer ranks the rounding.
@@ -32,10 +33,10 @@ public static class QuantizationKl
         int tokens = LlamaCppTools.IntArg(args, "--tokens", 256);
         int layers = LlamaCppTools.IntArg(args, "--layers", 24);
         int threads = LlamaCppTools.IntArg(args, "--threads", Environment.ProcessorCount);
-        string init = LlamaCppTools.Arg(args, "--init", "scaled");
-        if (init is not ("scaled" or "plain"))
+        string init = LlamaCppTools.Arg(args, "--init", "scaled"), ours = LlamaCppTools.Arg(args, "--ours", "decode");
+        if (init is not ("scaled" or "plain") || ours is not ("decode" or "forward"))
         {
-            Console.Error.WriteLine($"--init takes scaled or plain, got '{init}'");
+            Console.Error.WriteLine($"--init takes scaled or plain (got '{init}'), --ours decode or forward (got '{ours}')");
             return 2;
         }
         torch.set_num_threads(threads);
@@ -62,15 +63,17 @@ public static class QuantizationKl
             var rng = new Random(11);
             int[] ids = Enumerable.Range(0, tokens).Select(_ => rng.Next(config.VocabSize)).ToArray();
 
-            var oursBase = OursLogits(dir, null, ids);
+            bool decode = ours == "decode";
+            var oursBase = OursLogits(dir, null, ids, decode);
             var llamaBase = LlamaLogits(f32, ids, threads);
-            Console.WriteLine($"model: qwen2.5-0.5b shape, {layers} layers, {init} init, untied head, 4 input channels x20 in every projection; {tokens} random tokens");
+            Console.WriteLine($"model: qwen2.5-0.5b shape, {layers} layers, {init} init, untied head, 4 input channels x20 in every projection; {tokens} random tokens; " +
+                $"R1Sharp quantized logits through {(decode ? "the decode kernels" : "the TorchSharp forward")}");
             Console.WriteLine($"{"type",-13} {"R1Sharp mean KL",15} {"llama.cpp mean KL",18} {"R1Sharp top-1 same",19} {"llama.cpp top-1 same",21}");
             foreach (var (name, format, ftype) in new[] { ("int8", QuantFormat.Int8, LLamaFtype.MOSTLY_Q8_0), ("int4", QuantFormat.Int4, LLamaFtype.MOSTLY_Q4_0) })
             {
                 string quantized = Path.Combine(dir, $"model.{name}.gguf");
                 LlamaCppTools.Quantize(f32, quantized, ftype, threads, f32Embedding: true);
-                var (oursKl, oursTop) = Compare(oursBase, OursLogits(dir, format, ids), config.VocabSize);
+                var (oursKl, oursTop) = Compare(oursBase, OursLogits(dir, format, ids, decode), config.VocabSize);
                 var (llamaKl, llamaTop) = Compare(llamaBase, LlamaLogits(quantized, ids, threads), config.VocabSize);
                 string type = name == "int8" ? "int8 vs Q8_0" : "int4 vs Q4_0";
                 Console.WriteLine($"{type,-13} {oursKl,15:0.000000} {llamaKl,18:0.000000} {oursTop,19:P2} {llamaTop,21:P2}");
@@ -108,11 +111,23 @@ public static class QuantizationKl
         }
     }
 
-    // Logits (T, V) of the model in `dir`, fp32 or quantized, from one forward over all positions.
-    private static float[] OursLogits(string dir, QuantFormat? format, int[] ids)
+    // Logits (T, V) of the model in `dir`: fp32 from one forward over all positions; quantized as generation computes
+    // them, token by token through the decode kernels (15-bit activation blocks), when `decode` and the kernels run here,
+    // else through the TorchSharp forward (weights dequantized to bf16, bf16 activations).
+    private static float[] OursLogits(string dir, QuantFormat? format, int[] ids, bool decode)
     {
         using var model = DecoderModel.Load(dir, new ModelLoadOptions { Quantization = format });
         using var noGrad = no_grad();
+        if (decode && format is not null && DenseDecodeStep.TryCreate(model) is { } step)
+        {
+            int vocab = model.Config.VocabSize;
+            var all = new float[(long)ids.Length * vocab];
+            using var cache = model.CreateCache(1, ids.Length);
+            for (int i = 0; i < ids.Length; i++)
+                if (!step.TryStep([ids[i]], [i], cache, all.AsSpan(i * vocab, vocab)))
+                    throw new InvalidOperationException("the decode kernels refused a step");
+            return all;
+        }
         using var input = tensor(ids.Select(i => (long)i).ToArray(), new long[] { 1, ids.Length });
         using var logits = model.Forward(input);
         return logits.to_type(ScalarType.Float32).data<float>().ToArray();

@@ -1,8 +1,9 @@
 // Weight-only quantized matrices for inference (issue #11 `--dtype int8|int4`): each row is cut into blocks of 32
 // weights with one fp32 scale per block, the layouts of llama.cpp's Q8_0 and Q4_0 (GGUF stores the scale as fp16).
 // Blocks keep an outlier input channel's damage inside its 32 weights, which a per-row scale would spread over the whole
-// row. The integers follow Q8_0's rule (int8) or the best of 19 Q4_0-like divisors (int4), and each block's scale is
-// then refit by least squares, so a block's error is never above what Q8_0/Q4_0 rounding with that scale gives.
+// row. The integers follow Q8_0's rule (int8) or the best of 19 Q4_0-like divisors, re-rounded (int4,
+// QuantizedMatrix.Int4.cs), and each block's scale is then refit by least squares, so a block's error is never above
+// what Q8_0/Q4_0 rounding with that scale gives.
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -25,7 +26,7 @@ public enum QuantFormat
 /// A (rows, columns) matrix quantized in blocks of <see cref="BlockSize"/> along each row, in native memory (freed by
 /// <see cref="Dispose"/>). Columns must be a multiple of the block size (every R1-Distill and Qwen2/Llama shape is).
 /// </summary>
-public sealed unsafe class QuantizedMatrix : IDisposable
+public sealed unsafe partial class QuantizedMatrix : IDisposable
 {
     /// <summary>Weights per block (one scale each).</summary>
     public const int BlockSize = 32;
@@ -113,33 +114,7 @@ public sealed unsafe class QuantizedMatrix : IDisposable
             q0 = Vector512.Round(x0 * inverse);
             q1 = Vector512.Round(x1 * inverse);
         }
-        else
-        {
-            float signedMax = 0;
-            for (int i = 0; i < BlockSize; i++) if (MathF.Abs(w[i]) == maxAbs) { signedMax = w[i]; break; }
-            (q0, q1) = Int4(x0, x1, -8 / signedMax);
-            double best = Score(x0, x1, q0, q1);
-            for (int step = -9; step <= 9; step++)
-            {
-                if (step == 0) continue;
-                var (c0, c1) = Int4(x0, x1, -(8 + 0.1f * step) / signedMax);
-                double score = Score(x0, x1, c0, c1);
-                if (score > best) (best, q0, q1) = (score, c0, c1);
-            }
-            // Then alternate: the least-squares scale of those integers, the integers nearest under that scale, while
-            // the error falls (each accepted round lowers it, so at most a few rounds).
-            for (int round = 0; round < 4; round++)
-            {
-                float qq0 = Vector512.Sum(q0 * q0 + q1 * q1);
-                if (qq0 == 0) break;
-                float d = Vector512.Sum(x0 * q0 + x1 * q1) / qq0;
-                if (d == 0) break;
-                var (c0, c1) = Int4(x0, x1, 1 / d);
-                double score = Score(x0, x1, c0, c1);
-                if (score <= best) break;
-                (best, q0, q1) = (score, c0, c1);
-            }
-        }
+        else (q0, q1) = SearchInt4(w, x0, x1, maxAbs);
         float qq = Vector512.Sum(q0 * q0 + q1 * q1);
         *scale = qq > 0 ? Vector512.Sum(x0 * q0 + x1 * q1) / qq : 0;
         if (Format == QuantFormat.Int8)
@@ -152,22 +127,6 @@ public sealed unsafe class QuantizedMatrix : IDisposable
             byte* q = _data + (long)r * RowBytes + (long)b * (BlockSize / 2);
             for (int j = 0; j < 16; j++) q[j] = (byte)(((int)q0[j] + 8) | (((int)q1[j] + 8) << 4));
         }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static (Vector512<float>, Vector512<float>) Int4(Vector512<float> x0, Vector512<float> x1, float inverse)
-    {
-        var low = Vector512.Create(-8f);
-        var high = Vector512.Create(7f);
-        return (Vector512.Clamp(Vector512.Round(x0 * inverse), low, high), Vector512.Clamp(Vector512.Round(x1 * inverse), low, high));
-    }
-
-    // (Σ x·q)² / Σ q²: the squared error with the least-squares scale is Σ x² minus this, so larger is better.
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static double Score(Vector512<float> x0, Vector512<float> x1, Vector512<float> q0, Vector512<float> q1)
-    {
-        double xq = Vector512.Sum(x0 * q0 + x1 * q1), qq = Vector512.Sum(q0 * q0 + q1 * q1);
-        return qq > 0 ? xq * xq / qq : 0;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

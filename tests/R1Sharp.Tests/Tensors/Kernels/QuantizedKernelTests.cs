@@ -27,13 +27,16 @@ public sealed unsafe class QuantizedKernelTests
         Assert.Equal(d, m.Scales[0], 6);
     }
 
-    [Fact]
-    public void Int4_blocks_are_never_worse_than_the_q4_0_rule_and_keep_its_nibble_order()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)] // one weight ×20, as in a block holding an outlier channel
+    public void Int4_blocks_are_never_worse_than_the_q4_0_rule_and_keep_its_nibble_order(bool outlier)
     {
         var rng = new Random(2);
         for (int trial = 0; trial < 50; trial++)
         {
             var w = Random(rng, 32);
+            if (outlier) w[rng.Next(32)] *= 20;
             using var m = Quantize(w, 1, 32, QuantFormat.Int4);
             // Q4_0: d = m / −8 for the signed value m of largest magnitude, q = min(15, ⌊w/d + 8.5⌋) − 8.
             float max = w.MaxBy(MathF.Abs), d0 = max / -8;
