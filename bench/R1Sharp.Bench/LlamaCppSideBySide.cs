@@ -17,10 +17,11 @@ namespace R1Sharp.Bench;
 
 /// <summary>
 /// <c>dotnet run -c Release --project bench/R1Sharp.Bench -- sidebyside [--preset qwen2.5-0.5b|tiny] [--prompt 512]
-/// [--decode 128] [--threads N] [--rounds 3] [--engines f32,bf16,int8,int4] [--batched-only] [--no-rollout]</c>: prefill tok/s
+/// [--decode 128] [--threads N] [--rounds 3] [--engines f32,bf16,int8,int4] [--batched-only] [--rollout-engines f32] [--no-rollout]</c>: prefill tok/s
 /// and decode tok/s of both engines at each precision (R1Sharp f32 through TorchSharp ops and through the managed
 /// kernels, bf16, int8, int4; llama.cpp F32, F16, Q8_0, Q4_0 quantized by llama.cpp itself, pure), and ratios; then f32
-/// batched decode and the rollout-shaped batch (`rollout`, one round, llama.cpp's split KV) of each engine it covers.
+/// batched decode and the rollout-shaped batch (`rollout`, one round, llama.cpp's split KV) of the --rollout-engines
+/// (f32, bf16 or int8; f32 by default, GRPO's precision).
 /// </summary>
 public static partial class LlamaCppSideBySide
 {
@@ -142,7 +143,7 @@ public static partial class LlamaCppSideBySide
             if (args.Contains("--no-rollout")) return 0;
             // The rollout-shaped batch in the same run (same preset, same seed, so the same weights), against llama.cpp's
             // split KV layout, its better one for these shapes (README).
-            var rolloutEngines = groups.Intersect(["f32", "bf16", "int8"]).ToArray();
+            var rolloutEngines = LlamaCppTools.Arg(args, "--rollout-engines", "f32").Split(',').Intersect(groups).ToArray();
             if (rolloutEngines.Length == 0) return 0;
             Console.WriteLine("rollout-shaped batch:");
             return RolloutBenchmark.Run(["--preset", preset, "--engines", string.Join(',', rolloutEngines), "--llama-kv", "split",
