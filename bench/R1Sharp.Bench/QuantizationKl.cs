@@ -111,14 +111,14 @@ public static class QuantizationKl
         }
     }
 
-    // Logits (T, V) of the model in `dir`: fp32 from one forward over all positions; quantized as generation computes
-    // them, token by token through the decode kernels (15-bit activation blocks), when `decode` and the kernels run here,
-    // else through the TorchSharp forward (weights dequantized to bf16, bf16 activations).
+    // Logits (T, V) of the model in `dir`, fp32 or quantized: as generation computes them, token by token through the
+    // decode kernels (fp32 activations; 15-bit blocks against int8/int4 weights), when `decode` and the kernels run
+    // here, else from one TorchSharp forward over all positions (quantized weights dequantized to bf16, bf16 activations).
     private static float[] OursLogits(string dir, QuantFormat? format, int[] ids, bool decode)
     {
         using var model = DecoderModel.Load(dir, new ModelLoadOptions { Quantization = format });
         using var noGrad = no_grad();
-        if (decode && format is not null && DenseDecodeStep.TryCreate(model) is { } step)
+        if (decode && DenseDecodeStep.TryCreate(model) is { } step)
         {
             int vocab = model.Config.VocabSize;
             var all = new float[(long)ids.Length * vocab];
