@@ -81,6 +81,12 @@ public sealed partial class GrpoTrainer
     /// <summary>Writes output_dir/checkpoint-{step}: model directory, optimizer.safetensors, trainer_state.json.</summary>
     private string SaveCheckpoint()
     {
+        CheckRanks(force: true);
+        if (!_parallel.IsMain)
+        {
+            _parallel.Barrier();   // rank 0 writes; the others wait until the checkpoint is in place
+            return _checkpointer.PathOf(_state.Step);
+        }
         var state = new TrainerState
         {
             GlobalStep = _state.Step,
@@ -96,6 +102,7 @@ public sealed partial class GrpoTrainer
             LogHistory = _metricsLog is null || !File.Exists(MetricsPath) ? [] : MetricsLog.Read(MetricsPath),
         };
         string dir = _checkpointer.Save(_policy, _optimizer, state);
+        _parallel.Barrier();
         _options.Log?.Invoke($"checkpoint {dir}");
         return dir;
     }
