@@ -2,6 +2,7 @@
 // rescaled so the sum over ranks equals the one-process loss of the whole micro-batch for every loss_type
 // (DeepSeekMath §4.1 grpo, DAPO §3.3 token-level, Dr. GRPO §3.2), and the gradients are summed across ranks.
 using R1Sharp.Tensors;
+using R1Sharp.Training.Distributed;
 using static TorchSharp.torch;
 
 namespace R1Sharp.Training.Grpo;
@@ -17,16 +18,6 @@ public readonly record struct GrpoShard(int Start, int Count, int Rows, int Toke
 /// <summary>Pure helpers of the split.</summary>
 public static class GrpoShards
 {
-    /// <summary>
-    /// Contiguous balanced rows of rank <paramref name="rank"/> of <paramref name="size"/>: the first rows % size ranks
-    /// get one more. Example: 5 rows over 2 ranks → rank 0 rows 0–2, rank 1 rows 3–4.
-    /// </summary>
-    public static (int Start, int Count) Rows(int rows, int rank, int size)
-    {
-        int share = rows / size, extra = rows % size;
-        return (rank * share + Math.Min(rank, extra), share + (rank < extra ? 1 : 0));
-    }
-
     /// <summary>
     /// The factor that turns a share's aggregated loss into its part of the whole micro-batch's: grpo and dr_grpo
     /// average over rows (count / rows), bnpo over the micro-batch's tokens (max(t, 1) / max(T, 1)), dapo already
@@ -47,7 +38,7 @@ public static class GrpoShards
     public static (GrpoMicroBatch Batch, GrpoShard Shard) Take(GrpoMicroBatch full, LossType lossType, int rank, int size)
     {
         int rows = (int)full.InputIds.shape[0];
-        var (start, count) = Rows(rows, rank, size);
+        var (start, count) = RowShares.Of(rows, rank, size);
         bool empty = count == 0;
         if (empty) (start, count) = (0, 1);
         Tensor Narrow(Tensor t) => t.narrow(0, start, count).clone();

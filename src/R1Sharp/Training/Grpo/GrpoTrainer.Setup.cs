@@ -38,7 +38,10 @@ public sealed partial class GrpoTrainer
             throw new R1SharpException($"{model}: model directory not found (model_name_or_path); check the path");
         if (options?.Resume == true && config.OverwriteOutputDir)
             throw new R1SharpException("GRPO: resume and overwrite_output_dir are both set; resume the run in output_dir or replace it, not both");
-        RunDirectory.Prepare(config.OutputDir, options?.Resume == true ? RunStart.Resume : config.OverwriteOutputDir ? RunStart.Overwrite : RunStart.Fresh);
+        // Under mpirun rank 0 prepares output_dir while the others wait (they only read it).
+        if (Distributed.DataParallel.Current.IsMain)
+            RunDirectory.Prepare(config.OutputDir, options?.Resume == true ? RunStart.Resume : config.OverwriteOutputDir ? RunStart.Overwrite : RunStart.Fresh);
+        Distributed.DataParallel.Current.Barrier();
         var tokenizer = HfTokenizer.Load(model);
         var prompts = GrpoPrompts.FromConfig(config, tokenizer, model);
         using var policy = DecoderModel.Load(model);
