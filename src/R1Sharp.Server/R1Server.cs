@@ -1,4 +1,5 @@
 // The HTTP server: Kestrel + minimal APIs. Routes: POST /v1/chat/completions, POST /v1/completions, GET /v1/models, GET /health,
+// SGLang's weight sync (R1Server.WeightSync.cs),
 // GET /metrics, the chat page at /. Middleware (R1Server.Middleware.cs): one log line per request, OpenAI-shaped errors, 503 while shutting
 // down, the Host allow-list (DNS rebinding), bearer keys. Shutdown is graceful (vLLM / uvicorn): see ShutdownAsync.
 using Microsoft.AspNetCore.Builder;
