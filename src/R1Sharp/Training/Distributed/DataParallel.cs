@@ -17,7 +17,8 @@ public sealed class DataParallel
 {
     /// <summary>Default fp32 all-reduce bucket: 25 MB, as PyTorch DDP's bucket_cap_mb.</summary>
     public const int DefaultBucketFloats = 25 * 1024 * 1024 / sizeof(float);
-    /// <summary>Environment variable: compare parameter checksums every this many optimizer steps (default 10; 0 = only at checkpoints).</summary>
+    /// <summary>Environment variable: compare parameter checksums every this many optimizer steps (default 10; 0 = only at
+    /// the start and at checkpoints); rank 0's value holds for every rank.</summary>
     public const string CheckStepsVariable = "R1SHARP_DP_CHECK_STEPS";
 
     private static readonly Lock Gate = new();
@@ -73,7 +74,11 @@ public sealed class DataParallel
         int check = 10;
         if (every is not null && (!int.TryParse(every, NumberStyles.Integer, CultureInfo.InvariantCulture, out check) || check < 0))
             throw new R1SharpException($"{CheckStepsVariable}={every}: give a whole number of steps ≥ 0");
-        return new DataParallel(Mpi.Open(), check);
+        // Rank 0's interval holds for all: the check is collective, so ranks that disagreed on it would deadlock.
+        var mpi = Mpi.Open();
+        Span<int> shared = [check];
+        mpi.Broadcast(MemoryMarshal.AsBytes(shared));
+        return new DataParallel(mpi, shared[0]);
     }
 
     /// <summary>Sums <paramref name="values"/> over every rank, in place.</summary>

@@ -44,7 +44,8 @@ public static class GrpoShards
         Tensor Narrow(Tensor t) => t.narrow(0, start, count).clone();
         using var noGrad = no_grad();
         var mask = Narrow(full.CompletionMask);
-        int tokens = (int)mask.sum().ItemAsDouble();
+        int tokens;
+        using (var total = mask.sum()) tokens = (int)total.ItemAsDouble();
         var batch = new GrpoMicroBatch
         {
             InputIds = Narrow(full.InputIds), AttentionMask = Narrow(full.AttentionMask), Positions = Narrow(full.Positions),

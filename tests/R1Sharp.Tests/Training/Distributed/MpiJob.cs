@@ -19,15 +19,32 @@ internal static class MpiJob
     }
 
     /// <summary>Starts `mpirun -np <paramref name="ranks"/> r1 <paramref name="args"/>`.</summary>
-    public static R1Running Start(int ranks, params string[] args)
+    public static R1Running Start(int ranks, params string[] args) =>
+        StartMpirun(["-np", ranks.ToString(), "dotnet", Dll, .. args], args);
+
+    /// <summary>Runs an MPMD job to its end: one app context per element of <paramref name="apps"/>, one rank each, the
+    /// r1 arguments of that rank (`mpirun -np 1 r1 A… : -np 1 r1 B…`), with <paramref name="environment"/> exported.</summary>
+    public static R1Result RunEach(IReadOnlyDictionary<string, string> environment, params string[][] apps)
+    {
+        var argv = new List<string>();
+        foreach (var (name, value) in environment) argv.AddRange(["-x", $"{name}={value}"]);
+        for (int i = 0; i < apps.Length; i++)
+        {
+            if (i > 0) argv.Add(":");
+            argv.AddRange(["-np", "1", "dotnet", Dll, .. apps[i]]);
+        }
+        using var job = StartMpirun([.. argv], apps[0]);
+        return job.WaitForExit(TimeSpan.FromMinutes(5));
+    }
+
+    static R1Running StartMpirun(string[] mpirunArgs, string[] args)
     {
         var info = new ProcessStartInfo(Mpirun())
         {
             RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true,
             StandardOutputEncoding = Encoding.UTF8, StandardErrorEncoding = Encoding.UTF8,
         };
-        foreach (string a in (string[])["--allow-run-as-root", "--oversubscribe", "-np", ranks.ToString(), "dotnet", Dll, .. args])
-            info.ArgumentList.Add(a);
+        foreach (string a in (string[])["--allow-run-as-root", "--oversubscribe", .. mpirunArgs]) info.ArgumentList.Add(a);
         return new R1Running(Process.Start(info)!, args);
     }
 

@@ -97,6 +97,25 @@ public class MpiTrainingTests
         finally { Delete(run); }
     }
 
+    [Fact]
+    public void Ranks_whose_parameters_drift_apart_stop_with_an_error_naming_the_rank()
+    {
+        // Rank 1 trains with another learning rate (a mistake the checksum is there to catch): after step 1 its
+        // parameters differ from rank 0's, and the check every step (R1SHARP_DP_CHECK_STEPS=1, exported to rank 0's app
+        // context only: rank 0's value holds for all) stops the job.
+        string run = RunDir();
+        try
+        {
+            var result = MpiJob.RunEach(new Dictionary<string, string> { ["R1SHARP_DP_CHECK_STEPS"] = "1" },
+                Grpo(run, "--max_steps=3"), Grpo(run, "--max_steps=3", "--learning_rate=1e-3"));
+            string output = result.Stdout + result.Stderr;
+            Assert.NotEqual(0, result.ExitCode);
+            Assert.Contains("after step 1 the parameters of rank 1 differ from rank 0's", output);
+            Assert.Contains("rank", output);
+        }
+        finally { Delete(run); }
+    }
+
     static void Delete(string dir)
     {
         if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
