@@ -78,6 +78,19 @@ internal static class CliAction
     // User errors → one line and exit 2; anything else → type and message, exit 1; stack traces under --verbose.
     static int Report(ParseResult parse, Exception e)
     {
+        int code = ReportLine(parse, e);
+        // In an mpirun job the other ranks wait in a collective for this one: end the whole job, naming this rank.
+        if (Training.Distributed.DataParallel.Joined is { IsDistributed: true } dp)
+        {
+            Console.Error.WriteLine($"error: rank {dp.Rank} of {dp.Size} failed; ending the job (the last checkpoint is kept)");
+            Console.Error.Flush();
+            dp.Abort(code);
+        }
+        return code;
+    }
+
+    static int ReportLine(ParseResult parse, Exception e)
+    {
         bool verbose = parse.GetValue(R1Cli.Verbose);
         if (IsUserError(e))
         {

@@ -1,4 +1,5 @@
 // The HTTP server: Kestrel + minimal APIs. Routes: POST /v1/chat/completions, POST /v1/completions, GET /v1/models, GET /health,
+// SGLang's weight sync (R1Server.WeightSync.cs),
 // GET /metrics, the chat page at /. Middleware (R1Server.Middleware.cs): one log line per request, OpenAI-shaped errors, 503 while shutting
 // down, the Host allow-list (DNS rebinding), bearer keys. Shutdown is graceful (vLLM / uvicorn): see ShutdownAsync.
 using Microsoft.AspNetCore.Builder;
@@ -35,6 +36,8 @@ public sealed partial class R1Server : IAsyncDisposable
     private readonly object _logGate = new();
     private readonly HostAllowList _hosts;
     private volatile bool _draining;
+    private string? _modelPath, _tokenizerPath;          // the loaded directory (Load); model_path follows weight updates
+    private string _weightVersion = "default";           // SGLang's weight_version, set by update_weights_from_disk
     private bool _started, _stopped;
 
     private R1Server(TextGenerator generator, IChatTemplate template, ServerOptions options, TextWriter log, bool ownsGenerator)
@@ -82,7 +85,11 @@ public sealed partial class R1Server : IAsyncDisposable
     {
         var template = ChatTemplate.ForModel(modelDirectory, options.ChatTemplate);
         var generator = TextGenerator.Load(modelDirectory, load);
-        try { return new R1Server(generator, template, options, log ?? Console.Out, ownsGenerator: true); }
+        try
+        {
+            string path = Path.GetFullPath(modelDirectory);
+            return new R1Server(generator, template, options, log ?? Console.Out, ownsGenerator: true) { _modelPath = path, _tokenizerPath = path };
+        }
         catch { generator.Dispose(); throw; }
     }
 
@@ -169,8 +176,9 @@ public sealed partial class R1Server : IAsyncDisposable
             http.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
             await Metrics.WriteAsync(http.Response.Body, http.RequestAborted);
         });
+        MapWeightSync();
         MapPage();
-        string[] routes = ["/v1/chat/completions", "/v1/completions", "/v1/models", "/health", "/metrics"];
+        string[] routes = ["/v1/chat/completions", "/v1/completions", "/v1/models", "/health", "/metrics", .. WeightSyncRoutes];
         _app.MapFallback((HttpContext http) => throw (routes.Contains(http.Request.Path.Value)
             ? new ApiError(405, $"Method {http.Request.Method} is not allowed on {http.Request.Path}", code: "method_not_allowed")
             : new ApiError(404, $"Unknown route {http.Request.Method} {http.Request.Path}; see {string.Join(", ", routes)}", code: "not_found")));

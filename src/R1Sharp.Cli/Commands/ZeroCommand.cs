@@ -42,7 +42,7 @@ internal static class ZeroCommand
                 Grpo = grpo with { MaxSteps = parse.GetValue(steps), Seed = parse.GetValue(seed), LearningRate = parse.GetValue(lr) },
             };
             var (summary, before, after) = ZeroRun.Run(options, Console.Error.WriteLine, interrupt.Token);
-            PrintTable(summary, before, after, outDir);
+            if (Training.Distributed.DataParallel.Current.IsMain) PrintTable(summary, before, after, outDir);
             return 0;
         });
         return command;

@@ -21,7 +21,7 @@ public sealed partial class BatchScheduler
         using var noGrad = no_grad();
         while (!_stop.IsCancellationRequested)
         {
-            if (Batch.Count == 0 && QueuedJobs == 0)
+            if (Batch.Count == 0 && QueuedJobs == 0 && !ExclusivePending)
             {
                 if (_stopping) break; // graceful shutdown: nothing left to finish
                 try { _signal.Wait(_stop.Token); } catch (OperationCanceledException) { break; }
@@ -31,12 +31,15 @@ public sealed partial class BatchScheduler
             {
                 Batch.DropCancelled(); // cancelled jobs (client gone) leave before the next step
                 Volatile.Write(ref _running, Batch.Count);
-                Admit();
+                bool exclusive = ExclusivePending;                       // RunWhenIdleAsync: drain the batch, admit nothing
+                if (exclusive && Batch.Count == 0) { RunExclusive(); continue; }
+                if (!exclusive) Admit();
                 if (Batch.Count > 0) Step();
             }
             catch (Exception e) { FailRunning(e); }
         }
         EndRunning();
+        FailExclusive();
     }
 
     private void Admit()

@@ -9,6 +9,7 @@ using R1Sharp.Evaluation;
 using R1Sharp.Formats.Config;
 using R1Sharp.Models;
 using R1Sharp.Text;
+using R1Sharp.Training.Distributed;
 using R1Sharp.Training.Grpo;
 using R1Sharp.Training.Infrastructure;
 
@@ -49,7 +50,11 @@ public static class ZeroRun
     {
         // 1. Config: validated once; on resume the model comes from the checkpoint, the base from its config.
         var clock = Stopwatch.StartNew();
-        var (grpo, modelDir) = Configure(options);
+        // Under mpirun rank 0 checks and prepares the run directory first; every rank then trains (and evaluates the
+        // same samples), only rank 0 writes files and logs.
+        var parallel = DataParallel.Current;
+        if (!parallel.IsMain) log = _ => { };
+        var (grpo, modelDir) = ConfigureOnRanks(options, parallel);
         var files = new ZeroFiles(options.OutDirectory);
 
         // 2. Setup: one model, one trainer, one generator (rollouts and evaluation stop on the same EOS ids).
@@ -68,7 +73,7 @@ public static class ZeroRun
         // 3. Evaluate the base (a resumed run reuses its evaluation), train, evaluate the result.
         var baseEval = options.Resume
             ? files.ReadEval("base") ?? throw new R1SharpException($"--resume: {options.OutDirectory} has no eval_base.jsonl; start a new run instead")
-            : Evaluate(trainer, "base", heldOut, evalOptions, files, log, ct);
+            : Evaluate(trainer, "base", heldOut, evalOptions, parallel.IsMain ? files : null, log, ct);
         log($"base: pass@1 {baseEval.Summary.PassAt1:P1}, cons@{evalOptions.K} {baseEval.Summary.ConsAtK:P1}, mean length {baseEval.Summary.MeanLength:0.0}");
         var result = trainer.Train(ct);
         if (result.Interrupted)
@@ -76,30 +81,39 @@ public static class ZeroRun
             log($"interrupted after step {result.Steps}; checkpoint in {result.LastCheckpoint}; continue with --resume --out {options.OutDirectory}");
             throw new OperationCanceledException(ct);
         }
-        var finalEval = Evaluate(trainer, "final", heldOut, evalOptions, files, log, ct);
+        var finalEval = Evaluate(trainer, "final", heldOut, evalOptions, parallel.IsMain ? files : null, log, ct);
 
         // 4. Summary.
         var summary = new ZeroSummary(baseEval.Summary.PassAt1, finalEval.Summary.PassAt1, evalOptions.K, baseEval.Summary.ConsAtK,
             finalEval.Summary.ConsAtK, baseEval.Summary.MeanLength, finalEval.Summary.MeanLength, result.Steps,
             clock.Elapsed.TotalSeconds) { Model = result.LastCheckpoint };
-        File.WriteAllText(Path.Combine(options.OutDirectory, "summary.json"), JsonSerializer.Serialize(summary, ZeroText.JsonIndented));
+        if (parallel.IsMain) File.WriteAllText(Path.Combine(options.OutDirectory, "summary.json"), JsonSerializer.Serialize(summary, ZeroText.JsonIndented));
         return (summary, baseEval, finalEval);
     }
 
     // The held-out evaluation with the trainer's generator, written as eval_{name}.jsonl; a cut-short one is not a result.
     private static EvalResult Evaluate(GrpoTrainer trainer, string name, IReadOnlyList<Data.Problem> problems, EvalOptions options,
-        ZeroFiles files, Action<string> log, CancellationToken ct)
+        ZeroFiles? files, Action<string> log, CancellationToken ct)
     {
         log(name == "base" ? $"evaluating the base model on {problems.Count} held-out problems (k = {options.K}) ..."
             : $"evaluating the trained model on {problems.Count} held-out problems ...");
         var result = Evaluator.Run(trainer.TextGenerator, problems, ZeroTask.Template, options, ct);
         ct.ThrowIfCancellationRequested();
-        files.WriteEval(name, result);
+        files?.WriteEval(name, result);
         return result;
     }
 
-    // Checks the run directory and the base, and returns the validated GRPO config and the model directory to load.
-    private static (GrpoConfig Grpo, string ModelDir) Configure(ZeroOptions options)
+    private static (GrpoConfig Grpo, string ModelDir) ConfigureOnRanks(ZeroOptions options, DataParallel parallel)
+    {
+        if (!parallel.IsMain) parallel.Barrier();
+        var configured = Configure(options, prepare: parallel.IsMain);
+        if (parallel.IsMain) parallel.Barrier();
+        return configured;
+    }
+
+    // Checks the run directory and the base, and returns the validated GRPO config and the model directory to load;
+    // without prepare (ranks other than 0, after rank 0 prepared it) it only reads.
+    private static (GrpoConfig Grpo, string ModelDir) Configure(ZeroOptions options, bool prepare)
     {
         string outDir = options.OutDirectory;
         string baseModel = Path.GetFullPath(options.BaseModel ?? ZeroOptions.DefaultBase(options.Arch));
@@ -111,7 +125,7 @@ public static class ZeroRun
             modelDir = checkpoint;
             if (saved.ModelNameOrPath is { } b && Directory.Exists(b)) baseModel = b;
         }
-        else
+        else if (prepare)
         {
             if (options.Overwrite) RunDirectory.Prepare(outDir, RunStart.Overwrite, "--out");
             else if (Directory.Exists(outDir) && Directory.EnumerateFileSystemEntries(outDir).Any())
@@ -126,7 +140,7 @@ public static class ZeroRun
         if (options.Arch is { } arch && arch != config.ModelType)
             throw new R1SharpException($"--arch {arch}: the base model {baseModel} is {config.ModelType}; pass --arch {config.ModelType} or a {arch} --base");
         var grpo = (options.Grpo with { OutputDir = outDir, ModelNameOrPath = baseModel }).Validate();
-        Directory.CreateDirectory(outDir);
+        if (prepare) Directory.CreateDirectory(outDir);
         return (grpo, modelDir);
     }
 }

@@ -67,6 +67,7 @@ public sealed partial class GrpoTrainer
     /// <summary>Reports the step: progress callback, a progress line, metrics.jsonl, and completions.jsonl when due.</summary>
     private void Record(GrpoStepMetrics metrics, GrpoRollout rollout)
     {
+        if (!_parallel.IsMain) return;
         _options.Progress?.Report(metrics);
         if (metrics.Step % _config.LoggingSteps == 0 || metrics.Step == 1 || metrics.Step == _totalSteps)
             _options.Log?.Invoke(metrics.ToProgressLine(_totalSteps));
@@ -126,6 +127,7 @@ public sealed partial class GrpoTrainer
 
     private void RenderCharts()
     {
+        if (!_parallel.IsMain) return;
         try { Charts.RenderAll(MetricsPath, _options.Charts ?? ChartSpecs); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -38,7 +38,10 @@ public sealed partial class GrpoTrainer
             throw new R1SharpException($"{model}: model directory not found (model_name_or_path); check the path");
         if (options?.Resume == true && config.OverwriteOutputDir)
             throw new R1SharpException("GRPO: resume and overwrite_output_dir are both set; resume the run in output_dir or replace it, not both");
-        RunDirectory.Prepare(config.OutputDir, options?.Resume == true ? RunStart.Resume : config.OverwriteOutputDir ? RunStart.Overwrite : RunStart.Fresh);
+        // Under mpirun rank 0 prepares output_dir while the others wait (they only read it).
+        if (Distributed.DataParallel.Current.IsMain)
+            RunDirectory.Prepare(config.OutputDir, options?.Resume == true ? RunStart.Resume : config.OverwriteOutputDir ? RunStart.Overwrite : RunStart.Fresh);
+        Distributed.DataParallel.Current.Barrier();
         var tokenizer = HfTokenizer.Load(model);
         var prompts = GrpoPrompts.FromConfig(config, tokenizer, model);
         using var policy = DecoderModel.Load(model);
@@ -81,6 +84,12 @@ public sealed partial class GrpoTrainer
     /// <summary>Writes output_dir/checkpoint-{step}: model directory, optimizer.safetensors, trainer_state.json.</summary>
     private string SaveCheckpoint()
     {
+        CheckRanks(force: true);
+        if (!_parallel.IsMain)
+        {
+            _parallel.Barrier();   // rank 0 writes; the others wait until the checkpoint is in place
+            return _checkpointer.PathOf(_state.Step);
+        }
         var state = new TrainerState
         {
             GlobalStep = _state.Step,
@@ -96,6 +105,7 @@ public sealed partial class GrpoTrainer
             LogHistory = _metricsLog is null || !File.Exists(MetricsPath) ? [] : MetricsLog.Read(MetricsPath),
         };
         string dir = _checkpointer.Save(_policy, _optimizer, state);
+        _parallel.Barrier();
         _options.Log?.Invoke($"checkpoint {dir}");
         return dir;
     }

@@ -58,9 +58,9 @@ public sealed partial class GrpoTrainer
         _optimizer.SetLearningRate(lr);
         _optimizer.ZeroGrad();
         _balancer?.BeginStep();   // rollouts and no-grad log-probs routed tokens too; only this step's passes count
-        double numItems = indices.Sum(i => batches[i].MaskedTokens);
+        double numItems = indices.Sum(i => _shards[i].Tokens);                                     // whole micro-batches, every rank
         double loss = 0, low = 0, high = 0, region = 0, kl = 0, entropy = 0, approxKl = 0, weight = 0, aux = 0;
-        double sequences = indices.Sum(i => batches[i].InputIds.shape[0]);
+        double sequences = indices.Sum(i => _shards[i].Rows);
         _seqBalance?.Capture(true);
         try
         {
@@ -75,6 +75,7 @@ public sealed partial class GrpoTrainer
                     _config.EpsilonLow, _config.EpsilonHigh ?? _config.Epsilon, _config.Beta);
                 var aggregated = GrpoLoss.Aggregate(perToken.Loss, mb.CompletionMask, _config.LossType, _config.MaxCompletionLength,
                     numItems, indices.Count);
+                if (_shards[i].Scale != 1) aggregated = aggregated.Times(_shards[i].Scale);            // this rank's part of the micro-batch's loss
                 loss += aggregated.ItemAsDouble();                                                      // logged loss: the policy loss only
                 if (_seqBalance is { } balance)
                 {
@@ -85,7 +86,7 @@ public sealed partial class GrpoTrainer
                 }
                 aggregated.backward();
 
-                double w = Math.Max(mb.MaskedTokens, 1);
+                double w = _shards[i].Count == 0 ? 0 : Math.Max(mb.MaskedTokens, 1);
                 var m = perToken.Metrics;
                 low += w * m.ClipRatioLow; high += w * m.ClipRatioHigh; region += w * m.ClipRatioRegion;
                 kl += w * (double.IsNaN(m.MeanKl) ? 0 : m.MeanKl);
@@ -95,6 +96,10 @@ public sealed partial class GrpoTrainer
             }
         }
         finally { _seqBalance?.Capture(false); }
+        AllReduceGradients();
+        if (_parallel.IsDistributed)
+            (loss, low, high, region, kl, entropy, approxKl, weight, aux) = SumOverRanks(loss, low, high, region, kl, entropy, approxKl, weight, aux) switch
+            { var s => (s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8]) };
         double gradNorm = _optimizer.ClipGradNorm(_config.MaxGradNorm);
         _optimizer.Step();
         var moeLoad = _balancer?.AfterOptimizerStep();

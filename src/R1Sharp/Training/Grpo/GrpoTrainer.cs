@@ -8,6 +8,7 @@ using TextGenerator = R1Sharp.Generation.TextGenerator;
 using R1Sharp.Models;
 using R1Sharp.Models.DeepSeekV3;
 using R1Sharp.Text;
+using R1Sharp.Training.Distributed;
 using R1Sharp.Training.Infrastructure;
 using R1Sharp.Rewards;
 using TorchSharp;
@@ -66,6 +67,8 @@ public sealed partial class GrpoTrainer : IDisposable
     private readonly int _totalSteps;
     private GrpoTrainerState _state = new(0, 0, 0, 0);
     private int[] _order = [];
+    private readonly DataParallel _parallel = DataParallel.Current;   // mpirun: this rank; else one process
+    private GrpoShard[] _shards = [];                                 // this rank's share of each micro-batch
 
     /// <summary>
     /// A trainer for an in-memory <paramref name="policy"/> (trained in place). <paramref name="config"/> is validated
@@ -79,6 +82,7 @@ public sealed partial class GrpoTrainer : IDisposable
         _policy = policy;
         _prompts = prompts;
         _options = options ?? new GrpoRunOptions();
+        if (!_parallel.IsMain) _options = _options with { Log = null, Progress = null };   // rank 0 reports for the job
         _completionTemplate = GrpoPrompts.CompletionTemplateOf(_config.Template);
         _rewards = WithOverlongShaping(rewards, _config);
         _generator = new TextGenerator(policy, tokenizer, _options.GenerationConfig);
@@ -90,6 +94,7 @@ public sealed partial class GrpoTrainer : IDisposable
         _totalSteps = TotalSteps(_config, prompts.Count);
         _tokenizerSource = _options.TokenizerSource;
         _checkpointer = new Checkpointer(_config.OutputDir, _config.SaveTotalLimit, _tokenizerSource);
+        CheckParallelSupport();
         Reshuffle();
     }
 
@@ -109,12 +114,14 @@ public sealed partial class GrpoTrainer : IDisposable
     {
         var history = new List<GrpoStepMetrics>();
         string? lastCheckpoint = _options.Resume ? Resume() : null;
-        _metricsLog ??= new MetricsLog(MetricsPath, _options.Resume ? _state.Step : null)
+        CheckRanks(force: true);
+        if (_parallel.IsMain) _metricsLog ??= new MetricsLog(MetricsPath, _options.Resume ? _state.Step : null)
         {
             TensorBoard = RecipeChecks.ReportsToTensorBoard(_config) ? new TensorBoardLog(Path.Combine(_config.OutputDir, TensorBoardLog.FolderName)) : null,
         };
         // completions.jsonl as metrics.jsonl: a resumed run drops the lines of steps after its checkpoint (it writes them again).
-        if (_options.Resume) MetricsLog.KeepThroughStep(CompletionsPath, _state.Step);
+        if (!_parallel.IsMain) { }
+        else if (_options.Resume) MetricsLog.KeepThroughStep(CompletionsPath, _state.Step);
         else if (File.Exists(CompletionsPath)) File.Delete(CompletionsPath);
         _policy.train();
         while (_state.Step < _totalSteps)
@@ -128,7 +135,7 @@ public sealed partial class GrpoTrainer : IDisposable
             if (rollout.Cancelled) return Interrupt(history);
 
             // 2. Micro-batches; old log-probs up front only when the policy moves before the first pass is over.
-            var batches = Chunk(rollout.Samples, _config.PerDeviceTrainBatchSize).Select(s => GrpoBatch.Build(s)).ToArray();
+            var batches = ShareOf(Chunk(rollout.Samples, _config.PerDeviceTrainBatchSize).Select(s => GrpoBatch.Build(s)).ToArray());
             int accumulation = _config.GradientAccumulationSteps;
             bool precomputeOld = _config.NeedsOldLogProbs && batches.Length > accumulation;
             clock.Restart();
@@ -145,6 +152,7 @@ public sealed partial class GrpoTrainer : IDisposable
                         if (_state.Step >= _totalSteps) break;
                         var stats = UpdateStep(batches, indices, old, reference, storeOld: _config.NeedsOldLogProbs && iteration == 0);
                         _state = _state with { Step = _state.Step + 1 };
+                        CheckRanks(force: false);
                         var metrics = StepMetrics(rollout, stats, rolloutSeconds, stats.Seconds + prepareSeconds);
                         rolloutSeconds = prepareSeconds = 0;
                         history.Add(metrics);

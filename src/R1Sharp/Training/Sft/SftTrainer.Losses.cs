@@ -40,19 +40,21 @@ public static partial class SftTrainer
     }
 
     /// <summary>
-    /// Forward + backward over one optimizer step's micro-batches (disposing them). Each micro-batch's summed token
+    /// Forward + backward over one optimizer step's micro-batches (disposing them), <paramref name="totals"/> counting the whole step. Each micro-batch's summed token
     /// loss is divided by the target tokens of the whole step, so the gradient equals that of one big batch; the MTP
     /// loss likewise over the step's MTP targets (times λ), the balance loss as a mean over the step's sequences.
     /// Returns the step's mean token loss, its real (non-pad) token count, the mean MTP token loss (unweighted; NaN
     /// when off) and the balance loss added (0 when off).
     /// </summary>
-    private static (double Loss, long Tokens, double MtpLoss, double AuxLoss) Accumulate(DecoderModel model, SftBatch[] batches, LossExtras extras)
+    private static (double Loss, long Tokens, double MtpLoss, double AuxLoss) Accumulate(DecoderModel model, SftBatch[] batches,
+        LossExtras extras, StepTotals totals)
     {
-        long lossTokens = Math.Max(1, batches.Sum(b => b.LossTokens)), tokens = batches.Sum(b => b.Tokens);
-        long rows = batches.Sum(b => b.InputIds.shape[0]);
+        // Denominators over the whole step (every rank's rows under mpirun: this rank's share adds its part).
+        long lossTokens = Math.Max(1, totals.LossTokens), tokens = totals.Tokens;
+        long rows = totals.Rows;
         bool mtp = extras.MtpWeight > 0 && model.Mtp is not null;
         var mtpLabels = mtp ? batches.Select(b => MtpTargets.Labels(b.Labels, b.Positions, SftBatches.IgnoreIndex)).ToArray() : [];
-        long mtpTokens = Math.Max(1, mtpLabels.Sum(l => MtpTargets.Count(l, SftBatches.IgnoreIndex)));
+        long mtpTokens = Math.Max(1, totals.MtpTokens);
         double lossSum = 0, mtpSum = 0, auxSum = 0;
         extras.Balance?.Capture(true);
         try

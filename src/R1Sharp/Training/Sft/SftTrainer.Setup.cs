@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using R1Sharp.Models;
 using R1Sharp.Models.DeepSeekV3;
 using R1Sharp.Text;
+using R1Sharp.Training.Distributed;
 using R1Sharp.Training.Infrastructure;
 
 namespace R1Sharp.Training.Sft;
@@ -16,7 +17,7 @@ public static partial class SftTrainer
     {
         private readonly IProgress<TrainingStepReport>? _progress;
         private readonly Checkpointer _checkpointer;
-        private readonly MetricsLog _metrics;
+        private readonly MetricsLog? _metrics;   // rank 0 only under mpirun
         private readonly long _parameters;
         private readonly double _gflops;
         private int[]? _order;
@@ -36,14 +37,17 @@ public static partial class SftTrainer
         public LossExtras Extras { get; }
         public List<Dictionary<string, double>> History { get; }
         public int Step { get; set; }
+        /// <summary>This process's rank of an mpirun job (one process: rank 0 of 1); rank 0 writes every file.</summary>
+        public DataParallel Parallel { get; } = DataParallel.Current;
         public string? LastCheckpoint { get; private set; }
 
         /// <summary>Sets up <paramref name="config"/> (validated by the caller): data, model, optimizer, resume, metrics.</summary>
         public SftRun(SftConfig config, SftData? data, IProgress<TrainingStepReport>? progress)
         {
             Config = config;
-            _progress = progress;
-            RunDirectory.Prepare(config.OutputDir, config.Start);
+            _progress = Parallel.IsMain ? progress : null;
+            if (Parallel.IsMain) RunDirectory.Prepare(config.OutputDir, config.Start);
+            Parallel.Barrier();
             var tokenizer = HfTokenizer.Load(config.ModelNameOrPath);
             string eos = tokenizer.EosToken ?? throw new R1SharpException($"{config.ModelNameOrPath}: the tokenizer has no eos_token; SFT completions must end with one");
             var template = TemplateFor(config, tokenizer);
@@ -72,7 +76,10 @@ public static partial class SftTrainer
             Step = state?.GlobalStep ?? 0;
             _lastSaved = state is null ? -1 : Step;
             LastCheckpoint = state is null ? null : Checkpointer.Latest(config.OutputDir);
-            _metrics = new MetricsLog(Path.Combine(config.OutputDir, MetricsLog.FileName), keepThroughStep: state is null ? null : Step)
+            if (Parallel.IsDistributed && Balancer is not null)
+                throw new R1SharpException("data-parallel SFT: the DeepSeek-V3 bias balancing (moe_bias_update_speed > 0) would count each rank's tokens apart; set moe_bias_update_speed to 0 or run in one process");
+            if (Parallel.IsDistributed) Parallel.CheckParameters(Optimizer.Parameters, Step);
+            _metrics = !Parallel.IsMain ? null : new MetricsLog(Path.Combine(config.OutputDir, MetricsLog.FileName), keepThroughStep: state is null ? null : Step)
             {
                 TensorBoard = RecipeChecks.ReportsToTensorBoard(config) ? new TensorBoardLog(Path.Combine(config.OutputDir, TensorBoardLog.FolderName)) : null,
             };
@@ -90,14 +97,14 @@ public static partial class SftTrainer
             return lr;
         }
 
-        /// <summary>The current step's gradient_accumulation_steps micro-batches of the epoch's seeded order.</summary>
-        public SftBatch[] MicroBatches()
+        /// <summary>The rows of the current step's gradient_accumulation_steps micro-batches of the epoch's seeded order.</summary>
+        public SftRow[][] MicroBatches()
         {
             int epoch = Step / StepsPerEpoch, batch = Config.PerDeviceTrainBatchSize;
             if (epoch != _orderEpoch) (_order, _orderEpoch) = (EpochOrder(epoch, TrainRows.Count, Config.Seed), epoch);
             return [.. Enumerable.Range(0, Config.GradientAccumulationSteps).Select(m =>
-                SftBatches.Collate([.. Enumerable.Range(((Step % StepsPerEpoch) * Config.GradientAccumulationSteps + m) * batch, batch)
-                    .Select(i => TrainRows[_order![i]])], PadId))];
+                Enumerable.Range(((Step % StepsPerEpoch) * Config.GradientAccumulationSteps + m) * batch, batch)
+                    .Select(i => TrainRows[_order![i]]).ToArray())];
         }
 
         /// <summary>The metrics row of the step just finished; throughput counts from the second step of a process.</summary>
@@ -113,7 +120,7 @@ public static partial class SftTrainer
             {
                 ["step"] = Step, ["epoch"] = (double)Step / StepsPerEpoch, ["loss"] = loss, ["lr"] = lr,
                 ["grad_norm"] = gradNorm, ["tokens"] = tokens, ["tokens_per_second"] = tokens / seconds,
-                ["mfu"] = MatmulRate.Mfu(_parameters, tokens / seconds, _gflops),
+                ["mfu"] = MatmulRate.Mfu(_parameters, tokens / seconds, _gflops * Parallel.Size),
             };
             if (Model.Mtp is not null) row["mtp_loss"] = mtpLoss;
             if (Extras.Balance is not null) row["aux_loss"] = auxLoss;
@@ -127,7 +134,8 @@ public static partial class SftTrainer
         /// <summary>Appends the row to metrics.jsonl and the history and reports it.</summary>
         public void Record(Dictionary<string, double> row)
         {
-            _metrics.Write(row);
+            _metrics?.Write(row);
+            if (Parallel.IsDistributed && Parallel.CheckEvery > 0 && Step % Parallel.CheckEvery == 0) Parallel.CheckParameters(Optimizer.Parameters, Step);
             History.Add(row);
             _progress?.Report(new TrainingStepReport(Step, TotalSteps, row, IsLogStep: Step % Config.LoggingSteps == 0 || Step == 1 || Step == TotalSteps));
         }
@@ -135,7 +143,7 @@ public static partial class SftTrainer
         /// <summary>Writes checkpoint-STEP (model directory, optimizer, trainer state).</summary>
         public void SaveCheckpoint()
         {
-            LastCheckpoint = _checkpointer.Save(Model, Optimizer, StateOf(Config, Step, TotalSteps, StepsPerEpoch, History));
+            LastCheckpoint = Save();
             _lastSaved = Step;
             Note($"checkpoint saved: {LastCheckpoint}");
         }
@@ -145,16 +153,26 @@ public static partial class SftTrainer
         public SftResult Finish()
         {
             bool finished = Step >= TotalSteps;
-            if (!finished && _lastSaved != Step)
-                LastCheckpoint = _checkpointer.Save(Model, Optimizer, StateOf(Config, Step, TotalSteps, StepsPerEpoch, History));
-            if (finished)
+            if (!finished && _lastSaved != Step) LastCheckpoint = Save();
+            if (finished && Parallel.IsMain)
             {
                 Checkpointer.WriteModelDirectory(Model, Config.OutputDir, Config.ModelNameOrPath);
                 Note($"model saved: {Config.OutputDir}");
             }
-            Charts.RenderAll(_metrics.Path, ChartSpecs);
+            if (_metrics is not null) Charts.RenderAll(_metrics.Path, ChartSpecs);
+            Parallel.Barrier();
             double tps = _secondsTotal > 0 ? _tokensTotal / _secondsTotal : 0;
-            return new SftResult(Step, !finished, History, LastCheckpoint, tps, MatmulRate.Mfu(_parameters, tps, _gflops));
+            return new SftResult(Step, !finished, History, LastCheckpoint, tps, MatmulRate.Mfu(_parameters, tps, _gflops * Parallel.Size));
+        }
+
+        // Rank 0 writes the checkpoint (after every rank's parameters were compared); the others wait until it is in place.
+        private string Save()
+        {
+            Parallel.CheckParameters(Optimizer.Parameters, Step);
+            string dir = Parallel.IsMain ? _checkpointer.Save(Model, Optimizer, StateOf(Config, Step, TotalSteps, StepsPerEpoch, History))
+                : _checkpointer.PathOf(Step);
+            Parallel.Barrier();
+            return dir;
         }
 
         private void Note(string message) => _progress?.Report(new TrainingStepReport(Step, TotalSteps, new Dictionary<string, double>(), Message: message));
@@ -170,7 +188,7 @@ public static partial class SftTrainer
 
         public void Dispose()
         {
-            _metrics.Dispose();
+            _metrics?.Dispose();
             Optimizer.Dispose();
             Model.Dispose();
         }

@@ -49,7 +49,8 @@ public static partial class SftTrainer
             var clock = Stopwatch.StartNew();
             double lr = run.SetLearningRate();
             run.Balancer?.BeginStep();
-            var (loss, tokens, mtpLoss, auxLoss) = Accumulate(run.Model, run.MicroBatches(), run.Extras);
+            var (batches, totals) = Share(run.MicroBatches(), run.PadId, run.Extras.MtpWeight > 0 && run.Model.Mtp is not null, run.Parallel);
+            var (loss, tokens, mtpLoss, auxLoss) = AllReduce(run, Accumulate(run.Model, batches, run.Extras, totals));
             double gradNorm = run.Optimizer.ClipGradNorm(c.MaxGradNorm);
             run.Optimizer.Step();
             run.Optimizer.ZeroGrad();
