@@ -100,6 +100,21 @@ public sealed partial class GrpoTrainer
             _config.RefModelResetSteps > 0 ? _refResets : double.NaN, _config.SyncRefModel ? _refSyncs : double.NaN);
     }
 
+    // The adaptive entropy coefficient travels with the checkpoint (TRL saves entropy_coef and last_world_entropy too);
+    // +∞ (nothing measured yet) is stored by leaving the key out.
+    private void SaveEntropyState(Dictionary<string, double> counters)
+    {
+        if (_entropyBonus is null) return;
+        counters["entropy_coef"] = _entropyBonus.Coefficient;
+        if (double.IsFinite(_entropyBonus.LastEntropy)) counters["entropy_last"] = _entropyBonus.LastEntropy;
+    }
+
+    private void RestoreEntropyState(IReadOnlyDictionary<string, double> counters)
+    {
+        if (_entropyBonus is null || !counters.TryGetValue("entropy_coef", out double coef)) return;
+        _entropyBonus.Restore(coef, counters.TryGetValue("entropy_last", out double last) ? last : double.PositiveInfinity);
+    }
+
     /// <summary>After optimizer step <paramref name="step"/>: TR-DPO's soft sync or ProRL's reset (reference = policy,
     /// AdamW moments zeroed) when due. Returns the stats with the counts brought up to date.</summary>
     private FrontierStepStats? MoveReference(int step, FrontierStepStats? stats)

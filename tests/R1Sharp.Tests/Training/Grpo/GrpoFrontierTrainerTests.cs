@@ -32,6 +32,20 @@ public class GrpoFrontierTrainerTests
     }
 
     [Fact]
+    public void Resume_restores_the_adaptive_entropy_coefficient()
+    {
+        string dir = TempDir();
+        string[] adaptive = ["--use_adaptive_entropy", "--entropy_target=100"];
+        using (var policy = Policy())
+        using (var first = new GrpoTrainer(Config(dir, adaptive), policy, Tokenizer, Prompts(8), LengthRewards()))
+            Assert.Equal(2 * 0.005, first.Train().History[^1].Frontier!.EntropyCoef, 12);
+        using var resumed = Policy();
+        using var second = new GrpoTrainer(Config(dir, [.. adaptive, "--max_steps=3"]), resumed, Tokenizer, Prompts(8), LengthRewards(),
+            new GrpoRunOptions { Resume = true });
+        Assert.Equal(3 * 0.005, second.Train().History.Single().Frontier!.EntropyCoef, 12);
+    }
+
+    [Fact]
     public void Defaults_log_no_frontier_keys_and_rollouts_carry_behaviour_log_probs()
     {
         string dir = TempDir();
