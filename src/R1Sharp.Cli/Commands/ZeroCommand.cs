@@ -1,4 +1,4 @@
-// `r1 zero [--out DIR] [--steps N] [--seed S] [--arch A] [--base DIR] [--resume | --overwrite]`: the R1-Zero experiment on a
+// `r1 zero [--out DIR] [--steps N] [--seed S] [--arch A] [--base DIR] [--loss-type V] [--grpo k=v ...] [--resume | --overwrite]`: the R1-Zero experiment on a
 // laptop — GRPO from the committed tiny base (qwen2 or deepseek_v3) with rule rewards, evaluated before and after on held-out
 // problems. Ctrl+C or SIGTERM checkpoints the last finished step and exits 130 / 143; --resume continues.
 using System.CommandLine;
@@ -23,9 +23,12 @@ internal static class ZeroCommand
         var lr = new Option<double>("--lr") { Description = "GRPO learning rate (AdamW)", DefaultValueFactory = _ => grpo.LearningRate };
         var resume = new Option<bool>("--resume") { Description = "Continue the run in --out from its last checkpoint" };
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace the earlier run in --out (its checkpoints, metrics, evaluations) instead of refusing" };
+        var lossType = new Option<string?>("--loss-type") { Description = $"GRPO variant: {string.Join(", ", ZeroVariants.Names)} (see README; default: r1 zero's bnpo)" };
+        var set = new Option<string[]>("--grpo") { Description = "A GRPO config key, as in r1 train grpo: --grpo top_entropy_quantile=0.2 (repeatable)" };
         var command = new Command("zero", "R1-Zero: GRPO with rule rewards from a tiny base model, evaluated before and after")
         {
-            output, steps, seed, arch, baseModel, evalProblems, evalK, lr, resume, overwrite,
+            output, steps, seed, arch, baseModel, evalProblems, evalK, lr, resume, overwrite, lossType, set,
+            ZeroAblateCommand.Create(),
         };
         CliAction.SetTraining(command, (parse, interrupt) =>
         {
@@ -39,7 +42,8 @@ internal static class ZeroCommand
                 OutDirectory = outDir, BaseModel = parse.GetValue(baseModel), Arch = parse.GetValue(arch), Resume = isResume,
                 Overwrite = parse.GetValue(overwrite),
                 EvalProblems = parse.GetValue(evalProblems), EvalK = parse.GetValue(evalK),
-                Grpo = grpo with { MaxSteps = parse.GetValue(steps), Seed = parse.GetValue(seed), LearningRate = parse.GetValue(lr) },
+                Grpo = Configure(grpo with { MaxSteps = parse.GetValue(steps), Seed = parse.GetValue(seed), LearningRate = parse.GetValue(lr) },
+                    parse.GetValue(lossType), parse.GetValue(set) ?? []),
             };
             var (summary, before, after) = ZeroRun.Run(options, Console.Error.WriteLine, interrupt.Token);
             if (Training.Distributed.DataParallel.Current.IsMain) PrintTable(summary, before, after, outDir);
@@ -48,6 +52,13 @@ internal static class ZeroCommand
         return command;
     }
 
+    /// <summary>The variant of --loss-type, then each --grpo key=value (as r1 train grpo's --key=value).</summary>
+    internal static Training.Grpo.GrpoConfig Configure(Training.Grpo.GrpoConfig config, string? variant, IEnumerable<string> settings)
+    {
+        if (variant is not null) config = ZeroVariants.Apply(config, variant);
+        var overrides = settings.Select(s => s.Contains('=') ? "--" + s.TrimStart('-') : throw new R1SharpException($"--grpo {s}: expected key=value, e.g. --grpo top_entropy_quantile=0.2")).ToArray();
+        return overrides.Length == 0 ? config : Training.RecipeConfig.ApplyOverrides(config, overrides);
+    }
 
     static void PrintTable(ZeroSummary s, EvalResult before, EvalResult after, string outDir)
     {

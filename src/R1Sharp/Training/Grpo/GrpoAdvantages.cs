@@ -23,7 +23,7 @@ public readonly record struct AdvantageStats(double RewardMean, double RewardStd
 /// rewards [1, 0, 0, 1 | 1, 1, 1, 1], G = 4, Group: group 0 has mean 0.5, unbiased std √(1/3) = 0.57735, so
 /// A = ±0.5 / (0.57735 + 1e-4) = ±0.86588; group 1 has std 0, so A = 0 and FracZeroStdGroups = 0.5.
 /// </example>
-public static class GrpoAdvantages
+public static partial class GrpoAdvantages
 {
     /// <summary>The epsilon TRL adds to the std before dividing.</summary>
     public const double StdEpsilon = 1e-4;

@@ -10,7 +10,15 @@ namespace R1Sharp.Training.Grpo;
 /// <param name="Tokens">The generated ids (an EOS, if any, last).</param>
 /// <param name="Mask">Per token: true when its loss counts (see <see cref="GrpoBatch.CompletionMask"/>).</param>
 /// <param name="Advantage">The sequence's advantage A, broadcast over its tokens.</param>
-public sealed record GrpoSample(IReadOnlyList<int> PromptIds, int[] Tokens, bool[] Mask, double Advantage);
+/// <remarks>This record is the seam for rollouts made elsewhere (an inference server, an older policy): fill
+/// <see cref="BehaviorLogProbs"/> with the sampler's per-token log-probs and the off-policy correction
+/// (importance_sampling_correction, off_policy_mask_threshold) has its input.</remarks>
+public sealed record GrpoSample(IReadOnlyList<int> PromptIds, int[] Tokens, bool[] Mask, double Advantage)
+{
+    /// <summary>log π_behaviour of each token as the sampler computed it (after temperature, before top-p/top-k
+    /// truncation, as vLLM's logprobs), one per token; null when the producer did not report them.</summary>
+    public float[]? BehaviorLogProbs { get; init; }
+}
 
 /// <summary>
 /// The tensors of one micro-batch. Row b is <c>[pad… prompt | completion …pad]</c>: prompts are left-padded to a common
@@ -29,6 +37,8 @@ public sealed class GrpoMicroBatch : IDisposable
     public required Tensor CompletionIds { get; init; }
     /// <summary>(B, C) float32, 1 where the token's loss counts.</summary>
     public required Tensor CompletionMask { get; init; }
+    /// <summary>(B, C) float32 behaviour log-probs (0 in padding), or null when a sample lacks them.</summary>
+    public Tensor? BehaviorLogProbs { get; init; }
     /// <summary>(B) float32 advantages.</summary>
     public required Tensor Advantages { get; init; }
     /// <summary>P, the padded prompt length.</summary>
@@ -44,7 +54,7 @@ public sealed class GrpoMicroBatch : IDisposable
     public void Dispose()
     {
         InputIds.Dispose(); AttentionMask.Dispose(); Positions.Dispose();
-        CompletionIds.Dispose(); CompletionMask.Dispose(); Advantages.Dispose();
+        CompletionIds.Dispose(); CompletionMask.Dispose(); Advantages.Dispose(); BehaviorLogProbs?.Dispose();
     }
 }
 
@@ -85,6 +95,8 @@ public static class GrpoBatch
         var completion = new long[b * c];
         var mask = new float[b * c];
         var advantages = new float[b];
+        bool hasBehavior = samples.All(s => s.BehaviorLogProbs is { } lp && lp.Length == s.Tokens.Length);
+        var behavior = hasBehavior ? new float[b * c] : null;
         int masked = 0;
         for (int row = 0; row < b; row++)
         {
@@ -95,6 +107,7 @@ public static class GrpoBatch
             {
                 Put(row * t + p + i, s.Tokens[i]);
                 completion[row * c + i] = s.Tokens[i];
+                if (behavior is not null) behavior[row * c + i] = s.BehaviorLogProbs![i];
                 if (s.Mask[i]) { mask[row * c + i] = 1f; masked++; }
             }
             advantages[row] = (float)s.Advantage;
@@ -109,6 +122,7 @@ public static class GrpoBatch
             CompletionIds = tensor(completion, [b, c], device: device),
             CompletionMask = tensor(mask, [b, c], device: device),
             Advantages = tensor(advantages, [b], device: device),
+            BehaviorLogProbs = behavior is null ? null : tensor(behavior, [b, c], device: device),
             PromptLength = p,
             CompletionLength = c,
             MaskedTokens = masked,

@@ -15,6 +15,12 @@ public enum LossType
     DrGrpo,
     /// <summary>Sum over all tokens / tokens in the whole accumulated batch (DAPO, arXiv 2503.14476; TRL's default).</summary>
     Dapo,
+    /// <summary>MiniMax-M1's CISPO (arXiv 2506.13585): −sg(min(ρ, ε_high))·A·log π per token, aggregated as dapo.</summary>
+    Cispo,
+    /// <summary>SAPO (arXiv 2511.20347): −σ(τ(ρ − 1))·4/τ·A, τ by the sign of A, aggregated as grpo.</summary>
+    Sapo,
+    /// <summary>LUSPO (arXiv 2602.05261): GSPO with each sequence's loss scaled by its length; needs sequence-level ρ.</summary>
+    Luspo,
 }
 
 /// <summary>How group-centred rewards are scaled into advantages (TRL <c>scale_rewards</c>).</summary>

@@ -40,29 +40,10 @@ public static partial class GrpoLoss
     /// (not clipped: a bad token that became likelier is always pushed down).
     /// </example>
     public static GrpoTokenLoss PerToken(Tensor logp, Tensor? oldLogp, Tensor? refLogp, Tensor advantages, Tensor mask,
-        double epsilonLow, double epsilonHigh, double beta, bool computeMetrics = true)
-    {
-        CheckShapes(logp, oldLogp, refLogp, advantages, mask);
-        if (beta != 0 && refLogp is null)
-            throw new ArgumentException("beta != 0 needs the reference log-probs (refLogp)", nameof(refLogp));
-        using var scope = NewDisposeScope();
-        var adv = advantages.dim() == 1 ? advantages.unsqueeze(1) : advantages;              // (B, 1) or (B, T)
-        adv = adv.to_type(logp.dtype);
-        var ratio = exp(logp.Minus(oldLogp ?? logp.detach()));                               // ρ, (B, T)
-        var clipped = ratio.Clamp(1 - epsilonLow, 1 + epsilonHigh);
-        var loss = -minimum(ratio * adv, clipped * adv);                                     // (B, T)
-        Tensor? kl = null;
-        if (refLogp is not null)
-        {
-            var diff = refLogp.Minus(logp);
-            kl = exp(diff).Minus(diff).Minus(1);                                             // k3 ≥ 0, (B, T)
-            if (beta != 0) loss = loss.Plus(kl.Times(beta));
-        }
-        var metrics = computeMetrics
-            ? Metrics(ratio, adv, kl, mask, epsilonLow, epsilonHigh)
-            : new GrpoLossMetrics(double.NaN, double.NaN, double.NaN, double.NaN);
-        return new GrpoTokenLoss(loss.MoveToOuterDisposeScope(), metrics);
-    }
+        double epsilonLow, double epsilonHigh, double beta, bool computeMetrics = true) =>
+        Policy(logp, oldLogp, refLogp, advantages, mask,
+            new GrpoLossOptions { LossType = LossType.Grpo, EpsilonLow = epsilonLow, EpsilonHigh = epsilonHigh, Beta = beta },
+            computeMetrics: computeMetrics);
 
     /// <summary>
     /// Reduces the per-token losses of one micro-batch to the loss to back-propagate (TRL _compute_loss):
@@ -71,7 +52,10 @@ public static partial class GrpoLoss
     /// <item>bnpo: Σ(l·m) / max(Σ m, 1) / accumulation steps;</item>
     /// <item>dr_grpo: Σ(l·m) / (B · max_completion_length) / accumulation steps;</item>
     /// <item>dapo: Σ(l·m) / max(numItemsInBatch, 1), where numItemsInBatch counts the unmasked tokens of the whole
-    /// accumulated batch, so the accumulated gradient is the token mean over it (no division by the steps).</item>
+    /// accumulated batch, so the accumulated gradient is the token mean over it (no division by the steps);</item>
+    /// <item>cispo: as dapo; sapo: as grpo (TRL);</item>
+    /// <item>luspo: Σ_t(l·m) per sequence, mean over sequences, / accumulation steps: TRL's mean(l_seq·|o|) for a
+    /// sequence-level loss l_seq (LUSPO's length scaling; equal to TRL's whenever l is constant along the sequence).</item>
     /// </list>
     /// </summary>
     public static Tensor Aggregate(Tensor perToken, Tensor mask, LossType lossType, int maxCompletionLength,
@@ -86,11 +70,12 @@ public static partial class GrpoLoss
         var masked = perToken * m;
         Tensor loss = lossType switch
         {
-            LossType.Grpo => (masked.sum(1) / m.sum(1).ClampMin(1.0)).mean().DividedBy(gradientAccumulationSteps),
+            LossType.Grpo or LossType.Sapo => (masked.sum(1) / m.sum(1).ClampMin(1.0)).mean().DividedBy(gradientAccumulationSteps),
+            LossType.Luspo => masked.sum(1).mean().DividedBy(gradientAccumulationSteps),
             LossType.Bnpo => (masked.sum() / m.sum().ClampMin(1.0)).DividedBy(gradientAccumulationSteps),
             LossType.DrGrpo => masked.sum().DividedBy((double)perToken.shape[0] * CheckLength(maxCompletionLength)).DividedBy(gradientAccumulationSteps),
-            LossType.Dapo => masked.sum().DividedBy(Math.Max(numItemsInBatch
-                ?? throw new ArgumentException("loss_type dapo needs numItemsInBatch (unmasked tokens in the accumulated batch)", nameof(numItemsInBatch)), 1.0)),
+            LossType.Dapo or LossType.Cispo => masked.sum().DividedBy(Math.Max(numItemsInBatch
+                ?? throw new ArgumentException($"loss_type {lossType} needs numItemsInBatch (unmasked tokens in the accumulated batch)", nameof(numItemsInBatch)), 1.0)),
             _ => throw new ArgumentOutOfRangeException(nameof(lossType), lossType, null),
         };
         return loss.MoveToOuterDisposeScope();
@@ -103,17 +88,6 @@ public static partial class GrpoLoss
         using var scope = NewDisposeScope();
         var m = mask.to_type(ScalarType.Float64);
         return ((values.detach().to_type(ScalarType.Float64) * m).sum() / m.sum().ClampMin(1.0)).ItemAsDouble();
-    }
-
-    private static GrpoLossMetrics Metrics(Tensor ratio, Tensor adv, Tensor? kl, Tensor mask, double epsilonLow, double epsilonHigh)
-    {
-        using var noGrad = no_grad();
-        var r = ratio.detach();
-        var low = r.Lt(1 - epsilonLow).logical_and(adv.Lt(0));                              // (B, T)
-        var high = r.Gt(1 + epsilonHigh).logical_and(adv.Gt(0));
-        var region = low.logical_or(high);
-        return new GrpoLossMetrics(MaskedMean(low, mask), MaskedMean(high, mask), MaskedMean(region, mask),
-            kl is null ? double.NaN : MaskedMean(kl, mask));
     }
 
     private static void CheckShapes(Tensor logp, Tensor? oldLogp, Tensor? refLogp, Tensor advantages, Tensor mask)

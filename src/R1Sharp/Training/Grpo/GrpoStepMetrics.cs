@@ -70,6 +70,10 @@ public sealed record GrpoStepMetrics
     /// <summary>The sequence-wise balance loss added this step (α-weighted); NaN when seq_aux_loss_alpha is 0 (not logged).</summary>
     public double AuxLoss { get; init; } = double.NaN;
 
+    /// <summary>IS-weight, off-policy mask, trained-token entropy, entropy coefficient and reference-reset figures of the
+    /// issue-16 options; null when none is on (nothing extra is logged).</summary>
+    public FrontierStepStats? Frontier { get; init; }
+
     /// <summary>The metrics.jsonl row, TRL key names in a fixed order (NaN is written as null).</summary>
     public Dictionary<string, double> ToRow()
     {
@@ -98,6 +102,7 @@ public sealed record GrpoStepMetrics
         row["time/rollout_s"] = RolloutSeconds;
         row["time/update_s"] = UpdateSeconds;
         if (!double.IsNaN(AuxLoss)) row["aux_loss"] = AuxLoss;
+        foreach (var (key, value) in Frontier?.Rows() ?? []) row[key] = value;
         foreach (var (key, value) in MoeLoad?.ToMetrics() ?? []) row[key] = value;
         return row;
     }

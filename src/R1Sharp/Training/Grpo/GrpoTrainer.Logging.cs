@@ -61,6 +61,7 @@ public sealed partial class GrpoTrainer
             UpdateSeconds = updateSeconds,
             MoeLoad = update.MoeLoad,
             AuxLoss = update.AuxLoss,
+            Frontier = update.Frontier,
         };
     }
 

@@ -43,7 +43,10 @@ public sealed partial class GrpoTrainer
         if (kept.Count > wanted) kept.RemoveRange(wanted, kept.Count - wanted);
 
         var rewards = kept.SelectMany(g => g.Rewards).ToArray();
-        var advantages = GrpoAdvantages.Compute(rewards, _config.NumGenerations, _config.ScaleRewards, out _);
+        var advantages = _config.MultiObjectiveAggregation == MultiObjectiveAggregation.NormalizeThenSum
+            ? GrpoAdvantages.NormalizeThenSum(Enumerable.Range(0, _rewards.Rewards.Count)
+                .Select(f => kept.SelectMany(g => g.PerFunction[f]).ToArray()).ToArray(), _rewards.Rewards.Select(r => r.Weight).ToArray(), _config.NumGenerations)
+            : GrpoAdvantages.Compute(rewards, _config.NumGenerations, _config.ScaleRewards, out _);
         return new GrpoRollout(kept, advantages, ToSamples(kept, advantages), sampled, rounds, Cancelled: false);
     }
 
@@ -117,7 +120,7 @@ public sealed partial class GrpoTrainer
             foreach (var r in group.Results)
                 samples.Add(new GrpoSample(group.Prompt.Ids, r.Tokens,
                     GrpoBatch.CompletionMask(r.Tokens, r.Forced, r.FinishReason, eos, _config.MaskTruncatedCompletions),
-                    advantages[k++]));
+                    advantages[k++]) { BehaviorLogProbs = r.LogProbs });
         return samples;
     }
 }

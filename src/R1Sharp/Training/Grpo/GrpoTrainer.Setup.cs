@@ -104,6 +104,7 @@ public sealed partial class GrpoTrainer
             Config = JsonNode.Parse(_config.ToJson()),
             LogHistory = _metricsLog is null || !File.Exists(MetricsPath) ? [] : MetricsLog.Read(MetricsPath),
         };
+        SaveEntropyState(state.Counters);
         string dir = _checkpointer.Save(_policy, _optimizer, state);
         _parallel.Barrier();
         _options.Log?.Invoke($"checkpoint {dir}");
@@ -122,6 +123,7 @@ public sealed partial class GrpoTrainer
         int Counter(string key) => state.Counters.TryGetValue(key, out double v) ? (int)v
             : throw new R1SharpException($"{dir}: trainer_state.json has no counter '{key}'; it was not written by GRPO");
         _state = new GrpoTrainerState(state.GlobalStep, Counter("epoch"), Counter("prompt_cursor"), Counter("generation_calls"));
+        RestoreEntropyState(state.Counters);
         Reshuffle();
         _options.Log?.Invoke($"resumed from {dir} at step {_state.Step}");
         return dir;

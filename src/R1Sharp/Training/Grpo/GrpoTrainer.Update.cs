@@ -1,5 +1,6 @@
 // The GRPO policy update of one optimizer step: per micro-batch, log-probs of the sampled completions under the
-// policy (autograd), the clipped per-token loss with k3 KL, aggregation by loss_type, backward with accumulation;
+// policy (autograd), the per-token loss of loss_type (GrpoLoss.Policy; optional issue-16 terms in GrpoTrainer.Frontier.cs)
+// with k3 KL, aggregation by loss_type, backward with accumulation;
 // then clip, AdamW step and the learning-rate schedule (trl GRPOTrainer._compute_loss + transformers Trainer step).
 using R1Sharp.Tensors;
 using System.Diagnostics;
@@ -14,7 +15,8 @@ namespace R1Sharp.Training.Grpo;
 // ApproxKl: mean ½(log ρ)² over the unmasked tokens (PPO's approx_kl), 0 while π_θ = π_old, so it shows how far
 // μ > 1 iterations have moved the policy off the rollout policy.
 internal readonly record struct GrpoUpdateStats(double Loss, double ClipLow, double ClipHigh, double ClipRegion, double Kl,
-    double Entropy, double ApproxKl, double GradNorm, double LearningRate, double Seconds, MoeLoadStats? MoeLoad, double AuxLoss = double.NaN);
+    double Entropy, double ApproxKl, double GradNorm, double LearningRate, double Seconds, MoeLoadStats? MoeLoad, double AuxLoss = double.NaN,
+    FrontierStepStats? Frontier = null);
 
 public sealed partial class GrpoTrainer
 {
@@ -61,6 +63,7 @@ public sealed partial class GrpoTrainer
         double numItems = indices.Sum(i => _shards[i].Tokens);                                     // whole micro-batches, every rank
         double loss = 0, low = 0, high = 0, region = 0, kl = 0, entropy = 0, approxKl = 0, weight = 0, aux = 0;
         double sequences = indices.Sum(i => _shards[i].Rows);
+        var frontier = FrontierActive ? new FrontierSums() : null;
         _seqBalance?.Capture(true);
         try
         {
@@ -71,12 +74,15 @@ public sealed partial class GrpoTrainer
                 var logits = CompletionLogits(_policy, mb);                                           // (B, C, V)
                 var logp = GrpoLoss.SelectiveLogSoftmax(logits, mb.CompletionIds);                     // (B, C)
                 if (storeOld && old[i] is null) old[i] = logp.detach().clone().DetachFromDisposeScope();
-                var perToken = GrpoLoss.PerToken(logp, old[i], reference?[i], mb.Advantages, mb.CompletionMask,
-                    _config.EpsilonLow, _config.EpsilonHigh ?? _config.Epsilon, _config.Beta);
+                Tensor? bonus = null;
+                var perToken = frontier is null
+                    ? GrpoLoss.Policy(logp, old[i], reference?[i], mb.Advantages, mb.CompletionMask, _config.LossOptions)
+                    : FrontierLoss(mb, logits, logp, old[i], reference?[i], numItems, indices.Count, frontier, out bonus);
                 var aggregated = GrpoLoss.Aggregate(perToken.Loss, mb.CompletionMask, _config.LossType, _config.MaxCompletionLength,
                     numItems, indices.Count);
                 if (_shards[i].Scale != 1) aggregated = aggregated.Times(_shards[i].Scale);            // this rank's part of the micro-batch's loss
                 loss += aggregated.ItemAsDouble();                                                      // logged loss: the policy loss only
+                if (bonus is not null) aggregated = aggregated.Minus(bonus);                            // − c·H (entropy bonus)
                 if (_seqBalance is { } balance)
                 {
                     // Sequence-wise balance loss (DeepSeek-V3 §2.1.2) of this pass, as a mean over the step's sequences.
@@ -105,6 +111,6 @@ public sealed partial class GrpoTrainer
         var moeLoad = _balancer?.AfterOptimizerStep();
         return new GrpoUpdateStats(loss, low / weight, high / weight, region / weight,
             reference is null ? double.NaN : kl / weight, entropy / weight, approxKl / weight, gradNorm, lr, clock.Elapsed.TotalSeconds, moeLoad,
-            _seqBalance is null ? double.NaN : aux);
+            _seqBalance is null ? double.NaN : aux, frontier is null ? null : FinishFrontier(frontier));
     }
 }

@@ -92,6 +92,7 @@ public sealed partial class GrpoTrainer : IDisposable
         _balancer = MoeBalancer.For(policy, _config.MoeBiasUpdateSpeed);
         _seqBalance = SequenceBalance.For(_config.SeqAuxLossAlpha, policy);
         _totalSteps = TotalSteps(_config, prompts.Count);
+        _entropyBonus = AdaptiveEntropyCoefficient.For(_config);
         _tokenizerSource = _options.TokenizerSource;
         _checkpointer = new Checkpointer(_config.OutputDir, _config.SaveTotalLimit, _tokenizerSource);
         CheckParallelSupport();
@@ -153,6 +154,7 @@ public sealed partial class GrpoTrainer : IDisposable
                         var stats = UpdateStep(batches, indices, old, reference, storeOld: _config.NeedsOldLogProbs && iteration == 0);
                         _state = _state with { Step = _state.Step + 1 };
                         CheckRanks(force: false);
+                        stats = stats with { Frontier = MoveReference(_state.Step, stats.Frontier) };
                         var metrics = StepMetrics(rollout, stats, rolloutSeconds, stats.Seconds + prepareSeconds);
                         rolloutSeconds = prepareSeconds = 0;
                         history.Add(metrics);

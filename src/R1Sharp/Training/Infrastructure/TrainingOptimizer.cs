@@ -198,6 +198,18 @@ public sealed class TrainingOptimizer : IDisposable
         WeightCopy.Fill(destination, info.DType, (offset, span) => file.GetBytes(name, offset, span.Length).CopyTo(span));
     }
 
+    /// <summary>Zeroes every parameter's AdamW moments and step count, as a fresh optimizer (ProRL's reference resets).</summary>
+    public void ResetState()
+    {
+        using var noGrad = no_grad();
+        foreach (var s in States())
+        {
+            s.exp_avg.zero_();
+            s.exp_avg_sq.zero_();
+            s.step = 0;
+        }
+    }
+
     /// <summary>Frees the optimizer state.</summary>
     public void Dispose() => _adam.Dispose();
 }
