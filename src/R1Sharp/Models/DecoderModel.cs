@@ -201,7 +201,7 @@ public sealed partial class DecoderModel : nn.Module
     {
         using var phase = PhaseProfiler.Enter(DecodePhase.LmHead);
         var normed = model.norm.forward(h);
-        var logits = QuantizedHead is { } q ? QuantizedLinear.Forward(normed, q, null)
+        var logits = QuantizedHead is { } q ? Lora.QuantizedFrozenLinear.Forward(normed, q, null)   // differentiable in h for QLoRA
             : nn.functional.linear(normed, lm_head?.weight ?? model.embed_tokens.weight);
         return IsReduced(logits.dtype) ? logits.to_type(ScalarType.Float32) : logits; // callers hold a dispose scope
     }

@@ -70,6 +70,17 @@ public sealed class Projection : nn.Module<Tensor, Tensor>
         return Adapter is null ? y : LoraAttach.AddDelta(y, Adapter.Delta(x, training));
     }
 
+    /// <summary>The weight as the forward applies it, W + s·B·A with an adapter (differentiable in A and B; no dropout),
+    /// for callers that use the matrix itself (MLA's absorbed kv_b_proj).</summary>
+    internal Tensor EffectiveWeight()
+    {
+        if (Adapter is null) return weight;
+        using var delta = Adapter.B.matmul(Adapter.A);
+        using var scaled = delta.Times(Adapter.Scaling);
+        using var cast = scaled.to_type(weight.dtype);
+        return weight.Plus(cast);
+    }
+
     /// <inheritdoc/>
     protected override void Dispose(bool disposing)
     {

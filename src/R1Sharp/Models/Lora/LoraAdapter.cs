@@ -39,12 +39,14 @@ public sealed class LoraAdapter : IDisposable
     /// <summary>Rank r.</summary>
     public long Rank => A.shape[0];
 
-    /// <summary>s·B·A·dropout(x) for x (…, in) of any float dtype, returned in x's dtype (…, out).</summary>
+    /// <summary>s·B·A·dropout(x) for x (…, in) of any float dtype, returned in x's dtype (…, out). Dropout only in a
+    /// training forward that records gradients: a no-grad pass (rollouts, reference log-probs, evaluation) is deterministic
+    /// even on a module left in training mode.</summary>
     public Tensor Delta(Tensor x, bool training)
     {
         using var scope = NewDisposeScope();
         var input = x.dtype == ScalarType.Float32 ? x : x.to_type(ScalarType.Float32);
-        if (training && Dropout > 0) input = nn.functional.dropout(input, Dropout, true);
+        if (training && Dropout > 0 && is_grad_enabled()) input = nn.functional.dropout(input, Dropout, true);
         var delta = nn.functional.linear(nn.functional.linear(input, A), B).Times(Scaling);
         return (delta.dtype == x.dtype ? delta : delta.to_type(x.dtype)).MoveToOuterDisposeScope();
     }
