@@ -67,16 +67,16 @@ public sealed class Projection : nn.Module<Tensor, Tensor>
     {
         using var phase = PhaseProfiler.Enter(DecodePhase.Matvec);
         var y = _quantized is { } q ? QuantizedFrozenLinear.Forward(x, q, bias) : nn.functional.linear(x, weight, bias);
-        return Adapter is null ? y : LoraAttach.AddDelta(y, Adapter.Delta(x, training));
+        return Adapter is { Enabled: true } a ? LoraAttach.AddDelta(y, a.Delta(x, training)) : y;
     }
 
     /// <summary>The weight as the forward applies it, W + s·B·A with an adapter (differentiable in A and B; no dropout),
     /// for callers that use the matrix itself (MLA's absorbed kv_b_proj).</summary>
     internal Tensor EffectiveWeight()
     {
-        if (Adapter is null) return weight;
-        using var delta = Adapter.B.matmul(Adapter.A);
-        using var scaled = delta.Times(Adapter.Scaling);
+        if (Adapter is not { Enabled: true } a) return weight;
+        using var delta = a.B.matmul(a.A);
+        using var scaled = delta.Times(a.Scaling);
         using var cast = scaled.to_type(weight.dtype);
         return weight.Plus(cast);
     }
@@ -181,6 +181,6 @@ public sealed class FusedProjection : IDisposable
             var outputs = _parts.Select(p => p.forward(x)).ToArray();   // each part adds its own adapter
             return cat(outputs, -1).MoveToOuterDisposeScope();
         }
-        return _parts.Any(p => p.Adapter is not null) ? LoraAttach.AddDelta(y, LoraAttach.FusedDelta(_parts, x)) : y;
+        return _parts.Any(p => p.Adapter is { Enabled: true }) ? LoraAttach.AddDelta(y, LoraAttach.FusedDelta(_parts, x)) : y;
     }
 }

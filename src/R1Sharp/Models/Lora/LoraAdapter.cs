@@ -36,6 +36,9 @@ public sealed class LoraAdapter : IDisposable
         }
     }
 
+    /// <summary>False while <see cref="LoraAdapters.Disable"/> holds: the projection computes its base alone.</summary>
+    internal bool Enabled { get; set; } = true;
+
     /// <summary>Rank r.</summary>
     public long Rank => A.shape[0];
 

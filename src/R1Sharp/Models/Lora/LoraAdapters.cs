@@ -133,6 +133,19 @@ public sealed class LoraAdapters
         Unload();
     }
 
+    /// <summary>Switches every adapter off until the result is disposed (PEFT's <c>disable_adapter()</c>): the model
+    /// computes its frozen base, e.g. the reference log-probs of a LoRA GRPO run, without a second copy of the weights.</summary>
+    public IDisposable Disable()
+    {
+        foreach (var (_, a) in _adapters) a.Enabled = false;
+        return new Reenable(_adapters);
+    }
+
+    private sealed class Reenable(List<(string, LoraAdapter Adapter)> adapters) : IDisposable
+    {
+        public void Dispose() { foreach (var (_, a) in adapters) a.Enabled = true; }
+    }
+
     /// <summary>Removes the adapters without merging (the base as loaded).</summary>
     public void Unload()
     {

@@ -67,7 +67,7 @@ public static class LoraAttach
     internal static Tensor FusedDelta(IReadOnlyList<Projection> parts, Tensor x)
     {
         using var scope = NewDisposeScope();
-        var pieces = parts.Select(p => p.Adapter?.Delta(x, p.training) ?? Zeros(x, p.weight.shape[0])).ToArray();
+        var pieces = parts.Select(p => p.Adapter is { Enabled: true } a ? a.Delta(x, p.training) : Zeros(x, p.weight.shape[0])).ToArray();
         return cat(pieces, -1).MoveToOuterDisposeScope();
     }
 

@@ -19,28 +19,30 @@ internal readonly record struct GrpoUpdateStats(double Loss, double ClipLow, dou
 public sealed partial class GrpoTrainer
 {
     /// <summary>
-    /// logits/T of the positions that predict the completion tokens, (B, C, V): column P−1+j predicts token j.
-    /// Dividing by the rollout temperature makes the log-probs those of the distribution that was sampled (as TRL does).
+    /// log π(token | prefix) of each completion token at the rollout temperature, (B, C): the hidden states of columns
+    /// P−1 … P+C−2 (column P−1+j predicts token j) go through the head chunk by chunk (<see cref="DecoderModel.TokenLogProbs"/>),
+    /// so no (B, C, V) logits tensor exists. Dividing by the temperature makes them the log-probs of the distribution that
+    /// was sampled (as TRL does). <paramref name="entropy"/>, when given, receives each token's entropy.
     /// </summary>
-    private Tensor CompletionLogits(DecoderModel model, GrpoMicroBatch mb)
+    private Tensor CompletionLogProbs(DecoderModel model, GrpoMicroBatch mb, RowEntropy? entropy = null)
     {
         using var scope = NewDisposeScope();
-        var logits = model.Forward(mb.InputIds, mb.Positions, mb.AttentionMask);                // (B, P+C, V)
-        var completion = logits.narrow(1, mb.PromptLength - 1, mb.CompletionLength);            // (B, C, V)
-        if (_config.Temperature != 1.0) completion = completion.DividedBy(_config.Temperature);
-        return completion.MoveToOuterDisposeScope();
+        var hidden = model.NormedHidden(mb.InputIds, mb.Positions, mb.AttentionMask)                // (B, P+C, hidden)
+            .narrow(1, mb.PromptLength - 1, mb.CompletionLength);                                   // (B, C, hidden)
+        return model.TokenLogProbs(hidden, mb.CompletionIds, _config.Temperature, entropy: entropy).MoveToOuterDisposeScope();
     }
 
-    /// <summary>Log-probs (B, C) of each micro-batch under <paramref name="model"/> without autograd, kept outside any scope.</summary>
-    private Tensor[] LogProbsNoGrad(DecoderModel model, IReadOnlyList<GrpoMicroBatch> batches)
+    /// <summary>Log-probs (B, C) of each micro-batch under <paramref name="model"/> without autograd, kept outside any
+    /// scope; with <paramref name="withoutAdapters"/> under the model's base weights (the LoRA policy's reference).</summary>
+    private Tensor[] LogProbsNoGrad(DecoderModel model, IReadOnlyList<GrpoMicroBatch> batches, bool withoutAdapters = false)
     {
         using var noGrad = no_grad();
+        using var disabled = withoutAdapters ? model.Adapters?.Disable() : null;
         var result = new Tensor[batches.Count];
         for (int i = 0; i < batches.Count; i++)
         {
             using var scope = NewDisposeScope();
-            var logits = CompletionLogits(model, batches[i]);
-            result[i] = GrpoLoss.SelectiveLogSoftmax(logits, batches[i].CompletionIds).DetachFromDisposeScope();
+            result[i] = CompletionLogProbs(model, batches[i]).DetachFromDisposeScope();
         }
         return result;
     }
@@ -68,8 +70,8 @@ public sealed partial class GrpoTrainer
             {
                 using var scope = NewDisposeScope();
                 var mb = batches[i];
-                var logits = CompletionLogits(_policy, mb);                                           // (B, C, V)
-                var logp = GrpoLoss.SelectiveLogSoftmax(logits, mb.CompletionIds);                     // (B, C)
+                using var rowEntropy = new RowEntropy();
+                var logp = CompletionLogProbs(_policy, mb, rowEntropy);                                // (B, C)
                 if (storeOld && old[i] is null) old[i] = logp.detach().clone().DetachFromDisposeScope();
                 var perToken = GrpoLoss.PerToken(logp, old[i], reference?[i], mb.Advantages, mb.CompletionMask,
                     _config.EpsilonLow, _config.EpsilonHigh ?? _config.Epsilon, _config.Beta);
@@ -89,7 +91,7 @@ public sealed partial class GrpoTrainer
                 var m = perToken.Metrics;
                 low += w * m.ClipRatioLow; high += w * m.ClipRatioHigh; region += w * m.ClipRatioRegion;
                 kl += w * (double.IsNaN(m.MeanKl) ? 0 : m.MeanKl);
-                entropy += w * GrpoLoss.Entropy(logits.detach(), mb.CompletionMask);
+                entropy += w * GrpoLoss.MaskedMean(rowEntropy.Values!.reshape(mb.CompletionIds.shape), mb.CompletionMask);
                 if (old[i] is { } o) approxKl += w * GrpoLoss.MaskedMean(logp.detach().Minus(o).Square().Times(0.5), mb.CompletionMask);
                 weight += w;
             }
