@@ -9,6 +9,22 @@ public sealed partial class DecoderModel
     /// <summary>Rows per head chunk of <see cref="TokenLogProbs"/>: with a 152k vocabulary 256 rows are ~150 MB of fp32 logits.</summary>
     public const int DefaultLogProbChunkRows = 256;
 
+    /// <summary>
+    /// Per-layer gradient checkpointing (TrainingArguments gradient_checkpointing) for a forward that records gradients:
+    /// each dense (qwen2/llama) layer keeps only its input and runs again in backward (<see cref="CheckpointedLayer"/>);
+    /// activation memory drops from every layer's intermediates to one hidden state per layer, for ~1 more forward of
+    /// compute. DeepSeekMoE layers run as usual (their routing statistics would be counted twice).
+    /// </summary>
+    public bool GradientCheckpointing { get; set; }
+
+    // Whether this forward checkpoints its layers; then the embedding output must require a gradient (a frozen embedding's
+    // does not), or no gradient would reach the first layer's parameters through the checkpointed function.
+    private Tensor CheckpointInput(Tensor embedded, DecoderContext ctx, out bool checkpoint)
+    {
+        checkpoint = GradientCheckpointing && ctx.Cache is null && is_grad_enabled();
+        return checkpoint && !embedded.requires_grad ? embedded.detach().requires_grad_(true) : embedded;
+    }
+
     /// <summary>The last layer's output after the final norm, (B, T, hidden): what the head reads. Same arguments as <see cref="Forward"/> without a cache.</summary>
     public Tensor NormedHidden(Tensor inputIds, Tensor? positions = null, Tensor? attentionMask = null, bool packed = false)
     {

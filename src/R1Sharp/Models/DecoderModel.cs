@@ -185,10 +185,10 @@ public sealed partial class DecoderModel : nn.Module
     // Embedding and decoder layers: the last layer's output (B, T, hidden), before the final norm.
     private Tensor Trunk(Tensor inputIds, DecoderContext ctx)
     {
-        var h = model.embed_tokens.forward(inputIds);
+        var h = CheckpointInput(model.embed_tokens.forward(inputIds), ctx, out bool checkpoint);
         foreach (var layer in model.layers)
         {
-            var next = layer.Forward(h, ctx);
+            var next = checkpoint && layer is DenseDecoderLayer ? CheckpointedLayer.Apply(layer, h, ctx) : layer.Forward(h, ctx);
             h.Dispose();
             h = next;
         }

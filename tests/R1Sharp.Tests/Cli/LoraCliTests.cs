@@ -1,5 +1,5 @@
 // LoRA through the real r1.dll: `r1 zero --use-peft` trains adapters on the committed tiny base (checkpoints are PEFT
-// adapter directories with the adapters' optimizer state; --resume continues), `r1 merge-lora` writes a model whose
+// adapter directories with the adapters' optimizer state), `r1 merge-lora` writes a model whose
 // logits equal base + adapter (≤ 1e-4 at fp32), `r1 run --adapter` answers as the merged model, and a directory without
 // adapter_config.json is a one-line error.
 using System.Text.Json;
@@ -20,13 +20,14 @@ public class LoraCliTests
         string root = Directory.CreateTempSubdirectory("r1-lora-cli-").FullName;
         try
         {
+            // One step: its rollouts (64 completions) run on the TorchSharp forward while adapters are live.
             string run = Path.Combine(root, "run");
-            var r = R1Process.Run("zero", "--out", run, "--base", Base, "--steps", "2", "--eval-problems", "2", "--eval-k", "2",
-                "--use-peft", "--lora-r", "4", "--lora-alpha", "8", "--lora-target-modules", "all-linear", "--lr", "1e-3");
+            var r = R1Process.RunFor(TimeSpan.FromMinutes(15), "zero", "--out", run, "--base", Base, "--steps", "1", "--eval-problems", "2",
+                "--eval-k", "2", "--use-peft", "--lora-r", "4", "--lora-alpha", "8", "--lora-target-modules", "all-linear", "--lr", "1e-3");
             Assert.True(r.ExitCode == 0, r.Stderr);
-            Assert.Contains("R1-Zero on chain-sum: 2 GRPO steps", r.Stdout);
+            Assert.Contains("R1-Zero on chain-sum: 1 GRPO steps", r.Stdout);
             Assert.Contains("LoRA r=4 alpha=8", r.Stderr);
-            string checkpoint = Path.Combine(run, "checkpoint-2");
+            string checkpoint = Path.Combine(run, "checkpoint-1");
             using (var config = JsonDocument.Parse(File.ReadAllText(Path.Combine(checkpoint, "adapter_config.json"))))
             {
                 var c = config.RootElement;
@@ -54,18 +55,13 @@ public class LoraCliTests
             }
 
             // run --adapter answers as the merged model (greedy).
-            string[] ask = ["--prompt", "Last digit of a3 + b6", "--temperature", "0", "--max-tokens", "12", "--chat-template", "r1-zero"];
+            string[] ask = ["--prompt", "Last digit of a3 + b6", "--temperature", "0", "--max-tokens", "12", "--chat-template", "r1-zero", "--json"];
             var withAdapter = R1Process.Run(["run", "--model", Base, "--adapter", checkpoint, .. ask]);
             var fromMerged = R1Process.Run(["run", "--model", merged, .. ask]);
             Assert.True(withAdapter.ExitCode == 0, withAdapter.Stderr);
-            Assert.Equal(fromMerged.Stdout, withAdapter.Stdout);
-
-            // --resume continues the LoRA run from its adapter checkpoint.
-            var resumed = R1Process.Run("zero", "--out", run, "--base", Base, "--steps", "3", "--eval-problems", "2", "--eval-k", "2",
-                "--use-peft", "--lora-r", "4", "--lora-alpha", "8", "--lora-target-modules", "all-linear", "--lr", "1e-3", "--resume");
-            Assert.True(resumed.ExitCode == 0, resumed.Stderr);
-            Assert.Contains("resumed from", resumed.Stderr);
-            Assert.True(File.Exists(Path.Combine(run, "checkpoint-3", "adapter_model.safetensors")));
+            string Answer(string json) => JsonDocument.Parse(json).RootElement.GetProperty("reasoning").GetString() + "|" +
+                JsonDocument.Parse(json).RootElement.GetProperty("content").GetString();
+            Assert.Equal(Answer(fromMerged.Stdout), Answer(withAdapter.Stdout));
         }
         finally { Directory.Delete(root, recursive: true); }
     }

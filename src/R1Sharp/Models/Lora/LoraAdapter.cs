@@ -39,6 +39,10 @@ public sealed class LoraAdapter : IDisposable
     /// <summary>False while <see cref="LoraAdapters.Disable"/> holds: the projection computes its base alone.</summary>
     internal bool Enabled { get; set; } = true;
 
+    /// <summary>Set while a checkpointed layer runs its forward without autograd (CheckpointedLayer): that forward is a
+    /// training forward, so dropout applies as in its rerun in backward.</summary>
+    [ThreadStatic] internal static bool InCheckpointedForward;
+
     /// <summary>Rank r.</summary>
     public long Rank => A.shape[0];
 
@@ -49,7 +53,7 @@ public sealed class LoraAdapter : IDisposable
     {
         using var scope = NewDisposeScope();
         var input = x.dtype == ScalarType.Float32 ? x : x.to_type(ScalarType.Float32);
-        if (training && Dropout > 0 && is_grad_enabled()) input = nn.functional.dropout(input, Dropout, true);
+        if (training && Dropout > 0 && (is_grad_enabled() || InCheckpointedForward)) input = nn.functional.dropout(input, Dropout, true);
         var delta = nn.functional.linear(nn.functional.linear(input, A), B).Times(Scaling);
         return (delta.dtype == x.dtype ? delta : delta.to_type(x.dtype)).MoveToOuterDisposeScope();
     }

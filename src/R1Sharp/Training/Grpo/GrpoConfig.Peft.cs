@@ -1,5 +1,5 @@
 // GrpoConfig's LoRA/QLoRA keys (TRL ModelConfig: use_peft, lora_r, lora_alpha, lora_dropout, lora_target_modules,
-// use_rslora, load_in_8bit, load_in_4bit) and dtype ("bfloat16" only with use_peft: a frozen bf16 base).
+// use_rslora, load_in_8bit, load_in_4bit) and gradient_checkpointing and dtype ("bfloat16" only with use_peft: a frozen bf16 base).
 using System.Text.Json.Serialization;
 using R1Sharp.Training.Infrastructure;
 
@@ -26,6 +26,9 @@ public sealed partial record GrpoConfig : IPeftKeys
     [JsonPropertyName("load_in_4bit")] public bool LoadIn4Bit { get; init; }
     /// <summary>Also adapt routed DeepSeekMoE experts whose names match (false).</summary>
     [JsonPropertyName("lora_include_experts")] public bool LoraIncludeExperts { get; init; }
+    /// <summary>Recompute each qwen2/llama layer in backward instead of keeping its activations (TrainingArguments
+    /// gradient_checkpointing, false): less memory, about one more forward of compute.</summary>
+    [JsonPropertyName("gradient_checkpointing")] public bool GradientCheckpointing { get; init; }
     /// <summary>Parameter dtype of the policy (TRL ModelConfig dtype): float32 (default), or bfloat16 with use_peft.</summary>
     [JsonPropertyName("dtype")] public string DType { get; init; } = "float32";
 }

@@ -77,6 +77,7 @@ public sealed partial class GrpoTrainer : IDisposable
         _config = config.Validate();
         if (prompts.Count == 0) throw new R1SharpException("GRPO: no prompts to train on");
         _policy = policy;
+        if (_config.GradientCheckpointing) policy.GradientCheckpointing = true;
         _prompts = prompts;
         _options = options ?? new GrpoRunOptions();
         _completionTemplate = GrpoPrompts.CompletionTemplateOf(_config.Template);

@@ -1,5 +1,5 @@
 // SftConfig's LoRA/QLoRA keys (TRL ModelConfig: use_peft, lora_r, lora_alpha, lora_dropout, lora_target_modules,
-// use_rslora, load_in_8bit, load_in_4bit); dtype "bfloat16" is allowed with use_peft (a frozen bf16 base).
+// use_rslora, load_in_8bit, load_in_4bit) and gradient_checkpointing; dtype "bfloat16" is allowed with use_peft (a frozen bf16 base).
 using System.Text.Json.Serialization;
 using R1Sharp.Training.Infrastructure;
 
@@ -26,4 +26,7 @@ public sealed partial record SftConfig : IPeftKeys
     [JsonPropertyName("load_in_4bit")] public bool LoadIn4Bit { get; init; }
     /// <summary>Also adapt routed DeepSeekMoE experts whose names match (false).</summary>
     [JsonPropertyName("lora_include_experts")] public bool LoraIncludeExperts { get; init; }
+    /// <summary>Recompute each qwen2/llama layer in backward instead of keeping its activations (TrainingArguments
+    /// gradient_checkpointing, false): less memory, about one more forward of compute.</summary>
+    [JsonPropertyName("gradient_checkpointing")] public bool GradientCheckpointing { get; init; }
 }

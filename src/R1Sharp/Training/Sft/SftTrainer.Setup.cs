@@ -61,6 +61,7 @@ public static partial class SftTrainer
             PadId = tokenizer.PadId ?? tokenizer.EosId ?? 0;
 
             Model = LoadModel(config);
+            Model.GradientCheckpointing = config.GradientCheckpointing;
             Model.train();
             Optimizer = TrainingOptimizer.Create(Model.Adapters?.NamedParameters() ?? Model.CheckpointParameters(), config.AdamW);   // LoRA: adapters only
             Balancer = MoeBalancer.For(config.MoeBiasUpdateSpeed, Model, Model.Mtp);

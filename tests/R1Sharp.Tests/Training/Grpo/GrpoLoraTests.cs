@@ -33,6 +33,26 @@ public class GrpoLoraTests
     }
 
     [Fact]
+    public void Resume_loads_the_adapter_checkpoint_and_continues()
+    {
+        string dir = TempDir();
+        using (var policy = Policy())
+        {
+            Attach(policy);
+            using var first = new GrpoTrainer(Config(dir, "--gradient_checkpointing=true"), policy, Tokenizer, Prompts(8), LengthRewards());
+            Assert.Equal(2, first.Train().Steps);
+        }
+        using var resumed = Policy();
+        var adapters = Attach(resumed);
+        using var second = new GrpoTrainer(Config(dir, "--max_steps=3"), resumed, Tokenizer, Prompts(8), LengthRewards(), new GrpoRunOptions { Resume = true });
+        var result = second.Train();
+        Assert.Equal(3, result.Steps);
+        Assert.Equal([1, 2, 3], ReadJsonl(second.MetricsPath).Select(r => r.GetProperty("step").GetInt32()));
+        using var saved = R1Sharp.Formats.Safetensors.SafetensorsFile.Open(Path.Combine(dir, "checkpoint-2", "adapter_model.safetensors"));
+        Assert.Equal(adapters.NamedParameters().Select(p => p.Name).Order(), saved.Tensors.Keys.Order());
+    }
+
+    [Fact]
     public void With_beta_the_reference_is_the_base_with_adapters_off()
     {
         string dir = TempDir();
