@@ -65,7 +65,8 @@ public static class PeftSetup
 
     /// <summary>
     /// The model to train from <paramref name="directory"/>: as stored without use_peft; else the base in the chosen
-    /// precision, frozen, with fresh adapters (A drawn from <paramref name="seed"/>).
+    /// precision, frozen, with fresh adapters (A drawn from <paramref name="seed"/>); torch's generator (lora_dropout) is
+    /// seeded with it too.
     /// </summary>
     public static DecoderModel Load(string directory, IPeftKeys keys, string dtype, long seed)
     {
@@ -74,6 +75,7 @@ public static class PeftSetup
         try
         {
             LoraAttach.Attach(model, Settings(keys), seed);
+            random.manual_seed(seed);   // lora_dropout draws from torch's generator: seeded, so runs repeat (and resume restores it)
             return model;
         }
         catch
