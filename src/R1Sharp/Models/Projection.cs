@@ -41,9 +41,9 @@ public sealed class Projection : nn.Module<Tensor, Tensor>
     private QuantizedMatrix? _quantized;
 
     /// <summary>The int8/int4 weights once <see cref="Quantize"/> ran (the <see cref="weight"/> parameter then keeps its
-    /// shape but no storage), else null; also null while a LoRA adapter is attached, so readers that bypass
-    /// <see cref="forward"/> (the decode kernels) do not run the base without it.</summary>
-    internal QuantizedMatrix? Quantized => Adapter is null ? _quantized : null;
+    /// shape but no storage), else null. Readers that bypass <see cref="forward"/> (the decode kernels) add
+    /// <see cref="Adapter"/> themselves.</summary>
+    internal QuantizedMatrix? Quantized => _quantized;
 
     /// <summary>The LoRA adapter added to this projection's output (<see cref="LoraAttach"/>), or null.</summary>
     internal LoraAdapter? Adapter { get; set; }
@@ -123,18 +123,14 @@ public sealed class FusedProjection : IDisposable
         _originalWeights = _parts.Select(p => p.weight).ToArray();
     }
 
-    /// <summary>The fused (Σout, in) matrix while it still backs every part, else null (decode kernels read it); null
-    /// while <see cref="KernelsBlocked"/>.</summary>
-    internal Tensor? FusedWeight => _quantized is null && !KernelsBlocked && Intact() ? _weight : null;
+    /// <summary>The fused (Σout, in) matrix while it still backs every part, else null (decode kernels read it and add
+    /// the parts' adapters themselves).</summary>
+    internal Tensor? FusedWeight => _quantized is null && Intact() ? _weight : null;
 
     private QuantizedMatrix? _quantized;
 
-    /// <summary>The fused matrix in int8/int4 once <see cref="Quantize"/> ran, else null; null while <see cref="KernelsBlocked"/>.</summary>
-    internal QuantizedMatrix? Quantized => KernelsBlocked ? null : _quantized;
-
-    /// <summary>Set while LoRA adapters are attached anywhere in the model: the matrices read as absent to the decode
-    /// kernels (which would run the base without the adapters), so generation takes the TorchSharp forward.</summary>
-    internal bool KernelsBlocked { get; set; }
+    /// <summary>The fused matrix in int8/int4 once <see cref="Quantize"/> ran, else null.</summary>
+    internal QuantizedMatrix? Quantized => _quantized;
 
     /// <summary>Quantizes the fused matrix and frees its storage and the parts' views (inference only); false, and
     /// nothing changed, when the input size is not a multiple of the block size.</summary>

@@ -155,7 +155,6 @@ public sealed class LoraAdapters
             projections[module].Adapter = null;
             adapter.Dispose();
         }
-        foreach (var fused in LoraAttach.FusedProjections(_model)) fused.KernelsBlocked = false;
         _adapters.Clear();
         _model.Adapters = null;
     }

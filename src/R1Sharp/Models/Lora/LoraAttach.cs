@@ -33,11 +33,10 @@ public static class LoraAttach
         return Install(model, settings, adapters);
     }
 
-    /// <summary>Freezes the base, blocks the decode kernels and records the adapters on the model.</summary>
+    /// <summary>Freezes the base and records the adapters on the model (the decode kernels read them from the projections).</summary>
     internal static LoraAdapters Install(DecoderModel model, LoraSettings settings, List<(string Name, LoraAdapter Adapter)> adapters)
     {
         foreach (var (_, p) in model.CheckpointParameters()) p.requires_grad = false;
-        foreach (var fused in FusedProjections(model)) fused.KernelsBlocked = true;
         var result = new LoraAdapters(model, settings, adapters);
         model.Adapters = result;
         return result;
@@ -46,13 +45,6 @@ public static class LoraAttach
     /// <summary>Every projection of the model under its full name (model.layers.N.self_attn.q_proj, …, lm_head).</summary>
     public static IEnumerable<(string Name, Projection Projection)> Projections(DecoderModel model) =>
         model.named_modules().Where(m => m.module is Projection).Select(m => (m.name, (Projection)m.module));
-
-    // The fused q/k/v and gate/up matrices the decode kernels read.
-    internal static IEnumerable<FusedProjection> FusedProjections(DecoderModel model)
-    {
-        foreach (var layer in model.model.layers)
-            if (layer is DenseDecoderLayer d) { yield return d.self_attn.Qkv; yield return d.mlp.GateUp; }
-    }
 
     /// <summary>y + delta, disposing both inputs (the forward's own temporaries).</summary>
     internal static Tensor AddDelta(Tensor y, Tensor delta)
