@@ -21,7 +21,8 @@ public sealed class RewardRegistry
         Register("accuracy", o => RewardFunctions.Accuracy(AnswerOptionsFrom("accuracy", o)), ["tolerance", "order", "skip_thinking"]);
         Register("format", o => RewardFunctions.Format(new FormatOptions { Strict = Bool("format", o, "strict", false) }), ["strict"]);
         Register("tag_count", _ => RewardFunctions.TagCount(), []);
-        Register("language", o => RewardFunctions.LanguageConsistency(new LanguageOptions { Language = Language(o) }), ["language"]);
+        Register("language", o => RewardFunctions.LanguageConsistency(o.TryGetValue("language", out var l) && l == "prompt"
+            ? new LanguageOptions { FollowPrompt = true } : new LanguageOptions { Language = Language(o) }), ["language"]);
         Register("cosine", o => RewardFunctions.Cosine(new CosineOptions
         {
             MinValueWrong = Double("cosine", o, "min_value_wrong", -1.0),
@@ -115,7 +116,7 @@ public sealed class RewardRegistry
         {
             "en" or "english" => ReasoningLanguage.English,
             "zh" or "chinese" => ReasoningLanguage.Chinese,
-            _ => throw new R1SharpException($"reward 'language': language '{v}' is unknown; use en or zh."),
+            _ => throw new R1SharpException($"reward 'language': language '{v}' is unknown; use en, zh or prompt."),
         };
 
     private static double Double(string reward, IReadOnlyDictionary<string, string> o, string key, double fallback) =>
