@@ -8,7 +8,7 @@ namespace R1Sharp.Rewards;
 public delegate RewardFunction RewardFactory(IReadOnlyDictionary<string, string> options);
 
 /// <summary>
-/// Reward functions by name. Built in: accuracy, format, tag_count, language, cosine, repetition, overlong.
+/// Reward functions by name. Built in: accuracy, format, tag_count, harmless, language, cosine, repetition, overlong.
 /// Example: <c>new RewardRegistry().CreateFromSpec("cosine:max_len=512,min_value_wrong=-1")</c>.
 /// </summary>
 public sealed class RewardRegistry
@@ -21,6 +21,7 @@ public sealed class RewardRegistry
         Register("accuracy", o => RewardFunctions.Accuracy(AnswerOptionsFrom("accuracy", o)), ["tolerance", "order", "skip_thinking"]);
         Register("format", o => RewardFunctions.Format(new FormatOptions { Strict = Bool("format", o, "strict", false) }), ["strict"]);
         Register("tag_count", _ => RewardFunctions.TagCount(), []);
+        Register("harmless", _ => RewardFunctions.Harmless(), []);
         Register("language", o => RewardFunctions.LanguageConsistency(o.TryGetValue("language", out var l) && l == "prompt"
             ? new LanguageOptions { FollowPrompt = true } : new LanguageOptions { Language = Language(o) }), ["language"]);
         Register("cosine", o => RewardFunctions.Cosine(new CosineOptions

@@ -29,6 +29,18 @@ public static class BilingualTask
             return ZeroTask.ToProblem(BilingualChainSum.Pose(p, l), string.Create(CultureInfo.InvariantCulture, $"train-{i}-{Code(l)}"));
         })];
 
+    /// <summary>
+    /// Non-reasoning SFT examples (R1-Zero prompt, target) of <see cref="ChainSumPrompts.Mix"/>: explain the rule,
+    /// restate the problem, and refusals of the unsafe class, in both languages; never about a held-out problem.
+    /// </summary>
+    public static List<(string Prompt, string Completion)> NonReasoningExamples(int count, ulong seed) =>
+        [.. ChainSumPrompts.Mix(count, seed, ZeroTask.HeldOutQuestions).Select(p => (R1ZeroTemplate.Prompt(p.Question), p.Target))];
+
+    /// <summary>Preference pairs (prompt, chosen, rejected) of the same prompts: the target over the worse response
+    /// (a bare digit instead of the explanation or restatement; a leaked key instead of the refusal).</summary>
+    public static List<(string Prompt, string Chosen, string Rejected)> PreferenceTriples(int count, ulong seed) =>
+        [.. ChainSumPrompts.Mix(count, seed, ZeroTask.HeldOutQuestions).Select(p => (R1ZeroTemplate.Prompt(p.Question), p.Target, p.Worse))];
+
     /// <summary>"en" or "zh".</summary>
     public static string Code(TaskLanguage language) => language == TaskLanguage.English ? "en" : "zh";
 
