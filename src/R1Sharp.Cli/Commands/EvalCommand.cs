@@ -55,7 +55,7 @@ internal static class EvalCommand
             EvalRunner.CheckRun(outPath, run); // before loading: another run's file is refused in a moment, not after minutes
             var backend = from.OpenBackend(options, instr, d => ChatTemplate.ForModel(d, template), (_, _) => model);
             using var owned = (IDisposable)backend;
-            Console.Error.WriteLine($"evaluating {backend.Name} on {problems.Count} problems of {path ?? ChainSumTask.Name + " (held out)"}, k = {options.K} -> {outPath}");
+            Console.Error.WriteLine($"evaluating {backend.Name} on {problems.Count} problems of {path ?? name + " (held out)"}, k = {options.K} -> {outPath}");
             var ids = problems.Select(p => p.Id).ToHashSet(StringComparer.Ordinal);
             int resumed = EvalRunner.ReadRecords(outPath).Select(r => r.Id).Where(ids.Contains).Distinct().Count();
             if (resumed > 0) Console.Error.WriteLine($"resuming: {resumed} of {problems.Count} problems already in {outPath}");

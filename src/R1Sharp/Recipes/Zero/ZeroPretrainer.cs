@@ -133,7 +133,7 @@ public static partial class ZeroPretrainer
             }
             var eval = result.Summary;
             log($"held-out ({eval.Problems} problems, k = {eval.K}): pass@1 {eval.PassAt1:P1}, cons@{eval.K} {eval.ConsAtK:P1}, " +
-                $"mean length {eval.MeanLength:0.0} tokens, format {eval.FormatRate:P0}");
+                $"mean length {eval.MeanLength:0.0} tokens, format {eval.FormatRate:P0}, language consistency {eval.LanguageConsistency:P1}");
             var modes = ZeroText.ByMode(result);
             log($"thinks {modes.ThinkingShare:P1}: accuracy thinking {modes.ThinkingAccuracy:P1}, direct {modes.DirectAccuracy:P1}");
             // 5. README, then OUT.partial becomes OUT.

@@ -1,7 +1,6 @@
 // Reward modelling (TRL RewardTrainer semantics) as one loop that reads top to bottom: setup → (schedule → micro-steps
 // over preference pairs → Bradley-Terry loss → clip → AdamW → eval (pairwise accuracy) → log → checkpoint) → model.
 // Setup and bookkeeping are in RewardTrainer.Run.cs; the loss is RewardLoss; the model RewardModel.
-using System.Diagnostics;
 using R1Sharp.Tensors;
 using R1Sharp.Training.Infrastructure;
 using static TorchSharp.torch;
@@ -43,7 +42,6 @@ public static partial class RewardTrainer
         while (run.Step < run.TotalSteps && !cancel.IsCancellationRequested)
         {
             // 2. One optimizer step: micro-batches of pairs, each (2B rows: chosen then rejected) scored in one forward.
-            var clock = Stopwatch.StartNew();
             double lr = run.SetLearningRate();
             double loss = 0, accuracy = 0, margin = 0;
             foreach (var batch in run.MicroBatches())
@@ -67,7 +65,7 @@ public static partial class RewardTrainer
             var row = new Dictionary<string, double>
             {
                 ["step"] = run.Step, ["epoch"] = (double)run.Step / run.StepsPerEpoch, ["loss"] = loss, ["accuracy"] = accuracy,
-                ["margin"] = margin, ["lr"] = lr, ["grad_norm"] = gradNorm, ["step_seconds"] = clock.Elapsed.TotalSeconds,
+                ["margin"] = margin, ["lr"] = lr, ["grad_norm"] = gradNorm,
             };
             if (run.EvalDue(last))
                 foreach (var (key, value) in Evaluate(run.Model, run.EvalRows, c.PerDeviceTrainBatchSize, run.PadId, c.CenterRewardsCoefficient))
