@@ -50,6 +50,7 @@ internal static class DistillCommand
             var from = sources.Read(parse);
             string? path = from.Dataset;
             bool chainSum = from.ChainSum;
+            if (from.Bilingual) throw new R1SharpException("--task chain-sum-bilingual: r1 distill does not take it yet (its language filter would need each prompt's language); use --task chain-sum");
             if (chainSum && parse.GetValue(problemCount) < 1) throw new R1SharpException($"--problems must be >= 1, got {parse.GetValue(problemCount)}");
             var options = new DistillOptions
             {

@@ -1,4 +1,4 @@
-// `r1 pretrain --task chain-sum --out DIR [--arch qwen2|llama|deepseek_v3] [--preset small] [--steps N] [--seed S] [--resume | --overwrite]`:
+// `r1 pretrain --task chain-sum|chain-sum-bilingual --out DIR [--arch qwen2|llama|deepseek_v3] [--preset small] [--steps N] [--seed S] [--resume | --overwrite]`:
 // the tiny base model of the R1-Zero demo (tokenizer + decoder trained from scratch on the task corpus). Ctrl+C or SIGTERM
 // checkpoints into DIR.partial and exits 130 / 143; the same command with --resume continues.
 using System.CommandLine;
@@ -13,7 +13,7 @@ internal static class PretrainCommand
     public static Command Create()
     {
         var defaults = new PretrainOptions();
-        var task = new Option<string>("--task") { Description = "Built-in task: chain-sum", DefaultValueFactory = _ => ChainSumTask.Name };
+        var task = new Option<string>("--task") { Description = "Built-in task: chain-sum, or chain-sum-bilingual (English and Chinese number words; some worked solutions switch language)", DefaultValueFactory = _ => ChainSumTask.Name };
         var output = new Option<string>("--out") { Description = "Output model directory (must not exist or be empty, unless --overwrite)", Required = true };
         var arch = new Option<string>("--arch") { Description = "Architecture: qwen2, llama or deepseek_v3 (MLA + DeepSeekMoE, experts balanced by bias updates)", DefaultValueFactory = _ => defaults.Arch };
         var preset = new Option<string>("--preset") { Description = "Model shape preset", DefaultValueFactory = _ => defaults.Preset };
@@ -34,9 +34,9 @@ internal static class PretrainCommand
             if (parse.GetValue(resume) && parse.GetValue(overwrite))
                 throw new R1SharpException("give --resume (continue the interrupted run) or --overwrite (start over), not both");
             string taskName = parse.GetValue(task)!;
-            if (taskName != ChainSumTask.Name) throw new R1SharpException($"--task: unknown task '{taskName}'; use {ChainSumTask.Name}");
             var options = defaults with
             {
+                Task = taskName,
                 Arch = parse.GetValue(arch)!, Preset = parse.GetValue(preset)!, Steps = parse.GetValue(steps), Seed = parse.GetValue(seed),
                 CorpusSize = parse.GetValue(corpusSize), BatchSize = parse.GetValue(batchSize), EvalProblems = parse.GetValue(evalProblems),
                 Corpus = defaults.Corpus with { WorkedFraction = parse.GetValue(worked) },

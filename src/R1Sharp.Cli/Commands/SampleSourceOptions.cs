@@ -34,7 +34,8 @@ internal sealed class SampleSourceOptions(string localFlag, string localDescript
         if (url is not null && parse.GetValue(ModelName) is null)
             throw new R1SharpException("--endpoint needs --model-name NAME (the model the server serves)");
         if ((path is null) == (task is null)) throw new R1SharpException("give exactly one of --dataset FILE and --task chain-sum");
-        if (task is not null && task != ChainSumTask.Name) throw new R1SharpException($"--task: unknown task '{task}'; the built-in task is {ChainSumTask.Name}");
+        if (task is not null && task != ChainSumTask.Name && task != BilingualChainSum.Name)
+            throw new R1SharpException($"--task: unknown task '{task}'; the built-in tasks are {ChainSumTask.Name} and {BilingualChainSum.Name}");
         if (task is not null && url is not null)
             throw new R1SharpException($"--task chain-sum needs a local {localFlag}: its plain R1-Zero prompts are not chat messages an endpoint would template");
         if (path is not null && !File.Exists(path)) throw new R1SharpException($"--dataset: file not found: {path}");
@@ -45,7 +46,8 @@ internal sealed class SampleSourceOptions(string localFlag, string localDescript
         if (adapter is not null && url is not null)
             throw new R1SharpException($"--adapter applies to a local {localFlag}; the --endpoint server loads its own weights, drop --adapter");
         return new SampleSource(local, url, parse.GetValue(ModelName), parse.GetValue(ApiKey), parse.GetValue(Concurrency), path, parse.GetRequiredValue(ChatTemplate),
-            Models.WeightDTypes.LoadOptions(dtype) with { Adapter = CommonOptions.CheckAdapter(adapter) }, parse.GetValue(R1Cli.Offline));
+            Models.WeightDTypes.LoadOptions(dtype) with { Adapter = CommonOptions.CheckAdapter(adapter) }, parse.GetValue(R1Cli.Offline))
+            { Bilingual = task == BilingualChainSum.Name };
     }
 }
 
@@ -55,6 +57,9 @@ internal sealed record SampleSource(string? Local, string? Endpoint, string? Mod
 {
     /// <summary>True for --task chain-sum.</summary>
     public bool ChainSum => Dataset is null;
+
+    /// <summary>True for --task chain-sum-bilingual (the held-out problems posed alternately in English and Chinese).</summary>
+    public bool Bilingual { get; init; }
 
     /// <summary>The local model's directory or file (ORG/NAME resolved in the hub cache, pulled on first use; ollama:NAME in Ollama's store).</summary>
     public string LocalPath() => _localPath ??= ModelSource.Resolve(Local!, Offline); // resolved (and pulled) once

@@ -1,5 +1,5 @@
 // `r1 train <recipe> --config FILE.json [--key=value ...] [--resume]`: training recipes as subcommands of one verb.
-// Each recipe is one entry of Recipes (sft, grpo). Ctrl+C or SIGTERM stops after the step and checkpoints (exit 130 / 143).
+// Each recipe is one entry of Recipes (sft, grpo, reward). Ctrl+C or SIGTERM stops after the step and checkpoints (exit 130 / 143).
 // An output_dir that holds an earlier run needs --resume (continue it) or --overwrite (replace it).
 using System.CommandLine;
 using R1Sharp.Cli.Progress;
@@ -15,6 +15,7 @@ internal static class TrainCommand
     [
         ("sft", Sft),
         ("grpo", TrainGrpoCommand.Create),
+        ("reward", TrainRewardCommand.Create),
     ];
 
     public static Command Create()

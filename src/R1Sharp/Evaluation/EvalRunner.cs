@@ -137,6 +137,7 @@ public static class EvalRunner
         sb.Append(inv, $"{"samples per problem (k)",-26}{s.K,10}\n");
         sb.Append(inv, $"{"pass@1 (mean over k)",-26}{s.PassAt1 * 100,9:0.00}%\n");
         sb.Append(inv, $"{"cons@" + s.K + " (majority vote)",-26}{s.ConsAtK * 100,9:0.00}%\n");
+        if (s.LanguageConsistency is { } lc) sb.Append(inv, $"{"language consistency",-26}{lc * 100,9:0.00}%\n");
         sb.Append(inv, $"{"mean length (tokens)",-26}{s.MeanLength,10:0.0}\n");
         sb.Append(inv, $"{"mean reasoning (tokens)",-26}{s.MeanReasoningLength,10:0.0}\n");
         return sb.ToString();

@@ -56,7 +56,12 @@ public readonly record struct EvalSample(string Text, string Graded, int Complet
 
 /// <summary>Aggregates over problems: mean pass@1, cons@k rate, mean completion and reasoning lengths (tokens).</summary>
 public sealed record EvalSummary(int Problems, int K, double PassAt1, double ConsAtK, double MeanLength,
-    double MeanReasoningLength, double FormatRate);
+    double MeanReasoningLength, double FormatRate)
+{
+    /// <summary>Mean share of the reasoning written in the question's language, over samples that reason in words
+    /// (<see cref="RewardFunctions.MeanLanguageConsistency"/>); null when none does.</summary>
+    public double? LanguageConsistency { get; init; }
+}
 
 /// <summary>An evaluation's per-problem records and summary.</summary>
 public sealed record EvalResult(IReadOnlyList<EvalRecord> Records, EvalSummary Summary);
@@ -139,6 +144,9 @@ public static class Evaluator
             PassAtK.Mean(records.Select(r => r.ConsAtK ? 1.0 : 0.0)),
             PassAtK.Mean(records.SelectMany(r => r.Lengths).Select(l => (double)l)),
             PassAtK.Mean(records.SelectMany(r => r.ReasoningLengths).Select(l => (double)l)),
-            PassAtK.Mean(samples.Select(c => RewardFunctions.IsWellFormatted(c, CompletionTemplate.R1Zero) ? 1.0 : 0.0)));
+            PassAtK.Mean(samples.Select(c => RewardFunctions.IsWellFormatted(c, CompletionTemplate.R1Zero) ? 1.0 : 0.0)))
+        {
+            LanguageConsistency = RewardFunctions.MeanLanguageConsistency(records.SelectMany(r => r.Completions.Select(c => (r.Question, c)))),
+        };
     }
 }

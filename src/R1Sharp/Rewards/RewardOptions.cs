@@ -26,6 +26,8 @@ public sealed record LanguageOptions
 {
     /// <summary>The target language. Default English.</summary>
     public ReasoningLanguage Language { get; init; } = ReasoningLanguage.English;
+    /// <summary>Target the prompt's own language instead (<see cref="RewardFunctions.PromptLanguage"/>; option language=prompt).</summary>
+    public bool FollowPrompt { get; init; }
 }
 
 /// <summary>Options of the cosine length-scaled reward (open-r1 <c>get_cosine_scaled_reward</c>).</summary>

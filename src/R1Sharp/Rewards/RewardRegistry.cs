@@ -8,7 +8,7 @@ namespace R1Sharp.Rewards;
 public delegate RewardFunction RewardFactory(IReadOnlyDictionary<string, string> options);
 
 /// <summary>
-/// Reward functions by name. Built in: accuracy, format, tag_count, language, cosine, repetition, overlong.
+/// Reward functions by name. Built in: accuracy, format, tag_count, harmless, language, cosine, repetition, overlong.
 /// Example: <c>new RewardRegistry().CreateFromSpec("cosine:max_len=512,min_value_wrong=-1")</c>.
 /// </summary>
 public sealed class RewardRegistry
@@ -21,7 +21,9 @@ public sealed class RewardRegistry
         Register("accuracy", o => RewardFunctions.Accuracy(AnswerOptionsFrom("accuracy", o)), ["tolerance", "order", "skip_thinking"]);
         Register("format", o => RewardFunctions.Format(new FormatOptions { Strict = Bool("format", o, "strict", false) }), ["strict"]);
         Register("tag_count", _ => RewardFunctions.TagCount(), []);
-        Register("language", o => RewardFunctions.LanguageConsistency(new LanguageOptions { Language = Language(o) }), ["language"]);
+        Register("harmless", _ => RewardFunctions.Harmless(), []);
+        Register("language", o => RewardFunctions.LanguageConsistency(o.TryGetValue("language", out var l) && l == "prompt"
+            ? new LanguageOptions { FollowPrompt = true } : new LanguageOptions { Language = Language(o) }), ["language"]);
         Register("cosine", o => RewardFunctions.Cosine(new CosineOptions
         {
             MinValueWrong = Double("cosine", o, "min_value_wrong", -1.0),
@@ -115,7 +117,7 @@ public sealed class RewardRegistry
         {
             "en" or "english" => ReasoningLanguage.English,
             "zh" or "chinese" => ReasoningLanguage.Chinese,
-            _ => throw new R1SharpException($"reward 'language': language '{v}' is unknown; use en or zh."),
+            _ => throw new R1SharpException($"reward 'language': language '{v}' is unknown; use en, zh or prompt."),
         };
 
     private static double Double(string reward, IReadOnlyDictionary<string, string> o, string key, double fallback) =>

@@ -72,6 +72,7 @@ public static partial class RewardFunctions
     public static RewardFunction LanguageConsistency(LanguageOptions? options = null)
     {
         var language = options?.Language ?? ReasoningLanguage.English;
+        if (options?.FollowPrompt == true) return input => LanguageShare(ReasoningOf(input.Completion, input.Template), PromptLanguage(input.Prompt));
         return input => LanguageShare(ReasoningOf(input.Completion, input.Template), language);
     }
 
@@ -83,6 +84,15 @@ public static partial class RewardFunctions
     /// counts ideographs. Example: "所以 x 等于" has 5 words (4 ideographs + "x"): English 1/5, Chinese 4/5.
     /// </summary>
     public static double LanguageShare(ReadOnlySpan<char> text, ReasoningLanguage language)
+    {
+        var (latin, han, other) = CountWords(text);
+        int total = latin + han + other;
+        if (total == 0) return 0.0;
+        return (double)(language == ReasoningLanguage.English ? latin : han) / total;
+    }
+
+    /// <summary>The words of <paramref name="text"/> by script, counted as <see cref="LanguageShare"/> counts them.</summary>
+    public static (int Latin, int Han, int Other) CountWords(ReadOnlySpan<char> text)
     {
         int latin = 0, han = 0, other = 0;
         var previous = Script.None;
@@ -104,9 +114,7 @@ public static partial class RewardFunctions
             }
             previous = script;
         }
-        int total = latin + han + other;
-        if (total == 0) return 0.0;
-        return (double)(language == ReasoningLanguage.English ? latin : han) / total;
+        return (latin, han, other);
     }
 
     private enum Script { None, Latin, Han, Other }

@@ -11,7 +11,7 @@ public class RewardRegistryTests
     [Fact]
     public void Registry_lists_the_built_in_rewards()
     {
-        Assert.Equal(["accuracy", "cosine", "format", "language", "overlong", "repetition", "tag_count"], new RewardRegistry().Names);
+        Assert.Equal(["accuracy", "cosine", "format", "harmless", "language", "overlong", "repetition", "tag_count"], new RewardRegistry().Names);
     }
 
     [Theory]

@@ -19,6 +19,10 @@ namespace R1Sharp.Recipes.Zero;
 /// <summary>Options of <see cref="ZeroPretrainer.Run"/>; the defaults made models/chain-sum-base.</summary>
 public sealed record PretrainOptions
 {
+    /// <summary>The built-in task: chain-sum (default) or chain-sum-bilingual (<see cref="BilingualChainSum"/>).</summary>
+    public string Task { get; init; } = ChainSumTask.Name;
+    /// <summary>The bilingual corpus mix (chain-sum-bilingual only; its worked fraction and mistake rate come from <see cref="Corpus"/>).</summary>
+    public BilingualCorpusOptions Bilingual { get; init; } = new();
     /// <summary>qwen2, llama or deepseek_v3 (<see cref="ModelPresets.ToConfig"/>).</summary>
     public string Arch { get; init; } = "qwen2";
     /// <summary>A <see cref="ModelPresets"/> name.</summary>
@@ -56,6 +60,9 @@ public sealed record PretrainOptions
         if (LearningRate <= 0) throw new R1SharpException($"learning rate must be > 0, got {LearningRate}");
         if (Corpus.WorkedFraction is < 0 or > 1 || Corpus.MistakeRate is < 0 or > 1)
             throw new R1SharpException("corpus worked fraction and mistake rate must be in [0, 1]");
+        if (Task != ChainSumTask.Name && Task != BilingualChainSum.Name)
+            throw new R1SharpException($"--task: unknown task '{Task}'; use {ChainSumTask.Name} or {BilingualChainSum.Name}");
+        Bilingual.Validate();
         ModelPresets.Get(Preset);
         if (!ModelPresets.Architectures.Contains(Arch)) throw new R1SharpException($"--arch: unknown '{Arch}'; use one of {string.Join(", ", ModelPresets.Architectures)}");
         return this;
@@ -86,8 +93,7 @@ public static partial class ZeroPretrainer
         string temp = WorkDirectory(outDirectory);
         string? resumeFrom = PrepareWork(options, outDirectory, temp, start);
         var clock = Stopwatch.StartNew();
-        var corpus = ChainSumTask.Corpus(options.CorpusSize, options.Seed, options.Corpus, ZeroTask.HeldOutQuestions)
-            .Select(d => (Prompt: R1ZeroTemplate.Prompt(d.Problem.Question), d.Completion)).ToList();
+        var corpus = BilingualTask.PretrainDocuments(options);
 
         Directory.CreateDirectory(temp);
         try
@@ -116,7 +122,7 @@ public static partial class ZeroPretrainer
             try
             {
                 using (var generator = new R1Sharp.Generation.TextGenerator(model, tokenizer, generation))
-                    result = Evaluator.Run(generator, ZeroTask.EvalProblems(options.EvalProblems), ZeroTask.Template,
+                    result = Evaluator.Run(generator, BilingualTask.PretrainEvalProblems(options), ZeroTask.Template,
                         new EvalOptions { MaxNewTokens = ZeroTask.MaxCompletionTokens }, ct);
                 ct.ThrowIfCancellationRequested(); // a cut-short evaluation is not a result
             }
@@ -127,7 +133,7 @@ public static partial class ZeroPretrainer
             }
             var eval = result.Summary;
             log($"held-out ({eval.Problems} problems, k = {eval.K}): pass@1 {eval.PassAt1:P1}, cons@{eval.K} {eval.ConsAtK:P1}, " +
-                $"mean length {eval.MeanLength:0.0} tokens, format {eval.FormatRate:P0}");
+                $"mean length {eval.MeanLength:0.0} tokens, format {eval.FormatRate:P0}, language consistency {eval.LanguageConsistency:P1}");
             var modes = ZeroText.ByMode(result);
             log($"thinks {modes.ThinkingShare:P1}: accuracy thinking {modes.ThinkingAccuracy:P1}, direct {modes.DirectAccuracy:P1}");
             // 5. README, then OUT.partial becomes OUT.
@@ -190,7 +196,7 @@ public static partial class ZeroPretrainer
     }
 
     // A byte-level BPE over the corpus with the Qwen2 pre-tokenizer (digits are single tokens) and the task's EOS.
-    private static void TrainTokenizer(IEnumerable<string> texts, PretrainOptions options, string directory)
+    internal static void TrainTokenizer(IEnumerable<string> texts, PretrainOptions options, string directory)
     {
         var bpe = BpeTrainer.Train(texts, new BpeTrainerOptions
         {
@@ -223,27 +229,4 @@ public static partial class ZeroPretrainer
 
     private static string MoeNote(MoeLoadStats? load) => load is null ? "" :
         FormattableString.Invariant($" moe max-vio {load.MaxViolation:0.00} load {load.MinFraction:0.000}-{load.MaxFraction:0.000}");
-
-    private static string Readme(PretrainOptions o, PretrainReport r, string command) => $"""
-        # chain-sum base model (R1-Zero demo)
-
-        A tiny {o.Arch} decoder ({r.Parameters:N0} parameters, vocabulary {r.VocabSize}) pretrained from scratch on
-        R1-Zero prompts with chain-sum completions (`{ChainSumTask.Name}`: the last digit of a sum of
-        {ChainSumTask.MinTerms} to {ChainSumTask.MaxTerms} labelled one-digit terms, "Last digit of a7 + b5 + c9 + d3"):
-        {o.Corpus.WorkedFraction:P0} worked step-by-step solutions ({o.Corpus.MistakeRate:P0} of them with one wrong step),
-        the rest direct answers.
-        The held-out evaluation problems of `r1 zero` never appear in the corpus.
-
-        Made by:
-
-            {command}
-
-        Preset {o.Preset}, {r.Steps} steps of {o.BatchSize} documents, AdamW lr {o.LearningRate} (cosine), seed {o.Seed},
-        corpus {o.CorpusSize:N0} documents; final loss {r.FinalLoss:0.0000}; {r.Seconds:0} s on a 2-core CPU.
-        Held-out ({r.Eval.Problems} problems, k = {r.Eval.K}, temperature 0.6): pass@1 {r.Eval.PassAt1:P1},
-        cons@{r.Eval.K} {r.Eval.ConsAtK:P1}, mean completion length {r.Eval.MeanLength:0.0} tokens;
-        {r.Modes.ThinkingShare:P1} of completions think, and they are right {r.Modes.ThinkingAccuracy:P1} of the time,
-        direct answers {r.Modes.DirectAccuracy:P1}.
-        Prompts are plain text (`R1ZeroTemplate.Prompt(question)`), so there is no chat template.
-        """;
 }

@@ -64,6 +64,10 @@ public sealed record GrpoStepMetrics
     /// <summary>Share of sampled completions that reason: non-empty text inside &lt;think&gt;…&lt;/think&gt; (see <see cref="Thinks"/>).</summary>
     public double ThinkingFraction { get; init; } = double.NaN;
 
+    /// <summary>Mean share of the reasoning written in the prompt's language over the sampled completions that reason
+    /// in words (<see cref="R1Sharp.Rewards.RewardFunctions.MeanLanguageConsistency"/>); NaN when none does.</summary>
+    public double LanguageConsistency { get; init; } = double.NaN;
+
     /// <summary>Expert loads of this step and the balancing bias (DeepSeekMoE models only; null for dense models).</summary>
     public R1Sharp.Models.DeepSeekV3.MoeLoadStats? MoeLoad { get; init; }
 
@@ -89,6 +93,7 @@ public sealed record GrpoStepMetrics
         row["completions/max_length"] = CompletionMaxLength;
         row["completions/clipped_ratio"] = TruncatedRatio;
         row["completions/thinking_fraction"] = ThinkingFraction;
+        row["language_consistency"] = LanguageConsistency;
         row["clip_ratio/low_mean"] = ClipRatioLow;
         row["clip_ratio/high_mean"] = ClipRatioHigh;
         row["clip_ratio/region_mean"] = ClipRatioRegion;

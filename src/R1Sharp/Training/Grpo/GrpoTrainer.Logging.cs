@@ -47,6 +47,8 @@ public sealed partial class GrpoTrainer
             CompletionMaxLength = lengths.Length == 0 ? 0 : lengths.Max(),
             TruncatedRatio = lengths.Length == 0 ? 0 : (double)truncated / lengths.Length,
             ThinkingFraction = lengths.Length == 0 ? double.NaN : (double)thinking / lengths.Length,
+            LanguageConsistency = Rewards.RewardFunctions.MeanLanguageConsistency(
+                sampled.SelectMany(g => g.Results.Select(r => (g.Prompt.Text, r.Text)))) ?? double.NaN,
             ClipRatioLow = update.ClipLow,
             ClipRatioHigh = update.ClipHigh,
             ClipRatioRegion = update.ClipRegion,

@@ -56,6 +56,7 @@ public sealed partial class GrpoTrainer
         if (config.RewardFuncs.Count == 0)
             throw new R1SharpException("GRPO config: reward_funcs is empty; name at least one, e.g. [\"accuracy\", \"format\"]");
         var registry = new RewardRegistry();
+        Reward.RewardModelReward.Register(registry); // "reward_model:path=DIR": a trained reward model (final answer only)
         var weights = config.RewardWeights ?? Enumerable.Repeat(1.0, config.RewardFuncs.Count).ToArray();
         return new WeightedRewards(config.RewardFuncs.Select((spec, i) =>
         {

@@ -57,9 +57,10 @@ public sealed class Checkpointer
 
     /// <summary>
     /// Writes checkpoint-STEP (replacing one of the same step) and prunes old ones. On any failure the temporary
-    /// directory is removed and existing checkpoints are untouched.
+    /// directory is removed and existing checkpoints are untouched. <paramref name="writeExtra"/> adds the caller's own
+    /// files (e.g. a reward model's head) to the temporary directory before it is renamed into place.
     /// </summary>
-    public string Save(DecoderModel model, TrainingOptimizer optimizer, TrainerState state)
+    public string Save(DecoderModel model, TrainingOptimizer optimizer, TrainerState state, Action<string>? writeExtra = null)
     {
         Directory.CreateDirectory(_outputDir);
         string final = PathOf(state.GlobalStep);
@@ -70,6 +71,7 @@ public sealed class Checkpointer
             WriteModelDirectory(model, temp, _tokenizerSource);
             optimizer.Save(Path.Combine(temp, OptimizerFile));
             AtomicFile.WriteAllText(Path.Combine(temp, TrainerState.FileName), state.ToJson());
+            writeExtra?.Invoke(temp);
             BeforeCommit?.Invoke(temp);
             if (Directory.Exists(final))
             {

@@ -1,7 +1,8 @@
-// `r1 train sft|grpo --help` (the real r1): the standard help, then every config key with its default, generated
+// `r1 train sft|grpo|reward --help` (the real r1): the standard help, then every config key with its default, generated
 // from the config records (RecipeConfig.KeyDefaults), so the help cannot drift from the code.
 using R1Sharp.Training;
 using R1Sharp.Training.Grpo;
+using R1Sharp.Training.Reward;
 using R1Sharp.Training.Sft;
 
 namespace R1Sharp.Tests.Cli.Commands;
@@ -26,6 +27,9 @@ public class TrainHelpTests
 
     [Fact]
     public void Train_grpo_help_lists_the_config_keys_with_defaults() => ListsEveryKey("grpo", RecipeConfig.KeyDefaults<GrpoConfig>());
+
+    [Fact]
+    public void Train_reward_help_lists_the_config_keys_with_defaults() => ListsEveryKey("reward", RecipeConfig.KeyDefaults<RewardConfig>());
 
     [Fact]
     public void Other_verbs_help_has_no_keys_section() =>
