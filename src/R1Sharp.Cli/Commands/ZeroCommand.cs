@@ -25,9 +25,10 @@ internal static class ZeroCommand
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace the earlier run in --out (its checkpoints, metrics, evaluations) instead of refusing" };
         var lossType = new Option<string?>("--loss-type") { Description = $"GRPO variant: {string.Join(", ", ZeroVariants.Names)} (see README; default: r1 zero's bnpo)" };
         var set = new Option<string[]>("--grpo") { Description = "A GRPO config key, as in r1 train grpo: --grpo top_entropy_quantile=0.2 (repeatable)" };
+        var endpoints = new Option<string?>("--rollout-endpoints") { Description = "Sample GRPO rollouts on these inference servers (comma-separated base URLs: r1 serve, SGLang or vLLM), which reload the policy each step; see README \"Remote rollouts\"" };
         var command = new Command("zero", "R1-Zero: GRPO with rule rewards from a tiny base model, evaluated before and after")
         {
-            output, steps, seed, arch, baseModel, evalProblems, evalK, lr, resume, overwrite, lossType, set,
+            output, steps, seed, arch, baseModel, evalProblems, evalK, lr, resume, overwrite, lossType, set, endpoints,
             ZeroAblateCommand.Create(),
         };
         CliAction.SetTraining(command, (parse, interrupt) =>
@@ -43,7 +44,7 @@ internal static class ZeroCommand
                 Overwrite = parse.GetValue(overwrite),
                 EvalProblems = parse.GetValue(evalProblems), EvalK = parse.GetValue(evalK),
                 Grpo = Configure(grpo with { MaxSteps = parse.GetValue(steps), Seed = parse.GetValue(seed), LearningRate = parse.GetValue(lr) },
-                    parse.GetValue(lossType), parse.GetValue(set) ?? []),
+                    parse.GetValue(lossType), [.. parse.GetValue(set) ?? [], .. RolloutEndpoints(parse.GetValue(endpoints))]),
             };
             var (summary, before, after) = ZeroRun.Run(options, Console.Error.WriteLine, interrupt.Token);
             if (Training.Distributed.DataParallel.Current.IsMain) PrintTable(summary, before, after, outDir);
@@ -59,6 +60,9 @@ internal static class ZeroCommand
         var overrides = settings.Select(s => s.Contains('=') ? "--" + s.TrimStart('-') : throw new R1SharpException($"--grpo {s}: expected key=value, e.g. --grpo top_entropy_quantile=0.2")).ToArray();
         return overrides.Length == 0 ? config : Training.RecipeConfig.ApplyOverrides(config, overrides);
     }
+
+    // --rollout-endpoints URL,URL is the config key rollout.endpoints (validated there).
+    static string[] RolloutEndpoints(string? list) => list is null ? [] : ["rollout.endpoints=" + list];
 
     static void PrintTable(ZeroSummary s, EvalResult before, EvalResult after, string outDir)
     {
