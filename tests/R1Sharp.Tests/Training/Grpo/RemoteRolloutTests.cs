@@ -79,6 +79,28 @@ public class RemoteRolloutTests
     }
 
     [Fact]
+    public void Rollouts_on_r1_serve_workers_train_the_weights_of_in_process_rollouts()
+    {
+        // r1 serve samples prompt p's sample k with seed + k, as the trainer's own generator does: same completions,
+        // same updates (SGLang or vLLM would sample differently; the comparison only holds for r1 serve workers).
+        using var a = Worker();
+        using var b = Worker();
+        using var local = Kit.Policy();
+        using var remote = Kit.Policy();
+        using (var trainer = new GrpoTrainer(Kit.Config(Kit.TempDir()), local, Kit.Tokenizer, Kit.Prompts(8), Kit.LengthRewards()))
+            trainer.Train();
+        using (var trainer = new GrpoTrainer(Kit.Config(Kit.TempDir(), Endpoints(a, b)), remote, Kit.Tokenizer, Kit.Prompts(8), Kit.LengthRewards()))
+            trainer.Train();
+        var expected = local.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+        using (no_grad())
+            foreach (var (name, p) in remote.named_parameters())
+            {
+                using var diff = (p - expected[name]).abs().max();
+                Assert.True(diff.item<float>() < 1e-5, $"{name}: max |remote − local| = {diff.item<float>()}");
+            }
+    }
+
+    [Fact]
     public async Task Stale_rollouts_sync_every_k_steps_and_are_reweighted()
     {
         string dir = Kit.TempDir();
