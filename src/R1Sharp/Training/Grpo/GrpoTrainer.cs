@@ -130,7 +130,9 @@ public sealed partial class GrpoTrainer : IDisposable
         while (_state.Step < _totalSteps)
         {
             // 1. Rollouts: the policy's current weights (pushed to the workers first when rollouts are remote), no autograd.
-            double syncSeconds = SyncRolloutWeights(cancellationToken);
+            double syncSeconds;
+            try { syncSeconds = SyncRolloutWeights(cancellationToken); }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested) { return Interrupt(history); }
             var clock = Stopwatch.StartNew();
             _policy.eval();
             var rollout = Rollout(cancellationToken);
