@@ -7,8 +7,7 @@ using R1Sharp.Tensors.Kernels;
 namespace R1Sharp.Bench;
 
 /// <summary><c>dotnet run -c Release --project bench/R1Sharp.Bench -- matvec [--rows 151936] [--columns 896]
-/// [--batches 1,64] [--repeats 20]</c>: GB/s and GFLOP/s of <see cref="MatMul.Run(WeightMatrix, float*, int, float*, int, int, KernelPool?)"/>
-/// (R1_PREFETCH=0 turns the batch-1 prefetch off).</summary>
+/// [--batches 1,64] [--repeats 20]</c>: GB/s and GFLOP/s of <see cref="MatMul.Run(WeightMatrix, float*, int, float*, int, int, KernelPool?)"/>.</summary>
 public static unsafe class MatvecBenchmark
 {
     /// <summary>Runs it; returns the exit code.</summary>
@@ -28,8 +27,7 @@ public static unsafe class MatvecBenchmark
             for (long i = 0; i < weights; i++) w[i] = (float)(rng.NextDouble() - 0.5);
             for (long i = 0; i < (long)most * columns; i++) x[i] = (float)(rng.NextDouble() - 0.5);
             var matrix = new WeightMatrix(w, WeightFormat.F32, rows, columns);
-            Console.WriteLine($"matrix {rows} x {columns} fp32 ({weights * 4 / 1e6:0} MB), prefetch {(MatMul.PrefetchRows ? "on" : "off")}, " +
-                $"{Environment.ProcessorCount} threads");
+            Console.WriteLine($"matrix {rows} x {columns} fp32 ({weights * 4 / 1e6:0} MB), {Environment.ProcessorCount} threads");
             foreach (int batch in batches)
             {
                 MatMul.Run(matrix, x, columns, y, rows, batch); // warm-up

@@ -44,6 +44,7 @@ public static class R1Cli
         ["serve"] = ServeCommand.Create,
         ["pretrain"] = PretrainCommand.Create,
         ["zero"] = ZeroCommand.Create,
+        ["merge-lora"] = MergeLoraCommand.Create,
         ["eval"] = EvalCommand.Create,
         ["distill"] = DistillCommand.Create,
     };

@@ -18,17 +18,18 @@ internal static class ChatCommand
         var system = new Option<string?>("--system") { Description = "A system prompt" };
         var chatTemplate = CommonOptions.ChatTemplateName();
         var dtype = CommonOptions.WeightDType();
+        var adapter = CommonOptions.Adapter();
         var sampling = new SamplingCliOptions();
-        var command = new Command("chat", "Chat with a model on stdin (" + Help + "); Ctrl+C stops the current answer") { model, system, chatTemplate, dtype };
+        var command = new Command("chat", "Chat with a model on stdin (" + Help + "); Ctrl+C stops the current answer") { model, system, chatTemplate, dtype, adapter };
         sampling.AddTo(command);
-        CliAction.SetHandlingCtrlC(command, parse => Run(parse, model, system, chatTemplate, dtype, sampling));
+        CliAction.SetHandlingCtrlC(command, parse => Run(parse, model, system, chatTemplate, dtype, adapter, sampling));
         return command;
     }
 
-    static int Run(ParseResult parse, Option<string> model, Option<string?> system, Option<string> chatTemplate, Option<string?> dtype,
+    static int Run(ParseResult parse, Option<string> model, Option<string?> system, Option<string> chatTemplate, Option<string?> dtype, Option<string?> adapter,
         SamplingCliOptions sampling)
     {
-        var load = CommonOptions.LoadOptions(parse, dtype);
+        var load = CommonOptions.LoadOptions(parse, dtype, adapter);
         string dir = CommonOptions.ResolveModel(parse, model);
         using var generator = TextGenerator.Load(dir, load);
         var template = ChatTemplate.ForModel(dir, parse.GetValue(chatTemplate));

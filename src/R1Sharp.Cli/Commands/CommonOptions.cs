@@ -29,9 +29,21 @@ internal static class CommonOptions
             "quantized on load in blocks of 32 with one scale each, as llama.cpp's Q8_0/Q4_0; 28 % or 16 % of f32's bytes)",
     };
 
-    /// <summary>The load options `--dtype` asks for; unknown names are one-line errors (exit 2).</summary>
-    public static Models.ModelLoadOptions LoadOptions(ParseResult parse, Option<string?> dtype) =>
-        Models.WeightDTypes.LoadOptions(parse.GetValue(dtype));
+    /// <summary>The load options `--dtype` (and `--adapter`) ask for; unknown names are one-line errors (exit 2).</summary>
+    public static Models.ModelLoadOptions LoadOptions(ParseResult parse, Option<string?> dtype, Option<string?>? adapter = null) =>
+        Models.WeightDTypes.LoadOptions(parse.GetValue(dtype)) with { Adapter = adapter is null ? null : CheckAdapter(parse.GetValue(adapter)) };
+
+    /// <summary>`--adapter DIR`: a PEFT LoRA adapter merged into the model's weights at load (before any int8/int4 quantization).</summary>
+    public static Option<string?> Adapter() => new("--adapter")
+    {
+        Description = "PEFT LoRA adapter directory (adapter_config.json + adapter_model.safetensors, e.g. a checkpoint of a use_peft run) " +
+            "merged into the weights at load, before --dtype int8/int4 quantizes them",
+    };
+
+    /// <summary>The --adapter value when it is a directory holding adapter_config.json; else a one-line error (exit 2).</summary>
+    public static string? CheckAdapter(string? dir) =>
+        dir is null || File.Exists(Path.Combine(dir, Models.Lora.PeftAdapterConfig.FileName)) ? dir
+            : throw new R1SharpException($"--adapter {dir}: no {Models.Lora.PeftAdapterConfig.FileName} there; give a PEFT LoRA adapter directory");
 
     /// <summary>`--chat-template NAME`: override the model's chat template (llama.cpp's option of the same name).</summary>
     public static Option<string> ChatTemplateName() => new("--chat-template")

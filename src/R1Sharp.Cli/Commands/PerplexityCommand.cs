@@ -19,13 +19,14 @@ internal static class PerplexityCommand
         var all = new Option<bool>("--all-tokens") { Description = "Score every token of each window, not only the second half (llama.cpp's default)" };
         var json = new Option<bool>("--json") { Description = "Print one JSON object {perplexity, mean_nll, tokens, windows, context}" };
         var dtype = CommonOptions.WeightDType();
+        var adapter = CommonOptions.Adapter();
         var command = new Command("perplexity", "Perplexity of a model on a text file (llama.cpp's method: non-overlapping windows, second half scored)")
         {
-            model, file, context, all, json, dtype,
+            model, file, context, all, json, dtype, adapter,
         };
         CliAction.Set(command, (parse, token) =>
         {
-            var load = CommonOptions.LoadOptions(parse, dtype);
+            var load = CommonOptions.LoadOptions(parse, dtype, adapter);
             string path = parse.GetRequiredValue(file);
             if (!File.Exists(path)) throw new R1SharpException($"--file: file not found: {path}");
             var options = new PerplexityOptions { Context = parse.GetValue(context), ScoreSecondHalf = !parse.GetValue(all) }.Validate();

@@ -123,12 +123,13 @@ internal static class RunCommand
         var ignoreEos = new Option<bool>("--ignore-eos") { Description = "Never sample EOS (and no loop guard): generate exactly --max-tokens, for speed benchmarks (llama.cpp --ignore-eos)" };
         var chatTemplate = CommonOptions.ChatTemplateName();
         var dtype = CommonOptions.WeightDType();
+        var adapter = CommonOptions.Adapter();
         var sampling = new SamplingCliOptions();
-        var command = new Command("run", "Answer one prompt with a model (chat template, streamed thinking then answer)") { model, prompt, system, json, ignoreEos, chatTemplate, dtype };
+        var command = new Command("run", "Answer one prompt with a model (chat template, streamed thinking then answer)") { model, prompt, system, json, ignoreEos, chatTemplate, dtype, adapter };
         sampling.AddTo(command);
         CliAction.Set(command, (parse, token) =>
         {
-            var load = CommonOptions.LoadOptions(parse, dtype);
+            var load = CommonOptions.LoadOptions(parse, dtype, adapter);
             string dir = CommonOptions.ResolveModel(parse, model);
             using var generator = TextGenerator.Load(dir, load);
             var template = ChatTemplate.ForModel(dir, parse.GetValue(chatTemplate));

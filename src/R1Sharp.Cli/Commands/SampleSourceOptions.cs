@@ -20,9 +20,10 @@ internal sealed class SampleSourceOptions(string localFlag, string localDescript
     public Option<string> ChatTemplate { get; } = CommonOptions.ChatTemplateName();
     public Option<int> Concurrency { get; } = new("--concurrency", "-c") { Description = "Requests in flight at most (--endpoint)", DefaultValueFactory = _ => 8 };
     public Option<string?> DType { get; } = CommonOptions.WeightDType();
+    public Option<string?> Adapter { get; } = CommonOptions.Adapter();
 
     /// <summary>The options in help order.</summary>
-    public IEnumerable<Option> All => [Local, Endpoint, ModelName, ApiKey, Dataset, Task, ChatTemplate, Concurrency, DType];
+    public IEnumerable<Option> All => [Local, Endpoint, ModelName, ApiKey, Dataset, Task, ChatTemplate, Concurrency, DType, Adapter];
 
     /// <summary>The chosen sources, checked: exactly one sample source and one problem source, chain-sum only locally.</summary>
     public SampleSource Read(ParseResult parse)
@@ -40,8 +41,11 @@ internal sealed class SampleSourceOptions(string localFlag, string localDescript
         string? dtype = parse.GetValue(DType);
         if (dtype is not null && url is not null)
             throw new R1SharpException($"--dtype chooses the weights of a local {localFlag}; the --endpoint server chooses its own precision, drop --dtype");
+        string? adapter = parse.GetValue(Adapter);
+        if (adapter is not null && url is not null)
+            throw new R1SharpException($"--adapter applies to a local {localFlag}; the --endpoint server loads its own weights, drop --adapter");
         return new SampleSource(local, url, parse.GetValue(ModelName), parse.GetValue(ApiKey), parse.GetValue(Concurrency), path, parse.GetRequiredValue(ChatTemplate),
-            Models.WeightDTypes.LoadOptions(dtype), parse.GetValue(R1Cli.Offline));
+            Models.WeightDTypes.LoadOptions(dtype) with { Adapter = CommonOptions.CheckAdapter(adapter) }, parse.GetValue(R1Cli.Offline));
     }
 }
 
@@ -68,7 +72,7 @@ internal sealed record SampleSource(string? Local, string? Endpoint, string? Mod
         Endpoint is not null
             ? EvalRunKey.Create(Endpoint + " " + ModelName, "remote", dataset, options, instruction, chatTemplate, "server", recipe)
             : EvalRunKey.Create(Path.GetFullPath(LocalPath()), EvalRunKey.FingerprintModel(LocalPath()), dataset, options, instruction,
-                chatTemplate, dtype ?? "f32", recipe);
+                chatTemplate, (dtype ?? "f32") + (Load.Adapter is { } a ? " + LoRA " + Path.GetFullPath(a) + " " + EvalRunKey.FingerprintModel(a) : ""), recipe);
 
     /// <summary>The endpoint client, or the local model loaded (<see cref="LocalPath"/>) with the chat template
     /// <paramref name="template"/> gives for its directory, named by <paramref name="localName"/> (argument, directory).</summary>

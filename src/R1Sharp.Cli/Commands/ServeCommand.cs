@@ -37,11 +37,12 @@ internal static class ServeCommand
         };
         var chatTemplate = CommonOptions.ChatTemplateName();
         var dtype = CommonOptions.WeightDType();
+        var adapter = CommonOptions.Adapter();
         // Slows decoding for demos and process-level tests that need a generation still running; hidden from --help.
         var stepDelay = new Option<int>("--step-delay-ms") { Description = "Pause before every decode step, in ms (demos, tests)", Hidden = true };
         var command = new Command("serve", "Serve a model over an OpenAI-compatible HTTP API (/v1/chat/completions) with a chat page at /")
         {
-            model, host, port, allowedHosts, apiKey, apiKeyFile, maxBatch, maxQueue, ctx, maxPromptChars, parseSpecial, grace, chatTemplate, dtype, stepDelay,
+            model, host, port, allowedHosts, apiKey, apiKeyFile, maxBatch, maxQueue, ctx, maxPromptChars, parseSpecial, grace, chatTemplate, dtype, adapter, stepDelay,
         };
         command.Validators.Add(r =>
         {
@@ -51,7 +52,7 @@ internal static class ServeCommand
         // 2 s after Ctrl+C, while the scheduler thread may still be inside libtorch).
         CliAction.SetHandlingCtrlC(command, parse =>
         {
-            var load = CommonOptions.LoadOptions(parse, dtype);
+            var load = CommonOptions.LoadOptions(parse, dtype, adapter);
             string argument = parse.GetRequiredValue(model);
             string dir = CommonOptions.ResolveModel(parse, model);
             double graceSeconds = parse.GetValue(grace);

@@ -1,4 +1,5 @@
-// `r1 zero [--out DIR] [--steps N] [--seed S] [--arch A] [--base DIR] [--loss-type V] [--grpo k=v ...] [--resume | --overwrite]`: the R1-Zero experiment on a
+// `r1 zero [--out DIR] [--steps N] [--seed S] [--arch A] [--base DIR] [--loss-type V] [--grpo k=v ...] [--use-peft [--lora-r R]
+// [--lora-alpha A] [--lora-target-modules M,…]] [--resume | --overwrite]`: the R1-Zero experiment on a
 // laptop — GRPO from the committed tiny base (qwen2 or deepseek_v3) with rule rewards, evaluated before and after on held-out
 // problems. Ctrl+C or SIGTERM checkpoints the last finished step and exits 130 / 143; --resume continues.
 using System.CommandLine;
@@ -26,9 +27,13 @@ internal static class ZeroCommand
         var lossType = new Option<string?>("--loss-type") { Description = $"GRPO variant: {string.Join(", ", ZeroVariants.Names)} (see README; default: r1 zero's bnpo)" };
         var set = new Option<string[]>("--grpo") { Description = "A GRPO config key, as in r1 train grpo: --grpo top_entropy_quantile=0.2 (repeatable)" };
         var endpoints = new Option<string?>("--rollout-endpoints") { Description = "Sample GRPO rollouts on these inference servers (comma-separated base URLs: r1 serve, SGLang or vLLM), which reload the policy each step; see README \"Remote rollouts\"" };
+        var usePeft = new Option<bool>("--use-peft") { Description = "Train LoRA adapters on the frozen base (TRL use_peft); checkpoints hold the PEFT adapter" };
+        var loraR = new Option<int>("--lora-r") { Description = "LoRA rank (with --use-peft)", DefaultValueFactory = _ => grpo.LoraR };
+        var loraAlpha = new Option<double>("--lora-alpha") { Description = "LoRA alpha (with --use-peft)", DefaultValueFactory = _ => grpo.LoraAlpha };
+        var loraTargets = new Option<string?>("--lora-target-modules") { Description = "Comma-separated projections to adapt, or all-linear (default q_proj,v_proj)" };
         var command = new Command("zero", "R1-Zero: GRPO with rule rewards from a tiny base model, evaluated before and after")
         {
-            output, steps, seed, arch, baseModel, evalProblems, evalK, lr, resume, overwrite, lossType, set, endpoints,
+            output, steps, seed, arch, baseModel, evalProblems, evalK, lr, resume, overwrite, lossType, set, usePeft, loraR, loraAlpha, loraTargets, endpoints,
             ZeroAblateCommand.Create(),
         };
         CliAction.SetTraining(command, (parse, interrupt) =>
@@ -43,8 +48,12 @@ internal static class ZeroCommand
                 OutDirectory = outDir, BaseModel = parse.GetValue(baseModel), Arch = parse.GetValue(arch), Resume = isResume,
                 Overwrite = parse.GetValue(overwrite),
                 EvalProblems = parse.GetValue(evalProblems), EvalK = parse.GetValue(evalK),
-                Grpo = Configure(grpo with { MaxSteps = parse.GetValue(steps), Seed = parse.GetValue(seed), LearningRate = parse.GetValue(lr) },
-                    parse.GetValue(lossType), [.. parse.GetValue(set) ?? [], .. RolloutEndpoints(parse.GetValue(endpoints))]),
+                Grpo = Configure(grpo with
+                {
+                    MaxSteps = parse.GetValue(steps), Seed = parse.GetValue(seed), LearningRate = parse.GetValue(lr),
+                    UsePeft = parse.GetValue(usePeft), LoraR = parse.GetValue(loraR), LoraAlpha = parse.GetValue(loraAlpha),
+                    LoraTargetModules = parse.GetValue(loraTargets)?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries),
+                }, parse.GetValue(lossType), [.. parse.GetValue(set) ?? [], .. RolloutEndpoints(parse.GetValue(endpoints))]),
             };
             var (summary, before, after) = ZeroRun.Run(options, Console.Error.WriteLine, interrupt.Token);
             if (Training.Distributed.DataParallel.Current.IsMain) PrintTable(summary, before, after, outDir);

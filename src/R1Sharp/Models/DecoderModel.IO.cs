@@ -33,6 +33,12 @@ public sealed record ModelLoadOptions
     /// <see cref="DType"/> is then ignored — and each matrix is freed once quantized, so memory peaks at the file's size.
     /// </summary>
     public QuantFormat? Quantization { get; init; }
+
+    /// <summary>
+    /// A PEFT LoRA adapter directory (adapter_config.json + adapter_model.safetensors) merged into the weights right after
+    /// loading, before any <see cref="Quantization"/> (`--adapter`); null = none.
+    /// </summary>
+    public string? Adapter { get; init; }
 }
 
 public sealed partial class DecoderModel
@@ -49,7 +55,9 @@ public sealed partial class DecoderModel
     /// (checked on the headers before anything is allocated; <see cref="WeightPreflight"/>).</exception>
     public static DecoderModel Load(string modelDirectory, ModelLoadOptions? options = null)
     {
-        if (Import.GgufImporter.IsModelFile(modelDirectory)) return Import.GgufImporter.Load(modelDirectory, options);
+        if (Import.GgufImporter.IsModelFile(modelDirectory))
+            return options?.Adapter is null ? Import.GgufImporter.Load(modelDirectory, options)
+                : throw new R1SharpException($"{modelDirectory}: a LoRA adapter needs the base as an HF directory (safetensors), not a GGUF file");
         options ??= new ModelLoadOptions();
         if (WeightCopy.ToSafetensors(options.DType) is null)
             throw new R1SharpException($"load option dtype {options.DType} is not supported; use Float32, BFloat16 or Float16");
@@ -69,6 +77,7 @@ public sealed partial class DecoderModel
         {
             if (options.LoadMtp) model.AttachMtp(options.ShareMtpEmbeddingAndHead);
             model.LoadWeights(weights);
+            if (options.Adapter is { } adapter) Lora.LoraAdapters.Load(model, adapter).MergeAndUnload();
             if (options.Quantization is { } q) model.Quantize(q);
             return model;
         }

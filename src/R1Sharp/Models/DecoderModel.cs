@@ -185,10 +185,10 @@ public sealed partial class DecoderModel : nn.Module
     // Embedding and decoder layers: the last layer's output (B, T, hidden), before the final norm.
     private Tensor Trunk(Tensor inputIds, DecoderContext ctx)
     {
-        var h = model.embed_tokens.forward(inputIds);
+        var h = CheckpointInput(model.embed_tokens.forward(inputIds), ctx, out bool checkpoint);
         foreach (var layer in model.layers)
         {
-            var next = layer.Forward(h, ctx);
+            var next = checkpoint && layer is DenseDecoderLayer ? CheckpointedLayer.Apply(layer, h, ctx) : layer.Forward(h, ctx);
             h.Dispose();
             h = next;
         }
@@ -201,7 +201,7 @@ public sealed partial class DecoderModel : nn.Module
     {
         using var phase = PhaseProfiler.Enter(DecodePhase.LmHead);
         var normed = model.norm.forward(h);
-        var logits = QuantizedHead is { } q ? QuantizedLinear.Forward(normed, q, null)
+        var logits = QuantizedHead is { } q ? Lora.QuantizedFrozenLinear.Forward(normed, q, null)   // differentiable in h for QLoRA
             : nn.functional.linear(normed, lm_head?.weight ?? model.embed_tokens.weight);
         return IsReduced(logits.dtype) ? logits.to_type(ScalarType.Float32) : logits; // callers hold a dispose scope
     }

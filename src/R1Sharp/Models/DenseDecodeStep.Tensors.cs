@@ -29,8 +29,22 @@ public sealed unsafe partial class DenseDecodeStep
             yield return (l.mlp.GateUp.FusedBias, true);
             yield return ((object?)l.mlp.down_proj.Quantized ?? l.mlp.down_proj.weight, false);
             yield return (l.mlp.down_proj.bias, true);
+            // LoRA adapters (the same number of entries with or without them, so attaching or removing one after the
+            // step was made reads as a change and sends the step back to TorchSharp).
+            foreach (var p in l.self_attn.Qkv.Parts.Append(l.self_attn.o_proj).Concat(l.mlp.GateUp.Parts).Append(l.mlp.down_proj))
+            {
+                yield return (p.Adapter?.A, true);
+                yield return (p.Adapter?.B, true);
+            }
         }
     }
+
+    // Whether t is a LoRA adapter matrix (fp32 in any model).
+    private bool IsAdapter(Tensor t) => Projections().Any(p => p.Adapter is { } a && (ReferenceEquals(a.A, t) || ReferenceEquals(a.B, t)));
+
+    // Every projection the step reads, per layer: q/k/v parts, o_proj, gate/up parts, down_proj.
+    private IEnumerable<Projection> Projections() => _model.model.layers.Cast<DenseDecoderLayer>().SelectMany(l =>
+        l.self_attn.Qkv.Parts.Append(l.self_attn.o_proj).Concat(l.mlp.GateUp.Parts).Append(l.mlp.down_proj));
 
     // The matrix a projection reads: its QuantizedMatrix once quantized, else the weight tensor.
     private static object Weight(Projection p) => (object?)p.Quantized ?? p.weight;
@@ -44,7 +58,7 @@ public sealed unsafe partial class DenseDecodeStep
             if (l.self_attn.Shape != (_heads, _kvHeads, _headDim) || l.mlp.Intermediate != _intermediate) return false;
         var tensors = Tensors().ToArray();
         foreach (var (w, optional) in tensors)
-            if (w is null ? !optional : w is Tensor t && !TensorMemory.IsDense(t, _model.DType)) return false;
+            if (w is null ? !optional : w is Tensor t && !TensorMemory.IsDense(t, IsAdapter(t) ? ScalarType.Float32 : _model.DType)) return false;
         _tensors = tensors.Select(t => t.Weight).ToArray();
         DecidePrefill();
         return true;

@@ -133,6 +133,7 @@ public sealed unsafe partial class DenseDecodeStep
             {
                 Norm(l.input_layernorm.weight, x, n);
                 Project(Weight(attention.Qkv), attention.Qkv.FusedBias, n, _hidden, qkv, _qkvWidth);
+                AddAdapters(attention.Qkv.Parts, n, _hidden, qkv, _qkvWidth);
                 using (PhaseProfiler.Enter(DecodePhase.NormRope))
                     for (int r = 0; r < _rows; r++)
                         DecodeOps.Rope(qkv + (long)r * _qkvWidth, _heads + _kvHeads, _headDim, cos + (long)r * _headDim, sin + (long)r * _headDim);
@@ -157,16 +158,19 @@ public sealed unsafe partial class DenseDecodeStep
                 GC.KeepAlive(valid);
                 GC.KeepAlive(cache);
                 Project(Weight(attention.o_proj), attention.o_proj.bias, attn, _heads * _headDim, tmp, _hidden);
+                AddAdapters([attention.o_proj], attn, _heads * _headDim, tmp, _hidden);
                 DecodeOps.Add(x, tmp, _rows * _hidden);
             }
             Norm(l.post_attention_layernorm.weight, x, n);
             Project(Weight(l.mlp.GateUp), l.mlp.GateUp.FusedBias, n, _hidden, gateUp, 2 * _intermediate);
+            AddAdapters(l.mlp.GateUp.Parts, n, _hidden, gateUp, 2 * _intermediate);
             for (int r = 0; r < _rows; r++)
             {
                 float* g = gateUp + (long)r * 2 * _intermediate;
                 DecodeOps.SiluMul(g, g + _intermediate, act + (long)r * _intermediate, _intermediate);
             }
             Project(Weight(l.mlp.down_proj), l.mlp.down_proj.bias, act, _intermediate, tmp, _hidden);
+            AddAdapters([l.mlp.down_proj], act, _intermediate, tmp, _hidden);
             DecodeOps.Add(x, tmp, _rows * _hidden);
         }
     }

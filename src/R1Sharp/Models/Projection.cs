@@ -1,6 +1,7 @@
 // Linear projections with HF parameter names (weight [out, in], optional bias) and fused projections whose
 // parameters are views of one concatenated matrix, so inference does one matmul (DESIGN.md "Performance facts").
 using R1Sharp.Diagnostics;
+using R1Sharp.Models.Lora;
 using R1Sharp.Tensors;
 using R1Sharp.Tensors.Kernels;
 using TorchSharp;
@@ -37,17 +38,26 @@ public sealed class Projection : nn.Module<Tensor, Tensor>
     public static Projection Create(string name, long inFeatures, long outFeatures, bool hasBias, ScalarType dtype) =>
         new(name, empty(outFeatures, inFeatures, dtype), hasBias ? empty(outFeatures, dtype: dtype) : null);
 
+    private QuantizedMatrix? _quantized;
+
     /// <summary>The int8/int4 weights once <see cref="Quantize"/> ran (the <see cref="weight"/> parameter then keeps its
-    /// shape but no storage), else null.</summary>
-    internal QuantizedMatrix? Quantized { get; private set; }
+    /// shape but no storage), else null. Readers that bypass <see cref="forward"/> (the decode kernels) add
+    /// <see cref="Adapter"/> themselves.</summary>
+    internal QuantizedMatrix? Quantized => _quantized;
+
+    /// <summary>The LoRA adapter added to this projection's output (<see cref="LoraAttach"/>), or null.</summary>
+    internal LoraAdapter? Adapter { get; set; }
+
+    /// <summary>True when the base weights are int8/int4 blocks.</summary>
+    internal bool IsQuantized => _quantized is not null;
 
     /// <summary>Replaces the weight by its quantized form and frees the original storage (inference only); false, and
     /// nothing changed, when the input size is not a multiple of the block size.</summary>
     internal bool Quantize(QuantFormat format)
     {
-        if (Quantized is not null) return true;
+        if (_quantized is not null) return true;
         if (weight.shape[1] % QuantizedMatrix.BlockSize != 0) return false;
-        Quantized = QuantizedWeights.FromTensor(weight, format);
+        _quantized = QuantizedWeights.FromTensor(weight, format);
         QuantizedWeights.Release(weight);
         return true;
     }
@@ -56,13 +66,25 @@ public sealed class Projection : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var phase = PhaseProfiler.Enter(DecodePhase.Matvec);
-        return Quantized is { } q ? QuantizedLinear.Forward(x, q, bias) : nn.functional.linear(x, weight, bias);
+        var y = _quantized is { } q ? QuantizedFrozenLinear.Forward(x, q, bias) : nn.functional.linear(x, weight, bias);
+        return Adapter is { Enabled: true } a ? LoraAttach.AddDelta(y, a.Delta(x, training)) : y;
+    }
+
+    /// <summary>The weight as the forward applies it, W + s·B·A with an adapter (differentiable in A and B; no dropout),
+    /// for callers that use the matrix itself (MLA's absorbed kv_b_proj).</summary>
+    internal Tensor EffectiveWeight()
+    {
+        if (Adapter is not { Enabled: true } a) return weight;
+        using var delta = a.B.matmul(a.A);
+        using var scaled = delta.Times(a.Scaling);
+        using var cast = scaled.to_type(weight.dtype);
+        return weight.Plus(cast);
     }
 
     /// <inheritdoc/>
     protected override void Dispose(bool disposing)
     {
-        if (disposing) Quantized?.Dispose();
+        if (disposing) { _quantized?.Dispose(); Adapter?.Dispose(); }
         base.Dispose(disposing);
     }
 }
@@ -101,20 +123,23 @@ public sealed class FusedProjection : IDisposable
         _originalWeights = _parts.Select(p => p.weight).ToArray();
     }
 
-    /// <summary>The fused (Σout, in) matrix while it still backs every part, else null (decode kernels read it).</summary>
-    internal Tensor? FusedWeight => Quantized is null && Intact() ? _weight : null;
+    /// <summary>The fused (Σout, in) matrix while it still backs every part, else null (decode kernels read it and add
+    /// the parts' adapters themselves).</summary>
+    internal Tensor? FusedWeight => _quantized is null && Intact() ? _weight : null;
+
+    private QuantizedMatrix? _quantized;
 
     /// <summary>The fused matrix in int8/int4 once <see cref="Quantize"/> ran, else null.</summary>
-    internal QuantizedMatrix? Quantized { get; private set; }
+    internal QuantizedMatrix? Quantized => _quantized;
 
     /// <summary>Quantizes the fused matrix and frees its storage and the parts' views (inference only); false, and
     /// nothing changed, when the input size is not a multiple of the block size.</summary>
     internal bool Quantize(QuantFormat format)
     {
-        if (Quantized is not null) return true;
+        if (_quantized is not null) return true;
         if (_weight.shape[1] % QuantizedMatrix.BlockSize != 0) return false;
         if (!Intact()) throw new InvalidOperationException("the fused matrix no longer backs its parts; quantize before replacing parameters");
-        Quantized = QuantizedWeights.FromTensor(_weight, format);
+        _quantized = QuantizedWeights.FromTensor(_weight, format);
         foreach (var part in _parts) QuantizedWeights.Release(part.weight);
         QuantizedWeights.Release(_weight);
         return true;
@@ -133,7 +158,7 @@ public sealed class FusedProjection : IDisposable
     /// <summary>Frees the fused matrix and bias (the parts' parameters are the module's to dispose).</summary>
     public void Dispose()
     {
-        Quantized?.Dispose();
+        _quantized?.Dispose();
         _weight.Dispose();
         _bias?.Dispose();
     }
@@ -142,11 +167,16 @@ public sealed class FusedProjection : IDisposable
     public Tensor Forward(Tensor x)
     {
         using var phase = PhaseProfiler.Enter(DecodePhase.Matvec);
-        if (Quantized is { } q) return QuantizedLinear.Forward(x, q, _bias);
-        if (!is_grad_enabled() && Intact())
-            return nn.functional.linear(x, _weight, _bias);
-        using var scope = NewDisposeScope();
-        var outputs = _parts.Select(p => p.forward(x)).ToArray();
-        return cat(outputs, -1).MoveToOuterDisposeScope();
+        Tensor y;
+        if (_quantized is { } q) y = QuantizedFrozenLinear.Forward(x, q, _bias);
+        else if ((!is_grad_enabled() || _parts.All(p => !p.weight.requires_grad)) && Intact())
+            y = nn.functional.linear(x, _weight, _bias);   // no gradient into the matrix: one matmul
+        else
+        {
+            using var scope = NewDisposeScope();
+            var outputs = _parts.Select(p => p.forward(x)).ToArray();   // each part adds its own adapter
+            return cat(outputs, -1).MoveToOuterDisposeScope();
+        }
+        return _parts.Any(p => p.Adapter is { Enabled: true }) ? LoraAttach.AddDelta(y, LoraAttach.FusedDelta(_parts, x)) : y;
     }
 }

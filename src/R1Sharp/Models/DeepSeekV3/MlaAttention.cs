@@ -106,7 +106,7 @@ public sealed class MlaAttention : nn.Module
     private Tensor Absorbed(Tensor qNope, Tensor qPe, Tensor latent, Tensor kPe, DecoderContext ctx)
     {
         long b = qNope.shape[0], t = qNope.shape[1], width = _rank + _rope;
-        var wkvb = kv_b_proj.weight.view(_heads, _nope + _v, _rank);
+        var wkvb = kv_b_proj.EffectiveWeight().view(_heads, _nope + _v, _rank);   // W + s·B·A with a LoRA adapter
         var wUk = wkvb.narrow(1, 0, _nope);                                                       // (H, nope, rank)
         var wUv = wkvb.narrow(1, _nope, _v);                                                      // (H, v, rank)
         var qLatent = einsum("bthn,hnr->bhtr", qNope, wUk);                                       // (B, H, T, rank)

@@ -59,7 +59,8 @@ public static class ZeroRun
 
         // 2. Setup: one model, one trainer, one generator (rollouts and evaluation stop on the same EOS ids).
         var tokenizer = HfTokenizer.Load(modelDir);
-        using var model = DecoderModel.Load(modelDir);
+        // LoRA: the base with fresh adapters (a resumed run's adapter values come from its checkpoint in Train).
+        using var model = PeftSetup.Load(grpo.UsePeft ? grpo.ModelNameOrPath! : modelDir, grpo, grpo.DType, grpo.Seed);
         var problems = ZeroTask.TrainProblems(options.TrainProblems, (ulong)grpo.Seed).Select(p => (p.Question, (string?)p.Answer));
         var prompts = GrpoPrompts.Render(problems, ZeroTask.Template, tokenizer, grpo.MaxPromptLength);
         using var trainer = new GrpoTrainer(grpo, model, tokenizer, prompts, GrpoTrainer.RewardsFromConfig(grpo), new GrpoRunOptions
@@ -122,8 +123,8 @@ public static class ZeroRun
         {
             var (checkpoint, saved) = GrpoTrainer.LatestCheckpoint(outDir)
                 ?? throw new R1SharpException($"--resume: {outDir} has no checkpoint-N with trainer_state.json; start a new run instead");
-            modelDir = checkpoint;
             if (saved.ModelNameOrPath is { } b && Directory.Exists(b)) baseModel = b;
+            modelDir = options.Grpo.UsePeft ? baseModel : checkpoint;   // a LoRA checkpoint is an adapter, not a model
         }
         else if (prepare)
         {

@@ -5,7 +5,6 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
 
 namespace R1Sharp.Tensors.Kernels;
 
@@ -123,10 +122,6 @@ public static unsafe partial class MatMul
             }
     }
 
-    /// <summary>Whether the batch-1 fp32 rows prefetch the next four rows while they read these (R1_PREFETCH=0 turns it
-    /// off, for measuring).</summary>
-    internal static readonly bool PrefetchRows = Environment.GetEnvironmentVariable("R1_PREFETCH") != "0";
-
     // Four consecutive weight rows (k apart) dotted with x: four independent FMA chains share each load of x.
     [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
     private static (float, float, float, float) Dot4F32(float* w0, int k, float* x)
@@ -134,18 +129,6 @@ public static unsafe partial class MatMul
         float* w1 = w0 + k, w2 = w1 + k, w3 = w2 + k;
         var a0 = Vector512<float>.Zero; var a1 = a0; var a2 = a0; var a3 = a0;
         int i = 0;
-        // The next four rows are the next 4·k floats: one cache line of them per line read here keeps the memory
-        // system a block ahead (the last block prefetches past the matrix, which is harmless).
-        if (PrefetchRows && Sse.IsSupported)
-            for (float* ahead = w0 + 4L * k; i + 16 <= k; i += 16)
-            {
-                Sse.Prefetch0(ahead + i); Sse.Prefetch0(ahead + k + i); Sse.Prefetch0(ahead + 2L * k + i); Sse.Prefetch0(ahead + 3L * k + i);
-                var xv = Vector512.Load(x + i);
-                a0 = Vector512.FusedMultiplyAdd(Vector512.Load(w0 + i), xv, a0);
-                a1 = Vector512.FusedMultiplyAdd(Vector512.Load(w1 + i), xv, a1);
-                a2 = Vector512.FusedMultiplyAdd(Vector512.Load(w2 + i), xv, a2);
-                a3 = Vector512.FusedMultiplyAdd(Vector512.Load(w3 + i), xv, a3);
-            }
         for (; i + 16 <= k; i += 16)
         {
             var xv = Vector512.Load(x + i);

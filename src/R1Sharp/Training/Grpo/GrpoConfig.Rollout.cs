@@ -40,6 +40,8 @@ public sealed partial record GrpoConfig
                 Check.Fail($"rollout.endpoints: '{e}' is not an http(s) URL; give base URLs such as http://10.0.0.5:30000");
         if (RolloutEndpoints.Distinct(StringComparer.OrdinalIgnoreCase).Count() != RolloutEndpoints.Count)
             Check.Fail("rollout.endpoints lists a worker twice; give each server once");
+        if (UsesRemoteRollouts && UsePeft)
+            Check.Fail("rollout.endpoints with use_peft: the workers load full weights and the trainer would push the base without its adapters; merging adapters for the sync is not implemented, so drop one of the two");
         if (UsesRemoteRollouts && RolloutSyncSteps > 1 && ImportanceSamplingCorrection == ImportanceSamplingCorrection.None)
             Check.Fail($"rollout.sync_steps = {RolloutSyncSteps} samples with weights up to {RolloutSyncSteps - 1} steps old; set importance_sampling_correction (token_truncate, as TRL) so the stale rollouts are reweighted, or sync every step");
     }

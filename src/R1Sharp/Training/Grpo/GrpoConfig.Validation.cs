@@ -22,6 +22,7 @@ public sealed partial record GrpoConfig
         CheckRanges();
         CheckFrontier();
         CheckRollout();
+        Infrastructure.PeftSetup.Check(this, DType, "GRPO config");
         var (generationBatch, stepsPerGeneration) = ResolveGenerationBatch();
         if (generationBatch % NumGenerations != 0)
             Check.Fail($"generation_batch_size ({generationBatch}) must be a multiple of num_generations ({NumGenerations}) so every prompt's group is whole; " +

@@ -43,8 +43,9 @@ public sealed partial class GrpoTrainer
     }
 
     /// <summary>The per-token loss of one micro-batch with the optional masks and weights; <paramref name="bonus"/> is the
-    /// c·H term to subtract from the aggregated loss (null without an entropy bonus).</summary>
-    private GrpoTokenLoss FrontierLoss(GrpoMicroBatch mb, Tensor logits, Tensor logp, Tensor? old, Tensor? reference,
+    /// c·H term to subtract from the aggregated loss (null without an entropy bonus). <paramref name="logits"/> are given
+    /// with an entropy bonus (its gradient), <paramref name="tokenEntropy"/> (B, C, no gradient) otherwise.</summary>
+    private GrpoTokenLoss FrontierLoss(GrpoMicroBatch mb, Tensor? logits, Tensor? tokenEntropy, Tensor logp, Tensor? old, Tensor? reference,
         double numItems, int accumulation, FrontierSums sums, out Tensor? bonus)
     {
         bonus = null;
@@ -52,8 +53,8 @@ public sealed partial class GrpoTrainer
         Tensor? entropies = null, entropyMask = null, isWeights = null, offPolicy = null;
         if (_config.TopEntropyQuantile < 1 || _entropyBonus is not null)
         {
-            if (_entropyBonus is not null) entropies = GrpoLoss.PerTokenEntropy(logits);             // (B, C), with grad
-            else using (no_grad()) entropies = GrpoLoss.PerTokenEntropy(logits.detach());
+            if (_entropyBonus is not null) entropies = GrpoLoss.PerTokenEntropy(logits!);            // (B, C), with grad
+            else entropies = tokenEntropy ?? throw new InvalidOperationException("no per-token entropy for the entropy mask");
         }
         if (_config.TopEntropyQuantile < 1) entropyMask = EntropyControl.HighEntropyMask(entropies!, mask, _config.TopEntropyQuantile);
         var effective = entropyMask is null ? mask : mask * entropyMask.to_type(mask.dtype);

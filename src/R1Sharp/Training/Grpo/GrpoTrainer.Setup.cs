@@ -44,7 +44,7 @@ public sealed partial class GrpoTrainer
         Distributed.DataParallel.Current.Barrier();
         var tokenizer = HfTokenizer.Load(model);
         var prompts = GrpoPrompts.FromConfig(config, tokenizer, model);
-        using var policy = DecoderModel.Load(model);
+        using var policy = PeftSetup.Load(model, config, config.DType, config.Seed);
         using var trainer = new GrpoTrainer(config, policy, tokenizer, prompts, rewards,
             (options ?? new GrpoRunOptions()) with { TokenizerSource = model, GenerationConfig = GenerationConfig.Load(model) });
         return trainer.Train(cancellationToken);

@@ -21,8 +21,8 @@ internal readonly record struct GrpoUpdateStats(double Loss, double ClipLow, dou
 public sealed partial class GrpoTrainer
 {
     /// <summary>
-    /// logits/T of the positions that predict the completion tokens, (B, C, V): column P−1+j predicts token j.
-    /// Dividing by the rollout temperature makes the log-probs those of the distribution that was sampled (as TRL does).
+    /// logits/T of the positions that predict the completion tokens, (B, C, V): column P−1+j predicts token j. Only the
+    /// entropy bonus (which differentiates the entropy) takes this path; the rest stays on <see cref="CompletionLogProbs"/>.
     /// </summary>
     private Tensor CompletionLogits(DecoderModel model, GrpoMicroBatch mb)
     {
@@ -33,16 +33,31 @@ public sealed partial class GrpoTrainer
         return completion.MoveToOuterDisposeScope();
     }
 
-    /// <summary>Log-probs (B, C) of each micro-batch under <paramref name="model"/> without autograd, kept outside any scope.</summary>
-    private Tensor[] LogProbsNoGrad(DecoderModel model, IReadOnlyList<GrpoMicroBatch> batches)
+    /// <summary>
+    /// log π(token | prefix) of each completion token at the rollout temperature, (B, C): the hidden states of columns
+    /// P−1 … P+C−2 (column P−1+j predicts token j) go through the head chunk by chunk (<see cref="DecoderModel.TokenLogProbs"/>),
+    /// so no (B, C, V) logits tensor exists. Dividing by the temperature makes them the log-probs of the distribution that
+    /// was sampled (as TRL does). <paramref name="entropy"/>, when given, receives each token's entropy.
+    /// </summary>
+    private Tensor CompletionLogProbs(DecoderModel model, GrpoMicroBatch mb, RowEntropy? entropy = null)
+    {
+        using var scope = NewDisposeScope();
+        var hidden = model.NormedHidden(mb.InputIds, mb.Positions, mb.AttentionMask)                // (B, P+C, hidden)
+            .narrow(1, mb.PromptLength - 1, mb.CompletionLength);                                   // (B, C, hidden)
+        return model.TokenLogProbs(hidden, mb.CompletionIds, _config.Temperature, entropy: entropy).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Log-probs (B, C) of each micro-batch under <paramref name="model"/> without autograd, kept outside any
+    /// scope; with <paramref name="withoutAdapters"/> under the model's base weights (the LoRA policy's reference).</summary>
+    private Tensor[] LogProbsNoGrad(DecoderModel model, IReadOnlyList<GrpoMicroBatch> batches, bool withoutAdapters = false)
     {
         using var noGrad = no_grad();
+        using var disabled = withoutAdapters ? model.Adapters?.Disable() : null;
         var result = new Tensor[batches.Count];
         for (int i = 0; i < batches.Count; i++)
         {
             using var scope = NewDisposeScope();
-            var logits = CompletionLogits(model, batches[i]);
-            result[i] = GrpoLoss.SelectiveLogSoftmax(logits, batches[i].CompletionIds).DetachFromDisposeScope();
+            result[i] = CompletionLogProbs(model, batches[i]).DetachFromDisposeScope();
         }
         return result;
     }
@@ -71,13 +86,17 @@ public sealed partial class GrpoTrainer
             {
                 using var scope = NewDisposeScope();
                 var mb = batches[i];
-                var logits = CompletionLogits(_policy, mb);                                           // (B, C, V)
-                var logp = GrpoLoss.SelectiveLogSoftmax(logits, mb.CompletionIds);                     // (B, C)
+                using var rowEntropy = new RowEntropy();
+                // An entropy bonus needs the entropy's gradient: that path keeps the full (B, C, V) logits.
+                var logits = _entropyBonus is not null ? CompletionLogits(_policy, mb) : null;
+                var logp = logits is not null ? GrpoLoss.SelectiveLogSoftmax(logits, mb.CompletionIds)
+                    : CompletionLogProbs(_policy, mb, rowEntropy);                                      // (B, C)
+                var tokenEntropy = logits is not null ? null : rowEntropy.Values!.reshape(mb.CompletionIds.shape);
                 if (storeOld && old[i] is null) old[i] = logp.detach().clone().DetachFromDisposeScope();
                 Tensor? bonus = null;
                 var perToken = frontier is null
                     ? GrpoLoss.Policy(logp, old[i], reference?[i], mb.Advantages, mb.CompletionMask, _config.LossOptions)
-                    : FrontierLoss(mb, logits, logp, old[i], reference?[i], numItems, indices.Count, frontier, out bonus);
+                    : FrontierLoss(mb, logits, tokenEntropy, logp, old[i], reference?[i], numItems, indices.Count, frontier, out bonus);
                 var aggregated = GrpoLoss.Aggregate(perToken.Loss, mb.CompletionMask, _config.LossType, _config.MaxCompletionLength,
                     numItems, indices.Count);
                 if (_shards[i].Scale != 1) aggregated = aggregated.Times(_shards[i].Scale);            // this rank's part of the micro-batch's loss
@@ -96,7 +115,8 @@ public sealed partial class GrpoTrainer
                 var m = perToken.Metrics;
                 low += w * m.ClipRatioLow; high += w * m.ClipRatioHigh; region += w * m.ClipRatioRegion;
                 kl += w * (double.IsNaN(m.MeanKl) ? 0 : m.MeanKl);
-                entropy += w * GrpoLoss.Entropy(logits.detach(), mb.CompletionMask);
+                entropy += w * (tokenEntropy is not null ? GrpoLoss.MaskedMean(tokenEntropy, mb.CompletionMask)
+                    : GrpoLoss.Entropy(logits!.detach(), mb.CompletionMask));
                 if (old[i] is { } o) approxKl += w * GrpoLoss.MaskedMean(logp.detach().Minus(o).Square().Times(0.5), mb.CompletionMask);
                 weight += w;
             }

@@ -81,14 +81,16 @@ public sealed partial class GrpoTrainer : IDisposable
         _config = config.Validate();
         if (prompts.Count == 0) throw new R1SharpException("GRPO: no prompts to train on");
         _policy = policy;
+        if (_config.GradientCheckpointing) policy.GradientCheckpointing = true;
         _prompts = prompts;
         _options = options ?? new GrpoRunOptions();
         if (!_parallel.IsMain) _options = _options with { Log = null, Progress = null };   // rank 0 reports for the job
         _completionTemplate = GrpoPrompts.CompletionTemplateOf(_config.Template);
         _rewards = WithOverlongShaping(rewards, _config);
         _generator = new TextGenerator(policy, tokenizer, _options.GenerationConfig);
-        _reference = _config.UsesReferenceModel ? FrozenCopy(policy) : null;
-        _optimizer = TrainingOptimizer.Create(policy, new AdamWOptions(_config.LearningRate, _config.AdamBeta1, _config.AdamBeta2,
+        // With LoRA the reference is the frozen base itself: the policy with its adapters switched off (PEFT's disable_adapter).
+        _reference = _config.UsesReferenceModel && policy.Adapters is null ? FrozenCopy(policy) : null;
+        _optimizer = TrainingOptimizer.Create(policy.Adapters?.NamedParameters() ?? policy.named_parameters().Select(p => (p.name, p.parameter)), new AdamWOptions(_config.LearningRate, _config.AdamBeta1, _config.AdamBeta2,
             _config.AdamEpsilon, _config.WeightDecay));
         _balancer = MoeBalancer.For(policy, _config.MoeBiasUpdateSpeed);
         _seqBalance = SequenceBalance.For(_config.SeqAuxLossAlpha, policy);
@@ -98,6 +100,7 @@ public sealed partial class GrpoTrainer : IDisposable
         _checkpointer = new Checkpointer(_config.OutputDir, _config.SaveTotalLimit, _tokenizerSource);
         CheckParallelSupport();
         _remote = NewRemoteRollouts();
+        if (policy.Adapters is not null) _options.Log?.Invoke(PeftSetup.Describe(policy));
         Reshuffle();
     }
 
@@ -146,7 +149,8 @@ public sealed partial class GrpoTrainer : IDisposable
             bool precomputeOld = _config.NeedsOldLogProbs && batches.Length > accumulation;
             clock.Restart();
             Tensor?[] old = precomputeOld ? LogProbsNoGrad(_policy, batches) : new Tensor?[batches.Length];
-            Tensor[]? reference = _reference is null ? null : LogProbsNoGrad(_reference, batches);
+            Tensor[]? reference = _reference is not null ? LogProbsNoGrad(_reference, batches)
+                : _config.UsesReferenceModel && _policy.Adapters is not null ? LogProbsNoGrad(_policy, batches, withoutAdapters: true) : null;
             double prepareSeconds = clock.Elapsed.TotalSeconds;
             try
             {

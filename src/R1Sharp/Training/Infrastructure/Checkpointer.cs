@@ -1,5 +1,6 @@
 // Checkpoints as DESIGN.md "Model directory produced by training" says: output_dir/checkpoint-STEP is a loadable
-// model directory (config, weights, tokenizer files) plus trainer_state.json and optimizer.safetensors, written to a
+// model directory (config, weights, tokenizer files; a PEFT adapter directory for a LoRA run) plus trainer_state.json and
+// optimizer.safetensors (the adapters' state only, then), written to a
 // temporary directory and renamed into place; only the newest save_total_limit checkpoints are kept (never the one
 // just written). Temporary folders and files a crashed run left in the output directory are removed on the next start.
 using System.Globalization;
@@ -88,10 +89,13 @@ public sealed class Checkpointer
         return final;
     }
 
-    /// <summary>Writes a loadable model directory: weights + config via <see cref="DecoderModel.Save"/>, tokenizer files copied.</summary>
+    /// <summary>Writes a loadable model directory: weights + config via <see cref="DecoderModel.Save"/>, tokenizer files
+    /// copied; for a model with LoRA adapters only the PEFT adapter (adapter_config.json naming
+    /// <paramref name="tokenizerSource"/> as the base, adapter_model.safetensors), as TRL saves a PEFT run.</summary>
     public static void WriteModelDirectory(DecoderModel model, string directory, string? tokenizerSource)
     {
-        model.Save(directory);
+        if (model.Adapters is { } adapters) adapters.Save(directory, tokenizerSource);
+        else model.Save(directory);
         if (tokenizerSource is null) return;
         foreach (string name in TokenizerFiles)
         {
@@ -128,8 +132,10 @@ public sealed class Checkpointer
         if (!File.Exists(statePath))
             throw new R1SharpException($"{checkpointDir}: no {TrainerState.FileName}; not a checkpoint directory");
         var state = TrainerState.Parse(File.ReadAllText(statePath), statePath);
-        using (var weights = Formats.Safetensors.SafetensorsModel.Open(checkpointDir))
-            model.LoadWeights(weights);
+        if (model.Adapters is { } adapters) adapters.LoadValues(checkpointDir);
+        else
+            using (var weights = Formats.Safetensors.SafetensorsModel.Open(checkpointDir))
+                model.LoadWeights(weights);
         optimizer.Load(Path.Combine(checkpointDir, OptimizerFile));
         if (state.TorchRngState is { } rng) TrainerState.RestoreTorchRng(rng);
         return state;

@@ -17,8 +17,9 @@ public sealed partial record SftConfig
             Check.Fail("model_name_or_path is required; set it to a model directory (e.g. one made by r1 new-model)");
         if (!Directory.Exists(ModelNameOrPath))
             Check.Fail($"model_name_or_path '{ModelNameOrPath}' is not a directory; give a local Hugging Face model directory");
-        if (DType != "float32")
-            Check.Fail($"dtype '{DType}' is not supported for training; use float32 (bf16 matmul is ~2x slower on CPUs without AMX)");
+        Infrastructure.PeftSetup.Check(this, DType, "SFT config");
+        if (UsePeft && MtpLossWeight != 0)
+            Check.Fail("mtp_loss_weight with use_peft is not implemented (the MTP layer would need its own adapters); set one of them to 0");
         if (string.IsNullOrWhiteSpace(OutputDir)) Check.Fail("output_dir is required");
         if (OverwriteOutputDir && ResumeFromCheckpoint is not null)
             Check.Fail("overwrite_output_dir and resume_from_checkpoint are both set; resume the run in output_dir or replace it, not both");

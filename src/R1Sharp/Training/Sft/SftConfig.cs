@@ -97,7 +97,8 @@ public sealed partial record SftConfig : ITrainerKeys
     /// <summary>Seed of the data order and the train/eval split (42).</summary>
     [JsonPropertyName("seed")] public int Seed { get; init; } = 42;
 
-    /// <summary>Parameter dtype; only float32 (bf16 matmul is ~2× slower on these CPUs: DESIGN.md).</summary>
+    /// <summary>Parameter dtype: float32 (bf16 matmul is ~2× slower on these CPUs: DESIGN.md), or bfloat16 for a frozen
+    /// base with use_peft.</summary>
     [JsonPropertyName("dtype")] public string DType { get; init; } = "float32";
 
     /// <summary>

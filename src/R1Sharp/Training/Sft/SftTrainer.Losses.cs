@@ -5,6 +5,7 @@ using R1Sharp.Formats.Safetensors;
 using R1Sharp.Models;
 using R1Sharp.Models.DeepSeekV3;
 using R1Sharp.Tensors;
+using R1Sharp.Training.Infrastructure;
 using static TorchSharp.torch;
 
 namespace R1Sharp.Training.Sft;
@@ -22,7 +23,7 @@ public static partial class SftTrainer
     private static DecoderModel LoadModel(SftConfig config)
     {
         string dir = config.ModelNameOrPath;
-        if (config.MtpLossWeight == 0) return DecoderModel.Load(dir);
+        if (config.MtpLossWeight == 0) return PeftSetup.Load(dir, config, config.DType, config.Seed);
         var modelConfig = ModelConfig.Load(dir);
         if (modelConfig is not DeepSeekV3Config d)
             throw new R1SharpException($"SFT config: mtp_loss_weight needs a deepseek_v3 model with Multi-Token Prediction, but {dir} is {modelConfig.ModelType}; set mtp_loss_weight to 0");
@@ -63,9 +64,16 @@ public static partial class SftTrainer
             {
                 using var scope = NewDisposeScope();
                 using var batch = batches[j];
-                var (logits, mtpLogits) = model.ForwardWithMtp(batch.InputIds, batch.Positions, batch.AttentionMask, withMtp: mtp, packed: extras.Packed);  // (B, T, V)
-                var nll = nn.functional.cross_entropy(logits.view(-1, logits.shape[2]), batch.Labels.view(-1),
-                    ignore_index: SftBatches.IgnoreIndex, reduction: nn.Reduction.Sum);
+                Tensor nll;
+                Tensor? mtpLogits = null;
+                if (mtp)
+                {
+                    Tensor logits;
+                    (logits, mtpLogits) = model.ForwardWithMtp(batch.InputIds, batch.Positions, batch.AttentionMask, withMtp: true, packed: extras.Packed);  // (B, T, V)
+                    nll = nn.functional.cross_entropy(logits.view(-1, logits.shape[2]), batch.Labels.view(-1),
+                        ignore_index: SftBatches.IgnoreIndex, reduction: nn.Reduction.Sum);
+                }
+                else nll = TargetNll(model, batch, extras.Packed);                                    // no (B, T, V) logits
                 var total = nll.DividedBy(lossTokens);
                 if (mtpLogits is not null)
                 {
@@ -91,5 +99,19 @@ public static partial class SftTrainer
             foreach (var l in mtpLabels) l.Dispose();
         }
         return (lossSum / lossTokens, tokens, mtp ? mtpSum / mtpTokens : double.NaN, auxSum);
+    }
+
+    /// <summary>
+    /// Σ −log p(label) over the batch's target tokens, equal to the summed cross-entropy of the full logits: only the
+    /// hidden states of target positions go through the head, chunk by chunk (<see cref="DecoderModel.TokenLogProbs"/>).
+    /// </summary>
+    private static Tensor TargetNll(DecoderModel model, SftBatch batch, bool packed)
+    {
+        using var scope = NewDisposeScope();
+        var hidden = model.NormedHidden(batch.InputIds, batch.Positions, batch.AttentionMask, packed);   // (B, T, hidden)
+        var labels = batch.Labels.reshape(-1);
+        var at = labels.Ne(SftBatches.IgnoreIndex).nonzero().squeeze(1);                              // target positions
+        var rows = hidden.reshape(-1, hidden.shape[2]).index_select(0, at);                          // (N, hidden)
+        return model.TokenLogProbs(rows, labels.index_select(0, at)).sum().neg().MoveToOuterDisposeScope();
     }
 }

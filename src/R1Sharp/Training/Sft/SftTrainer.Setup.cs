@@ -65,8 +65,9 @@ public static partial class SftTrainer
             PadId = tokenizer.PadId ?? tokenizer.EosId ?? 0;
 
             Model = LoadModel(config);
+            Model.GradientCheckpointing = config.GradientCheckpointing;
             Model.train();
-            Optimizer = TrainingOptimizer.Create(Model.CheckpointParameters(), config.AdamW);
+            Optimizer = TrainingOptimizer.Create(Model.Adapters?.NamedParameters() ?? Model.CheckpointParameters(), config.AdamW);   // LoRA: adapters only
             Balancer = MoeBalancer.For(config.MoeBiasUpdateSpeed, Model, Model.Mtp);
             Extras = new LossExtras(config.MtpLossWeight, SequenceBalance.For(config.SeqAuxLossAlpha, Model, Model.Mtp), config.Packing);
             _parameters = Model.parameters().Sum(p => p.numel());
@@ -84,6 +85,7 @@ public static partial class SftTrainer
                 TensorBoard = RecipeChecks.ReportsToTensorBoard(config) ? new TensorBoardLog(Path.Combine(config.OutputDir, TensorBoardLog.FolderName)) : null,
             };
             _gflops = MatmulRate.Measure();
+            if (Model.Adapters is not null) Note(PeftSetup.Describe(Model));
             Note($"sft: {_parameters:N0} parameters, {TrainRows.Count} train rows ({trainExamples.Count} examples), " +
                 $"{EvalRows.Count} eval rows, {TotalSteps} steps ({StepsPerEpoch}/epoch), matmul {_gflops:0} GFLOP/s" +
                 (state is null ? "" : $", resumed at step {Step}"));

@@ -79,9 +79,7 @@ public static partial class SftTrainer
         {
             using var scope = NewDisposeScope();
             using var batch = SftBatches.Collate(rows.Skip(i).Take(batchSize).ToArray(), padId);
-            var logits = model.Forward(batch.InputIds, batch.Positions, batch.AttentionMask, packed: packed);
-            nll += nn.functional.cross_entropy(logits.view(-1, logits.shape[2]), batch.Labels.view(-1),
-                ignore_index: SftBatches.IgnoreIndex, reduction: nn.Reduction.Sum).item<float>();
+            nll += TargetNll(model, batch, packed).item<float>();
             count += batch.LossTokens;
         }
         return count > 0 ? nll / count : double.NaN;

@@ -40,6 +40,13 @@ public class GrpoRolloutConfigTests
     }
 
     [Fact]
+    public void Lora_policies_cannot_sync_to_workers_yet()
+    {
+        var e = Assert.Throws<R1SharpException>(() => GrpoConfig.Load(null, ["--rollout.endpoints=http://a:1", "--use_peft"]).Validate());
+        Assert.Contains("rollout.endpoints with use_peft", e.Message);
+    }
+
+    [Fact]
     public void Zero_rollout_endpoints_is_the_config_key()
     {
         var r = R1Process.Run("zero", "--steps", "1", "--out", Path.Combine(Path.GetTempPath(), "r1-zero-" + Guid.NewGuid().ToString("N")[..8]),

@@ -105,7 +105,7 @@ public class SftDataTests
     [Theory]
     [InlineData("--max_steps=0", "max_steps must be positive")]
     [InlineData("--eval_fraction=1", "eval_fraction must be in [0, 1)")]
-    [InlineData("--dtype=bfloat16", "dtype 'bfloat16' is not supported")]
+    [InlineData("--dtype=bfloat16", "dtype 'bfloat16' trains only with use_peft")]
     [InlineData("--max_length=1", "max_length must be >= 2")]
     [InlineData("--model_name_or_path=/nonexistent", "is not a directory")]
     public void Validation_errors_are_one_line_and_name_the_key(string arg, string expected)
