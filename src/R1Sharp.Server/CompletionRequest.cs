@@ -1,5 +1,7 @@
 // The body of POST /v1/completions (OpenAI's legacy text completions): a prompt in, text out, sampled as chat requests
-// are. Fields this server does not implement (echo, suffix, best_of > 1, logprobs) are refused by name, as in chat.
+// are. Fields this server does not implement (echo, suffix, best_of > 1, logprobs > 0) are refused by name, as in chat.
+// logprobs = 0 returns the sampled tokens' log-probs and return_token_ids (vLLM's field) their ids: what an RL trainer
+// needs from its rollout workers.
 using System.Text.Json;
 using R1Sharp.Serving;
 
@@ -14,7 +16,7 @@ internal sealed record CompletionRequest
     private static readonly HashSet<string> s_implemented = new(StringComparer.Ordinal)
     {
         "model", "prompt", "max_tokens", "temperature", "top_p", "top_k", "presence_penalty", "frequency_penalty", "seed", "stop", "n",
-        "stream", "stream_options", "logit_bias", "ignore_eos", "user",
+        "stream", "stream_options", "logit_bias", "ignore_eos", "user", "logprobs", "return_token_ids",
     };
 
     private static readonly Dictionary<string, (Func<JsonElement, bool> AsksNothing, string Why)> s_unimplemented = new(StringComparer.Ordinal)
@@ -22,7 +24,6 @@ internal sealed record CompletionRequest
         ["echo"] = (v => v.ValueKind == JsonValueKind.False, "the prompt is not echoed"),
         ["suffix"] = (v => v.ValueKind == JsonValueKind.String && v.GetString() == "", "insertion (fill in the middle) is not implemented"),
         ["best_of"] = (v => v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out int n) && n == 1, "best_of is not implemented; use n"),
-        ["logprobs"] = (v => v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out int n) && n == 0, "completions return no log-probs; use /v1/chat/completions"),
     };
 
     public required string Model { get; init; }
@@ -30,6 +31,10 @@ internal sealed record CompletionRequest
     public required ChatSettings Settings { get; init; }
     public bool Stream { get; init; }
     public bool IncludeUsage { get; init; }
+    /// <summary>logprobs = 0: each choice carries the sampled tokens' log-probs (legacy logprobs object).</summary>
+    public bool LogProbs { get; init; }
+    /// <summary>return_token_ids (vLLM): each choice carries token_ids, the top level prompt_token_ids.</summary>
+    public bool ReturnTokenIds { get; init; }
 
     public static CompletionRequest Parse(ReadOnlyMemory<byte> body)
     {
@@ -40,6 +45,10 @@ internal sealed record CompletionRequest
             string model = ChatCompletionRequest.Str(root, "model")
                 ?? throw ApiError.BadField("model", "you must provide a model parameter (a string)", "missing_required_parameter");
             ChatCompletionFields.RefuseUnimplemented(root, s_implemented, s_unimplemented);
+            bool stream = ChatCompletionRequest.Bool(root, "stream") ?? false;
+            bool logProbs = ParseLogProbs(root), tokenIds = ChatCompletionRequest.Bool(root, "return_token_ids") ?? false;
+            if (stream && (logProbs || tokenIds))
+                throw ApiError.BadField(logProbs ? "logprobs" : "return_token_ids", "log-probs and token ids are returned by non-streamed completions only; set stream to false", "unsupported_parameter");
             return new CompletionRequest
             {
                 Model = model,
@@ -58,10 +67,20 @@ internal sealed record CompletionRequest
                     IgnoreEos = ChatCompletionRequest.Bool(root, "ignore_eos"),
                     LogitBias = LogitBiasField.Parse(root),
                 },
-                Stream = ChatCompletionRequest.Bool(root, "stream") ?? false,
+                Stream = stream,
                 IncludeUsage = ChatCompletionRequest.StreamOptions(root),
+                LogProbs = logProbs,
+                ReturnTokenIds = tokenIds,
             };
         }
+    }
+
+    // null: none; 0: the sampled tokens' log-probs; more (top alternatives per token) is not implemented here.
+    private static bool ParseLogProbs(JsonElement root)
+    {
+        if (ChatCompletionRequest.Int(root, "logprobs", 0, 20) is not { } n) return false;
+        return n == 0 ? true : throw ApiError.BadField("logprobs",
+            "logprobs > 0 (top alternatives) is not implemented on /v1/completions; give 0 for the sampled tokens' log-probs, or use /v1/chat/completions with top_logprobs", "unsupported_value");
     }
 
     // A string, or an array of exactly one string (OpenAI's batch of prompts is not implemented: one prompt per request).

@@ -7,6 +7,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using R1Sharp.Generation;
 using R1Sharp.Serving;
+using R1Sharp.Text;
 using R1Sharp.Text.ChatTemplates;
 
 namespace R1Sharp.Server;
@@ -32,7 +33,7 @@ internal sealed class CompletionsEndpoint(BatchScheduler scheduler, IChatTemplat
         catch (R1SharpException e) { throw new ApiError(400, e.Message, param: null, code: "invalid_value"); }
         string id = "cmpl-" + Guid.NewGuid().ToString("N")[..24];
         long created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
-        var results = request.Stream ? await StreamAsync(http, request, job, id, created) : await CompleteAsync(http, job, id, created);
+        var results = request.Stream ? await StreamAsync(http, request, job, id, created) : await CompleteAsync(http, request, prompt.PromptIds, scheduler.Tokenizer, job, id, created);
         if (results is null) return;
         var usage = OpenAiJson.Usage(results);
         metrics.Completion(usage, null, clock.Elapsed);
@@ -56,7 +57,8 @@ internal sealed class CompletionsEndpoint(BatchScheduler scheduler, IChatTemplat
         return (new GenerationRequest(ids), generation);
     }
 
-    private static async Task<IReadOnlyList<GenerationResult>?> CompleteAsync(HttpContext http, GenerationJob job, string id, long created)
+    private static async Task<IReadOnlyList<GenerationResult>?> CompleteAsync(HttpContext http, CompletionRequest request, IReadOnlyList<int> promptIds,
+        HfTokenizer tokenizer, GenerationJob job, string id, long created)
     {
         var results = await job.Completion;
         if (http.RequestAborted.IsCancellationRequested) { http.Items[R1Server.CancelledKey] = true; return results; }
@@ -65,8 +67,11 @@ internal sealed class CompletionsEndpoint(BatchScheduler scheduler, IChatTemplat
         {
             Header(w, id, created, http);
             w.WriteStartArray("choices");
-            for (int i = 0; i < results.Count; i++) Choice(w, i, results[i].Text, OpenAiJson.FinishReasonOf(results[i].FinishReason));
+            for (int i = 0; i < results.Count; i++)
+                Choice(w, i, results[i].Text, OpenAiJson.FinishReasonOf(results[i].FinishReason), request.LogProbs ? results[i] : null, tokenizer,
+                    request.ReturnTokenIds ? results[i].Tokens : null);
             w.WriteEndArray();
+            if (request.ReturnTokenIds) CompletionLogProbsJson.WriteIds(w, "prompt_token_ids", promptIds);
             OpenAiJson.WriteUsageProperty(w, OpenAiJson.Usage(results));
             w.WriteEndObject();
         }
@@ -138,12 +143,13 @@ internal sealed class CompletionsEndpoint(BatchScheduler scheduler, IChatTemplat
         w.WriteString("model", (string)http.Items[R1Server.ModelKey]!);
     }
 
-    private static void Choice(Utf8JsonWriter w, int index, string text, string? finish)
+    private static void Choice(Utf8JsonWriter w, int index, string text, string? finish, GenerationResult? logProbs = null, HfTokenizer? tokenizer = null, int[]? tokenIds = null)
     {
         w.WriteStartObject();
         w.WriteString("text", text);
         w.WriteNumber("index", index);
-        w.WriteNull("logprobs");
+        if (logProbs is null) w.WriteNull("logprobs"); else CompletionLogProbsJson.Write(w, logProbs, tokenizer!);
+        if (tokenIds is not null) CompletionLogProbsJson.WriteIds(w, "token_ids", tokenIds);
         if (finish is null) w.WriteNull("finish_reason"); else w.WriteString("finish_reason", finish);
         w.WriteEndObject();
     }

@@ -26,13 +26,14 @@ internal static class ZeroCommand
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace the earlier run in --out (its checkpoints, metrics, evaluations) instead of refusing" };
         var lossType = new Option<string?>("--loss-type") { Description = $"GRPO variant: {string.Join(", ", ZeroVariants.Names)} (see README; default: r1 zero's bnpo)" };
         var set = new Option<string[]>("--grpo") { Description = "A GRPO config key, as in r1 train grpo: --grpo top_entropy_quantile=0.2 (repeatable)" };
+        var endpoints = new Option<string?>("--rollout-endpoints") { Description = "Sample GRPO rollouts on these inference servers (comma-separated base URLs: r1 serve, SGLang or vLLM), which reload the policy each step; see README \"Remote rollouts\"" };
         var usePeft = new Option<bool>("--use-peft") { Description = "Train LoRA adapters on the frozen base (TRL use_peft); checkpoints hold the PEFT adapter" };
         var loraR = new Option<int>("--lora-r") { Description = "LoRA rank (with --use-peft)", DefaultValueFactory = _ => grpo.LoraR };
         var loraAlpha = new Option<double>("--lora-alpha") { Description = "LoRA alpha (with --use-peft)", DefaultValueFactory = _ => grpo.LoraAlpha };
         var loraTargets = new Option<string?>("--lora-target-modules") { Description = "Comma-separated projections to adapt, or all-linear (default q_proj,v_proj)" };
         var command = new Command("zero", "R1-Zero: GRPO with rule rewards from a tiny base model, evaluated before and after")
         {
-            output, steps, seed, arch, baseModel, evalProblems, evalK, lr, resume, overwrite, lossType, set, usePeft, loraR, loraAlpha, loraTargets,
+            output, steps, seed, arch, baseModel, evalProblems, evalK, lr, resume, overwrite, lossType, set, usePeft, loraR, loraAlpha, loraTargets, endpoints,
             ZeroAblateCommand.Create(),
         };
         CliAction.SetTraining(command, (parse, interrupt) =>
@@ -52,7 +53,7 @@ internal static class ZeroCommand
                     MaxSteps = parse.GetValue(steps), Seed = parse.GetValue(seed), LearningRate = parse.GetValue(lr),
                     UsePeft = parse.GetValue(usePeft), LoraR = parse.GetValue(loraR), LoraAlpha = parse.GetValue(loraAlpha),
                     LoraTargetModules = parse.GetValue(loraTargets)?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries),
-                }, parse.GetValue(lossType), parse.GetValue(set) ?? []),
+                }, parse.GetValue(lossType), [.. parse.GetValue(set) ?? [], .. RolloutEndpoints(parse.GetValue(endpoints))]),
             };
             var (summary, before, after) = ZeroRun.Run(options, Console.Error.WriteLine, interrupt.Token);
             if (Training.Distributed.DataParallel.Current.IsMain) PrintTable(summary, before, after, outDir);
@@ -68,6 +69,9 @@ internal static class ZeroCommand
         var overrides = settings.Select(s => s.Contains('=') ? "--" + s.TrimStart('-') : throw new R1SharpException($"--grpo {s}: expected key=value, e.g. --grpo top_entropy_quantile=0.2")).ToArray();
         return overrides.Length == 0 ? config : Training.RecipeConfig.ApplyOverrides(config, overrides);
     }
+
+    // --rollout-endpoints URL,URL is the config key rollout.endpoints (validated there).
+    static string[] RolloutEndpoints(string? list) => list is null ? [] : ["rollout.endpoints=" + list];
 
     static void PrintTable(ZeroSummary s, EvalResult before, EvalResult after, string outDir)
     {

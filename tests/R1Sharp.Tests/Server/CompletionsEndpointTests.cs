@@ -47,7 +47,35 @@ public sealed class CompletionsEndpointTests(ServeProcess serve) : IClassFixture
         Assert.True(objects[^1].GetProperty("usage").GetProperty("completion_tokens").GetInt32() > 0);
     }
 
+    [Fact]
+    public async Task Logprobs_zero_and_return_token_ids_give_each_sampled_token_its_id_and_log_prob()
+    {
+        const string request = """{"model":"tiny-qwen2","prompt":"Once upon a time","max_tokens":6,"seed":3,"n":2,"logprobs":0,"return_token_ids":true}""";
+        var (status, body) = await Post(request);
+        Assert.Equal(200, status);
+        using var doc = JsonDocument.Parse(body);
+        Assert.True(doc.RootElement.GetProperty("prompt_token_ids").GetArrayLength() > 0);
+        foreach (var choice in doc.RootElement.GetProperty("choices").EnumerateArray())
+        {
+            int tokens = choice.GetProperty("token_ids").GetArrayLength();
+            var logprobs = choice.GetProperty("logprobs");
+            Assert.InRange(tokens, 1, 6);
+            Assert.Equal(tokens, logprobs.GetProperty("token_logprobs").GetArrayLength());
+            Assert.Equal(tokens, logprobs.GetProperty("tokens").GetArrayLength());
+            Assert.Equal(tokens, logprobs.GetProperty("text_offset").GetArrayLength());
+            Assert.Equal(JsonValueKind.Null, logprobs.GetProperty("top_logprobs").ValueKind);
+            Assert.All(logprobs.GetProperty("token_logprobs").EnumerateArray(), lp => Assert.InRange(lp.GetDouble(), -100, 0));
+        }
+        // Without the fields the reply is as before.
+        (status, body) = await Post("""{"model":"tiny-qwen2","prompt":"Once upon a time","max_tokens":2}""");
+        using var plain = JsonDocument.Parse(body);
+        Assert.Equal(JsonValueKind.Null, plain.RootElement.GetProperty("choices")[0].GetProperty("logprobs").ValueKind);
+        Assert.False(plain.RootElement.GetProperty("choices")[0].TryGetProperty("token_ids", out _));
+    }
+
     [Theory]
+    [InlineData("\"logprobs\":0,\"stream\":true", "logprobs")]
+    [InlineData("\"return_token_ids\":true,\"stream\":true", "return_token_ids")]
     [InlineData("\"echo\":true", "echo")]
     [InlineData("\"suffix\":\"end\"", "suffix")]
     [InlineData("\"best_of\":3", "best_of")]

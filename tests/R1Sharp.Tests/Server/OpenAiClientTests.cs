@@ -23,12 +23,13 @@ public sealed class ServeProcess : IDisposable
     public ServeProcess() : this(null) { }
 
     /// <summary>Starts the server with extra environment variables (e.g. the GC-stress hook) and batch size.</summary>
-    internal ServeProcess(IReadOnlyDictionary<string, string>? environment, int maxBatch = 4)
+    internal ServeProcess(IReadOnlyDictionary<string, string>? environment, int maxBatch = 4, bool apiKey = true)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, StandardOutputEncoding = Encoding.UTF8 };
         foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "r1.dll"), "serve", "--model", Path.Combine(RepoPaths.Root, "models", "tiny-qwen2"),
-                     "--port", "0", "--api-key", Key, "--max-batch", maxBatch.ToString(System.Globalization.CultureInfo.InvariantCulture) })
+                     "--port", "0", "--max-batch", maxBatch.ToString(System.Globalization.CultureInfo.InvariantCulture) })
             info.ArgumentList.Add(a);
+        if (apiKey) { info.ArgumentList.Add("--api-key"); info.ArgumentList.Add(Key); }
         foreach (var (name, value) in environment ?? new Dictionary<string, string>()) info.Environment[name] = value;
         _process = Process.Start(info)!;
         _process.ErrorDataReceived += (_, e) => { lock (_output) _output.AppendLine(e.Data); };

@@ -21,6 +21,7 @@ public sealed partial record GrpoConfig
             Check.Fail($"mtp_loss_weight is {RecipeChecks.F(MtpLossWeight)}, but GRPO does not train the Multi-Token Prediction layer (an SFT/pre-training loss in DeepSeek-V3); set it to 0 and use r1 sft with mtp_loss_weight");
         CheckRanges();
         CheckFrontier();
+        CheckRollout();
         Infrastructure.PeftSetup.Check(this, DType, "GRPO config");
         var (generationBatch, stepsPerGeneration) = ResolveGenerationBatch();
         if (generationBatch % NumGenerations != 0)

@@ -60,6 +60,9 @@ public sealed record GrpoStepMetrics
     public required double RolloutSeconds { get; init; }
     /// <summary>Seconds in this step's forward/backward/optimizer work (old/ref log-probs included).</summary>
     public required double UpdateSeconds { get; init; }
+    /// <summary>Seconds spent writing the weights and having the rollout workers load them (rollout.endpoints; 0 when
+    /// rollouts are local or no sync was due).</summary>
+    public double WeightSyncSeconds { get; init; }
 
     /// <summary>Share of sampled completions that reason: non-empty text inside &lt;think&gt;…&lt;/think&gt; (see <see cref="Thinks"/>).</summary>
     public double ThinkingFraction { get; init; } = double.NaN;
@@ -106,6 +109,11 @@ public sealed record GrpoStepMetrics
         row["groups_sampled"] = GroupsSampled;
         row["time/rollout_s"] = RolloutSeconds;
         row["time/update_s"] = UpdateSeconds;
+        row["time/weight_sync_s"] = WeightSyncSeconds;
+        double total = RolloutSeconds + WeightSyncSeconds + UpdateSeconds;
+        row["time/rollout_share"] = total > 0 ? RolloutSeconds / total : double.NaN;
+        row["time/weight_sync_share"] = total > 0 ? WeightSyncSeconds / total : double.NaN;
+        row["time/update_share"] = total > 0 ? UpdateSeconds / total : double.NaN;
         if (!double.IsNaN(AuxLoss)) row["aux_loss"] = AuxLoss;
         foreach (var (key, value) in Frontier?.Rows() ?? []) row[key] = value;
         foreach (var (key, value) in MoeLoad?.ToMetrics() ?? []) row[key] = value;
@@ -119,7 +127,8 @@ public sealed record GrpoStepMetrics
         string kl = double.IsNaN(Kl) ? "" : Inv($"  kl {Kl:0.0000}");
         return Inv($"step {Step}/{totalSteps}  loss {Loss:0.0000}  reward {Reward:0.000}±{RewardStd:0.000}{accuracy}") +
             Inv($"  len {CompletionMeanLength:0.0} [{CompletionMinLength}-{CompletionMaxLength}]  trunc {TruncatedRatio:0.00}  zero-std {FracRewardZeroStd:0.00}{kl}") +
-            Inv($"  ent {Entropy:0.000}  lr {LearningRate:0.00e+0}  gnorm {GradNorm:0.000}  rollout {RolloutSeconds:0.00}s  update {UpdateSeconds:0.00}s");
+            Inv($"  ent {Entropy:0.000}  lr {LearningRate:0.00e+0}  gnorm {GradNorm:0.000}  rollout {RolloutSeconds:0.00}s  update {UpdateSeconds:0.00}s") +
+            (WeightSyncSeconds > 0 ? Inv($"  sync {WeightSyncSeconds:0.00}s") : "");
     }
 
     /// <summary>

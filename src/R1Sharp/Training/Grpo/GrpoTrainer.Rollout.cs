@@ -85,7 +85,13 @@ public sealed partial class GrpoTrainer
         };
         _state = _state with { GenerationCalls = _state.GenerationCalls + 1 };
         var requests = prompts.Select(p => new GenerationRequest(p.Ids) { StartsInThinking = p.StartsInThinking }).ToArray();
-        var results = _generator.Generate(requests, options, null, cancellationToken);
+        IReadOnlyList<GenerationResult> results;
+        try
+        {
+            results = _remote is { } remote ? RemoteGenerate(remote, prompts, options.Seed!.Value, cancellationToken)
+                : _generator.Generate(requests, options, null, cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested) { return null; }
         if (cancellationToken.IsCancellationRequested || results.Any(r => r.FinishReason == FinishReason.Cancelled)) return null;
 
         var inputs = results.Select(r => new RewardInput
@@ -120,7 +126,7 @@ public sealed partial class GrpoTrainer
             foreach (var r in group.Results)
                 samples.Add(new GrpoSample(group.Prompt.Ids, r.Tokens,
                     GrpoBatch.CompletionMask(r.Tokens, r.Forced, r.FinishReason, eos, _config.MaskTruncatedCompletions),
-                    advantages[k++]) { BehaviorLogProbs = r.LogProbs });
+                    advantages[k++]) { BehaviorLogProbs = r.LogProbs.Length == r.Tokens.Length ? r.LogProbs : null });
         return samples;
     }
 }

@@ -69,6 +69,7 @@ public sealed partial class GrpoTrainer : IDisposable
     private int[] _order = [];
     private readonly DataParallel _parallel = DataParallel.Current;   // mpirun: this rank; else one process
     private GrpoShard[] _shards = [];                                 // this rank's share of each micro-batch
+    private readonly RemoteRolloutState? _remote;                     // rollout.endpoints: the worker pool; null = in-process
 
     /// <summary>
     /// A trainer for an in-memory <paramref name="policy"/> (trained in place). <paramref name="config"/> is validated
@@ -98,6 +99,7 @@ public sealed partial class GrpoTrainer : IDisposable
         _tokenizerSource = _options.TokenizerSource;
         _checkpointer = new Checkpointer(_config.OutputDir, _config.SaveTotalLimit, _tokenizerSource);
         CheckParallelSupport();
+        _remote = NewRemoteRollouts();
         if (policy.Adapters is not null) _options.Log?.Invoke(PeftSetup.Describe(policy));
         Reshuffle();
     }
@@ -130,7 +132,10 @@ public sealed partial class GrpoTrainer : IDisposable
         _policy.train();
         while (_state.Step < _totalSteps)
         {
-            // 1. Rollouts: the policy's current weights, no autograd.
+            // 1. Rollouts: the policy's current weights (pushed to the workers first when rollouts are remote), no autograd.
+            double syncSeconds;
+            try { syncSeconds = SyncRolloutWeights(cancellationToken); }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested) { return Interrupt(history); }
             var clock = Stopwatch.StartNew();
             _policy.eval();
             var rollout = Rollout(cancellationToken);
@@ -159,8 +164,8 @@ public sealed partial class GrpoTrainer : IDisposable
                         _state = _state with { Step = _state.Step + 1 };
                         CheckRanks(force: false);
                         stats = stats with { Frontier = MoveReference(_state.Step, stats.Frontier) };
-                        var metrics = StepMetrics(rollout, stats, rolloutSeconds, stats.Seconds + prepareSeconds);
-                        rolloutSeconds = prepareSeconds = 0;
+                        var metrics = StepMetrics(rollout, stats, rolloutSeconds, stats.Seconds + prepareSeconds) with { WeightSyncSeconds = syncSeconds };
+                        rolloutSeconds = prepareSeconds = syncSeconds = 0;
                         history.Add(metrics);
                         Record(metrics, rollout);
                         if (_config.SaveSteps > 0 && _state.Step % _config.SaveSteps == 0 && _state.Step < _totalSteps)
@@ -228,6 +233,7 @@ public sealed partial class GrpoTrainer : IDisposable
     {
         _reference?.Dispose();
         _optimizer.Dispose();
+        _remote?.Dispose();
         _metricsLog?.Dispose();
         _generator.Dispose();
     }
