@@ -69,7 +69,7 @@ public static unsafe partial class MatMul
         for (; o < end; o++)
         {
             new Span<float>(acc, 64).Clear();
-            Kernel1(( float*)w.Data + (long)o * k, xt, lanes, k, acc);
+            Kernel1((float*)w.Data + (long)o * k, xt, lanes, k, acc);
             Scatter(acc, lanes, 1, rows, w.Bias == null ? null : w.Bias + o, y + o, yStride);
         }
     }
