@@ -30,7 +30,9 @@ public sealed record ModelLoadOptions
     /// <summary>
     /// Quantize every projection and the head to int8 or int4 blocks after loading (inference only; qwen2/llama).
     /// The model is first loaded in the checkpoint's own precision — bf16 for a BF16 checkpoint, else fp32;
-    /// <see cref="DType"/> is then ignored — and each matrix is freed once quantized, so memory peaks at the file's size.
+    /// <see cref="DType"/> is then ignored — one layer at a time, each quantized and freed before the next is read, so
+    /// memory peaks near the quantized model's size plus the embedding (with <see cref="Adapter"/>: the whole checkpoint,
+    /// which the merge needs).
     /// </summary>
     public QuantFormat? Quantization { get; init; }
 
@@ -76,9 +78,18 @@ public sealed partial class DecoderModel
         try
         {
             if (options.LoadMtp) model.AttachMtp(options.ShareMtpEmbeddingAndHead);
+            if (options.Quantization is { } q && options.Adapter is null)
+            {
+                // Each layer is quantized as soon as it is read, before the next one's (still untouched) pages are
+                // written, so the peak is the quantized model plus one layer and the embedding, not the checkpoint.
+                model.BeginQuantization(q);
+                model.LoadWeights(weights, model.QuantizeLayer);
+                model.QuantizeHead();
+                return model;
+            }
             model.LoadWeights(weights);
             if (options.Adapter is { } adapter) Lora.LoraAdapters.Load(model, adapter).MergeAndUnload();
-            if (options.Quantization is { } q) model.Quantize(q);
+            if (options.Quantization is { } q2) model.Quantize(q2);
             return model;
         }
         catch
@@ -93,9 +104,11 @@ public sealed partial class DecoderModel
         weights.Tensors.Values.Where(t => t.Shape.Length == 2).All(t => t.DType == SafetensorsDType.BF16)
             ? ScalarType.BFloat16 : ScalarType.Float32;
 
-    /// <summary>Copies every parameter from <paramref name="weights"/> after checking names, shapes and dtypes.</summary>
+    /// <summary>Copies every parameter from <paramref name="weights"/> after checking names, shapes and dtypes, one
+    /// decoder layer after another (then the embedding, norm and head), calling <paramref name="layerLoaded"/> with each
+    /// layer's index once its tensors are in place.</summary>
     /// <exception cref="R1SharpException">Lists every missing, unexpected, mis-shaped or unsupported tensor.</exception>
-    public void LoadWeights(SafetensorsModel weights)
+    public void LoadWeights(SafetensorsModel weights, Action<int>? layerLoaded = null)
     {
         var parameters = CheckpointParameters().ToDictionary(p => p.Name, p => p.Parameter, StringComparer.Ordinal);
         var missing = parameters.Keys.Where(k => !weights.Contains(k)).OrderBy(k => k, StringComparer.Ordinal).ToList();
@@ -116,19 +129,39 @@ public sealed partial class DecoderModel
                 + "; check that the directory and its config.json belong to the same model");
 
         // Positional reads, not the memory mapping: mapped pages would count as resident on top of the parameters.
+        // Layer by layer (then the rest), so layerLoaded can quantize a layer before the next one's pages are touched.
         using var noGrad = no_grad();
-        foreach (var group in parameters.GroupBy(kv => weights.FileOf(kv.Key)))
+        var handles = new Dictionary<string, Microsoft.Win32.SafeHandles.SafeFileHandle>(StringComparer.Ordinal);
+        try
         {
-            var file = group.Key;
-            using var handle = File.OpenHandle(file.Path, FileMode.Open, FileAccess.Read, FileShare.Read);
-            foreach (var (name, p) in group)
+            foreach (var layer in parameters.GroupBy(kv => LayerIndex(kv.Key)).OrderBy(g => g.Key < 0 ? int.MaxValue : g.Key))
             {
-                var info = weights.Tensors[name];
-                var read = WeightCopy.FromFile(handle, file.DataStart + info.DataOffset, file.Path);
-                if (info.DType == SafetensorsDType.F8_E4M3) FillFp8(weights, info, p, read);
-                else WeightCopy.Fill(p, info.DType, read);
+                foreach (var (name, p) in layer)
+                {
+                    var file = weights.FileOf(name);
+                    if (!handles.TryGetValue(file.Path, out var handle))
+                        handles[file.Path] = handle = File.OpenHandle(file.Path, FileMode.Open, FileAccess.Read, FileShare.Read);
+                    var info = weights.Tensors[name];
+                    var read = WeightCopy.FromFile(handle, file.DataStart + info.DataOffset, file.Path);
+                    if (info.DType == SafetensorsDType.F8_E4M3) FillFp8(weights, info, p, read);
+                    else WeightCopy.Fill(p, info.DType, read);
+                }
+                if (layer.Key >= 0) layerLoaded?.Invoke(layer.Key);
             }
         }
+        finally
+        {
+            foreach (var handle in handles.Values) handle.Dispose();
+        }
+    }
+
+    // N of a "model.layers.N." name, or −1 for the embedding, final norm and head.
+    private static int LayerIndex(string name)
+    {
+        const string prefix = "model.layers.";
+        if (!name.StartsWith(prefix, StringComparison.Ordinal)) return -1;
+        int end = name.IndexOf('.', prefix.Length);
+        return end > 0 && int.TryParse(name.AsSpan(prefix.Length, end - prefix.Length), out int layer) ? layer : -1;
     }
 
     // Tensors HF itself skips: non-persistent RoPE buffers of old checkpoints, an lm_head stored although tied; for

@@ -1,6 +1,6 @@
 // int8/int4 inference weights (`--dtype int8|int4`): every projection matrix of a dense (Qwen2/Llama) model and its
 // output head become QuantizedMatrix blocks, one matrix at a time, each fp32/bf16 matrix freed as soon as its quantized
-// form exists, so loading peaks at the checkpoint's own size. Embedding, norms and biases keep the loaded dtype.
+// form exists; the loader quantizes each layer as soon as it is read, so loading peaks near the quantized size. Embedding, norms and biases keep the loaded dtype.
 using R1Sharp.Tensors.Kernels;
 
 namespace R1Sharp.Models;
@@ -22,31 +22,47 @@ public sealed partial class DecoderModel
     public void Quantize(QuantFormat format)
     {
         if (Quantization == format) return;
+        BeginQuantization(format);
+        for (int i = 0; i < model.layers.Count; i++) QuantizeLayer(i);
+        QuantizeHead();
+    }
+
+    // Quantize in steps (the loader quantizes each layer as soon as it is read): begin, every layer, then the head.
+    internal void BeginQuantization(QuantFormat format)
+    {
         if (Quantization is not null) throw new R1SharpException($"the model is already {Names(Quantization.Value)}");
         if (!model.layers.All(l => l is DenseDecoderLayer))
             throw new R1SharpException($"{Names(format)} weights are implemented for dense models (qwen2, llama), not {Config.ModelType}; use f32 or bf16");
         Quantization = format;
-        var kept = new List<string>();
-        for (int i = 0; i < model.layers.Count; i++)
-        {
-            var layer = (DenseDecoderLayer)model.layers[i];
-            string prefix = $"model.layers.{i}.";
-            if (!layer.self_attn.Qkv.Quantize(format)) kept.Add(prefix + "self_attn.qkv");
-            if (!layer.self_attn.o_proj.Quantize(format)) kept.Add(prefix + "self_attn.o_proj");
-            if (!layer.mlp.GateUp.Quantize(format)) kept.Add(prefix + "mlp.gate_up");
-            if (!layer.mlp.down_proj.Quantize(format)) kept.Add(prefix + "mlp.down_proj");
-        }
-        if (lm_head is not null) { if (!lm_head.Quantize(format)) kept.Add("lm_head"); }
-        else if (Config.HiddenSize % QuantizedMatrix.BlockSize == 0) _tiedHead = QuantizedWeights.FromTensor(model.embed_tokens.weight, format);
-        else kept.Add("lm_head (tied)");
-        KeptUnquantized = kept;
+        _kept.Clear();
     }
+
+    internal void QuantizeLayer(int i)
+    {
+        var format = Quantization ?? throw new InvalidOperationException("BeginQuantization first");
+        var layer = (DenseDecoderLayer)model.layers[i];
+        string prefix = $"model.layers.{i}.";
+        if (!layer.self_attn.Qkv.Quantize(format)) _kept.Add(prefix + "self_attn.qkv");
+        if (!layer.self_attn.o_proj.Quantize(format)) _kept.Add(prefix + "self_attn.o_proj");
+        if (!layer.mlp.GateUp.Quantize(format)) _kept.Add(prefix + "mlp.gate_up");
+        if (!layer.mlp.down_proj.Quantize(format)) _kept.Add(prefix + "mlp.down_proj");
+    }
+
+    internal void QuantizeHead()
+    {
+        var format = Quantization ?? throw new InvalidOperationException("BeginQuantization first");
+        if (lm_head is not null) { if (!lm_head.Quantize(format)) _kept.Add("lm_head"); }
+        else if (Config.HiddenSize % QuantizedMatrix.BlockSize == 0) _tiedHead = QuantizedWeights.FromTensor(model.embed_tokens.weight, format);
+        else _kept.Add("lm_head (tied)");
+    }
+
+    private readonly List<string> _kept = [];
 
     /// <summary>
     /// Matrices <see cref="Quantize"/> left in the loaded dtype because their input size is not a multiple of
     /// <see cref="QuantizedMatrix.BlockSize"/> (llama.cpp falls back the same way), e.g. a tiny model's down_proj.
     /// </summary>
-    public IReadOnlyList<string> KeptUnquantized { get; private set; } = [];
+    public IReadOnlyList<string> KeptUnquantized => _kept;
 
     /// <summary>The <c>--dtype</c> name of a quantization.</summary>
     public static string Names(QuantFormat format) => format == QuantFormat.Int8 ? "int8" : "int4";

@@ -1,7 +1,8 @@
 // int8/int4 models (ModelLoadOptions.Quantization, `--dtype int8|int4`): the quantized model computes what an fp32
 // model holding the dequantized weights computes (both the managed matvec of a few rows and the sliced GEMM of a
 // prefill), the managed decode step agrees with its TorchSharp forward, the released matrices hold no storage, matrices
-// whose input size is no multiple of 32 stay unquantized (llama.cpp's fallback), and saving or a MoE model is refused.
+// whose input size is no multiple of 32 stay unquantized (llama.cpp's fallback), quantizing each layer as the loader reads
+// it gives the model quantized after loading, and saving or a MoE model is refused.
 using R1Sharp.Models;
 using R1Sharp.Tensors.Kernels;
 using R1Sharp.Tests.Models.DeepSeekV3;
@@ -92,6 +93,34 @@ public sealed class QuantizedModelTests : IDisposable
             double scale = Math.Max(1, expected.abs().max().item<float>());
             Assert.True(TinyModels.MaxDiff(actual, expected) <= 2e-4 * scale, $"{format} {shape} position {i}: {TinyModels.MaxDiff(actual, expected)}");
         }
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Quantizing_each_layer_as_it_is_read_gives_the_model_quantized_after_loading(QuantFormat format, string shape)
+    {
+        string dir = Saved(shape);
+        using var streamed = DecoderModel.Load(dir, new ModelLoadOptions { Quantization = format });
+        using var after = DecoderModel.Load(dir);
+        after.Quantize(format);
+        Assert.Equal(after.KeptUnquantized, streamed.KeptUnquantized);
+        using var noGrad = no_grad();
+        using var ids = TinyModels.Ids([[3, 17, 1, 44, 9, 9, 20, 5]]);
+        using var expected = after.Forward(ids);
+        using var actual = streamed.Forward(ids);
+        Assert.Equal(0.0, TinyModels.MaxDiff(actual, expected));
+    }
+
+    [Fact]
+    public void Weights_load_one_layer_after_another()
+    {
+        using var source = TinyModels.Create(TinyModels.Qwen2(vocab: 96));
+        source.Save(_dir);
+        using var weights = R1Sharp.Formats.Safetensors.SafetensorsModel.Open(_dir);
+        using var model = TinyModels.Create(TinyModels.Qwen2(vocab: 96));
+        var order = new List<int>();
+        model.LoadWeights(weights, order.Add);
+        Assert.Equal(Enumerable.Range(0, model.Config.NumHiddenLayers), order);
     }
 
     [Fact]
