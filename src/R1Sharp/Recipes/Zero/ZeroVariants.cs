@@ -14,8 +14,8 @@ public static class ZeroVariants
     /// <summary>Every variant name: the loss types and the DAPO ablations.</summary>
     public static readonly IReadOnlyList<string> Names = [.. LossTypes, "dapo-entropy", "dapo-nodyn"];
 
-    /// <summary>The variants of the issue-16 ablation, in table order.</summary>
-    public static readonly IReadOnlyList<string> Ablation = ["grpo", "dr_grpo", "dapo", "gspo", "cispo", "sapo", "dapo-entropy", "dapo-nodyn"];
+    /// <summary>The variants of the issue-16 ablation, in table order (bnpo: r1 zero's loss before the ablation).</summary>
+    public static readonly IReadOnlyList<string> Ablation = ["grpo", "bnpo", "dr_grpo", "dapo", "gspo", "cispo", "sapo", "dapo-entropy", "dapo-nodyn"];
 
     /// <summary>
     /// <paramref name="config"/> changed to variant <paramref name="name"/>:
