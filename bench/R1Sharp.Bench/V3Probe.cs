@@ -12,6 +12,7 @@ using R1Sharp.Formats.Config;
 using R1Sharp.Models;
 using R1Sharp.Models.DeepSeekV3;
 using R1Sharp.Recipes.Zero;
+using R1Sharp.Tensors;
 using R1Sharp.Text;
 using R1Sharp.Training.Infrastructure;
 using static TorchSharp.torch;
@@ -47,6 +48,7 @@ public static partial class V3Probe
             model = config is DeepSeekV3Config v3 ? new DecoderModel(new DeepSeekV3Architecture(v3, plain ? MlaPath.Plain : MlaPath.Absorbed)) : new DecoderModel(config);
             model.InitializeWeights(seed);
             Rescale(model, All(args, "--init"), seed);
+            if (Opt(args, "--embed-mean") is { } mean) AddSharedDirection(model, double.Parse(mean, inv), seed);
         }
         using var _ = model;
         Console.WriteLine($"{model.Config.ModelType} {preset}: {model.parameters().Sum(p => p.numel()):N0} parameters; {Describe(model.Config)}");
@@ -149,10 +151,25 @@ public static partial class V3Probe
             double std = double.Parse(init[(eq + 1)..], CultureInfo.InvariantCulture);
             foreach (var (name, p) in model.CheckpointParameters().Where(p => p.Name.Contains(part, StringComparison.Ordinal)))
             {
-                if (name.EndsWith("norm.weight", StringComparison.Ordinal)) Tensors.SafeOps.FillInPlace(p, std);
+                if (name.EndsWith("norm.weight", StringComparison.Ordinal)) p.FillInPlace(std);
                 else p.normal_(0.0, std, generator);
             }
         }
+    }
+
+    // --embed-mean F: every token embedding gets the same random vector of F × the rows' expected norm (σ√hidden):
+    // a token-independent part that the attention projections can turn into constant (bias-like) queries and keys.
+    private static void AddSharedDirection(DecoderModel model, double factor, long seed)
+    {
+        using var noGrad = no_grad();
+        using var generator = new Generator((ulong)seed + 7);
+        var weight = model.model.embed_tokens.weight;
+        long hidden = weight.shape[1];
+        using var direction = randn([hidden], generator: generator);
+        using var norm = direction.norm();
+        using var unit = direction.div(norm);
+        using var shift = unit.Times(factor * model.Config.InitializerRange * Math.Sqrt(hidden));
+        weight.PlusInPlace(shift.unsqueeze(0));
     }
 
     private static string Describe(ModelConfig c) => c is DeepSeekV3Config v
