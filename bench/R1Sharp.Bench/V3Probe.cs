@@ -54,6 +54,7 @@ public static partial class V3Probe
         Console.WriteLine($"{model.Config.ModelType} {preset}: {model.parameters().Sum(p => p.numel()):N0} parameters; {Describe(model.Config)}");
         Console.WriteLine($"sample: {string.Join('|', eval.MaxBy(d => d.Completion.Length).Completion.Take(30).Select(t => tokenizer.Decode([t])))}");
         Train(model, docs, trainRows, eval, kinds, steps, Math.Max(total, steps), lr, gamma, (ulong)seed, evalEvery);
+        if (steps == 0) Console.WriteLine($"held-out loss by token kind: {EvalKinds(model, eval, kinds)}");
         if (Opt(args, "--save") is { } save) model.Save(save);
         model.eval();
         Probe(model, eval.Take(16).ToList(), kinds, tokenizer);
