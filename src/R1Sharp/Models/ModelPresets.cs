@@ -82,29 +82,20 @@ public static class ModelPresets
     /// <summary>
     /// A deepseek_v3 model of the preset's width/depth: per-head size d = hidden/heads gives qk_nope d, rope d/2, v d,
     /// kv_lora_rank 2d and q_lora_rank hidden/2; 8 routed experts in 4 groups (2 kept, 2 per token) of
-    /// intermediate/4 plus 1 shared; the first layer dense; YaRN off. Narrow models get floors (<see cref="MinRope"/>,
-    /// <see cref="MinLatent"/>): rope at least 16 channels, kv_lora_rank at least 64, and no q compression (q_proj, as
-    /// DeepSeek-V2-Lite) where hidden/2 would be under 64 — below them the tiny chain-sum base never learns to attend
-    /// (README, "Why the tiny deepseek_v3 base did not learn"). Tiny: 2 layers, ~0.2M parameters + embeddings.
+    /// intermediate/4 plus 1 shared; the first layer dense; YaRN off. Tiny: 2 layers, ~0.2M parameters + embeddings.
     /// </summary>
     private static DeepSeekV3Config DeepSeekV3(ModelPreset p, int vocab, int? bosId, IReadOnlyList<int> eos)
     {
-        int d = p.Hidden / p.Heads, rope = Math.Max(MinRope, d / 2 / 2 * 2);
-        int? qRank = p.Hidden / 2 >= MinLatent ? p.Hidden / 2 : null;
+        int d = p.Hidden / p.Heads, rope = Math.Max(2, d / 2 / 2 * 2);
         return new DeepSeekV3Config
         {
             VocabSize = vocab, HiddenSize = p.Hidden, IntermediateSize = p.Intermediate, NumHiddenLayers = p.Layers,
             NumAttentionHeads = p.Heads, NumKeyValueHeads = p.Heads, RopeTheta = p.RopeTheta, MaxPositionEmbeddings = p.MaxPositions,
             TieWordEmbeddings = p.Tied, RmsNormEps = p.RmsEps, BosTokenId = bosId, EosTokenIds = new(eos), TorchDtype = "float32",
-            QLoraRank = qRank, KvLoraRank = Math.Max(MinLatent, 2 * d), QkNopeHeadDim = d, QkRopeHeadDim = rope, VHeadDim = d,
+            QLoraRank = p.Hidden / 2, KvLoraRank = 2 * d, QkNopeHeadDim = d, QkRopeHeadDim = rope, VHeadDim = d,
             MoeIntermediateSize = Math.Max(8, p.Intermediate / 4), NRoutedExperts = 8, NSharedExperts = 1, NumExpertsPerTok = 2,
             NGroup = 4, TopkGroup = 2, NormTopkProb = true, RoutedScalingFactor = 2.5, FirstKDenseReplace = Math.Min(1, p.Layers - 1),
             MoeLayerFreq = 1, NumNextnPredictLayers = 0,
         };
     }
-
-    /// <summary>The fewest rope channels a deepseek_v3 preset gets (8 frequencies, as a 16-wide qwen2 head).</summary>
-    public const int MinRope = 16;
-    /// <summary>The narrowest kv_lora_rank (and q_lora_rank, else none) a deepseek_v3 preset gets.</summary>
-    public const int MinLatent = 64;
 }

@@ -41,19 +41,6 @@ public class ModelPresetsTests
             }
     }
 
-    // Narrow deepseek_v3 presets get floors (rope 16, latent 64, no q compression under 64); wider ones keep the
-    // V3-like ratios (rope d/2, kv_lora_rank 2d, q_lora_rank hidden/2). d = hidden / heads.
-    [Theory]
-    [InlineData("micro", 16, 16, 64, null)]     // d 16
-    [InlineData("tiny", 16, 16, 64, null)]      // d 16: the chain-sum base's shape
-    [InlineData("small", 32, 16, 64, 64)]       // d 32
-    [InlineData("25m", 64, 32, 128, 256)]       // d 64
-    public void Deepseek_v3_presets_keep_the_rope_and_latents_above_the_floors(string preset, int nope, int rope, int kvRank, int? qRank)
-    {
-        var c = (DeepSeekV3Config)ModelPresets.ToConfig(ModelPresets.Get(preset), "deepseek_v3", 600, null, 595);
-        Assert.Equal((nope, rope, nope, kvRank, qRank), (c.QkNopeHeadDim, c.QkRopeHeadDim, c.VHeadDim, c.KvLoraRank, c.QLoraRank));
-    }
-
     [Fact]
     public void A_preset_vocabulary_must_cover_the_tokenizer()
     {
