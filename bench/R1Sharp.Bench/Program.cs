@@ -15,6 +15,7 @@ var programs = new Dictionary<string, Func<string[], int>>
     ["rollout"] = RolloutBenchmark.Run,
     ["structured"] = StructuredOutputBenchmark.Run,
     ["matvec"] = MatvecBenchmark.Run,
+    ["v3-probe"] = V3Probe.Run,
 };
 if (args.Length > 0 && programs.TryGetValue(args[0], out var program)) return program(args[1..]);
 BenchmarkSwitcher.FromAssembly(typeof(LoadMemory).Assembly).Run(args);

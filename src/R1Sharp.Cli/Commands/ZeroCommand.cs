@@ -17,6 +17,7 @@ internal static class ZeroCommand
         var output = new Option<string?>("--out") { Description = "Run directory (default runs/zero-<timestamp>)" };
         var steps = new Option<int>("--steps") { Description = "GRPO steps", DefaultValueFactory = _ => grpo.MaxSteps };
         var seed = new Option<int>("--seed") { Description = "Seed of problems, rollouts and evaluation samples", DefaultValueFactory = _ => grpo.Seed };
+        var seeds = new Option<string?>("--seeds") { Description = "Run once per seed (e.g. 1,2,3) into OUT/seed-N and report every figure as mean ± sample std (replaces --seed; finished seeds are read on a rerun)" };
         var arch = new Option<string?>("--arch") { Description = "Architecture of the base: qwen2 (default base models/chain-sum-base) or deepseek_v3 (models/chain-sum-base-v3)" };
         var baseModel = new Option<string?>("--base") { Description = "Base model directory (default: the committed base of --arch, shipped beside r1)" };
         var evalProblems = new Option<int>("--eval-problems") { Description = "Held-out problems evaluated before and after", DefaultValueFactory = _ => 100 };
@@ -33,7 +34,7 @@ internal static class ZeroCommand
         var loraTargets = new Option<string?>("--lora-target-modules") { Description = "Comma-separated projections to adapt, or all-linear (default q_proj,v_proj)" };
         var command = new Command("zero", "R1-Zero: GRPO with rule rewards from a tiny base model, evaluated before and after")
         {
-            output, steps, seed, arch, baseModel, evalProblems, evalK, lr, resume, overwrite, lossType, set, usePeft, loraR, loraAlpha, loraTargets, endpoints,
+            output, steps, seed, seeds, arch, baseModel, evalProblems, evalK, lr, resume, overwrite, lossType, set, usePeft, loraR, loraAlpha, loraTargets, endpoints,
             ZeroAblateCommand.Create(),
         };
         CliAction.SetTraining(command, (parse, interrupt) =>
@@ -55,6 +56,12 @@ internal static class ZeroCommand
                     LoraTargetModules = parse.GetValue(loraTargets)?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries),
                 }, parse.GetValue(lossType), [.. parse.GetValue(set) ?? [], .. RolloutEndpoints(parse.GetValue(endpoints))]),
             };
+            if (parse.GetValue(seeds) is { } list)
+            {
+                var multi = ZeroSeeds.Run(options, ZeroSeeds.Parse(list), Console.Error.WriteLine, interrupt.Token);
+                ZeroSeedsTable.Print(multi, outDir);
+                return 0;
+            }
             var (summary, before, after) = ZeroRun.Run(options, Console.Error.WriteLine, interrupt.Token);
             if (Training.Distributed.DataParallel.Current.IsMain) PrintTable(summary, before, after, outDir);
             return 0;
@@ -84,6 +91,8 @@ internal static class ZeroCommand
         Console.WriteLine($"{"thinks (non-empty)",-22}{b.ThinkingShare,10:P1}{a.ThinkingShare,10:P1}");
         Console.WriteLine($"{"accuracy thinking",-22}{b.ThinkingAccuracy,10:P1}{a.ThinkingAccuracy,10:P1}");
         Console.WriteLine($"{"accuracy direct",-22}{b.DirectAccuracy,10:P1}{a.DirectAccuracy,10:P1}");
+        if (s.BaseMoeLoad is { } bm && s.FinalMoeLoad is { } fm)   // deepseek_v3: expert loads over each evaluation
+            Console.WriteLine($"{"MoE load max-vio",-22}{bm.MaxViolation,10:0.00}{fm.MaxViolation,10:0.00}");
         // The longest held-out question shows the difference best: direct answers fail there.
         int pick = Enumerable.Range(0, before.Records.Count).OrderByDescending(i => before.Records[i].Question.Length).FirstOrDefault();
         if (before.Records.Count == 0) return;

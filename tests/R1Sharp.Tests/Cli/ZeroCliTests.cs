@@ -53,6 +53,15 @@ public class ZeroCliTests
             Assert.Equal(1.0, sum, 6);
             using var config = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "checkpoint-2", "config.json")));
             Assert.Equal("deepseek_v3", config.RootElement.GetProperty("model_type").GetString());
+            // The expert loads of both held-out evaluations: in summary.json and the printed table.
+            using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "summary.json")));
+            foreach (var key in new[] { "base_moe_load", "final_moe_load" })
+            {
+                var load = summary.RootElement.GetProperty(key);
+                Assert.InRange(load.GetProperty("max_vio").GetDouble(), 0.0, 8.0);
+                Assert.InRange(load.GetProperty("min_frac").GetDouble(), 0.0, load.GetProperty("max_frac").GetDouble());
+            }
+            Assert.Contains("MoE load max-vio", r.Stdout);
         }
         finally { if (Directory.Exists(run)) Directory.Delete(run, recursive: true); }
     }

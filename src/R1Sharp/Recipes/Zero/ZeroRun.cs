@@ -22,7 +22,21 @@ public sealed record ZeroSummary(double BasePass1, double FinalPass1, int K, dou
 {
     /// <summary>The trained model: the run's last checkpoint directory (an HF model directory).</summary>
     [JsonPropertyName("model")] public string? Model { get; init; }
+
+    /// <summary>MoE load balance of the base's held-out evaluation (deepseek_v3 bases; null for dense ones).</summary>
+    [JsonPropertyName("base_moe_load")] public MoeLoadSummary? BaseMoeLoad { get; init; }
+    /// <summary>MoE load balance of the trained model's held-out evaluation (null for dense models).</summary>
+    [JsonPropertyName("final_moe_load")] public MoeLoadSummary? FinalMoeLoad { get; init; }
 }
+
+/// <summary>
+/// How evenly the routed experts were used over one evaluation, all MoE layers together: MaxVio = max load / mean
+/// load − 1 (DeepSeek-V3's balance measure), and the least and most used experts' shares of the routed tokens.
+/// </summary>
+public sealed record MoeLoadSummary(
+    [property: JsonPropertyName("max_vio")] double MaxViolation,
+    [property: JsonPropertyName("min_frac")] double MinFraction,
+    [property: JsonPropertyName("max_frac")] double MaxFraction);
 
 /// <summary>The experiment (see file header). Files in the run directory: see <see cref="Run"/>.</summary>
 public static class ZeroRun
@@ -72,9 +86,12 @@ public static class ZeroRun
         var heldOut = ZeroTask.EvalProblems(options.EvalProblems);
 
         // 3. Evaluate the base (a resumed run reuses its evaluation), train, evaluate the result.
+        var moe = Models.DeepSeekV3.MoeBalancer.For(model, 0);   // measures expert loads during the evaluations (γ 0: no update)
+        moe?.BeginStep();
         var baseEval = options.Resume
             ? files.ReadEval("base") ?? throw new R1SharpException($"--resume: {options.OutDirectory} has no eval_base.jsonl; start a new run instead")
             : Evaluate(trainer, "base", heldOut, evalOptions, parallel.IsMain ? files : null, log, ct);
+        var baseMoe = options.Resume ? null : LoadOf(moe);
         log($"base: pass@1 {baseEval.Summary.PassAt1:P1}, cons@{evalOptions.K} {baseEval.Summary.ConsAtK:P1}, mean length {baseEval.Summary.MeanLength:0.0}");
         var result = trainer.Train(ct);
         if (result.Interrupted)
@@ -82,15 +99,21 @@ public static class ZeroRun
             log($"interrupted after step {result.Steps}; checkpoint in {result.LastCheckpoint}; continue with --resume --out {options.OutDirectory}");
             throw new OperationCanceledException(ct);
         }
+        moe?.BeginStep();
         var finalEval = Evaluate(trainer, "final", heldOut, evalOptions, parallel.IsMain ? files : null, log, ct);
+        var finalMoe = LoadOf(moe);
 
         // 4. Summary.
         var summary = new ZeroSummary(baseEval.Summary.PassAt1, finalEval.Summary.PassAt1, evalOptions.K, baseEval.Summary.ConsAtK,
             finalEval.Summary.ConsAtK, baseEval.Summary.MeanLength, finalEval.Summary.MeanLength, result.Steps,
-            clock.Elapsed.TotalSeconds) { Model = result.LastCheckpoint };
+            clock.Elapsed.TotalSeconds) { Model = result.LastCheckpoint, BaseMoeLoad = baseMoe, FinalMoeLoad = finalMoe };
         if (parallel.IsMain) File.WriteAllText(Path.Combine(options.OutDirectory, "summary.json"), JsonSerializer.Serialize(summary, ZeroText.JsonIndented));
         return (summary, baseEval, finalEval);
     }
+
+    // The expert loads counted since the balancer's last BeginStep (γ 0 leaves the biases alone); null without MoE.
+    private static MoeLoadSummary? LoadOf(Models.DeepSeekV3.MoeBalancer? moe) =>
+        moe?.AfterOptimizerStep() is { Assignments: > 0 } l ? new MoeLoadSummary(l.MaxViolation, l.MinFraction, l.MaxFraction) : null;
 
     // The held-out evaluation with the trainer's generator, written as eval_{name}.jsonl; a cut-short one is not a result.
     private static EvalResult Evaluate(GrpoTrainer trainer, string name, IReadOnlyList<Data.Problem> problems, EvalOptions options,
