@@ -32,6 +32,8 @@ public sealed record ZeroOptions
     /// (60 steps at 5e-5 already gain +21 pass@1 points; 300 at 1e-4 make every completion think and gain ~40), β = 0,
     /// ε = 0.2, μ = 1, loss bnpo, group-scaled advantages, rollouts at temperature 1.0, rewards accuracy + format,
     /// completions up to 96 tokens; a checkpoint every 50 steps (the newest kept), completions logged every step.
+    /// The loss, μ and clipping are kept from the issue-16 ablation (README): 77.4 ± 0.9 % final pass@1 over 3 seeds, level
+    /// with its best variant (dapo + top-20 % entropy tokens at μ = 2, 77.3 ± 2.7 %) at half the update cost.
     /// </summary>
     public static GrpoConfig DefaultGrpo { get; } = new()
     {
