@@ -47,6 +47,7 @@ public static class R1Cli
         ["merge-lora"] = MergeLoraCommand.Create,
         ["eval"] = EvalCommand.Create,
         ["distill"] = DistillCommand.Create,
+        ["recipe"] = RecipeCommand.Create,
     };
 
     public static RootCommand BuildRoot()

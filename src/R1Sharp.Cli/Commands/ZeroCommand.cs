@@ -19,7 +19,8 @@ internal static class ZeroCommand
         var seed = new Option<int>("--seed") { Description = "Seed of problems, rollouts and evaluation samples", DefaultValueFactory = _ => grpo.Seed };
         var seeds = new Option<string?>("--seeds") { Description = "Run once per seed (e.g. 1,2,3) into OUT/seed-N and report every figure as mean ± sample std (replaces --seed; finished seeds are read on a rerun)" };
         var arch = new Option<string?>("--arch") { Description = "Architecture of the base: qwen2 (default base models/chain-sum-base) or deepseek_v3 (models/chain-sum-base-v3)" };
-        var baseModel = new Option<string?>("--base") { Description = "Base model directory (default: the committed base of --arch, shipped beside r1)" };
+        var baseModel = new Option<string?>("--base") { Description = "Base model directory (default: the committed base of --arch and --task, shipped beside r1)" };
+        var task = new Option<string>("--task") { Description = "Built-in task: chain-sum, or chain-sum-bilingual (prompts alternate English and Chinese; base models/chain-sum-bilingual-base)", DefaultValueFactory = _ => Tasks.ChainSumTask.Name };
         var evalProblems = new Option<int>("--eval-problems") { Description = "Held-out problems evaluated before and after", DefaultValueFactory = _ => 100 };
         var evalK = new Option<int>("--eval-k") { Description = "Samples per held-out problem (pass@1 over k, cons@k)", DefaultValueFactory = _ => 8 };
         var lr = new Option<double>("--lr") { Description = "GRPO learning rate (AdamW)", DefaultValueFactory = _ => grpo.LearningRate };
@@ -34,7 +35,7 @@ internal static class ZeroCommand
         var loraTargets = new Option<string?>("--lora-target-modules") { Description = "Comma-separated projections to adapt, or all-linear (default q_proj,v_proj)" };
         var command = new Command("zero", "R1-Zero: GRPO with rule rewards from a tiny base model, evaluated before and after")
         {
-            output, steps, seed, seeds, arch, baseModel, evalProblems, evalK, lr, resume, overwrite, lossType, set, usePeft, loraR, loraAlpha, loraTargets, endpoints,
+            output, steps, seed, seeds, arch, baseModel, task, evalProblems, evalK, lr, resume, overwrite, lossType, set, usePeft, loraR, loraAlpha, loraTargets, endpoints,
             ZeroAblateCommand.Create(),
         };
         CliAction.SetTraining(command, (parse, interrupt) =>
@@ -46,7 +47,7 @@ internal static class ZeroCommand
             outDir ??= Path.Combine("runs", "zero-" + DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
             var options = new ZeroOptions
             {
-                OutDirectory = outDir, BaseModel = parse.GetValue(baseModel), Arch = parse.GetValue(arch), Resume = isResume,
+                OutDirectory = outDir, BaseModel = parse.GetValue(baseModel), Arch = parse.GetValue(arch), Resume = isResume, Task = parse.GetValue(task)!,
                 Overwrite = parse.GetValue(overwrite),
                 EvalProblems = parse.GetValue(evalProblems), EvalK = parse.GetValue(evalK),
                 Grpo = Configure(grpo with
@@ -82,11 +83,13 @@ internal static class ZeroCommand
 
     static void PrintTable(ZeroSummary s, EvalResult before, EvalResult after, string outDir)
     {
-        Console.WriteLine($"R1-Zero on chain-sum: {s.Steps} GRPO steps in {s.Seconds:0} s -> {outDir}");
+        Console.WriteLine($"R1-Zero on {s.Task}: {s.Steps} GRPO steps in {s.Seconds:0} s -> {outDir}");
         Console.WriteLine($"{"",-22}{"base",10}{"final",10}");
         Console.WriteLine($"{"pass@1",-22}{s.BasePass1,10:P1}{s.FinalPass1,10:P1}");
         Console.WriteLine($"{"cons@" + s.K,-22}{s.BaseConsAtK,10:P1}{s.FinalConsAtK,10:P1}");
         Console.WriteLine($"{"mean length (tokens)",-22}{s.BaseMeanLength,10:0.0}{s.FinalMeanLength,10:0.0}");
+        if (s.Task == Tasks.BilingualChainSum.Name)
+            Console.WriteLine($"{"language consistency",-22}{s.BaseLanguageConsistency ?? double.NaN,10:P1}{s.FinalLanguageConsistency ?? double.NaN,10:P1}");
         ModeAccuracy b = ZeroText.ByMode(before), a = ZeroText.ByMode(after);
         Console.WriteLine($"{"thinks (non-empty)",-22}{b.ThinkingShare,10:P1}{a.ThinkingShare,10:P1}");
         Console.WriteLine($"{"accuracy thinking",-22}{b.ThinkingAccuracy,10:P1}{a.ThinkingAccuracy,10:P1}");

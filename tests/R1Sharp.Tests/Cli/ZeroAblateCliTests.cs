@@ -33,6 +33,7 @@ public class ZeroAblateCliTests
     [InlineData("--loss-type|ppo", "variant 'ppo' is unknown")]
     [InlineData("--grpo|loss_type=luspo", "needs importance_sampling_level=sequence")]
     [InlineData("--grpo|top_entropy_quantile", "expected key=value")]
+    [InlineData("--task|nope", "--task: unknown task 'nope'; use chain-sum or chain-sum-bilingual")]
     public void Bad_names_fail_with_one_line_and_exit_2(string args, string message)
     {
         string dir = Dir();

@@ -94,4 +94,21 @@ public class ZeroCliTests
         }
         finally { Directory.Delete(cwd, recursive: true); }
     }
+
+    [Fact]
+    public void Zero_on_the_bilingual_task_uses_its_shipped_base_and_reports_language_consistency()
+    {
+        string cwd = Directory.CreateTempSubdirectory("r1-zero-bilingual-").FullName;
+        try
+        {
+            var r = R1Process.RunIn(cwd, "zero", "--task", "chain-sum-bilingual", "--out", "run", "--steps", "1", "--eval-problems", "2", "--eval-k", "2");
+            Assert.True(r.ExitCode == 0, r.Stderr);
+            Assert.Contains("R1-Zero on chain-sum-bilingual: 1 GRPO steps", r.Stdout);
+            Assert.Contains("language consistency", r.Stdout);
+            using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(cwd, "run", "summary.json")));
+            Assert.Equal("chain-sum-bilingual", summary.RootElement.GetProperty("task").GetString());
+            Assert.Contains("heldout-1-zh", File.ReadAllText(Path.Combine(cwd, "run", "eval_base.jsonl")));
+        }
+        finally { Directory.Delete(cwd, recursive: true); }
+    }
 }

@@ -10,6 +10,9 @@ namespace R1Sharp.Recipes.Zero;
 /// <summary>Problem sets and documents of the bilingual task; its held-out problems are <see cref="ZeroTask.HeldOut"/>.</summary>
 public static class BilingualTask
 {
+    /// <summary>Directory name of the committed bilingual base (models/chain-sum-bilingual-base, shipped beside r1).</summary>
+    public const string BaseName = "chain-sum-bilingual-base";
+
     /// <summary>
     /// The first <paramref name="count"/> held-out problems, posed in <paramref name="language"/> (null: alternating,
     /// even indexes English, odd Chinese). Ids say the language: heldout-3-zh.

@@ -12,6 +12,9 @@ public sealed record ZeroOptions
     public string? BaseModel { get; init; }
     /// <summary>Architecture the base must have (qwen2, llama, deepseek_v3); null = whatever the base is.</summary>
     public string? Arch { get; init; }
+    /// <summary>The built-in task: chain-sum (default) or chain-sum-bilingual (prompts alternate English and Chinese;
+    /// default base models/chain-sum-bilingual-base).</summary>
+    public string Task { get; init; } = Tasks.ChainSumTask.Name;
     /// <summary>Run directory (metrics, completions, evaluations, checkpoint, summary).</summary>
     public required string OutDirectory { get; init; }
     /// <summary>Continue from OutDirectory's checkpoint.</summary>
@@ -48,7 +51,8 @@ public sealed record ZeroOptions
     /// models/chain-sum-base-v3 (deepseek_v3) beside the program (<see cref="AppContext.BaseDirectory"/>), so `r1 zero`
     /// finds it from any folder; another architecture's base is models/chain-sum-base-{arch} there (make one with
     /// `r1 pretrain --arch` and pass it as <see cref="BaseModel"/>).</summary>
-    public static string DefaultBase(string? arch) => Path.Combine(AppContext.BaseDirectory, "models", arch switch
+    public static string DefaultBase(string? arch, string task = Tasks.ChainSumTask.Name) => task == Tasks.BilingualChainSum.Name
+        ? Path.Combine(AppContext.BaseDirectory, "models", BilingualTask.BaseName) : Path.Combine(AppContext.BaseDirectory, "models", arch switch
     {
         null or "qwen2" => "chain-sum-base",
         "deepseek_v3" => "chain-sum-base-v3",

@@ -27,6 +27,12 @@ public sealed record ZeroSummary(double BasePass1, double FinalPass1, int K, dou
     [JsonPropertyName("base_moe_load")] public MoeLoadSummary? BaseMoeLoad { get; init; }
     /// <summary>MoE load balance of the trained model's held-out evaluation (null for dense models).</summary>
     [JsonPropertyName("final_moe_load")] public MoeLoadSummary? FinalMoeLoad { get; init; }
+    /// <summary>The task trained on (chain-sum or chain-sum-bilingual).</summary>
+    [JsonPropertyName("task")] public string Task { get; init; } = Tasks.ChainSumTask.Name;
+    /// <summary>Share of the reasoning in the question's language, before and after (null when nothing reasons in words).</summary>
+    [JsonPropertyName("base_language_consistency")] public double? BaseLanguageConsistency { get; init; }
+    /// <summary>As <see cref="BaseLanguageConsistency"/>, of the trained model.</summary>
+    [JsonPropertyName("final_language_consistency")] public double? FinalLanguageConsistency { get; init; }
 }
 
 /// <summary>
@@ -75,7 +81,9 @@ public static class ZeroRun
         var tokenizer = HfTokenizer.Load(modelDir);
         // LoRA: the base with fresh adapters (a resumed run's adapter values come from its checkpoint in Train).
         using var model = PeftSetup.Load(grpo.UsePeft ? grpo.ModelNameOrPath! : modelDir, grpo, grpo.DType, grpo.Seed);
-        var problems = ZeroTask.TrainProblems(options.TrainProblems, (ulong)grpo.Seed).Select(p => (p.Question, (string?)p.Answer));
+        bool bilingual = options.Task == Tasks.BilingualChainSum.Name;
+        var problems = (bilingual ? BilingualTask.TrainProblems(options.TrainProblems, (ulong)grpo.Seed)
+            : ZeroTask.TrainProblems(options.TrainProblems, (ulong)grpo.Seed)).Select(p => (p.Question, (string?)p.Answer));
         var prompts = GrpoPrompts.Render(problems, ZeroTask.Template, tokenizer, grpo.MaxPromptLength);
         using var trainer = new GrpoTrainer(grpo, model, tokenizer, prompts, GrpoTrainer.RewardsFromConfig(grpo), new GrpoRunOptions
         {
@@ -83,7 +91,7 @@ public static class ZeroRun
             Charts = ChartSpecs, Log = log,
         });
         var evalOptions = new EvalOptions { K = options.EvalK, MaxNewTokens = grpo.MaxCompletionLength, Seed = (ulong)grpo.Seed };
-        var heldOut = ZeroTask.EvalProblems(options.EvalProblems);
+        var heldOut = bilingual ? BilingualTask.EvalProblems(options.EvalProblems) : ZeroTask.EvalProblems(options.EvalProblems);
 
         // 3. Evaluate the base (a resumed run reuses its evaluation), train, evaluate the result.
         var moe = Models.DeepSeekV3.MoeBalancer.For(model, 0);   // measures expert loads during the evaluations (γ 0: no update)
@@ -106,7 +114,11 @@ public static class ZeroRun
         // 4. Summary.
         var summary = new ZeroSummary(baseEval.Summary.PassAt1, finalEval.Summary.PassAt1, evalOptions.K, baseEval.Summary.ConsAtK,
             finalEval.Summary.ConsAtK, baseEval.Summary.MeanLength, finalEval.Summary.MeanLength, result.Steps,
-            clock.Elapsed.TotalSeconds) { Model = result.LastCheckpoint, BaseMoeLoad = baseMoe, FinalMoeLoad = finalMoe };
+            clock.Elapsed.TotalSeconds)
+        {
+            Model = result.LastCheckpoint, BaseMoeLoad = baseMoe, FinalMoeLoad = finalMoe, Task = options.Task,
+            BaseLanguageConsistency = baseEval.Summary.LanguageConsistency, FinalLanguageConsistency = finalEval.Summary.LanguageConsistency,
+        };
         if (parallel.IsMain) File.WriteAllText(Path.Combine(options.OutDirectory, "summary.json"), JsonSerializer.Serialize(summary, ZeroText.JsonIndented));
         return (summary, baseEval, finalEval);
     }
@@ -140,7 +152,9 @@ public static class ZeroRun
     private static (GrpoConfig Grpo, string ModelDir) Configure(ZeroOptions options, bool prepare)
     {
         string outDir = options.OutDirectory;
-        string baseModel = Path.GetFullPath(options.BaseModel ?? ZeroOptions.DefaultBase(options.Arch));
+        if (options.Task != Tasks.ChainSumTask.Name && options.Task != Tasks.BilingualChainSum.Name)
+            throw new R1SharpException($"--task: unknown task '{options.Task}'; use {Tasks.ChainSumTask.Name} or {Tasks.BilingualChainSum.Name}");
+        string baseModel = Path.GetFullPath(options.BaseModel ?? ZeroOptions.DefaultBase(options.Arch, options.Task));
         string modelDir = baseModel;
         if (options.Resume)
         {
@@ -156,7 +170,7 @@ public static class ZeroRun
                 throw new R1SharpException($"--out {outDir}: the directory exists and is not empty; choose another, pass --resume to continue its run or --overwrite to replace it");
             if (!File.Exists(Path.Combine(baseModel, "config.json")))
                 throw new R1SharpException(options.BaseModel is { } given
-                    ? $"--base {given}: no config.json; make a base with `r1 pretrain --task chain-sum --arch {options.Arch ?? "qwen2"} --out {given}`"
+                    ? $"--base {given}: no config.json; make a base with `r1 pretrain --task {options.Task} --arch {options.Arch ?? "qwen2"} --out {given}`"
                     : $"--arch {options.Arch}: no committed base ships for it (r1 has qwen2 and deepseek_v3); make one with " +
                       $"`r1 pretrain --task chain-sum --arch {options.Arch} --out DIR` and pass --base DIR");
         }
