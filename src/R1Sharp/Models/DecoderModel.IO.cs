@@ -173,13 +173,7 @@ public sealed partial class DecoderModel
         || (name == "lm_head.weight" && Config.TieWordEmbeddings)
         || (Config is DeepSeekV3Config && (name.EndsWith(".weight_scale_inv", StringComparison.Ordinal) || (Mtp is null && IsMtpLayer(name))));
 
-    private bool IsMtpLayer(string name)
-    {
-        const string prefix = "model.layers.";
-        if (!name.StartsWith(prefix, StringComparison.Ordinal)) return false;
-        int end = name.IndexOf('.', prefix.Length);
-        return end > 0 && int.TryParse(name.AsSpan(prefix.Length, end - prefix.Length), out int layer) && layer >= Config.NumHiddenLayers;
-    }
+    private bool IsMtpLayer(string name) => LayerIndex(name) >= Config.NumHiddenLayers;
 
     // An F8_E4M3 matrix with its F32 weight_scale_inv of shape [⌈rows/br⌉, ⌈cols/bc⌉] (DeepSeek-V3 block FP8).
     private bool IsBlockFp8(SafetensorsModel weights, SafetensorsTensorInfo info)
