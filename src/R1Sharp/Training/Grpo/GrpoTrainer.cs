@@ -2,6 +2,7 @@
 // with the policy's own weights, rule rewards, group advantages, μ clipped-surrogate updates. Reads top to bottom in
 // Train(); rollouts are in GrpoTrainer.Rollout.cs, the update in GrpoTrainer.Update.cs, logging in GrpoTrainer.Logging.cs.
 using System.Diagnostics;
+using R1Sharp.Diagnostics;
 using R1Sharp.Formats.Config;
 using R1Sharp.Generation;
 using TextGenerator = R1Sharp.Generation.TextGenerator;
@@ -137,10 +138,13 @@ public sealed partial class GrpoTrainer : IDisposable
             try { syncSeconds = SyncRolloutWeights(cancellationToken); }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested) { return Interrupt(history); }
             var clock = Stopwatch.StartNew();
+            long stepStartRss = ProcessMemory.Resident;
+            ProcessMemory.ResetPeak();
             _policy.eval();
             var rollout = Rollout(cancellationToken);
             _policy.train();
             double rolloutSeconds = clock.Elapsed.TotalSeconds;
+            long rolloutPeak = ProcessMemory.Peak;
             if (rollout.Cancelled) return Interrupt(history);
 
             // 2. Micro-batches; old log-probs up front only when the policy moves before the first pass is over.
@@ -148,6 +152,7 @@ public sealed partial class GrpoTrainer : IDisposable
             int accumulation = _config.GradientAccumulationSteps;
             bool precomputeOld = _config.NeedsOldLogProbs && batches.Length > accumulation;
             clock.Restart();
+            ProcessMemory.ResetPeak();
             Tensor?[] old = precomputeOld ? LogProbsNoGrad(_policy, batches) : new Tensor?[batches.Length];
             Tensor[]? reference = _reference is not null ? LogProbsNoGrad(_reference, batches)
                 : _config.UsesReferenceModel && _policy.Adapters is not null ? LogProbsNoGrad(_policy, batches, withoutAdapters: true) : null;
@@ -164,8 +169,12 @@ public sealed partial class GrpoTrainer : IDisposable
                         _state = _state with { Step = _state.Step + 1 };
                         CheckRanks(force: false);
                         stats = stats with { Frontier = MoveReference(_state.Step, stats.Frontier) };
-                        var metrics = StepMetrics(rollout, stats, rolloutSeconds, stats.Seconds + prepareSeconds) with { WeightSyncSeconds = syncSeconds };
+                        var memory = new StepMemory(stepStartRss, rolloutPeak, ProcessMemory.Peak);
+                        var metrics = StepMetrics(rollout, stats, rolloutSeconds, stats.Seconds + prepareSeconds) with { WeightSyncSeconds = syncSeconds, Memory = memory };
                         rolloutSeconds = prepareSeconds = syncSeconds = 0;
+                        stepStartRss = ProcessMemory.Resident;
+                        rolloutPeak = 0;
+                        ProcessMemory.ResetPeak();
                         history.Add(metrics);
                         Record(metrics, rollout);
                         if (_config.SaveSteps > 0 && _state.Step % _config.SaveSteps == 0 && _state.Step < _totalSteps)

@@ -47,6 +47,14 @@ public sealed class GrpoTrainerTests
         Assert.True(rows[0].GetProperty("entropy").GetDouble() > 0);
         int max = rows[0].GetProperty("completions/max_length").GetInt32();
         Assert.InRange(max, 1, 8);
+        // Resident memory per phase: the process holds at least the policy; one rollout per step here, so both peaks.
+        foreach (var row in rows)
+        {
+            double start = row.GetProperty("memory/start_gb").GetDouble();
+            Assert.True(start > 0.01, $"memory/start_gb {start}");
+            Assert.True(row.GetProperty("memory/rollout_peak_gb").GetDouble() > 0.01);
+            Assert.True(row.GetProperty("memory/update_peak_gb").GetDouble() > 0.01);
+        }
 
         // Step 2 only (every 2 steps): 2 prompts × 4 completions, advantages centred per group.
         var completions = ReadJsonl(trainer.CompletionsPath);
