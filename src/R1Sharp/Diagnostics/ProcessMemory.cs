@@ -51,3 +51,53 @@ public static class ProcessMemory
         return null;
     }
 }
+
+/// <summary>
+/// Resident memory around one training step, in bytes: at its start, the peak while generating rollouts (0 for a step
+/// that reuses an earlier step's rollouts), the peak over the update (log-prob passes, forward/backward, optimizer
+/// step), the run's peak so far, and on the first step the peak before it (loading the model; else 0). Phase peaks are
+/// the phase's own where the system can reset the high-water mark (Linux), else the process's since it started.
+/// </summary>
+public readonly record struct StepMemory(long StartBytes, long RolloutPeakBytes, long UpdatePeakBytes, long RunPeakBytes, long LoadPeakBytes);
+
+/// <summary>
+/// Measures <see cref="StepMemory"/> step after step: <see cref="BeginRollout"/>, <see cref="BeginUpdate"/>,
+/// <see cref="EndStep"/> (a step that reuses rollouts skips the first). Resets the process's high-water mark at each
+/// phase, so an outside tool that reads the peak at exit sees only the last phase's; <see cref="StepMemory.RunPeakBytes"/>
+/// keeps the run's. One thread.
+/// </summary>
+public sealed class StepMemoryTracker
+{
+    private long _start = ProcessMemory.Resident, _rolloutPeak, _runPeak, _loadPeak;
+    private bool _first = true;
+
+    /// <summary>Marks the start of a step's rollouts.</summary>
+    public void BeginRollout()
+    {
+        if (_first) _runPeak = _loadPeak = ProcessMemory.Peak;
+        _first = false;
+        _start = ProcessMemory.Resident;
+        ProcessMemory.ResetPeak();
+    }
+
+    /// <summary>Marks the end of the rollouts and the start of the update.</summary>
+    public void BeginUpdate()
+    {
+        if (_first) { _runPeak = _loadPeak = ProcessMemory.Peak; _first = false; }
+        else _rolloutPeak = ProcessMemory.Peak;
+        _runPeak = Math.Max(_runPeak, _rolloutPeak);
+        ProcessMemory.ResetPeak();
+    }
+
+    /// <summary>Ends the step: its figures; the next step starts now.</summary>
+    public StepMemory EndStep()
+    {
+        long update = ProcessMemory.Peak;
+        _runPeak = Math.Max(_runPeak, update);
+        var step = new StepMemory(_start, _rolloutPeak, update, _runPeak, _loadPeak);
+        _start = ProcessMemory.Resident;
+        _rolloutPeak = _loadPeak = 0;
+        ProcessMemory.ResetPeak();
+        return step;
+    }
+}

@@ -184,6 +184,12 @@ public sealed partial record GrpoConfig : ITrainerKeys
     /// event files to output_dir/runs; [] or ["none"] (default) none.</summary>
     [JsonPropertyName("report_to")] public IReadOnlyList<string> ReportTo { get; init; } = [];
 
+    /// <summary>TrainingArguments.skip_memory_metrics (default true). false logs the process's resident memory per step
+    /// (memory/start_gb, memory/rollout_peak_gb, memory/update_peak_gb, memory/peak_gb, and memory/load_peak_gb on the
+    /// first step): each phase's own peak, measured by resetting the kernel's high-water mark (Linux), so a tool that
+    /// reads the peak at exit (/usr/bin/time) then sees only the last phase's; memory/peak_gb is the run's.</summary>
+    [JsonPropertyName("skip_memory_metrics")] public bool SkipMemoryMetrics { get; init; } = true;
+
     /// <summary>Save a checkpoint every this many steps (TrainingArguments.save_steps, default 500); 0 = only at the end.</summary>
     [JsonPropertyName("save_steps")] public int SaveSteps { get; init; } = 500;
 

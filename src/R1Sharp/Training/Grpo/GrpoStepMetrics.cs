@@ -7,14 +7,6 @@ namespace R1Sharp.Training.Grpo;
 /// <summary>Mean and std of one reward function over the scored completions (nulls skipped).</summary>
 public readonly record struct RewardStat(string Name, double Mean, double Std);
 
-/// <summary>
-/// Resident memory around one step, in bytes (<see cref="R1Sharp.Diagnostics.ProcessMemory"/>): at its start, the
-/// peak while generating the rollouts (0 for a step that reuses an earlier step's rollouts), and the peak over the
-/// log-prob passes, forward/backward and optimizer step. Peaks are per phase where the system can reset the
-/// high-water mark (Linux), else since the process started.
-/// </summary>
-public readonly record struct StepMemory(long StartBytes, long RolloutPeakBytes, long UpdatePeakBytes);
-
 /// <summary>One optimizer step's metrics. NaN means "not measured" (written as null).</summary>
 public sealed record GrpoStepMetrics
 {
@@ -73,7 +65,7 @@ public sealed record GrpoStepMetrics
     public double WeightSyncSeconds { get; init; }
 
     /// <summary>Resident memory at the step's start and at the peaks of its rollout and update; null when not measured.</summary>
-    public StepMemory? Memory { get; init; }
+    public R1Sharp.Diagnostics.StepMemory? Memory { get; init; }
 
     /// <summary>Share of sampled completions that reason: non-empty text inside &lt;think&gt;…&lt;/think&gt; (see <see cref="Thinks"/>).</summary>
     public double ThinkingFraction { get; init; } = double.NaN;
@@ -130,6 +122,8 @@ public sealed record GrpoStepMetrics
             row["memory/start_gb"] = m.StartBytes / 1e9;
             row["memory/rollout_peak_gb"] = m.RolloutPeakBytes > 0 ? m.RolloutPeakBytes / 1e9 : double.NaN;
             row["memory/update_peak_gb"] = m.UpdatePeakBytes / 1e9;
+            row["memory/peak_gb"] = m.RunPeakBytes / 1e9;
+            if (m.LoadPeakBytes > 0) row["memory/load_peak_gb"] = m.LoadPeakBytes / 1e9;
         }
         if (!double.IsNaN(AuxLoss)) row["aux_loss"] = AuxLoss;
         foreach (var (key, value) in Frontier?.Rows() ?? []) row[key] = value;

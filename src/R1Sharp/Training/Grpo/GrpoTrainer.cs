@@ -131,6 +131,7 @@ public sealed partial class GrpoTrainer : IDisposable
         else if (_options.Resume) MetricsLog.KeepThroughStep(CompletionsPath, _state.Step);
         else if (File.Exists(CompletionsPath)) File.Delete(CompletionsPath);
         _policy.train();
+        var memory = _config.SkipMemoryMetrics ? null : new StepMemoryTracker();
         while (_state.Step < _totalSteps)
         {
             // 1. Rollouts: the policy's current weights (pushed to the workers first when rollouts are remote), no autograd.
@@ -138,13 +139,11 @@ public sealed partial class GrpoTrainer : IDisposable
             try { syncSeconds = SyncRolloutWeights(cancellationToken); }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested) { return Interrupt(history); }
             var clock = Stopwatch.StartNew();
-            long stepStartRss = ProcessMemory.Resident;
-            ProcessMemory.ResetPeak();
+            memory?.BeginRollout();
             _policy.eval();
             var rollout = Rollout(cancellationToken);
             _policy.train();
             double rolloutSeconds = clock.Elapsed.TotalSeconds;
-            long rolloutPeak = ProcessMemory.Peak;
             if (rollout.Cancelled) return Interrupt(history);
 
             // 2. Micro-batches; old log-probs up front only when the policy moves before the first pass is over.
@@ -152,7 +151,7 @@ public sealed partial class GrpoTrainer : IDisposable
             int accumulation = _config.GradientAccumulationSteps;
             bool precomputeOld = _config.NeedsOldLogProbs && batches.Length > accumulation;
             clock.Restart();
-            ProcessMemory.ResetPeak();
+            memory?.BeginUpdate();
             Tensor?[] old = precomputeOld ? LogProbsNoGrad(_policy, batches) : new Tensor?[batches.Length];
             Tensor[]? reference = _reference is not null ? LogProbsNoGrad(_reference, batches)
                 : _config.UsesReferenceModel && _policy.Adapters is not null ? LogProbsNoGrad(_policy, batches, withoutAdapters: true) : null;
@@ -169,12 +168,9 @@ public sealed partial class GrpoTrainer : IDisposable
                         _state = _state with { Step = _state.Step + 1 };
                         CheckRanks(force: false);
                         stats = stats with { Frontier = MoveReference(_state.Step, stats.Frontier) };
-                        var memory = new StepMemory(stepStartRss, rolloutPeak, ProcessMemory.Peak);
-                        var metrics = StepMetrics(rollout, stats, rolloutSeconds, stats.Seconds + prepareSeconds) with { WeightSyncSeconds = syncSeconds, Memory = memory };
+                        var metrics = StepMetrics(rollout, stats, rolloutSeconds, stats.Seconds + prepareSeconds)
+                            with { WeightSyncSeconds = syncSeconds, Memory = memory?.EndStep() };
                         rolloutSeconds = prepareSeconds = syncSeconds = 0;
-                        stepStartRss = ProcessMemory.Resident;
-                        rolloutPeak = 0;
-                        ProcessMemory.ResetPeak();
                         history.Add(metrics);
                         Record(metrics, rollout);
                         if (_config.SaveSteps > 0 && _state.Step % _config.SaveSteps == 0 && _state.Step < _totalSteps)

@@ -25,6 +25,7 @@ public sealed class GrpoTrainerTests
             .Select(p => p.name).ToList();
         Assert.Empty(unchanged);
         Assert.True(File.Exists(Path.Combine(result.LastCheckpoint!, "model.safetensors")));
+        Assert.All(result.History, m => Assert.Null(m.Memory));   // skip_memory_metrics defaults to true (HF's default)
         foreach (var t in before.Values) t.Dispose();
     }
 
@@ -33,7 +34,7 @@ public sealed class GrpoTrainerTests
     {
         string dir = TempDir();
         using var policy = Policy();
-        using var trainer = new GrpoTrainer(Config(dir, "--log_completions_steps=2"), policy, Tokenizer, Prompts(8), LengthRewards());
+        using var trainer = new GrpoTrainer(Config(dir, "--log_completions_steps=2", "--skip_memory_metrics=false"), policy, Tokenizer, Prompts(8), LengthRewards());
         trainer.Train();
 
         var rows = ReadJsonl(trainer.MetricsPath);
@@ -47,14 +48,17 @@ public sealed class GrpoTrainerTests
         Assert.True(rows[0].GetProperty("entropy").GetDouble() > 0);
         int max = rows[0].GetProperty("completions/max_length").GetInt32();
         Assert.InRange(max, 1, 8);
-        // Resident memory per phase: the process holds at least the policy; one rollout per step here, so both peaks.
+        // skip_memory_metrics false: resident memory per phase (one rollout per step here, so both peaks), the run's
+        // peak covering them, and the load's peak on the first step only.
         foreach (var row in rows)
         {
-            double start = row.GetProperty("memory/start_gb").GetDouble();
-            Assert.True(start > 0.01, $"memory/start_gb {start}");
-            Assert.True(row.GetProperty("memory/rollout_peak_gb").GetDouble() > 0.01);
-            Assert.True(row.GetProperty("memory/update_peak_gb").GetDouble() > 0.01);
+            double start = row.GetProperty("memory/start_gb").GetDouble(), peak = row.GetProperty("memory/peak_gb").GetDouble();
+            double rollout = row.GetProperty("memory/rollout_peak_gb").GetDouble(), update = row.GetProperty("memory/update_peak_gb").GetDouble();
+            Assert.True(start > 0.01 && rollout > 0.01 && update > 0.01, $"memory/start_gb {start}, rollout {rollout}, update {update}");
+            Assert.True(peak >= Math.Max(rollout, update), $"memory/peak_gb {peak} below a phase's peak");
         }
+        Assert.True(rows[0].GetProperty("memory/load_peak_gb").GetDouble() > 0.01);
+        Assert.False(rows[1].TryGetProperty("memory/load_peak_gb", out _));
 
         // Step 2 only (every 2 steps): 2 prompts × 4 completions, advantages centred per group.
         var completions = ReadJsonl(trainer.CompletionsPath);
