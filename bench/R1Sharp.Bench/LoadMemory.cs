@@ -3,6 +3,7 @@
 // Run in its own process so the peak is the load's.
 //   dotnet run -c Release --project bench/R1Sharp.Bench -- load-memory --model DIR [--dtype f32|bf16]
 using System.Diagnostics;
+using R1Sharp.Diagnostics;
 using R1Sharp.Models;
 
 namespace R1Sharp.Bench;
@@ -20,25 +21,16 @@ public static class LoadMemory
         catch (R1SharpException e) { Console.Error.WriteLine(e.Message); return 2; }
         long weightBytes = ModelInspector.Inspect(dir).WeightBytes;
         using (var warm = TorchSharp.torch.zeros(1)) { } // load libtorch before the baseline
-        long baseline = Status("VmRSS");
+        long baseline = ProcessMemory.Resident;
         var clock = Stopwatch.StartNew();
         using var model = DecoderModel.Load(dir, load);
         double seconds = clock.Elapsed.TotalSeconds;
-        long peak = Status("VmHWM"), rss = Status("VmRSS");
+        long peak = ProcessMemory.Peak, rss = ProcessMemory.Resident;
         Console.WriteLine($"weights         {weightBytes / 1e6:N1} MB ({dir}), loaded as {model.DType}");
         Console.WriteLine($"baseline RSS    {baseline / 1e6:N1} MB (runtime + libtorch, before loading)");
         Console.WriteLine($"peak RSS        {peak / 1e6:N1} MB = {(double)peak / weightBytes:0.00}x weights " +
             $"(the load itself: {(double)(peak - baseline) / weightBytes:0.00}x)");
         Console.WriteLine($"RSS after load  {rss / 1e6:N1} MB; load took {seconds:0.0} s");
         return 0;
-    }
-
-    // /proc/self/status fields in bytes (VmRSS: now, VmHWM: peak).
-    static long Status(string field)
-    {
-        foreach (var line in File.ReadLines("/proc/self/status"))
-            if (line.StartsWith(field + ":", StringComparison.Ordinal))
-                return long.Parse(line.AsSpan(field.Length + 1).Trim().TrimEnd("kB").Trim()) * 1024;
-        throw new InvalidOperationException($"{field} not in /proc/self/status");
     }
 }
