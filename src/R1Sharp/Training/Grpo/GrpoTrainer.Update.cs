@@ -49,15 +49,25 @@ public sealed partial class GrpoTrainer
 
     /// <summary>Log-probs (B, C) of each micro-batch under <paramref name="model"/> without autograd, kept outside any
     /// scope; with <paramref name="withoutAdapters"/> under the model's base weights (the LoRA policy's reference).</summary>
-    private Tensor[] LogProbsNoGrad(DecoderModel model, IReadOnlyList<GrpoMicroBatch> batches, bool withoutAdapters = false)
+    private Tensor[] LogProbsNoGrad(DecoderModel model, IReadOnlyList<GrpoMicroBatch> batches, bool withoutAdapters = false,
+        CancellationToken token = default)
     {
         using var noGrad = no_grad();
         using var disabled = withoutAdapters ? model.Adapters?.Disable() : null;
         var result = new Tensor[batches.Count];
-        for (int i = 0; i < batches.Count; i++)
+        try
         {
-            using var scope = NewDisposeScope();
-            result[i] = CompletionLogProbs(model, batches[i]).DetachFromDisposeScope();
+            for (int i = 0; i < batches.Count; i++)
+            {
+                token.ThrowIfCancellationRequested();
+                using var scope = NewDisposeScope();
+                result[i] = CompletionLogProbs(model, batches[i]).DetachFromDisposeScope();
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            foreach (var t in result) t?.Dispose();
+            throw;
         }
         return result;
     }
@@ -68,7 +78,7 @@ public sealed partial class GrpoTrainer
     /// the rollout yet), else left null (μ = 1: ρ = 1 by construction).
     /// </summary>
     private GrpoUpdateStats UpdateStep(IReadOnlyList<GrpoMicroBatch> batches, IReadOnlyList<int> indices, Tensor?[] old,
-        Tensor[]? reference, bool storeOld)
+        Tensor[]? reference, bool storeOld, CancellationToken token)
     {
         var clock = Stopwatch.StartNew();
         double lr = LearningRateAt(_state.Step);
@@ -84,6 +94,7 @@ public sealed partial class GrpoTrainer
         {
             foreach (int i in indices)
             {
+                token.ThrowIfCancellationRequested();   // before each micro-batch: the optimizer has not stepped yet
                 using var scope = NewDisposeScope();
                 var mb = batches[i];
                 using var rowEntropy = new RowEntropy();

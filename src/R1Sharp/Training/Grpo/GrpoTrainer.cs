@@ -140,6 +140,7 @@ public sealed partial class GrpoTrainer : IDisposable
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested) { return Interrupt(history); }
             var clock = Stopwatch.StartNew();
             memory?.BeginRollout();
+            var beforeRollout = _state;
             _policy.eval();
             var rollout = Rollout(cancellationToken);
             _policy.train();
@@ -152,19 +153,25 @@ public sealed partial class GrpoTrainer : IDisposable
             bool precomputeOld = _config.NeedsOldLogProbs && batches.Length > accumulation;
             clock.Restart();
             memory?.BeginUpdate();
-            Tensor?[] old = precomputeOld ? LogProbsNoGrad(_policy, batches) : new Tensor?[batches.Length];
-            Tensor[]? reference = _reference is not null ? LogProbsNoGrad(_reference, batches)
-                : _config.UsesReferenceModel && _policy.Adapters is not null ? LogProbsNoGrad(_policy, batches, withoutAdapters: true) : null;
-            double prepareSeconds = clock.Elapsed.TotalSeconds;
+            // Cancellation inside the update (a 7B step is over an hour on a CPU) drops the step's partial gradients; when
+            // no step of this rollout has been taken, the rollout is undone too, so the resumed run samples it again.
+            var updateToken = _parallel.IsDistributed ? CancellationToken.None : cancellationToken;   // ranks stop together, between steps
+            Tensor?[] old = new Tensor?[batches.Length];
+            Tensor[]? reference = null;
+            int stepsBefore = _state.Step;
             try
             {
+                if (precomputeOld) old = LogProbsNoGrad(_policy, batches, token: updateToken);
+                reference = _reference is not null ? LogProbsNoGrad(_reference, batches, token: updateToken)
+                    : _config.UsesReferenceModel && _policy.Adapters is not null ? LogProbsNoGrad(_policy, batches, withoutAdapters: true, token: updateToken) : null;
+                double prepareSeconds = clock.Elapsed.TotalSeconds;
                 // 3. μ passes, one optimizer step per `accumulation` micro-batches.
                 for (int iteration = 0; iteration < _config.NumIterations && _state.Step < _totalSteps; iteration++)
                 {
                     foreach (var indices in Chunk(Enumerable.Range(0, batches.Length).ToArray(), accumulation))
                     {
                         if (_state.Step >= _totalSteps) break;
-                        var stats = UpdateStep(batches, indices, old, reference, storeOld: _config.NeedsOldLogProbs && iteration == 0);
+                        var stats = UpdateStep(batches, indices, old, reference, storeOld: _config.NeedsOldLogProbs && iteration == 0, updateToken);
                         _state = _state with { Step = _state.Step + 1 };
                         CheckRanks(force: false);
                         stats = stats with { Frontier = MoveReference(_state.Step, stats.Frontier) };
@@ -178,6 +185,12 @@ public sealed partial class GrpoTrainer : IDisposable
                         if (cancellationToken.IsCancellationRequested) return Interrupt(history);
                     }
                 }
+            }
+            catch (OperationCanceledException) when (updateToken.IsCancellationRequested)
+            {
+                _optimizer.ZeroGrad();
+                if (_state.Step == stepsBefore) _state = beforeRollout;
+                return Interrupt(history);
             }
             finally
             {

@@ -146,6 +146,39 @@ public sealed class GrpoTrainerTests
     }
 
     [Fact]
+    public void Cancelling_during_an_update_drops_the_step_and_the_resumed_run_matches_the_uninterrupted_one()
+    {
+        string dir = TempDir();
+        using var cts = new CancellationTokenSource();
+        bool armed = false;   // set when step 1 is reported; step 2's rollout then cancels while it is scored
+        var rewards = new WeightedRewards([new WeightedReward("len_mod5", input =>
+        {
+            if (armed) cts.Cancel();
+            return input.Completion.Length % 5;
+        })]);
+        using (var policy = Policy())
+        using (var first = new GrpoTrainer(Config(dir, "--max_steps=3"), policy, Tokenizer, Prompts(8), rewards,
+            new GrpoRunOptions { Progress = new SyncProgress(_ => armed = true) }))
+        {
+            var interrupted = first.Train(cts.Token);
+            Assert.True(interrupted.Interrupted);
+            Assert.Equal(1, interrupted.Steps);   // step 2's update stopped before its first micro-batch
+        }
+        using var resumedPolicy = Policy();
+        using var resumed = new GrpoTrainer(Config(dir, "--max_steps=3"), resumedPolicy, Tokenizer, Prompts(8), LengthRewards(),
+            new GrpoRunOptions { Resume = true });
+        var tail = resumed.Train().History;
+        using var straightPolicy = Policy();
+        using var straight = new GrpoTrainer(Config(TempDir(), "--max_steps=3"), straightPolicy, Tokenizer, Prompts(8), LengthRewards());
+        var all = straight.Train().History;
+
+        Assert.Equal([2, 3], tail.Select(m => m.Step));
+        Assert.Equal(all.Skip(1).Select(m => (m.Reward, m.Loss)), tail.Select(m => (m.Reward, m.Loss)));
+        foreach (var ((name, a), (_, b)) in straightPolicy.CheckpointParameters().Zip(resumedPolicy.CheckpointParameters()))
+            Assert.True(a.equal(b).all().item<bool>(), name);
+    }
+
+    [Fact]
     public void Resume_continues_from_the_latest_checkpoint_and_keeps_metrics_consistent()
     {
         string dir = TempDir();
