@@ -126,10 +126,11 @@ internal sealed class TokenKinds(HfTokenizer tokenizer)
     private readonly Dictionary<int, string> _text = [];
 
     private string Text(int id) => _text.TryGetValue(id, out var s) ? s : _text[id] = tokenizer.Decode([id]).Trim();
-    public bool IsDigit(int id) => Text(id) is { Length: 1 } s && char.IsAsciiDigit(s[0]);
-    public bool IsLabel(int id) => Text(id) is { Length: 1 } s && s[0] is >= 'a' and <= 'h';
+    // English and the bilingual task's Chinese forms: digits 0–9 / 零…九, labels a–h / 甲…癸, "=" / 得, "," / ，.
+    public bool IsDigit(int id) => Text(id) is { Length: 1 } s && (char.IsAsciiDigit(s[0]) || "零一二三四五六七八九".Contains(s[0]));
+    public bool IsLabel(int id) => Text(id) is { Length: 1 } s && (s[0] is >= 'a' and <= 'h' || "甲乙丙丁戊己庚辛壬癸".Contains(s[0]));
     public int Of(int previous, int target, bool inAnswer) =>
-        !IsDigit(target) ? 4 : inAnswer ? 3 : IsLabel(previous) ? 0 : Text(previous) == "=" ? 1 : Text(previous) == "," ? 2 : 4;
+        !IsDigit(target) ? 4 : inAnswer ? 3 : IsLabel(previous) ? 0 : Text(previous) is "=" or "得" ? 1 : Text(previous) is "," or "，" ? 2 : 4;
 
     public int[] Classify(int promptLast, int[] completion)
     {

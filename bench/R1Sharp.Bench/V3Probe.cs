@@ -2,7 +2,7 @@
 // `r1 pretrain`'s loop on the chain-sum corpus with config.json keys and init scales overridden, logging the training
 // loss and, on held-out worked documents, the loss per kind of completion token (copy = the digit after a term's label,
 // sum = the digit after "=", answer, other); then an attention probe (V3Probe.Attention.cs).
-//   dotnet run -c Release --project bench/R1Sharp.Bench -- v3-probe [--arch deepseek_v3] [--preset tiny] [--steps 600]
+//   dotnet run -c Release --project bench/R1Sharp.Bench -- v3-probe [--arch deepseek_v3] [--preset tiny] [--steps 600] [--task chain-sum-bilingual]
 //     [--set kv_lora_rank=16]... [--init kv_a_proj=0.1]... [--gamma 0.001] [--lr 2e-3] [--seed 1] [--eval-every 100]
 //     [--model DIR (probe a trained model, no training)] [--save DIR]
 using System.Diagnostics;
@@ -12,6 +12,7 @@ using R1Sharp.Formats.Config;
 using R1Sharp.Models;
 using R1Sharp.Models.DeepSeekV3;
 using R1Sharp.Recipes.Zero;
+using R1Sharp.Tasks;
 using R1Sharp.Tensors;
 using R1Sharp.Text;
 using R1Sharp.Training.Infrastructure;
@@ -29,14 +30,15 @@ public static partial class V3Probe
         double lr = double.Parse(Opt(args, "--lr") ?? "2e-3", inv), gamma = double.Parse(Opt(args, "--gamma") ?? "0.001", inv);
         long seed = long.Parse(Opt(args, "--seed") ?? "1", inv);
         int total = int.Parse(Opt(args, "--total") ?? "3500", inv);     // the lr schedule's length (a prefix of r1 pretrain's run)
-        string tokenizerDir = Opt(args, "--tokenizer") ?? "models/chain-sum-base";
+        var task = new PretrainOptions { Task = Opt(args, "--task") ?? ChainSumTask.Name }.Validate();
+        string tokenizerDir = Opt(args, "--tokenizer") ?? (task.Task == ChainSumTask.Name ? "models/chain-sum-base" : "models/chain-sum-bilingual-base");
         var tokenizer = HfTokenizer.Load(Opt(args, "--model") ?? tokenizerDir);
         int eos = tokenizer.EosId!.Value;
 
-        var corpus = BilingualTask.PretrainDocuments(new PretrainOptions());
+        var corpus = BilingualTask.PretrainDocuments(task);
         var docs = corpus.Select(d => (Prompt: tokenizer.Encode(d.Prompt), Completion: (int[])[.. tokenizer.Encode(d.Completion, addSpecialTokens: false), eos])).ToList();
         int held = 256, trainRows = docs.Count - held;
-        var eval = docs.Skip(trainRows).Where(d => tokenizer.Decode(d.Completion).Contains('=', StringComparison.Ordinal)).Take(64).ToList();   // worked solutions are long
+        var eval = docs.Skip(trainRows).Where(d => tokenizer.Decode(d.Completion) is var text && (text.Contains('=', StringComparison.Ordinal) || text.Contains('得', StringComparison.Ordinal))).Take(64).ToList();   // worked solutions are long
         var kinds = new TokenKinds(tokenizer);
 
         DecoderModel model;
@@ -81,7 +83,7 @@ public static partial class V3Probe
                 balancer?.BeginStep();
                 var loss = batch.CrossEntropy(model);
                 loss.backward();
-                optimizer.ClipGradNorm(1.0);
+                double gradNorm = optimizer.ClipGradNorm(1.0);
                 optimizer.Step();
                 var load = balancer?.AfterOptimizerStep();
                 double value = loss.item<float>();
@@ -90,7 +92,7 @@ public static partial class V3Probe
                 if (done % evalEvery == 0 || done == steps)
                 {
                     string moe = load is null ? "" : FormattableString.Invariant($"  moe max-vio {load.MaxViolation:0.00}");
-                    Console.WriteLine(FormattableString.Invariant($"step {done,5} loss {ema:0.0000}  held-out {EvalKinds(model, eval, kinds)}{moe}  {Norms(model)}  ({clock.Elapsed.TotalSeconds:0} s)"));
+                    Console.WriteLine(FormattableString.Invariant($"step {done,5} loss {ema:0.0000}  held-out {EvalKinds(model, eval, kinds)}{moe}  grad norm {gradNorm:0.00}  {Norms(model)}  ({clock.Elapsed.TotalSeconds:0} s)"));
                     model.train();
                 }
             }
@@ -177,7 +179,8 @@ public static partial class V3Probe
         ? $"hidden {v.HiddenSize}, heads {v.NumAttentionHeads}, qk {v.QkNopeHeadDim}+{v.QkRopeHeadDim}, v {v.VHeadDim}, kv_lora_rank {v.KvLoraRank}, q_lora_rank {v.QLoraRank?.ToString(CultureInfo.InvariantCulture) ?? "none"}, moe layers from {v.FirstKDenseReplace}, experts {v.NRoutedExperts}x{v.MoeIntermediateSize}"
         : $"hidden {c.HiddenSize}, heads {c.NumAttentionHeads}/{c.NumKeyValueHeads}, head_dim {c.HeadDim}";
 
-    // RMS of the attention weights whose scale the norms after them hide (q_a, kv_a) and of those they feed.
+    // RMS of layer 0's attention weights (and, after "/", of their last clipped gradient): the scale the norms after q_a and
+    // kv_a hide, and of the projections they feed.
     private static string Norms(DecoderModel model)
     {
         var parts = new List<string>();
@@ -186,7 +189,15 @@ public static partial class V3Probe
             {
                 using var sq = p.detach().square();
                 using var mean = sq.mean();
-                parts.Add(FormattableString.Invariant($"{name["model.layers.0.self_attn.".Length..^".weight".Length]} {Math.Sqrt(mean.item<float>()):0.000}"));
+                using var grad = p.grad;
+                string g = "";
+                if (grad is not null)
+                {
+                    using var gsq = grad.square();
+                    using var gmean = gsq.mean();
+                    g = FormattableString.Invariant($"/{Math.Sqrt(gmean.item<float>()):0.0e0}");
+                }
+                parts.Add(FormattableString.Invariant($"{name["model.layers.0.self_attn.".Length..^".weight".Length]} {Math.Sqrt(mean.item<float>()):0.000}{g}"));
             }
         return "rms0[" + string.Join(" ", parts) + "]";
     }
