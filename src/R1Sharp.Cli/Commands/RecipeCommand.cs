@@ -10,7 +10,7 @@ namespace R1Sharp.Cli.Commands;
 
 internal static class RecipeCommand
 {
-    public static Command Create() => new("recipe", "Multi-stage training recipes on the built-in tasks") { R1() };
+    public static Command Create() => new("recipe", "Multi-stage training recipes on the built-in tasks") { R1(), RecipeDistillCommand.Create() };
 
     static Command R1()
     {
