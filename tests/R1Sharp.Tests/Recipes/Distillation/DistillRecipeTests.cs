@@ -69,6 +69,33 @@ public class DistillRecipeTests
         finally { Directory.Delete(outDir, recursive: true); }
     }
 
+    [Fact]
+    public void An_rl_only_stage_interrupted_after_its_plan_resumes_with_the_same_step_count()
+    {
+        string outDir = Directory.CreateTempSubdirectory("distill-recipe-resume").FullName;
+        try
+        {
+            var options = Toy(outDir) with { Seeds = [1], ThenRlSteps = 0 };
+            using var cts = new CancellationTokenSource();
+            void Log(string line)
+            {
+                if (line.StartsWith("seed 1: RL only: ", StringComparison.Ordinal)) cts.Cancel(); // the trainer stops at its first check
+            }
+            Assert.ThrowsAny<OperationCanceledException>(() => DistillRecipe.Run(options, Log, cts.Token));
+            string stage = Path.Combine(outDir, "seed-1", "05-rl-only");
+            var plan = JsonSerializer.Deserialize<RlPlan>(File.ReadAllText(Path.Combine(stage, "plan.json")))!;
+            Assert.False(File.Exists(Path.Combine(stage, StageRunner.MarkerFile)));
+
+            var result = DistillRecipe.Run(options);
+            var stages = result.Runs.Single().Stages;
+            Assert.Equal([StageOutcome.Skipped, StageOutcome.Skipped, StageOutcome.Skipped, StageOutcome.Skipped, StageOutcome.Resumed], stages.Select(s => s.Outcome));
+            Assert.Equal(plan.Steps, stages[4].Result.Metrics["rl_steps"]);
+            Assert.Equal(["teacher", "student", "distilled", "rl_only"], result.Summary.Rows.Select(r => r.Row));
+            Assert.False(Directory.Exists(Path.Combine(outDir, "seed-1", "06-distill-rl")));
+        }
+        finally { Directory.Delete(outDir, recursive: true); }
+    }
+
     [Theory]
     [InlineData("seeds", "--seeds: a seed is repeated in 1,1")]
     [InlineData("keep", "--keep (5) must be <= --samples (4)")]
