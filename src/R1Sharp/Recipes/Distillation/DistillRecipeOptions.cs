@@ -109,12 +109,13 @@ public sealed record DistillRecipeOptions
 
     /// <summary>
     /// What a finished stage's settings are compared against on a rerun (StageRunner refuses a changed one): the stage's
-    /// own settings, then a hash of the keys of the stages it depends on, so redoing an earlier stage with other settings
+    /// own settings (the teacher base by its weights' fingerprint, so the same base found beside another build of r1 is
+    /// the same setting; a given --teacher by its path, which the later stages load), then a hash of the keys of the stages it depends on, so redoing an earlier stage with other settings
     /// also refuses the finished stages built on it.
     /// </summary>
     internal string KeyOf(string stage, int seed) => stage switch
     {
-        DistillRecipe.TeacherStage => Teacher is { } t ? $"teacher={t}{EvalKey}" : $"base={TeacherBase};steps={TeacherSteps};g={Generations}x{PromptsPerStep};seed={seed}{EvalKey}",
+        DistillRecipe.TeacherStage => Teacher is { } t ? $"teacher={t}{EvalKey}" : $"base={Evaluation.EvalRunKey.FingerprintModel(TeacherBase!)};steps={TeacherSteps};g={Generations}x{PromptsPerStep};seed={seed}{EvalKey}",
         DistillRecipe.StudentStage => $"preset={StudentPreset};steps={StudentSteps};worked={StudentWorked};corpus={StudentCorpusSize};batch={StudentBatchSize};seed={seed}{EvalKey}",
         DistillRecipe.DistillStage => $"problems={Problems};samples={Samples};keep={Keep};seed={seed}" + After(KeyOf(DistillRecipe.TeacherStage, seed)),
         DistillRecipe.SftStage => $"epochs={SftEpochs};lr={SftLearningRate};batch={SftBatchSize};seed={seed}{EvalKey}" +
