@@ -106,7 +106,7 @@ public static partial class DistillRecipe
             ResumeFromCheckpoint = resume ? "latest" : null, OverwriteOutputDir = !resume,
         };
         SftResult? result = null;
-        double seconds = Timed(c.Directory, "sft", () => result = SftTrainer.Run(config, null, c.Cancel, new SftLog(log)));
+        double seconds = Timed(c.Directory, "sft", () => result = SftTrainer.Run(config, null, c.Cancel, new R1.R1Recipe.LogProgress(log)));
         if (result!.Interrupted)
         {
             log($"interrupted after SFT step {result.Steps}; checkpoint in {result.LastCheckpoint}; rerun the same command to continue");
@@ -118,16 +118,5 @@ public static partial class DistillRecipe
         metrics["sft_steps"] = result.Steps;
         metrics["sft_final_loss"] = result.History.Count > 0 && result.History[^1].TryGetValue("loss", out var l) ? l : null;
         return new StageResult { Model = model, Metrics = metrics };
-    }
-
-    // SFT progress into the recipe's log: every logging step's loss and every message.
-    private sealed class SftLog(Action<string> log) : IProgress<TrainingStepReport>
-    {
-        public void Report(TrainingStepReport value)
-        {
-            if (value.Message is { } m) log(m);
-            else if (value.IsLogStep && value.Metrics.TryGetValue("loss", out var loss))
-                log(FormattableString.Invariant($"sft step {value.Step}/{value.TotalSteps} loss {loss:0.0000}"));
-        }
     }
 }

@@ -117,8 +117,9 @@ public static partial class R1Recipe
         return new StageResult { Model = model, Metrics = metrics };
     }
 
-    // SFT progress into the recipe's log: every logging step's loss and every message, synchronously.
-    private sealed class LogProgress(Action<string> log) : IProgress<TrainingStepReport>
+    // SFT / reward-model progress into a recipe's log: every logging step's loss and every message, synchronously
+    // (also the distillation recipe's SFT stage).
+    internal sealed class LogProgress(Action<string> log) : IProgress<TrainingStepReport>
     {
         public void Report(TrainingStepReport value)
         {
