@@ -258,10 +258,11 @@ public sealed partial class DecoderModel : nn.Module
     /// <summary>
     /// 1/√fan_in for MLA's down-projections <c>q_a_proj</c> and <c>kv_a_proj_with_mqa</c>, else null. An RMSNorm follows
     /// each (the query latent; the key/value latent, all of kv_a's rows but the rope key's), so their scale hardly
-    /// reaches the output and mostly sets how far each AdamW step turns them: at initializer_range 0.02 and learning rate 2e-3 a step is ~10 % of the weight, and
-    /// the tiny deepseek_v3 base (hidden 64: output RMS 0.16) stayed at chance on every digit of the built-in task for
-    /// 3,500 steps; drawn at unit gain (0.125 at hidden 64, output RMS 1) it leaves that plateau by step ~1,200–1,800
-    /// (README "Why the tiny deepseek_v3 base did not learn"). The decoupled rope key shares kv_a's matrix and scale.
+    /// reaches the output and mostly sets how far each AdamW step turns them: at initializer_range 0.02 and learning
+    /// rate 2e-3 a step is ~10 % of the weight, and the tiny deepseek_v3 base (hidden 64: output RMS 0.16) stayed at
+    /// chance on every digit of the built-in task for 3,500 steps; drawn at unit gain (0.125 at hidden 64, output RMS 1)
+    /// it leaves that plateau by step ~1,200–1,800 and 5,250 steps make the committed base (README "Why the tiny
+    /// deepseek_v3 base did not learn"). The decoupled rope key shares kv_a's matrix and scale.
     /// </summary>
     public static double? UnitGainStd(string name, Tensor weight) =>
         name.EndsWith("self_attn.q_a_proj.weight", StringComparison.Ordinal) || name.EndsWith("self_attn.kv_a_proj_with_mqa.weight", StringComparison.Ordinal)
