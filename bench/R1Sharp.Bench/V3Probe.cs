@@ -49,7 +49,7 @@ public static partial class V3Probe
             bool plain = Opt(args, "--path") == "plain";
             model = config is DeepSeekV3Config v3 ? new DecoderModel(new DeepSeekV3Architecture(v3, plain ? MlaPath.Plain : MlaPath.Absorbed)) : new DecoderModel(config);
             model.InitializeWeights(seed);
-            Rescale(model, All(args, "--init"), seed);
+            ParameterInit.Apply(model, [.. All(args, "--init").Select(t => ParameterInit.Parse(t))], seed);
             if (Opt(args, "--embed-mean") is { } mean) AddSharedDirection(model, double.Parse(mean, inv), seed);
         }
         using var _ = model;
@@ -140,24 +140,6 @@ public static partial class V3Probe
             json[key] = node;
         }
         return ModelConfig.Parse(json.ToJsonString(), "--set");
-    }
-
-    // --init NAME=STD: parameters whose name contains NAME redrawn from N(0, STD) (norm weights: filled with STD).
-    private static void Rescale(DecoderModel model, IEnumerable<string> inits, long seed)
-    {
-        using var noGrad = no_grad();
-        using var generator = new Generator((ulong)seed + 99);
-        foreach (var init in inits)
-        {
-            int eq = init.IndexOf('=');
-            string part = init[..eq];
-            double std = double.Parse(init[(eq + 1)..], CultureInfo.InvariantCulture);
-            foreach (var (name, p) in model.CheckpointParameters().Where(p => p.Name.Contains(part, StringComparison.Ordinal)))
-            {
-                if (name.EndsWith("norm.weight", StringComparison.Ordinal)) p.FillInPlace(std);
-                else p.normal_(0.0, std, generator);
-            }
-        }
     }
 
     // --embed-mean F: every token embedding gets the same random vector of F × the rows' expected norm (σ√hidden):

@@ -73,10 +73,35 @@ public class BilingualChainSumTests
         Assert.InRange(mixed, 0.25, 0.35); // every problem has ≥ 3 terms, so SwitchRate of them switch
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void A_switching_solution_changes_language_after_SwitchAfter_steps(int after)
+    {
+        var options = new BilingualCorpusOptions { WorkedFraction = 1.0, MistakeRate = 0, SwitchRate = 1.0, SwitchAfter = after };
+        foreach (var (p, language, completion) in BilingualChainSum.Corpus(300, seed: 5, options))
+        {
+            int switchAt = Math.Min(after, p.Terms - 2);
+            Assert.Equal(BilingualChainSum.WorkedCompletion(p, language, switchAt), completion);
+        }
+    }
+
+    [Fact]
+    public void SwitchAfter_zero_draws_the_switch_step()
+    {
+        var options = new BilingualCorpusOptions { WorkedFraction = 1.0, MistakeRate = 0, SwitchRate = 1.0, SwitchAfter = 0 };
+        var points = BilingualChainSum.Corpus(300, seed: 5, options).Where(d => d.Problem.Terms >= 6)
+            .Select(d => Enumerable.Range(1, d.Problem.Terms - 2).Single(at => BilingualChainSum.WorkedCompletion(d.Problem, d.Language, at) == d.Completion))
+            .Distinct().Count();
+        Assert.True(points >= 3, $"{points} distinct switch steps");
+    }
+
     [Fact]
     public void Bad_corpus_shares_are_named()
     {
         var e = Assert.Throws<R1SharpException>(() => new BilingualCorpusOptions { SwitchRate = 1.5 }.Validate());
         Assert.Contains("switch_rate", e.Message);
+        e = Assert.Throws<R1SharpException>(() => new BilingualCorpusOptions { SwitchAfter = -1 }.Validate());
+        Assert.Contains("switch_after", e.Message);
     }
 }

@@ -61,5 +61,5 @@ public static class BilingualTask
 
     /// <summary>The README sentence describing the bilingual mix (empty for the English task).</summary>
     public static string ReadmeNote(PretrainOptions o) => o.Task != BilingualChainSum.Name ? "" :
-        string.Create(CultureInfo.InvariantCulture, $"Bilingual (`{BilingualChainSum.Name}`): {o.Bilingual.ChineseFraction:P0} of the problems are posed in Chinese number words (求 甲 七 加 乙 五 的个位数), and {o.Bilingual.SwitchRate:P0} of the worked solutions switch language midway; held-out problems alternate English and Chinese.\n");
+        string.Create(CultureInfo.InvariantCulture, $"Bilingual (`{BilingualChainSum.Name}`): {o.Bilingual.ChineseFraction:P0} of the problems are posed in Chinese number words (求 甲 七 加 乙 五 的个位数), and {o.Bilingual.SwitchRate:P0} of the worked solutions switch language {(o.Bilingual.SwitchAfter > 0 ? $"after step {o.Bilingual.SwitchAfter}" : "at a random step")}; held-out problems alternate English and Chinese.\n");
 }

@@ -41,6 +41,8 @@ public sealed record PretrainOptions
     public double WeightDecay { get; init; } = 0.01;
     /// <summary>Seed of the corpus, the initial weights and the batch order.</summary>
     public ulong Seed { get; init; } = 1;
+    /// <summary>Overrides of the initial weights (`--init NAME=STD`), applied in order after the usual initialisation.</summary>
+    public IReadOnlyList<ParameterInit> Init { get; init; } = [];
     /// <summary>Documents in the corpus.</summary>
     public int CorpusSize { get; init; } = 40_000;
     /// <summary>Tokenizer vocabulary size (the trainer may stop earlier).</summary>
@@ -105,7 +107,11 @@ public static partial class ZeroPretrainer
             log($"tokenizer: {tokenizer.VocabSize} tokens ({clock.Elapsed.TotalSeconds:0.0} s)");
             var config = ModelPresets.ToConfig(ModelPresets.Get(options.Preset), options.Arch, tokenizer.VocabSize, null, eos);
             using var model = new DecoderModel(config);
-            if (resumeFrom is null) model.InitializeWeights((long)options.Seed);
+            if (resumeFrom is null)
+            {
+                model.InitializeWeights((long)options.Seed);
+                ParameterInit.Apply(model, options.Init, (long)options.Seed);
+            }
             using var optimizer = TrainingOptimizer.Create(model.CheckpointParameters(),
                 new AdamWOptions(options.LearningRate, 0.9, 0.95, 1e-8, options.WeightDecay), decays: _ => true);
             var checkpoints = new PretrainCheckpoints(temp, model, optimizer, options, log);
@@ -132,10 +138,13 @@ public static partial class ZeroPretrainer
                 throw;
             }
             var eval = result.Summary;
-            log($"held-out ({eval.Problems} problems, k = {eval.K}): pass@1 {eval.PassAt1:P1}, cons@{eval.K} {eval.ConsAtK:P1}, " +
-                $"mean length {eval.MeanLength:0.0} tokens, format {eval.FormatRate:P0}, language consistency {eval.LanguageConsistency:P1}");
             var modes = ZeroText.ByMode(result);
-            log($"thinks {modes.ThinkingShare:P1}: accuracy thinking {modes.ThinkingAccuracy:P1}, direct {modes.DirectAccuracy:P1}");
+            if (eval.Problems > 0) // EvalProblems 0 (a caller that evaluates the model itself): nothing to report
+            {
+                log($"held-out ({eval.Problems} problems, k = {eval.K}): pass@1 {eval.PassAt1:P1}, cons@{eval.K} {eval.ConsAtK:P1}, " +
+                    $"mean length {eval.MeanLength:0.0} tokens, format {eval.FormatRate:P0}, language consistency {eval.LanguageConsistency:P1}");
+                log($"thinks {modes.ThinkingShare:P1}: accuracy thinking {modes.ThinkingAccuracy:P1}, direct {modes.DirectAccuracy:P1}");
+            }
             // 5. README, then OUT.partial becomes OUT.
             var report = new PretrainReport(options.Steps, loss, parameters, tokenizer.VocabSize, clock.Elapsed.TotalSeconds, eval, modes);
             File.WriteAllText(Path.Combine(temp, "README.md"), Readme(options, report, command));
