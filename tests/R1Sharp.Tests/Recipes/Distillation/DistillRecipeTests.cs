@@ -13,7 +13,7 @@ public class DistillRecipeTests
     internal static DistillRecipeOptions Toy(string outDir) => new()
     {
         OutDirectory = outDir, Seeds = [1, 2], TeacherBase = Path.Combine(RepoPaths.Root, "models", "chain-sum-base"), TeacherSteps = 2,
-        StudentSteps = 30, StudentCorpusSize = 200, StudentBatchSize = 8, Problems = 8, Samples = 2, Keep = 1, SftEpochs = 1, SftBatchSize = 4,
+        StudentPreset = "micro", StudentSteps = 30, StudentCorpusSize = 200, StudentBatchSize = 8, Problems = 8, Samples = 2, Keep = 1, SftEpochs = 1, SftBatchSize = 4,
         ProbeSteps = 2, PromptsPerStep = 2, Generations = 2, EvalProblems = 3, EvalK = 2,
     };
 
