@@ -26,7 +26,7 @@ internal static class PretrainCommand
         var evalProblems = new Option<int>("--eval-problems") { Description = "Held-out problems the finished model is evaluated on (k = 8)", DefaultValueFactory = _ => defaults.EvalProblems };
         var switchRate = new Option<double>("--switch-rate") { Description = "chain-sum-bilingual: share of worked solutions that switch language midway", DefaultValueFactory = _ => defaults.Bilingual.SwitchRate };
         var switchAfter = new Option<int>("--switch-after") { Description = "chain-sum-bilingual: steps written in the problem's language before a switch (0: a random step)", DefaultValueFactory = _ => defaults.Bilingual.SwitchAfter };
-        var init = new Option<string[]>("--init") { Description = "Redraw the weights whose names contain NAME from N(0, STD) after the usual init (repeatable), e.g. --init q_proj=0.125 --init k_proj=0.125", AllowMultipleArgumentsPerToken = false };
+        var init = new Option<string[]>("--init") { Description = "Redraw every parameter whose name contains NAME (biases too) from N(0, STD) after the usual init (repeatable), e.g. --init q_proj=0.125 --init k_proj=0.125", AllowMultipleArgumentsPerToken = false };
         var resume = new Option<bool>("--resume") { Description = "Continue the interrupted run of --out (its OUT.partial checkpoint) with the same options" };
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace an existing --out model (and an interrupted run's OUT.partial)" };
         var command = new Command("pretrain", "Pretrain a tiny base model on a built-in task (tokenizer + model from scratch)")
