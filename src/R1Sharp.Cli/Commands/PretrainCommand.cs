@@ -1,6 +1,6 @@
 // `r1 pretrain --task chain-sum|chain-sum-bilingual --out DIR [--arch qwen2|llama|deepseek_v3] [--preset small] [--steps N] [--seed S] [--resume | --overwrite]`:
-// the tiny base model of the R1-Zero demo (tokenizer + decoder trained from scratch on the task corpus). Ctrl+C or SIGTERM
-// checkpoints into DIR.partial and exits 130 / 143; the same command with --resume continues.
+// the tiny base model of the R1-Zero demo (tokenizer + decoder trained from scratch on the task corpus). Every --save-steps
+// steps, and on Ctrl+C or SIGTERM (exit 130 / 143), it checkpoints into DIR.partial; the same command with --resume continues.
 using System.CommandLine;
 using R1Sharp.Models;
 using R1Sharp.Training.Infrastructure;
@@ -27,11 +27,12 @@ internal static class PretrainCommand
         var switchRate = new Option<double>("--switch-rate") { Description = "chain-sum-bilingual: share of worked solutions that switch language midway", DefaultValueFactory = _ => defaults.Bilingual.SwitchRate };
         var switchAfter = new Option<int>("--switch-after") { Description = "chain-sum-bilingual: steps written in the problem's language before a switch (0: a random step)", DefaultValueFactory = _ => defaults.Bilingual.SwitchAfter };
         var init = new Option<string[]>("--init") { Description = "Redraw every parameter whose name contains NAME (biases too) from N(0, STD) after the usual init (repeatable), e.g. --init q_proj=0.125 --init k_proj=0.125", AllowMultipleArgumentsPerToken = false };
+        var saveSteps = new Option<int>("--save-steps") { Description = "Steps between checkpoints in OUT.partial, each replacing the last (0: only on Ctrl+C/SIGTERM); a killed run continues from the latest with --resume", DefaultValueFactory = _ => defaults.SaveSteps };
         var resume = new Option<bool>("--resume") { Description = "Continue the interrupted run of --out (its OUT.partial checkpoint) with the same options" };
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace an existing --out model (and an interrupted run's OUT.partial)" };
         var command = new Command("pretrain", "Pretrain a tiny base model on a built-in task (tokenizer + model from scratch)")
         {
-            task, output, arch, preset, steps, seed, worked, corpusSize, batchSize, evalProblems, switchRate, switchAfter, init, resume, overwrite,
+            task, output, arch, preset, steps, seed, worked, corpusSize, batchSize, evalProblems, switchRate, switchAfter, init, saveSteps, resume, overwrite,
         };
         CliAction.SetTraining(command, (parse, interrupt) =>
         {
@@ -46,6 +47,7 @@ internal static class PretrainCommand
                 Corpus = defaults.Corpus with { WorkedFraction = parse.GetValue(worked) },
                 Bilingual = defaults.Bilingual with { SwitchRate = parse.GetValue(switchRate), SwitchAfter = parse.GetValue(switchAfter) },
                 Init = [.. (parse.GetValue(init) ?? []).Select(t => ParameterInit.Parse(t))],
+                SaveSteps = parse.GetValue(saveSteps),
             };
             if (taskName != BilingualChainSum.Name && (options.Bilingual != defaults.Bilingual))
                 throw new R1SharpException($"--switch-rate and --switch-after apply to --task {BilingualChainSum.Name} only");

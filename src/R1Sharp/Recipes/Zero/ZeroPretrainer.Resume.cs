@@ -1,5 +1,6 @@
 // Interrupting and resuming `r1 pretrain` (Ctrl+C, SIGTERM): the work directory OUT.partial keeps the trained tokenizer
-// and, on a stop, checkpoint-N (weights, AdamW state, step, smoothed loss, the options); --resume with the same
+// and checkpoint-N (weights, AdamW state, step, smoothed loss, the options), written every --save-steps steps and on a
+// stop, so even a killed run (SIGKILL, a crash, a lost machine) loses at most --save-steps steps; --resume with the same
 // options continues from it (the batch order is a pure function of seed and step), so the result matches an uninterrupted run.
 using System.Globalization;
 using System.Text.Json;
@@ -59,8 +60,9 @@ public static partial class ZeroPretrainer
     {
         private readonly Checkpointer _checkpointer = new(work, saveTotalLimit: 1, tokenizerSource: work);
 
-        /// <summary>Writes checkpoint-STEP after <paramref name="step"/> finished steps and logs how to continue.</summary>
-        public void Save(int step, double emaLoss)
+        /// <summary>Writes checkpoint-STEP after <paramref name="step"/> finished steps (replacing the previous one) and logs
+        /// it; <paramref name="interrupted"/>: the run stops here, so the line says how to continue.</summary>
+        public void Save(int step, double emaLoss, bool interrupted = true)
         {
             var state = new TrainerState
             {
@@ -71,7 +73,8 @@ public static partial class ZeroPretrainer
                 Config = JsonSerializer.SerializeToNode(options),
             };
             string dir = _checkpointer.Save(model, optimizer, state);
-            log($"interrupted after step {step}: checkpoint {dir}; continue with the same command and --resume");
+            log(interrupted ? $"interrupted after step {step}: checkpoint {dir}; continue with the same command and --resume"
+                : $"step {step}: checkpoint {dir}");
         }
 
         /// <summary>Loads <paramref name="checkpoint"/> (null: a fresh run) and returns the finished steps and the smoothed loss.</summary>

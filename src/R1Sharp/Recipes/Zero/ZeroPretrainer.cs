@@ -1,6 +1,7 @@
 // `r1 pretrain`: makes the tiny base model of the R1-Zero demo from scratch — a byte-level BPE tokenizer (Qwen2
 // pre-tokenizer: digits are single tokens) and a decoder trained on R1-Zero prompts + chain-sum completions.
 using System.Diagnostics;
+using System.Text.Json.Serialization;
 using R1Sharp.Evaluation;
 using R1Sharp.Formats.Config;
 using R1Sharp.Generation;
@@ -50,6 +51,10 @@ public sealed record PretrainOptions
     /// <summary>The corpus mix: how often solutions are worked step by step and how often a step is wrong.</summary>
     public ChainSumCorpusOptions Corpus { get; init; } = new() { WorkedFraction = 0.5, MistakeRate = 0.05 };
 
+    /// <summary>Steps between checkpoints in OUT.partial (each replaces the last; 0: only on a stop). Not a setting of the
+    /// result, so a resumed run may change it.</summary>
+    [JsonIgnore] public int SaveSteps { get; init; } = 500;
+
     /// <summary>Held-out problems the finished model is evaluated on (k = 8, temperature 0.6); 0 skips.</summary>
     public int EvalProblems { get; init; } = 100;
 
@@ -58,6 +63,7 @@ public sealed record PretrainOptions
     {
         if (Steps < 1) throw new R1SharpException($"--steps must be >= 1, got {Steps}");
         if (BatchSize < 1) throw new R1SharpException($"batch size must be >= 1, got {BatchSize}");
+        if (SaveSteps < 0) throw new R1SharpException($"--save-steps must be >= 0, got {SaveSteps}");
         if (CorpusSize < BatchSize) throw new R1SharpException($"corpus size ({CorpusSize}) must be at least the batch size ({BatchSize})");
         if (LearningRate <= 0) throw new R1SharpException($"learning rate must be > 0, got {LearningRate}");
         if (Corpus.WorkedFraction is < 0 or > 1 || Corpus.MistakeRate is < 0 or > 1)
@@ -82,9 +88,10 @@ public static partial class ZeroPretrainer
     /// exist or be empty, unless <paramref name="start"/> is <see cref="RunStart.Overwrite"/>): config.json,
     /// model.safetensors, tokenizer files, generation_config.json and a README.md quoting <paramref name="command"/>.
     /// Held-out problems (<see cref="ZeroTask.HeldOut"/>) never enter the corpus. The work happens in OUT.partial
-    /// (<see cref="WorkDirectory"/>), renamed into place at the end. Cancelling <paramref name="ct"/> writes
-    /// OUT.partial/checkpoint-N (weights, AdamW state, step) and throws <see cref="OperationCanceledException"/>;
-    /// <see cref="RunStart.Resume"/> with the same options continues from it.
+    /// (<see cref="WorkDirectory"/>), renamed into place at the end. Every <see cref="PretrainOptions.SaveSteps"/> steps,
+    /// and when <paramref name="ct"/> is cancelled (then throwing <see cref="OperationCanceledException"/>), it writes
+    /// OUT.partial/checkpoint-N (weights, AdamW state, step); <see cref="RunStart.Resume"/> with the same options continues
+    /// from the latest, so a killed or crashed run loses at most SaveSteps steps.
     /// </summary>
     public static PretrainReport Run(PretrainOptions options, string outDirectory, string command,
         Action<string>? log = null, CancellationToken ct = default, RunStart start = RunStart.Fresh)
@@ -162,12 +169,13 @@ public static partial class ZeroPretrainer
     }
 
     // Completion-only next-token loss: the R1-Zero preamble is the same in every document and teaches nothing.
-    // Runs 0-based steps `start`..Steps-1 (a resumed run starts at its checkpoint's step); on cancellation saves and throws.
+    // Runs 0-based steps `start`..Steps-1 (a resumed run starts at its checkpoint's step); saves every SaveSteps steps, and
+    // on cancellation saves and throws.
     // The skeleton of every trainer: LrSchedule (linear warm-up, cosine to 10 % of the peak), TrainingOptimizer (AdamW,
     // global-norm clipping at 1; TorchSharp's AdamW.step passes temporary Scalars to native calls, see Tensors/Scalars.cs),
     // and a batch order that is a pure function of seed and step (EpochRows), so a resume needs no replay.
     private static double Train(DecoderModel model, TrainingOptimizer optimizer, List<(IReadOnlyList<int> Prompt, IReadOnlyList<int> Completion)> docs,
-        PretrainOptions o, Action<string> log, CancellationToken ct, int start, double emaLoss, Action<int, double> save)
+        PretrainOptions o, Action<string> log, CancellationToken ct, int start, double emaLoss, Action<int, double, bool> save)
     {
         model.train();
         // DeepSeekMoE models: auxiliary-loss-free balancing (DeepSeek-V3 §2.1.2), a bias step after every AdamW step.
@@ -179,7 +187,7 @@ public static partial class ZeroPretrainer
         {
             if (ct.IsCancellationRequested)
             {
-                save(step, emaLoss);
+                save(step, emaLoss, true);
                 ct.ThrowIfCancellationRequested();
             }
             using var scope = NewDisposeScope();
@@ -199,6 +207,7 @@ public static partial class ZeroPretrainer
             int done = step + 1;
             if (done % 50 == 0 || done == o.Steps)
                 log($"step {done}/{o.Steps} loss {emaLoss:0.0000} lr {lr:0.0e0}{MoeNote(load)} ({clock.Elapsed.TotalSeconds:0} s)");
+            if (o.SaveSteps > 0 && done % o.SaveSteps == 0 && done < o.Steps) save(done, emaLoss, false);
         }
         model.eval();
         return emaLoss;

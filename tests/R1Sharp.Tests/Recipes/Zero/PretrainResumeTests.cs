@@ -41,4 +41,32 @@ public class PretrainResumeTests
         Assert.Contains("2 steps of 4 documents", File.ReadAllText(Path.Combine(cut, "README.md")));
         Directory.Delete(root, recursive: true);
     }
+
+    [Fact]
+    public void A_crashed_run_resumes_from_its_last_periodic_checkpoint_and_matches_the_uninterrupted_run()
+    {
+        string root = Directory.CreateTempSubdirectory("r1-pretrain-crash").FullName;
+        string straight = Path.Combine(root, "straight"), crashed = Path.Combine(root, "crashed");
+        var options = Tiny with { EvalProblems = 0 };
+        ZeroPretrainer.Run(options, straight, "test");
+
+        // A crash (no cancellation, so no checkpoint at the stop) after step 50: checkpoint-40 of --save-steps 20 is left.
+        var lines = new List<string>();
+        void CrashAt50(string line) { lines.Add(line); if (line.StartsWith("step 50/", StringComparison.Ordinal)) throw new InvalidOperationException("simulated crash"); }
+        Assert.Throws<InvalidOperationException>(() => ZeroPretrainer.Run(options with { SaveSteps = 20 }, crashed, "test", CrashAt50));
+        string work = crashed + ".partial";
+        Assert.Equal(Path.Combine(work, "checkpoint-40"), Checkpointer.Latest(work));
+        Assert.Single(Checkpointer.List(work)); // checkpoint-20 replaced
+        Assert.Contains($"step 20: checkpoint {Path.Combine(work, "checkpoint-20")}", lines);
+
+        // --save-steps is not a setting of the result: a resume may change it.
+        var resumed = new List<string>();
+        ZeroPretrainer.Run(options with { SaveSteps = 25 }, crashed, "test", resumed.Add, start: RunStart.Resume);
+        Assert.Contains(resumed, l => l.StartsWith($"resumed from {Path.Combine(work, "checkpoint-40")} at step 40", StringComparison.Ordinal));
+        Assert.Contains($"step 50: checkpoint {Path.Combine(work, "checkpoint-50")}", resumed);
+        Assert.DoesNotContain(resumed, l => l.Contains("checkpoint-60", StringComparison.Ordinal)); // the last step makes the model, not a checkpoint
+        Assert.False(Directory.Exists(work));
+        Assert.Equal(File.ReadAllBytes(Path.Combine(straight, "model.safetensors")), File.ReadAllBytes(Path.Combine(crashed, "model.safetensors")));
+        Directory.Delete(root, recursive: true);
+    }
 }
