@@ -4,6 +4,7 @@
 // inside the running stage (its trainer checkpoints) and exits 130 / 143; the same command continues.
 using System.CommandLine;
 using System.Globalization;
+using R1Sharp.Models;
 using R1Sharp.Recipes.Distillation;
 using R1Sharp.Recipes.Zero;
 
@@ -20,6 +21,7 @@ internal static class RecipeDistillCommand
         var teacherBase = new Option<string?>("--teacher-base") { Description = "The teacher's GRPO starts here (default models/chain-sum-base, shipped beside r1)" };
         var preset = new Option<string>("--student-preset") { Description = "Model shape of the student", DefaultValueFactory = _ => d.StudentPreset };
         var worked = new Option<double>("--student-worked") { Description = "Share of worked solutions in the student's pretraining corpus", DefaultValueFactory = _ => d.StudentWorked };
+        var studentInit = new Option<string[]>("--student-init") { Description = $"Redraw the student's weights whose names contain NAME from N(0, STD) before pretraining (repeatable, as r1 pretrain --init; 'none': HF's init only) [default: {string.Join(' ', d.StudentInit)}]", AllowMultipleArgumentsPerToken = false };
         var sftEpochs = new Option<double>("--sft-epochs") { Description = "SFT epochs over the kept traces", DefaultValueFactory = _ => d.SftEpochs };
         var sftLr = new Option<double>("--sft-lr") { Description = "SFT peak learning rate", DefaultValueFactory = _ => d.SftLearningRate };
         var thenRl = new Option<int?>("--then-rl-steps") { Description = "GRPO steps after distillation (default: as many as the RL-only run; 0: no distilled + RL stage)" };
@@ -41,7 +43,7 @@ internal static class RecipeDistillCommand
         }.Select(s => new Option<int>(s.Name) { Description = s.Help, DefaultValueFactory = _ => s.Default }).ToArray();
         var command = new Command("distill", "Distillation against RL for a small student on chain-sum: teacher, student, rejection sampling + SFT, RL for the same time, distilled + RL, over seeds")
         {
-            output, seeds, teacher, teacherBase, preset, worked, sftEpochs, sftLr, thenRl,
+            output, seeds, teacher, teacherBase, preset, worked, studentInit, sftEpochs, sftLr, thenRl,
         };
         foreach (var o in sizes) command.Options.Add(o);
         CliAction.SetTraining(command, (parse, interrupt) =>
@@ -53,7 +55,7 @@ internal static class RecipeDistillCommand
                 OutDirectory = outDir, Seeds = ZeroSeeds.Parse(parse.GetRequiredValue(seeds)), Teacher = parse.GetValue(teacher),
                 TeacherBase = parse.GetValue(teacherBase), TeacherSteps = Size("--teacher-steps"), StudentPreset = parse.GetRequiredValue(preset),
                 StudentSteps = Size("--student-steps"), StudentWorked = parse.GetValue(worked), StudentCorpusSize = Size("--student-corpus-size"),
-                StudentBatchSize = Size("--student-batch-size"), Problems = Size("--problems"), Samples = Size("--samples"), Keep = Size("--keep"),
+                StudentBatchSize = Size("--student-batch-size"), StudentInit = StudentInit(parse.GetValue(studentInit), d.StudentInit), Problems = Size("--problems"), Samples = Size("--samples"), Keep = Size("--keep"),
                 SftEpochs = parse.GetValue(sftEpochs), SftLearningRate = parse.GetValue(sftLr), SftBatchSize = Size("--sft-batch-size"),
                 ProbeSteps = Size("--probe-steps"), ThenRlSteps = parse.GetValue(thenRl), PromptsPerStep = Size("--prompts-per-step"),
                 Generations = Size("--generations"), EvalProblems = Size("--eval-problems"), EvalK = Size("--eval-k"),
@@ -66,4 +68,13 @@ internal static class RecipeDistillCommand
         });
         return command;
     }
+
+    // --student-init given: its NAME=STD list replaces the default; 'none' alone clears it.
+    private static IReadOnlyList<ParameterInit> StudentInit(string[]? given, IReadOnlyList<ParameterInit> defaults) => given switch
+    {
+        null or [] => defaults,
+        ["none"] => [],
+        _ when given.Contains("none") => throw new R1SharpException("--student-init: 'none' cannot be combined with NAME=STD overrides"),
+        _ => [.. given.Select(t => ParameterInit.Parse(t, "--student-init"))],
+    };
 }

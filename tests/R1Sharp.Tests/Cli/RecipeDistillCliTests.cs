@@ -9,6 +9,8 @@ public class RecipeDistillCliTests
     [InlineData("--keep|5", "--keep (5) must be <= --samples (4)")]
     [InlineData("--student-preset|huge", "--student-preset: unknown preset 'huge'")]
     [InlineData("--generations|1", "--generations must be >= 2, got 1")]
+    [InlineData("--student-init|q_proj", "--student-init 'q_proj': expected NAME=STD, e.g. q_proj=0.125")]
+    [InlineData("--student-init|none|--student-init|q_proj=0.1", "--student-init: 'none' cannot be combined with NAME=STD overrides")]
     [InlineData("--teacher|/nonexistent/teacher", "--teacher /nonexistent/teacher: no config.json")]
     public void Bad_options_fail_with_one_line_and_exit_2(string args, string message)
     {
@@ -25,7 +27,7 @@ public class RecipeDistillCliTests
     {
         var r = R1Process.Run(["recipe", "distill", "--help"]);
         Assert.Equal(0, r.ExitCode);
-        foreach (var option in new[] { "--seeds", "--teacher", "--student-preset", "--student-steps", "--student-worked", "--problems", "--samples",
+        foreach (var option in new[] { "--seeds", "--teacher", "--student-preset", "--student-steps", "--student-worked", "--student-init", "--problems", "--samples",
                      "--keep", "--sft-epochs", "--sft-lr", "--then-rl-steps", "--eval-problems", "--eval-k" })
             Assert.Contains(option, r.Stdout);
     }

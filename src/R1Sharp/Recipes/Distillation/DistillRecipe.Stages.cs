@@ -40,11 +40,12 @@ public static partial class DistillRecipe
         {
             Task = ChainSumTask.Name, Arch = "qwen2", Preset = o.StudentPreset, Steps = o.StudentSteps, Seed = (ulong)seed,
             CorpusSize = o.StudentCorpusSize, BatchSize = o.StudentBatchSize, EvalProblems = 0, // evaluated below, as every model
+            Init = o.StudentInit,
             Corpus = defaults.Corpus with { WorkedFraction = o.StudentWorked },
         }).Validate();
         string model = Path.Combine(c.Directory, "model");
         string command = string.Create(CultureInfo.InvariantCulture,
-            $"r1 recipe distill (student base): r1 pretrain --task chain-sum --arch qwen2 --preset {o.StudentPreset} --steps {o.StudentSteps} --seed {seed} --worked-fraction {o.StudentWorked} --corpus-size {o.StudentCorpusSize} --batch-size {o.StudentBatchSize}");
+            $"r1 recipe distill (student base): r1 pretrain --task chain-sum --arch qwen2 --preset {o.StudentPreset} --steps {o.StudentSteps} --seed {seed} --worked-fraction {o.StudentWorked} --corpus-size {o.StudentCorpusSize} --batch-size {o.StudentBatchSize}{string.Concat(o.StudentInit.Select(i => $" --init {i}"))}");
         long parameters = 0;
         double seconds = Timed(c.Directory, "pretrain", () =>
         {

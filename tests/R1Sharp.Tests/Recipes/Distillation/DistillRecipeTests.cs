@@ -65,6 +65,10 @@ public class DistillRecipeTests
             var e = Assert.Throws<R1SharpException>(() => DistillRecipe.Run(Toy(outDir) with { SftEpochs = 2 }));
             Assert.Contains("stage 'sft' finished with other settings", e.Message);
             Assert.DoesNotContain('\n', e.Message);
+            // The student's init is a setting of its stage, and its model README gives the command with it.
+            var init = Assert.Throws<R1SharpException>(() => DistillRecipe.Run(Toy(outDir) with { StudentInit = [] }));
+            Assert.Contains("stage 'student-base' finished with other settings", init.Message);
+            Assert.Contains("--init q_proj=0.125 --init k_proj=0.125", File.ReadAllText(Path.Combine(outDir, "seed-1", "02-student-base", "model", "README.md")));
         }
         finally { Directory.Delete(outDir, recursive: true); }
     }
