@@ -1,6 +1,7 @@
 // The comparison of `r1 recipe distill` over seeds (R1 Table 6's question at toy scale): per model — teacher, student
 // before, distilled, RL only, distilled + RL — pass@1, cons@k, mean length and training seconds as mean ± sample std
-// (ZeroSeeds' SeedStat), and distilled − RL-only pass@1 with the issue's criterion (>= 10 points). Pure functions.
+// (ZeroSeeds' SeedStat), each seed's final SFT loss, and distilled − RL-only pass@1 with the issue's criterion (>= 10
+// points). Pure functions.
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -30,6 +31,7 @@ public sealed record DistillRecipeSummary(
     [property: JsonPropertyName("criterion_points")] double CriterionPoints,
     [property: JsonPropertyName("criterion_met")] bool CriterionMet,
     [property: JsonPropertyName("rl_steps")] SeedStat RlSteps,
+    [property: JsonPropertyName("sft_final_loss")] SeedStat SftFinalLoss,
     [property: JsonPropertyName("runs")] IReadOnlyList<string> Runs);
 
 /// <summary>Builds and prints the summary (see file header).</summary>
@@ -70,7 +72,7 @@ public static class DistillRecipeTable
         }
         var difference = SeedStat.Of([.. bySeed.Select(m => Value(m[DistillRecipe.SftStage], "pass1") - Value(m[DistillRecipe.RlOnlyStage], "pass1"))]);
         return new DistillRecipeSummary([.. runs.Select(r => r.Seed)], options.EvalProblems, options.EvalK, rows, difference, CriterionPoints,
-            difference.Mean * 100 >= CriterionPoints, Stat(DistillRecipe.RlOnlyStage, "rl_steps"),
+            difference.Mean * 100 >= CriterionPoints, Stat(DistillRecipe.RlOnlyStage, "rl_steps"), Stat(DistillRecipe.SftStage, "sft_final_loss"),
             [.. runs.Select(r => DistillRecipe.SeedDirectory(options.OutDirectory, r.Seed))]);
     }
 
@@ -85,6 +87,8 @@ public static class DistillRecipeTable
             sb.Append(Inv($"| {r.Label} | {ZeroSeeds.Format(r.Pass1, true)} | {ZeroSeeds.Format(r.Cons, true)} | {ZeroSeeds.Format(r.MeanLength, false)} | {Seconds(r.Seconds)} |\n"));
         sb.Append(Inv($"\ntraining time: distill + SFT = teacher sampling + SFT wall time; RL only = its GRPO steps' rollout + update time, "));
         sb.Append(Inv($"{ZeroSeeds.Format(s.RlSteps, false)} steps chosen to match distill + SFT; distill + SFT + RL adds its own GRPO steps\n"));
+        // A student whose SFT never left the copy plateau (loss ≈ 0.57) shows here rather than only in its log.
+        sb.Append(Inv($"SFT final loss per seed: {string.Join(", ", s.SftFinalLoss.Values.Select(v => Inv($"{v:0.000}")))}\n"));
         var d = s.DistilledMinusRl;
         string values = string.Join(", ", d.Values.Select(v => Inv($"{100 * v:+0.0;-0.0}")));
         sb.Append(Inv($"distilled − RL only, pass@1: {100 * d.Mean:+0.0;-0.0} ± {100 * d.Std:0.0} points (per seed: {values}); "));

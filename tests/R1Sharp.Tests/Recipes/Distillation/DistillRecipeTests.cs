@@ -51,10 +51,12 @@ public class DistillRecipeTests
             double d1 = Metric(1, "04-sft", "pass1") - Metric(1, "05-rl-only", "pass1"), d2 = Metric(2, "04-sft", "pass1") - Metric(2, "05-rl-only", "pass1");
             Assert.Equal((d1 + d2) / 2, difference.GetProperty("mean").GetDouble(), 9);
             Assert.Equal((d1 + d2) / 2 * 100 >= 10, summary.RootElement.GetProperty("criterion_met").GetBoolean());
+            Assert.Equal([Metric(1, "04-sft", "sft_final_loss"), Metric(2, "04-sft", "sft_final_loss")],
+                summary.RootElement.GetProperty("sft_final_loss").GetProperty("values").EnumerateArray().Select(v => v.GetDouble()));
             // The RL-only run got the time distillation took: its step count is the plan's, its budget the distilled row's seconds.
             Assert.Equal(Metric(1, "04-sft", DistillRecipe.TrainSeconds), Metric(1, "05-rl-only", "budget_seconds"), 9);
             Assert.Equal(Metric(1, "05-rl-only", "rl_steps"), Metric(1, "06-distill-rl", "rl_steps"));
-            foreach (var label in new[] { "| teacher (R1-Zero GRPO) |", "| student before |", "| student, distill + SFT |", "| student, RL only (same time) |", "distilled − RL only, pass@1:" })
+            foreach (var label in new[] { "| teacher (R1-Zero GRPO) |", "| student before |", "| student, distill + SFT |", "| student, RL only (same time) |", "SFT final loss per seed: ", "distilled − RL only, pass@1:" })
                 Assert.Contains(label, result.Table);
             Assert.Equal(result.Table, File.ReadAllText(Path.Combine(outDir, "table.md")));
 
