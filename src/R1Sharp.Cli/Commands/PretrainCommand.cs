@@ -60,7 +60,7 @@ internal static class PretrainCommand
                 (options.EvalProblems != defaults.EvalProblems ? $" --eval-problems {options.EvalProblems}" : "") +
                 (options.Bilingual.SwitchRate != defaults.Bilingual.SwitchRate ? $" --switch-rate {options.Bilingual.SwitchRate}" : "") +
                 (options.Bilingual.SwitchAfter != defaults.Bilingual.SwitchAfter ? $" --switch-after {options.Bilingual.SwitchAfter}" : "") +
-                string.Concat(options.Init.Select(i => $" --init {i}"));
+                ParameterInit.Flags(options.Init);
             var start = parse.GetValue(resume) ? RunStart.Resume : parse.GetValue(overwrite) ? RunStart.Overwrite : RunStart.Fresh;
             var report = ZeroPretrainer.Run(options, outDir, line, Console.Error.WriteLine, interrupt.Token, start);
             Console.WriteLine($"pretrained {report.Parameters:N0} parameters, {report.Steps} steps, loss {report.FinalLoss:0.0000}, {report.Seconds:0} s -> {outDir}");

@@ -45,6 +45,9 @@ public sealed record ParameterInit(string Match, double Std)
             }
     }
 
+    /// <summary>The overrides as command-line flags, each " --init NAME=STD" (empty for none), for the command a model README quotes.</summary>
+    public static string Flags(IEnumerable<ParameterInit> inits) => string.Concat(inits.Select(i => $" --init {i}"));
+
     /// <inheritdoc/>
     public override string ToString() => $"{Match}={Std.ToString(CultureInfo.InvariantCulture)}";
 }

@@ -4,6 +4,7 @@
 // as tools/distill-demo.sh's `r1 train sft` config). Each stage resumes from what its directory holds.
 using System.Globalization;
 using R1Sharp.Evaluation;
+using R1Sharp.Models;
 using R1Sharp.Recipes.R1;
 using R1Sharp.Recipes.Zero;
 using R1Sharp.Tasks;
@@ -45,7 +46,7 @@ public static partial class DistillRecipe
         }).Validate();
         string model = Path.Combine(c.Directory, "model");
         string command = string.Create(CultureInfo.InvariantCulture,
-            $"r1 recipe distill (student base): r1 pretrain --task chain-sum --arch qwen2 --preset {o.StudentPreset} --steps {o.StudentSteps} --seed {seed} --worked-fraction {o.StudentWorked} --corpus-size {o.StudentCorpusSize} --batch-size {o.StudentBatchSize}{string.Concat(o.StudentInit.Select(i => $" --init {i}"))}");
+            $"r1 recipe distill (student base): r1 pretrain --task chain-sum --arch qwen2 --preset {o.StudentPreset} --steps {o.StudentSteps} --seed {seed} --worked-fraction {o.StudentWorked} --corpus-size {o.StudentCorpusSize} --batch-size {o.StudentBatchSize}{ParameterInit.Flags(o.StudentInit)}");
         long parameters = 0;
         double seconds = Timed(c.Directory, "pretrain", () =>
         {
