@@ -104,7 +104,7 @@ public static unsafe partial class DecodeOps
 
     // Bf16.FromSingle on 16 lanes: round to nearest even, NaN kept quiet; the result in each lane's low 16 bits.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<uint> Bf16Bits(Vector512<float> v)
+    internal static Vector512<uint> Bf16Bits(Vector512<float> v)
     {
         var bits = v.AsUInt32();
         var rounded = Vector512.ShiftRightLogical(bits + Vector512.Create(0x7FFFu) + (Vector512.ShiftRightLogical(bits, 16) & Vector512<uint>.One), 16);

@@ -7,6 +7,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace R1Sharp.Tensors.Kernels;
 
@@ -155,45 +156,73 @@ public sealed unsafe partial class QuantizedMatrix : IDisposable
         (pool ?? KernelPool.Shared).Run((part, parts) =>
         {
             var (first, end) = KernelPool.Split(count, part, parts);
-            float* row = stackalloc float[format == WeightFormat.Bf16 ? Columns : 0];
             for (int r = first; r < end; r++)
             {
                 if (format == WeightFormat.F32) DequantizeRow(start + r, (float*)o + (long)r * Columns);
-                else
-                {
-                    DequantizeRow(start + r, row);
-                    DecodeOps.FromSingle(row, Columns, (ushort*)o + (long)r * Columns, WeightFormat.Bf16);
-                }
+                else DequantizeRowBf16(start + r, (ushort*)o + (long)r * Columns);
             }
         }, (long)count * Columns);
         GC.KeepAlive(this);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no slow tier-0 code for a prefill's first matrices
     private void DequantizeRow(int r, float* output)
     {
         float* scales = Scales + (long)r * BlocksPerRow;
+        byte* values = Data + (long)r * RowBytes;
         for (int b = 0; b < BlocksPerRow; b++)
         {
-            float d = scales[b];
-            float* o = output + (long)b * BlockSize;
-            var scale = Vector512.Create(d);
-            if (Format == QuantFormat.Int8)
-            {
-                var q = Vector256.Load((sbyte*)Data + (long)r * RowBytes + (long)b * BlockSize);
-                var wide = Vector512.WidenLower(q.ToVector512());                  // 32 × int16
-                (Vector512.ConvertToSingle(Vector512.WidenLower(wide)) * scale).Store(o);
-                (Vector512.ConvertToSingle(Vector512.WidenUpper(wide)) * scale).Store(o + 16);
-            }
+            var (low, high) = Block(values, b, scales[b]);
+            low.Store(output + (long)b * BlockSize);
+            high.Store(output + (long)b * BlockSize + 16);
+        }
+    }
+
+    // The prefill GEMM's input (QuantizedLinear): each block straight to bf16, 16 lanes narrowed with vpmovdw.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void DequantizeRowBf16(int r, ushort* output)
+    {
+        float* scales = Scales + (long)r * BlocksPerRow;
+        byte* values = Data + (long)r * RowBytes;
+        for (int b = 0; b < BlocksPerRow; b++)
+        {
+            var (low, high) = Block(values, b, scales[b]);
+            Narrow(DecodeOps.Bf16Bits(low)).Store(output + (long)b * BlockSize);
+            Narrow(DecodeOps.Bf16Bits(high)).Store(output + (long)b * BlockSize + 16);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<ushort> Narrow(Vector512<uint> v) =>
+        Avx512F.IsSupported ? Avx512F.ConvertToVector256UInt16(v) : Vector256.Narrow(v.GetLower(), v.GetUpper());
+
+    // Block b of a row (values from the row's first byte): its 32 weights as two fp32 vectors, integers × scale.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private (Vector512<float> Low, Vector512<float> High) Block(byte* values, int b, float d)
+    {
+        var scale = Vector512.Create(d);
+        Vector512<int> low, high;
+        if (Format == QuantFormat.Int8)
+        {
+            sbyte* q = (sbyte*)values + (long)b * BlockSize;
+            if (Avx512F.IsSupported)
+                (low, high) = (Avx512F.ConvertToVector512Int32(Vector128.Load(q)), Avx512F.ConvertToVector512Int32(Vector128.Load(q + 16)));
             else
             {
-                var packed = Vector128.Load(Data + (long)r * RowBytes + (long)b * (BlockSize / 2));
-                var wide = Vector512.WidenLower(Vector512.WidenLower(packed.ToVector256().ToVector512())).AsInt32(); // 16 × int32
-                var low = (wide & Vector512.Create(0xF)) - Vector512.Create(8);
-                var high = Vector512.ShiftRightLogical(wide, 4) - Vector512.Create(8);
-                (Vector512.ConvertToSingle(low) * scale).Store(o);
-                (Vector512.ConvertToSingle(high) * scale).Store(o + 16);
+                var wide = Vector512.WidenLower(Vector256.Load(q).ToVector512());
+                (low, high) = (Vector512.WidenLower(wide), Vector512.WidenUpper(wide));
             }
         }
+        else
+        {
+            var packed = Vector128.Load(values + (long)b * (BlockSize / 2));
+            var wide = (Avx512F.IsSupported
+                ? Avx512F.ConvertToVector512Int32(packed)
+                : Vector512.WidenLower(Vector512.WidenLower(packed.ToVector256().ToVector512())).AsInt32());
+            low = (wide & Vector512.Create(0xF)) - Vector512.Create(8);
+            high = Vector512.ShiftRightLogical(wide, 4) - Vector512.Create(8);
+        }
+        return (Vector512.ConvertToSingle(low) * scale, Vector512.ConvertToSingle(high) * scale);
     }
 
     /// <summary>Frees the native memory.</summary>
