@@ -1,7 +1,8 @@
 // y = x·Wᵀ (+ b) for a QuantizedMatrix W. Each input row is rounded once to int16 with one scale (max|x| / 32767: 15
 // bits, so the activations add almost no error, unlike Q8_0's 8-bit activation blocks); per weight block, 32 int8 (or
 // unpacked int4) weights widen to int16, vpmaddwd sums their products with x in 16 int32 lanes, and the lanes are
-// converted and added with the block's scale: y = x_scale · Σ_blocks d_block · Σ q·x_q.
+// converted and added with the block's scale: y = x_scale · Σ_blocks d_block · Σ q·x_q, plus for int4's offsets
+// x_scale · Σ_blocks m_block · Σ x_q, with the blocks' Σ x_q taken once per input row.
 using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
@@ -70,8 +71,8 @@ public static unsafe partial class MatMul
     }
 
     // int4: block pairs (2p, 2p+1) of x as [x₂ₚ[0..15], x₂ₚ₊₁[0..15], x₂ₚ[16..31], x₂ₚ₊₁[16..31]] (a missing last block
-    // as zeros), matching a pair's 32 bytes widened to shorts, low nibbles then high ones; and 8·Σ x per block, which
-    // the stored nibbles' +8 offset adds to each block's sum (padded with 16 zeros for the vector dot with the scales).
+    // as zeros), matching a pair's 32 bytes widened to shorts, low nibbles then high ones; and Σ x / 256 per block, which
+    // times d·offset is the block's m·Σ x (padded with 16 zeros for the vector dot with the offsets).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PairBlocks(short* x, int nb, short* output, float* corrections)
     {
@@ -88,7 +89,7 @@ public static unsafe partial class MatMul
         {
             int sum = 0;
             if (b < nb) for (int i = 0; i < 32; i++) sum += x[b * 32 + i];
-            corrections[b] = 8f * sum;
+            corrections[b] = sum * QuantizedMatrix.OffsetUnit;
         }
     }
 
@@ -118,7 +119,7 @@ public static unsafe partial class MatMul
         for (; r < end; r++)
         {
             byte* row = w.Data + (long)r * w.RowBytes;
-            float* d = w.Scales + (long)r * nb;
+            float* d = int8 ? w.Scales + (long)r * nb : null;
             int b = 0;
             if (int8 && IsQuantizedAccelerated)
                 for (; b + 4 <= batch; b += 4)
@@ -134,18 +135,24 @@ public static unsafe partial class MatMul
             {
                 float s = !IsQuantizedAccelerated ? ScalarQuantizedDot(w, r, xq + (long)b * k, int8)
                     : int8 ? DotInt8((sbyte*)row, d, nb, xq + (long)b * k)
-                    : DotInt4(row, d, nb, xq + (long)b * k) - ScaleDot(d, corrections + (long)b * (nb + 16), nb);
+                    : DotInt4(row, w.Int4Scales + (long)r * nb, nb, xq + (long)b * k)
+                        + OffsetDot(w.Int4Scales + (long)r * nb, w.Int4Offsets + (long)r * nb, corrections + (long)b * (nb + 16), nb);
                 y[(long)b * yStride + r] = s * xs[b] + (bias != null ? bias[r] : 0f);
             }
         }
     }
 
-    // Σ d[b]·c[b], 16 blocks per step (c is zero-padded past nb, and d may be read past the row: scales have slack).
+    // Σ d[b]·offset[b]·c[b], 16 blocks per step (c is zero-padded past nb, and d and offset may be read past the row:
+    // the arrays have slack, and the next row's values are finite).
     [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
-    private static float ScaleDot(float* d, float* c, int nb)
+    private static float OffsetDot(ushort* d, short* offset, float* c, int nb)
     {
         var acc = Vector512<float>.Zero;
-        for (int b = 0; b < nb; b += 16) acc = Vector512.FusedMultiplyAdd(Vector512.Load(d + b), Vector512.Load(c + b), acc);
+        for (int b = 0; b < nb; b += 16)
+        {
+            var m = Bf16.Load16(d + b) * Avx512F.ConvertToVector512Single(Avx512F.ConvertToVector512Int32(Vector256.Load(offset + b)));
+            acc = Vector512.FusedMultiplyAdd(m, Vector512.Load(c + b), acc);
+        }
         return Vector512.Sum(acc);
     }
 
@@ -196,9 +203,9 @@ public static unsafe partial class MatMul
 
     // Two blocks per step: their 32 bytes widen to 32 shorts; the low nibbles line up with the pair's first halves of x
     // and the high ones with the second halves (PairBlocks), so lanes 0–7 hold block 2p's sums and 8–15 block 2p+1's,
-    // scaled by [d₂ₚ ×8, d₂ₚ₊₁ ×8]. The nibbles' +8 is taken off by the caller (8·Σx per block times its scale).
+    // scaled by [d₂ₚ ×8, d₂ₚ₊₁ ×8]. The blocks' offsets are added by the caller (OffsetDot).
     [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
-    private static float DotInt4(byte* w, float* d, int nb, short* x)
+    private static float DotInt4(byte* w, ushort* d, int nb, short* x)
     {
         var a0 = Vector512<float>.Zero; var a1 = a0;
         int pairs = (nb + 1) / 2, p = 0;
@@ -221,25 +228,25 @@ public static unsafe partial class MatMul
         return Avx512F.ConvertToVector512Single(sums);
     }
 
-    // [d₂ₚ ×8, d₂ₚ₊₁ ×8] from two broadcasts (Vector512.Create(lo, hi) goes through a stack slot in the JIT).
+    // [d₂ₚ ×8, d₂ₚ₊₁ ×8] (bf16 scales) from two broadcasts (Vector512.Create(lo, hi) goes through a stack slot in the JIT).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> Int4Scales(float* d, int p) =>
-        Avx512F.InsertVector256(Vector512.Create(d[2 * p]), Vector256.Create(d[2 * p + 1]), 1);
+    private static Vector512<float> Int4Scales(ushort* d, int p) =>
+        Avx512F.InsertVector256(Vector512.Create(Bf16.ToSingle(d[2 * p])), Vector256.Create(Bf16.ToSingle(d[2 * p + 1])), 1);
 
     private static float ScalarQuantizedDot(QuantizedMatrix w, int r, short* x, bool int8)
     {
-        float* d = w.Scales + (long)r * w.BlocksPerRow;
         float s = 0;
         for (int b = 0; b < w.BlocksPerRow; b++)
         {
-            int sum = 0;
+            int sum = 0, sumX = 0;
             for (int i = 0; i < QuantizedMatrix.BlockSize; i++)
             {
                 // int4 activations are in PairBlocks order: block b is side b % 2 of pair b / 2, halves 32 shorts apart.
                 int at = int8 ? b * 32 + i : b / 2 * 64 + i / 16 * 32 + b % 2 * 16 + i % 16;
                 sum += w.Value(r, b * QuantizedMatrix.BlockSize + i) * x[at];
+                sumX += x[at];
             }
-            s += sum * d[b];
+            s += sum * w.Scale(r, b) + sumX * w.Offset(r, b);
         }
         return s;
     }

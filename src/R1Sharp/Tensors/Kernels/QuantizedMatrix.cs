@@ -1,9 +1,10 @@
 // Weight-only quantized matrices for inference (issue #11 `--dtype int8|int4`): each row is cut into blocks of 32
-// weights with one fp32 scale per block, the layouts of llama.cpp's Q8_0 and Q4_0 (GGUF stores the scale as fp16).
-// Blocks keep an outlier input channel's damage inside its 32 weights, which a per-row scale would spread over the whole
-// row. The integers follow Q8_0's rule (int8) or the best of 19 Q4_0-like divisors, re-rounded (int4,
-// QuantizedMatrix.Int4.cs), and each block's scale is then refit by least squares, so a block's error is never above
-// what Q8_0/Q4_0 rounding with that scale gives.
+// weights. int8 blocks are llama.cpp's Q8_0 (32 integers and a scale, stored in fp32 where GGUF stores fp16), with the
+// scale refit by least squares. int4 blocks are asymmetric, as Q4_1 and torch's int4pack (scales and zero points per
+// group): w ≈ d·u + m with u in 0..15, so a block whose values are lopsided (one ×20 outlier channel on one side) spends
+// its 16 levels on its own range instead of a range symmetric about 0 (Q4_0). Each int4 block keeps d in bf16 and m as
+// an int16 multiple of d/256 (4 bytes a block, Q4_1's size), fitted by least squares (QuantizedMatrix.Int4.cs). Blocks
+// keep an outlier input channel's damage inside its 32 weights, which a per-row scale would spread over the whole row.
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -16,10 +17,9 @@ public enum QuantFormat
 {
     /// <summary>8-bit: q = round(127·w / max|w|) per block (Q8_0's rule), w ≈ d·q with d = Σ w·q / Σ q².</summary>
     Int8,
-    /// <summary>4-bit: q = clamp(round(−k·w / m), −8, 7) with m the block's value of largest magnitude and k the best of
-    /// 7.1, 7.2 … 8.9 (k = 8 is Q4_0's rule), re-rounded under the least-squares scale while that lowers the error,
-    /// w ≈ d·q with d = Σ w·q / Σ q²; byte j of a block holds q[j] + 8 in its
-    /// low and q[j + 16] + 8 in its high nibble, as Q4_0.</summary>
+    /// <summary>4-bit, asymmetric: w ≈ d·u + m with u in 0..15, d and m the least-squares fit over the best of several
+    /// grids spanning the block's range (QuantizedMatrix.Int4.cs); d stored as bf16, m as an int16 count of d/256 (so a
+    /// zero weight stays near zero); byte j of a block holds u[j] in its low and u[j + 16] in its high nibble, as Q4_0.</summary>
     Int4,
 }
 
@@ -33,7 +33,8 @@ public sealed unsafe partial class QuantizedMatrix : IDisposable
     public const int BlockSize = 32;
 
     private byte* _data;
-    private float* _scales;
+    private void* _scales;  // int8: fp32 per block; int4: bf16 per block
+    private short* _offsets; // int4: m / (d/256) per block
 
     /// <summary>Layout.</summary>
     public QuantFormat Format { get; }
@@ -45,24 +46,50 @@ public sealed unsafe partial class QuantizedMatrix : IDisposable
     public int BlocksPerRow => Columns / BlockSize;
     /// <summary>Bytes of one row's quantized values (32 bytes per int8 block, 16 per int4 block).</summary>
     public int RowBytes => BlocksPerRow * (Format == QuantFormat.Int8 ? BlockSize : BlockSize / 2);
-    /// <summary>Memory held: values plus scales.</summary>
-    public long Bytes => (long)Rows * RowBytes + (long)Rows * BlocksPerRow * sizeof(float);
+    /// <summary>Memory held: values plus 4 bytes a block (an fp32 scale, or a bf16 scale and an int16 offset).</summary>
+    public long Bytes => (long)Rows * RowBytes + (long)Rows * BlocksPerRow * 4;
 
     /// <summary>First byte of row 0's values.</summary>
     public byte* Data => _data != null ? _data : throw new ObjectDisposedException(nameof(QuantizedMatrix));
-    /// <summary>Row r's scales start at <c>Scales + r·BlocksPerRow</c>.</summary>
-    public float* Scales => _scales != null ? _scales : throw new ObjectDisposedException(nameof(QuantizedMatrix));
+    /// <summary>int8: row r's fp32 scales start at <c>Scales + r·BlocksPerRow</c>.</summary>
+    public float* Scales => Format == QuantFormat.Int8 ? (float*)Check(_scales) : throw new InvalidOperationException("int4 scales are bf16: Int4Scales");
+    /// <summary>int4: row r's bf16 scales d start at <c>Int4Scales + r·BlocksPerRow</c>.</summary>
+    public ushort* Int4Scales => Format == QuantFormat.Int4 ? (ushort*)Check(_scales) : throw new InvalidOperationException("int8 scales are fp32: Scales");
+    /// <summary>int4: row r's offsets start at <c>Int4Offsets + r·BlocksPerRow</c>; a block's m is d·offset / 256.</summary>
+    public short* Int4Offsets => Format == QuantFormat.Int4 ? (short*)Check(_offsets) : throw new InvalidOperationException("int8 blocks have no offset");
+
+    private static void* Check(void* p) => p != null ? p : throw new ObjectDisposedException(nameof(QuantizedMatrix));
+
+    /// <summary>Block b of row r's scale d (fp32 or bf16).</summary>
+    public float Scale(int r, int b) =>
+        Format == QuantFormat.Int8 ? Scales[(long)r * BlocksPerRow + b] : Bf16.ToSingle(Int4Scales[(long)r * BlocksPerRow + b]);
+
+    /// <summary>Block b of row r's offset m (0 for int8): its weights are d·u + m.</summary>
+    public float Offset(int r, int b) =>
+        Format == QuantFormat.Int8 ? 0f : Scale(r, b) * Int4Offsets[(long)r * BlocksPerRow + b] * OffsetUnit;
+
+    /// <summary>An int4 offset counts d·<see cref="OffsetUnit"/>.</summary>
+    public const float OffsetUnit = 1f / 256;
+
+    /// <summary>Weight i of row r as the blocks store it: d·q (int8) or d·u + m (int4).</summary>
+    public float Weight(int r, int i) => Scale(r, i / BlockSize) * Value(r, i) + Offset(r, i / BlockSize);
 
     private QuantizedMatrix(QuantFormat format, int rows, int columns)
     {
         if (rows <= 0 || columns <= 0 || columns % BlockSize != 0)
             throw new ArgumentException($"a {format} matrix needs columns that are a positive multiple of {BlockSize}, got ({rows}, {columns})");
         (Format, Rows, Columns) = (format, rows, columns);
-        // 64 bytes of slack after each array: the int4 kernel reads blocks in pairs and scales 16 at a time.
-        _data = (byte*)NativeMemory.AlignedAlloc((nuint)((long)rows * RowBytes + 64), 64);
-        _scales = (float*)NativeMemory.AlignedAlloc((nuint)((long)rows * BlocksPerRow * sizeof(float) + 64), 64);
-        new Span<byte>(_data + (long)rows * RowBytes, 64).Clear();
-        new Span<byte>((byte*)(_scales + (long)rows * BlocksPerRow), 64).Clear();
+        // 64 zero bytes of slack after each array: the int4 kernel reads blocks in pairs and scales 16 at a time.
+        _data = (byte*)Allocate((long)rows * RowBytes);
+        _scales = Allocate((long)rows * BlocksPerRow * (format == QuantFormat.Int8 ? 4 : 2));
+        if (format == QuantFormat.Int4) _offsets = (short*)Allocate((long)rows * BlocksPerRow * 2);
+    }
+
+    private static void* Allocate(long bytes)
+    {
+        var p = (byte*)NativeMemory.AlignedAlloc((nuint)(bytes + 64), 64);
+        new Span<byte>(p + bytes, 64).Clear();
+        return p;
     }
 
     /// <summary>
@@ -89,45 +116,37 @@ public sealed unsafe partial class QuantizedMatrix : IDisposable
         return m;
     }
 
-    // One block: the integers by the format's rule, then the scale refit by least squares, d = Σ w·q / Σ q², the
-    // scale that minimises Σ (w − d·q)² for those integers. int4 also tries the Q4_0 divisor 8 and 18 neighbours
-    // (7.1 … 8.9, llama.cpp's make_qx_quants search), keeps the integers with the smallest error, and refines them by
-    // re-rounding under their least-squares scale while that lowers the error.
+    // One block: int8 takes Q8_0's integers and the least-squares scale of them, d = Σ w·q / Σ q² (the scale that
+    // minimises Σ (w − d·q)² for those integers); int4 takes the asymmetric fit of QuantizedMatrix.Int4.cs.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void QuantizeBlock(float* w, int r, int b)
     {
         var x0 = Vector512.Load(w);
         var x1 = Vector512.Load(w + 16);
-        var amax = Vector512.Max(Vector512.Abs(x0), Vector512.Abs(x1));
-        float maxAbs = MaxLane(amax);
-        float* scale = _scales + (long)r * BlocksPerRow + b;
+        long at = (long)r * BlocksPerRow + b;
+        if (Format == QuantFormat.Int4)
+        {
+            var (u0, u1, d, offset) = FitInt4(x0, x1);
+            ((ushort*)_scales)[at] = d;
+            _offsets[at] = offset;
+            byte* u = _data + (long)r * RowBytes + (long)b * (BlockSize / 2);
+            for (int j = 0; j < 16; j++) u[j] = (byte)((int)u0[j] | ((int)u1[j] << 4));
+            return;
+        }
+        float maxAbs = MaxLane(Vector512.Max(Vector512.Abs(x0), Vector512.Abs(x1)));
+        float* scale = (float*)_scales + at;
+        sbyte* q = (sbyte*)_data + (long)r * RowBytes + (long)b * BlockSize;
         if (maxAbs == 0)
         {
             *scale = 0;
-            if (Format == QuantFormat.Int8) new Span<byte>(_data + (long)r * RowBytes + (long)b * BlockSize, BlockSize).Clear();
-            else new Span<byte>(_data + (long)r * RowBytes + (long)b * (BlockSize / 2), BlockSize / 2).Fill(0x88);
+            new Span<byte>(q, BlockSize).Clear();
             return;
         }
-        Vector512<float> q0, q1;
-        if (Format == QuantFormat.Int8)
-        {
-            float inverse = 127 / maxAbs;
-            q0 = Vector512.Round(x0 * inverse);
-            q1 = Vector512.Round(x1 * inverse);
-        }
-        else (q0, q1) = SearchInt4(w, x0, x1, maxAbs);
-        float qq = Vector512.Sum(q0 * q0 + q1 * q1);
-        *scale = qq > 0 ? Vector512.Sum(x0 * q0 + x1 * q1) / qq : 0;
-        if (Format == QuantFormat.Int8)
-        {
-            sbyte* q = (sbyte*)_data + (long)r * RowBytes + (long)b * BlockSize;
-            for (int i = 0; i < 16; i++) { q[i] = (sbyte)q0[i]; q[i + 16] = (sbyte)q1[i]; }
-        }
-        else
-        {
-            byte* q = _data + (long)r * RowBytes + (long)b * (BlockSize / 2);
-            for (int j = 0; j < 16; j++) q[j] = (byte)(((int)q0[j] + 8) | (((int)q1[j] + 8) << 4));
-        }
+        float inverse = 127 / maxAbs;
+        var q0 = Vector512.Round(x0 * inverse);
+        var q1 = Vector512.Round(x1 * inverse);
+        *scale = Vector512.Sum(x0 * q0 + x1 * q1) / Vector512.Sum(q0 * q0 + q1 * q1);
+        for (int i = 0; i < 16; i++) { q[i] = (sbyte)q0[i]; q[i + 16] = (sbyte)q1[i]; }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -138,12 +157,12 @@ public sealed unsafe partial class QuantizedMatrix : IDisposable
         return MathF.Max(MathF.Max(n[0], n[1]), MathF.Max(n[2], n[3]));
     }
 
-    /// <summary>Quantized value i of row r (−127..127 for int8, −8..7 for int4), times the block scale = the weight.</summary>
+    /// <summary>Quantized value i of row r: q in −127..127 (int8) or u in 0..15 (int4); see <see cref="Weight"/>.</summary>
     public int Value(int r, int i)
     {
         if (Format == QuantFormat.Int8) return ((sbyte*)Data)[(long)r * RowBytes + i];
         byte packed = Data[(long)r * RowBytes + (long)(i / BlockSize) * (BlockSize / 2) + i % (BlockSize / 2)];
-        return (i % BlockSize < BlockSize / 2 ? packed & 0xF : packed >> 4) - 8;
+        return i % BlockSize < BlockSize / 2 ? packed & 0xF : packed >> 4;
     }
 
     /// <summary>Rows [<paramref name="start"/>, start + <paramref name="count"/>) as fp32 — or as bf16 (rounded to
@@ -168,11 +187,10 @@ public sealed unsafe partial class QuantizedMatrix : IDisposable
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // no slow tier-0 code for a prefill's first matrices
     private void DequantizeRow(int r, float* output)
     {
-        float* scales = Scales + (long)r * BlocksPerRow;
         byte* values = Data + (long)r * RowBytes;
         for (int b = 0; b < BlocksPerRow; b++)
         {
-            var (low, high) = Block(values, b, scales[b]);
+            var (low, high) = Block(values, r, b);
             low.Store(output + (long)b * BlockSize);
             high.Store(output + (long)b * BlockSize + 16);
         }
@@ -182,11 +200,10 @@ public sealed unsafe partial class QuantizedMatrix : IDisposable
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void DequantizeRowBf16(int r, ushort* output)
     {
-        float* scales = Scales + (long)r * BlocksPerRow;
         byte* values = Data + (long)r * RowBytes;
         for (int b = 0; b < BlocksPerRow; b++)
         {
-            var (low, high) = Block(values, b, scales[b]);
+            var (low, high) = Block(values, r, b);
             Narrow(DecodeOps.Bf16Bits(low)).Store(output + (long)b * BlockSize);
             Narrow(DecodeOps.Bf16Bits(high)).Store(output + (long)b * BlockSize + 16);
         }
@@ -196,15 +213,16 @@ public sealed unsafe partial class QuantizedMatrix : IDisposable
     private static Vector256<ushort> Narrow(Vector512<uint> v) =>
         Avx512F.IsSupported ? Avx512F.ConvertToVector256UInt16(v) : Vector256.Narrow(v.GetLower(), v.GetUpper());
 
-    // Block b of a row (values from the row's first byte): its 32 weights as two fp32 vectors, integers × scale.
+    // Block b of row r (values from the row's first byte): its 32 weights as two fp32 vectors, d·q or d·u + m.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private (Vector512<float> Low, Vector512<float> High) Block(byte* values, int b, float d)
+    private (Vector512<float> Low, Vector512<float> High) Block(byte* values, int r, int b)
     {
-        var scale = Vector512.Create(d);
-        Vector512<int> low, high;
+        long at = (long)r * BlocksPerRow + b;
         if (Format == QuantFormat.Int8)
         {
+            var scale = Vector512.Create(((float*)_scales)[at]);
             sbyte* q = (sbyte*)values + (long)b * BlockSize;
+            Vector512<int> low, high;
             if (Avx512F.IsSupported)
                 (low, high) = (Avx512F.ConvertToVector512Int32(Vector128.Load(q)), Avx512F.ConvertToVector512Int32(Vector128.Load(q + 16)));
             else
@@ -212,17 +230,18 @@ public sealed unsafe partial class QuantizedMatrix : IDisposable
                 var wide = Vector512.WidenLower(Vector256.Load(q).ToVector512());
                 (low, high) = (Vector512.WidenLower(wide), Vector512.WidenUpper(wide));
             }
+            return (Vector512.ConvertToSingle(low) * scale, Vector512.ConvertToSingle(high) * scale);
         }
-        else
-        {
-            var packed = Vector128.Load(values + (long)b * (BlockSize / 2));
-            var wide = (Avx512F.IsSupported
-                ? Avx512F.ConvertToVector512Int32(packed)
-                : Vector512.WidenLower(Vector512.WidenLower(packed.ToVector256().ToVector512())).AsInt32());
-            low = (wide & Vector512.Create(0xF)) - Vector512.Create(8);
-            high = Vector512.ShiftRightLogical(wide, 4) - Vector512.Create(8);
-        }
-        return (Vector512.ConvertToSingle(low) * scale, Vector512.ConvertToSingle(high) * scale);
+        float d = Bf16.ToSingle(((ushort*)_scales)[at]);
+        var dv = Vector512.Create(d);
+        var mv = Vector512.Create(d * _offsets[at] * OffsetUnit);
+        var packed = Vector128.Load(values + (long)b * (BlockSize / 2));
+        var wide4 = Avx512F.IsSupported
+            ? Avx512F.ConvertToVector512Int32(packed)
+            : Vector512.WidenLower(Vector512.WidenLower(packed.ToVector256().ToVector512())).AsInt32();
+        var u0 = Vector512.ConvertToSingle(wide4 & Vector512.Create(0xF));
+        var u1 = Vector512.ConvertToSingle(Vector512.ShiftRightLogical(wide4, 4));
+        return (Vector512.FusedMultiplyAdd(u0, dv, mv), Vector512.FusedMultiplyAdd(u1, dv, mv));
     }
 
     /// <summary>Frees the native memory.</summary>
@@ -230,8 +249,10 @@ public sealed unsafe partial class QuantizedMatrix : IDisposable
     {
         NativeMemory.AlignedFree(_data);
         NativeMemory.AlignedFree(_scales);
+        NativeMemory.AlignedFree(_offsets);
         _data = null;
         _scales = null;
+        _offsets = null;
         GC.SuppressFinalize(this);
     }
 
