@@ -1,7 +1,10 @@
 // Prompt prefill in the managed kernels: a chunk of left-padded prompts goes through the same layers as a decode step,
 // one fed row per real token, each writing its key and value into its own slot and attending its row's slots up to
-// it (causal). Taken for fp32 models wide enough for the GEMM (MatMul.Gemm), where it beats libtorch's fp32 GEMM;
-// bf16 and int8/int4 models keep the TorchSharp prefill, whose bf16 GEMMs are faster still.
+// it (causal). Taken for models wide enough for the GEMM (MatMul.Gemm). fp32 weights run the managed GEMM, which beats
+// libtorch's fp32 GEMM; bf16 and int8/int4 weights run libtorch's bf16 GEMM (over int8/int4 matrices dequantized a
+// slice at a time, QuantizedLinear), faster than any managed product, on the activations rounded to bf16 as the
+// TorchSharp forward has them, while norms, RoPE, attention and SiLU stay in the kernels (fp32), where the TorchSharp
+// forward spent a third of a bf16 prefill in small ops.
 using static TorchSharp.torch;
 using R1Sharp.Tensors.Kernels;
 
@@ -12,13 +15,14 @@ public sealed unsafe partial class DenseDecodeStep
     /// <summary>Real tokens of one <see cref="TryPrefill"/> call at most (its scratch rows grow with them).</summary>
     public const int MaxPrefillRows = 256;
 
-    /// <summary>Whether prompts prefill through the kernels: fp32 weights, none quantized, hidden size wide enough
-    /// for the GEMM.</summary>
+    /// <summary>Whether prompts prefill through the kernels: a hidden size wide enough for the GEMM.</summary>
     public bool Prefills { get; private set; }
 
-    private void DecidePrefill() =>
-        Prefills = _format == WeightFormat.F32 && MatMul.UsesGemm(MatMul.GemmMinRows, _hidden)
-            && !_tensors.Any(t => t is QuantizedMatrix);
+    // True while TryPrefill runs: projections of GemmMinRows rows or more over bf16 or int8/int4 weights then take
+    // libtorch's GEMM (TorchProject). Decode steps never do, so a decoded row's logits stay independent of its batch.
+    private bool _prefilling;
+
+    private void DecidePrefill() => Prefills = MatMul.UsesGemm(MatMul.GemmMinRows, _hidden);
 
     /// <summary>
     /// Feeds a (P, width) chunk of left-padded prompts (<paramref name="ids"/> and <paramref name="positions"/> row-major,
@@ -62,11 +66,16 @@ public sealed unsafe partial class DenseDecodeStep
                     if (lastLogits && c == width - 1) logitRows[p] = n;
                     n++;
                 }
+            _prefilling = true;
             Forward(fedIds, fedPositions, cache, new Placement(rows, lengths, (int)start + width), logitRows, logits);
             cache.Commit(width);
             return true;
         }
-        finally { _gate.Exit(); }
+        finally
+        {
+            _prefilling = false;
+            _gate.Exit();
+        }
     }
 
     // The chunk's slots, with the padding ones marked invalid.
@@ -75,5 +84,24 @@ public sealed unsafe partial class DenseDecodeStep
         if (count == real.Length) return cache.Reserve(width, null);
         using var mask = tensor(real.ToArray(), new long[] { prompts, width });
         return cache.Reserve(width, mask);
+    }
+
+    // y = x·Wᵀ + b through libtorch for a prefill's rows: x rounded to bf16 (fp32 for an int8/int4 model of fp32
+    // weights), W as is (bf16) or dequantized a slice at a time, the products widened back to fp32.
+    private bool TorchProject(object weight, Tensor? bias, float* x, int xStride, float* y, int yStride, int rows)
+    {
+        if (!_prefilling || rows < MatMul.GemmMinRows || (weight is not QuantizedMatrix && _format != WeightFormat.Bf16)) return false;
+        using var scope = NewDisposeScope();
+        var (inputs, outputs) = weight is QuantizedMatrix q ? (q.Columns, q.Rows) : ((int)((Tensor)weight).shape[1], (int)((Tensor)weight).shape[0]);
+        var input = empty(rows, inputs, dtype: _model.DType);
+        void* px = TensorMemory.Pointer(input);
+        int size = _format == WeightFormat.F32 ? 4 : 2;
+        for (int r = 0; r < rows; r++) DecodeOps.FromSingle(x + (long)r * xStride, inputs, (byte*)px + (long)r * inputs * size, _format);
+        var output = (weight is QuantizedMatrix m ? QuantizedLinear.Forward(input, m, bias) : nn.functional.linear(input, (Tensor)weight, bias)).contiguous();
+        void* py = TensorMemory.Pointer(output);
+        for (int r = 0; r < rows; r++) DecodeOps.ToSingle((byte*)py + (long)r * outputs * size, _format, outputs, y + (long)r * yStride);
+        GC.KeepAlive(input);
+        GC.KeepAlive(output);
+        return true;
     }
 }

@@ -204,8 +204,14 @@ public sealed unsafe partial class DenseDecodeStep
     private void Project(object weight, Tensor? bias, float* x, int xStride, float* y, int yStride, int rows = -1)
     {
         using var phase = PhaseProfiler.Enter(DecodePhase.Matvec);
-        float* b = Bias(bias);
         if (rows < 0) rows = _rows;
+        if (TorchProject(weight, bias, x, xStride, y, yStride, rows))
+        {
+            GC.KeepAlive(weight);
+            GC.KeepAlive(bias);
+            return;
+        }
+        float* b = Bias(bias);
         if (weight is QuantizedMatrix q) MatMul.Run(q, b, x, xStride, y, yStride, rows);
         else
         {

@@ -1,9 +1,12 @@
 // Prompt prefill in the managed kernels (DenseDecodeStep.TryPrefill) against DecoderModel.Forward with the same
 // left-padded prompts and mask: the last logits, then decode steps that read what each prefill left in its cache, and
-// the float64 reference for an unpadded prompt. The model is wide enough (hidden 256) for the GEMM, which prefill
-// needs; the 64-wide test models keep the TorchSharp prefill.
+// the float64 reference for an unpadded prompt; bf16 and int8/int4 models, whose projections of 32 rows or more take
+// libtorch's bf16 GEMM, against their own TorchSharp forward. The model is wide enough (hidden 256) for the GEMM, which
+// prefill needs; the 64-wide test models keep the TorchSharp prefill.
 using R1Sharp.Formats.Config;
 using R1Sharp.Models;
+using R1Sharp.Tensors.Kernels;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace R1Sharp.Tests.Models;
@@ -17,7 +20,7 @@ public sealed class KernelPrefillTests
     }, std: 0.06);
 
     [Fact]
-    public void Only_fp32_models_wide_enough_for_the_gemm_prefill_in_kernels()
+    public void Only_models_wide_enough_for_the_gemm_prefill_in_kernels()
     {
         using var wide = Wide();
         Assert.True(DenseDecodeStep.TryCreate(wide)!.Prefills);
@@ -90,5 +93,50 @@ public sealed class KernelPrefillTests
         Assert.False(step.TryPrefill(new long[DenseDecodeStep.MaxPrefillRows + 1], new long[DenseDecodeStep.MaxPrefillRows + 1],
             new bool[DenseDecodeStep.MaxPrefillRows + 1].Select(_ => true).ToArray(), 1, cache, false, logits));
         Assert.Equal(70, cache.Length);
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData(QuantFormat.Int8)]
+    [InlineData(QuantFormat.Int4)]
+    public void A_bf16_or_quantized_prefill_takes_libtorch_gemms_and_stays_close_to_its_torchsharp_forward(QuantFormat? quantization)
+    {
+        string dir = Path.Combine(Path.GetTempPath(), "r1sharp-prefill-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            using (var source = Wide()) source.Save(dir);
+            using var model = DecoderModel.Load(dir, new ModelLoadOptions { DType = ScalarType.BFloat16, Quantization = quantization });
+            var step = DenseDecodeStep.TryCreate(model)!;
+            Assert.True(step.Prefills);
+            using var noGrad = no_grad();
+            int vocab = model.Config.VocabSize;
+            long[] ids = TinyModels.RandomTokens(new Random(5), 70, vocab); // a chunk of 64 rows (libtorch's GEMM) and one of 6 (matvec)
+            var logits = new float[vocab];
+            using var kernelCache = model.CreateCache(1, 80);
+            for (int start = 0; start < ids.Length; start += 64)
+            {
+                int width = Math.Min(64, ids.Length - start);
+                Assert.True(step.TryPrefill(ids.AsSpan(start, width), Enumerable.Range(start, width).Select(i => (long)i).ToArray(),
+                    Enumerable.Repeat(true, width).ToArray(), 1, kernelCache, start + width == ids.Length, logits));
+            }
+            using var torchCache = model.CreateCache(1, 80);
+            using var idTensor = tensor(ids, new long[] { 1, ids.Length });
+            using var expected = model.Forward(idTensor, cache: torchCache, lastOnly: true);
+            // bf16 activations around every product, fp32 elsewhere in the kernels where the forward keeps bf16: close, not equal.
+            double scale = expected.abs().max().to_type(ScalarType.Float64).item<double>();
+            using (var actual = tensor(logits, new long[] { 1, 1, vocab }))
+                Assert.True(TinyModels.MaxDiff(actual, expected.to_type(ScalarType.Float32)) <= 0.03 * scale, $"prefill: scale {scale}");
+            // Decode steps read what each prefill left in its cache.
+            Assert.True(step.TryStep([3], [ids.Length], kernelCache, logits));
+            using var next = tensor(new long[] { 3 }, new long[] { 1, 1 });
+            using var nextPosition = tensor(new long[] { ids.Length }, new long[] { 1, 1 });
+            using var torchLogits = model.Forward(next, nextPosition, cache: torchCache);
+            using (var actual = tensor(logits, new long[] { 1, 1, vocab }))
+                Assert.True(TinyModels.MaxDiff(actual, torchLogits.to_type(ScalarType.Float32)) <= 0.03 * scale, "step after the prefill");
+        }
+        finally
+        {
+            if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+        }
     }
 }

@@ -87,7 +87,9 @@ public static unsafe partial class DecodeOps
     {
         if (format == WeightFormat.F32) { Buffer.MemoryCopy(source, destination, n * 4L, n * 4L); return; }
         ushort* s = (ushort*)source;
-        for (int i = 0; i < n; i++) destination[i] = Bf16.ToSingle(s[i]);
+        int i = 0;
+        for (; i + 16 <= n; i += 16) Bf16.Load16(s + i).Store(destination + i);
+        for (; i < n; i++) destination[i] = Bf16.ToSingle(s[i]);
     }
 
     /// <summary>Stores <paramref name="n"/> fp32 values as fp32 or bf16 (rounded to nearest even).</summary>
