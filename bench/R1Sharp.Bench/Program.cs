@@ -17,6 +17,7 @@ var programs = new Dictionary<string, Func<string[], int>>
     ["matvec"] = MatvecBenchmark.Run,
     ["v3-probe"] = V3Probe.Run,
 };
+if (OperatingSystem.IsLinux()) OpenMpIsolation.LoadTorchThenRestore(); // before llama.cpp's libgomp loads
 if (args.Length > 0 && programs.TryGetValue(args[0], out var program)) return program(args[1..]);
 BenchmarkSwitcher.FromAssembly(typeof(LoadMemory).Assembly).Run(args);
 return 0;
