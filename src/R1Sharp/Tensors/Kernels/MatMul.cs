@@ -5,6 +5,7 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace R1Sharp.Tensors.Kernels;
 
@@ -35,6 +36,11 @@ public readonly unsafe struct WeightMatrix(void* data, WeightFormat format, int 
 /// <summary>Multi-row matrix–vector products on the <see cref="KernelPool"/>.</summary>
 public static unsafe partial class MatMul
 {
+    /// <summary>Bytes ahead of each weight stream that the bf16 matvec prefetches: a bf16 0.5B decode (`r1 run`, 128
+    /// tokens) went from 28.7 to 31.9 tok/s on average over eight alternating pairs of runs, faster in seven. The fp32
+    /// and int8/int4 loops measured slower with it (f32 20.2 → 18.3, int4 50.1 → 48.6 tok/s, two pairs each) and do
+    /// without.</summary>
+    internal const int PrefetchBytes = 8192;
     /// <summary>True where the kernels run vectorised (AVX-512 or equivalent 512-bit SIMD).</summary>
     public static bool IsAccelerated => Vector512.IsHardwareAccelerated;
 
@@ -153,6 +159,7 @@ public static unsafe partial class MatMul
         int i = 0;
         for (; i + 32 <= k; i += 32)
         {
+            Prefetch(w0 + i, w1 + i, w2 + i, w3 + i);
             var even = Vector512.Load(split + i);
             var odd = Vector512.Load(split + i + 16);
             var l0 = Vector512.Load((uint*)(w0 + i));
@@ -175,6 +182,17 @@ public static unsafe partial class MatMul
             s2 += Bf16.ToSingle(w2[i]) * x[i]; s3 += Bf16.ToSingle(w3[i]) * x[i];
         }
         return (s0, s1, s2, s3);
+    }
+
+    // The cache line PrefetchBytes ahead of each of four bf16 weight streams (64 bytes of each are read per loop step).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Prefetch(void* w0, void* w1, void* w2, void* w3)
+    {
+        if (!Sse.IsSupported) return;
+        Sse.Prefetch0((byte*)w0 + PrefetchBytes);
+        Sse.Prefetch0((byte*)w1 + PrefetchBytes);
+        Sse.Prefetch0((byte*)w2 + PrefetchBytes);
+        Sse.Prefetch0((byte*)w3 + PrefetchBytes);
     }
 
     /// <summary>Σ a[i]·b[i] over fp32 vectors.</summary>
