@@ -18,9 +18,21 @@ internal static partial class OpenMpSpin
     [ModuleInitializer]
     internal static void OnLoad()
     {
-        if (OperatingSystem.IsLinux()) Apply(GetNative, (name, value) => setenv(name, value, 0));
+        if (OperatingSystem.IsLinux()) SetHere = Apply(GetNative, (name, value) => setenv(name, value, 0));
     }
 #pragma warning restore CA2255
+
+    /// <summary>Whether loading R1Sharp set GOMP_SPINCOUNT in this process (false where the user had chosen).</summary>
+    internal static bool SetHere { get; private set; }
+
+    /// <summary>Takes the GOMP_SPINCOUNT that loading R1Sharp set out of the native environment again, so that a
+    /// libgomp loaded later (llama.cpp's, in the benchmarks) reads the user's environment.</summary>
+    internal static void Undo()
+    {
+        if (!SetHere) return;
+        unsetenv("GOMP_SPINCOUNT");
+        SetHere = false;
+    }
 
     /// <summary>Sets GOMP_SPINCOUNT through <paramref name="set"/> when neither it nor OMP_WAIT_POLICY is set; returns
     /// whether it did.</summary>
@@ -39,4 +51,7 @@ internal static partial class OpenMpSpin
 
     [LibraryImport("libc", StringMarshalling = StringMarshalling.Utf8)]
     private static partial int setenv(string name, string value, int overwrite);
+
+    [LibraryImport("libc", StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int unsetenv(string name);
 }

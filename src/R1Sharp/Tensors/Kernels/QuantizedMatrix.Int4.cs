@@ -25,12 +25,12 @@ public sealed unsafe partial class QuantizedMatrix
         var lowest = Vector512.Create(min);
         var (u0, u1) = Grid(x0, x1, lowest, 15 / (max - min), 0);
         var (d, m, best) = Fit(x0, x1, u0, u1);
+        float signedMax = MathF.Abs(min) > MathF.Abs(max) ? min : max;
         for (int step = -9; step <= 10; step++)
         {
             // Steps −9..9 other than 0: grids of 15 ± 0.9 steps across the range; 10: Q4_0's integers (the value of largest
             // magnitude at −8), shifted to 0..15.
             if (step == 0) continue;
-            float signedMax = MathF.Abs(min) > MathF.Abs(max) ? min : max;
             var (c0, c1) = step < 10
                 ? Grid(x0, x1, lowest, (15 + 0.1f * step) / (max - min), 0)
                 : Grid(x0, x1, Vector512<float>.Zero, -8 / signedMax, 8);
