@@ -1,6 +1,6 @@
 // y = x·Wᵀ (+ b) for a few input rows: the decode step's projections. Weights are read once per call (4 weight rows
-// at a time, then every input row against them from L1/L2), so a batch-1 call streams the matrix at memory
-// bandwidth; weights are fp32 or bf16 (widened in registers: a bf16 value is the top half of an fp32), activations
+// at a time, then every input row against them from L1/L2; a batch-1 fp32 call one row at a time), so a batch-1 call
+// streams the matrix at memory bandwidth; weights are fp32 or bf16 (widened in registers: a bf16 value is the top half of an fp32), activations
 // and accumulation fp32.
 using System.Buffers;
 using System.Runtime.CompilerServices;
@@ -41,6 +41,11 @@ public static unsafe partial class MatMul
     /// and int8/int4 loops measured slower with it (f32 20.2 → 18.3, int4 50.1 → 48.6 tok/s, two pairs each) and do
     /// without.</summary>
     internal const int PrefetchBytes = 8192;
+    /// <summary>Bytes ahead that a batch-1 fp32 matvec prefetches (non-temporal hint), reading one weight row at a time.
+    /// Small and within this host's noise: on the 0.5B shape's matrices, probes of alternating runs gave paired step-time
+    /// ratios of 0.95–1.0 against no prefetch (4 KB; 2 KB and 8 KB alike), and one row at a time 0.99 against four rows
+    /// interleaved; `r1 run` (128 tokens, five alternating pairs) was faster with 4 KB in four.</summary>
+    internal const int StreamPrefetchBytes = 4096;
     /// <summary>True where the kernels run vectorised (AVX-512 or equivalent 512-bit SIMD).</summary>
     public static bool IsAccelerated => Vector512.IsHardwareAccelerated;
 
@@ -101,6 +106,18 @@ public static unsafe partial class MatMul
     private static void Rows(WeightMatrix w, float* x, int xStride, float* split, float* y, int yStride, int batch, int start, int end)
     {
         int k = w.Columns, r = start;
+        if (batch == 1 && w.Format == WeightFormat.F32)
+        {
+            // One weight row at a time, so each thread reads one sequential stream, with a non-temporal prefetch
+            // StreamPrefetchBytes ahead. Each output is the same FMA chain as Dot4F32's, so batch-1 results equal the
+            // batched ones bit for bit.
+            for (; r < end; r++)
+            {
+                float s = DotStreaming((float*)w.Data + (long)r * k, x, k);
+                y[r] = w.Bias != null ? s + w.Bias[r] : s;
+            }
+            return;
+        }
         for (; r + 4 <= end; r += 4)
         {
             int b = 0;
@@ -202,6 +219,23 @@ public static unsafe partial class MatMul
         var acc = Vector512<float>.Zero;
         int i = 0;
         for (; i + 16 <= n; i += 16) acc = Vector512.FusedMultiplyAdd(Vector512.Load(a + i), Vector512.Load(b + i), acc);
+        float s = Vector512.Sum(acc);
+        for (; i < n; i++) s += a[i] * b[i];
+        return s;
+    }
+
+    /// <summary><see cref="Dot"/> (the same arithmetic) for a stream of weight rows <paramref name="a"/>: prefetches
+    /// <see cref="StreamPrefetchBytes"/> ahead with the non-temporal hint.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static float DotStreaming(float* a, float* b, int n)
+    {
+        var acc = Vector512<float>.Zero;
+        int i = 0;
+        for (; i + 16 <= n; i += 16)
+        {
+            if (Sse.IsSupported) Sse.PrefetchNonTemporal((byte*)(a + i) + StreamPrefetchBytes);
+            acc = Vector512.FusedMultiplyAdd(Vector512.Load(a + i), Vector512.Load(b + i), acc);
+        }
         float s = Vector512.Sum(acc);
         for (; i < n; i++) s += a[i] * b[i];
         return s;
