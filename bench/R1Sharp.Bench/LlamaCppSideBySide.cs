@@ -39,6 +39,9 @@ public static partial class LlamaCppSideBySide
         },
     };
 
+    /// <summary>Decode steps per engine turn in the interleaved measurement.</summary>
+    private const int InterleavedChunk = 16;
+
     /// <summary>Runs the comparison and prints one line per engine and the ratios; returns the exit code.</summary>
     public static int Run(string[] args)
     {
@@ -84,14 +87,14 @@ public static partial class LlamaCppSideBySide
                 return 2;
             }
             var engines = new List<(string Name, Func<(double Prefill, double Decode)> Measure)>();
-            var pairs = new List<(string Ours, string Theirs, string Label)>();
+            var pairs = new List<(string Ours, string Theirs, string Label, DecoderModel Model, string Gguf)>();
             var loaded = new List<DecoderModel>();
             if (groups.Contains("f32"))
             {
                 engines.Add(("R1Sharp f32, TorchSharp ops", () => MeasureR1Sharp(model, ids, promptLength, kernels: false)));
                 engines.Add(("R1Sharp f32, kernels", () => MeasureR1Sharp(model, ids, promptLength, kernels: true)));
                 engines.Add(("llama.cpp F32", () => MeasureLlamaCpp(gguf, ids, promptLength, threads)));
-                pairs.Add(("R1Sharp f32, kernels", "llama.cpp F32", "f32 / llama.cpp F32"));
+                pairs.Add(("R1Sharp f32, kernels", "llama.cpp F32", "f32 / llama.cpp F32", model, gguf));
             }
             if (groups.Contains("bf16"))
             {
@@ -101,7 +104,7 @@ public static partial class LlamaCppSideBySide
                 loaded.Add(bf16);
                 engines.Add(("R1Sharp bf16, kernels", () => MeasureR1Sharp(bf16, ids, promptLength, kernels: true)));
                 engines.Add(("llama.cpp F16", () => MeasureLlamaCpp(gguf16, ids, promptLength, threads)));
-                pairs.Add(("R1Sharp bf16, kernels", "llama.cpp F16", "bf16 / llama.cpp F16"));
+                pairs.Add(("R1Sharp bf16, kernels", "llama.cpp F16", "bf16 / llama.cpp F16", bf16, gguf16));
             }
             // R1Sharp quantizes a BF16 checkpoint (what R1-Distill models ship; prefill GEMMs then run in bf16), llama.cpp its
             // F32 GGUF: the same weights up to bf16 rounding.
@@ -121,7 +124,7 @@ public static partial class LlamaCppSideBySide
                 loaded.Add(ours);
                 engines.Add(($"R1Sharp {group}, kernels", () => MeasureR1Sharp(ours, ids, promptLength, kernels: true)));
                 engines.Add(($"llama.cpp {type}", () => MeasureLlamaCpp(quantized, ids, promptLength, threads)));
-                pairs.Add(($"R1Sharp {group}, kernels", $"llama.cpp {type}", $"{group} / llama.cpp {type}"));
+                pairs.Add(($"R1Sharp {group}, kernels", $"llama.cpp {type}", $"{group} / llama.cpp {type}", ours, quantized));
             }
             var best = engines.ToDictionary(e => e.Name, _ => (Prefill: 0.0, Decode: 0.0));
             for (int round = 0; round < (args.Contains("--batched-only") ? 0 : rounds); round++)
@@ -132,10 +135,21 @@ public static partial class LlamaCppSideBySide
                 }
             Console.WriteLine($"best of {rounds} alternating rounds, prompt {promptLength}, decode {decodeLength}:");
             foreach (var (name, _) in engines) Report(name, best[name].Prefill, best[name].Decode);
-            foreach (var (ours, theirs, label) in pairs)
+            foreach (var (ours, theirs, label, _, _) in pairs)
                 Console.WriteLine($"ratio {label}: prefill {best[ours].Prefill / best[theirs].Prefill:0.00}x, decode {best[ours].Decode / best[theirs].Decode:0.00}x");
             if (groups.Contains("f32"))
                 Console.WriteLine($"(f32 through TorchSharp ops: decode {best[engines[0].Name].Decode / best["llama.cpp F32"].Decode:0.00}x llama.cpp F32)");
+            int passes = LlamaCppTools.IntArg(args, "--interleaved-passes", 3);
+            if (passes > 0 && !args.Contains("--batched-only"))
+            {
+                Console.WriteLine($"decode interleaved: chunks of {InterleavedChunk} steps alternating engines, {passes} passes of the {decodeLength} tokens, " +
+                    "median of the paired ratios:");
+                foreach (var (_, _, label, ours, file) in pairs)
+                {
+                    var (median, oursRate, theirsRate, count) = MeasureInterleavedDecode(ours, file, ids, promptLength, threads, InterleavedChunk, passes);
+                    Console.WriteLine($"ratio {label}: decode {median:0.00}x interleaved ({count} pairs; {oursRate:0.0} against {theirsRate:0.0} tok/s over them)");
+                }
+            }
             foreach (var m in loaded) m.Dispose();
             foreach (int batch in groups.Contains("f32") ? new[] { 8, 32, 64 } : [])
                 Console.WriteLine($"R1Sharp f32 batched decode, {batch,2} sequences: {MeasureBatchedDecode(model, config.VocabSize, batch, decodeLength, kernels: true),7:0.0} tok/s in total with kernels, " +
