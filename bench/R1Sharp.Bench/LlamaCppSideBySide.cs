@@ -17,9 +17,10 @@ namespace R1Sharp.Bench;
 
 /// <summary>
 /// <c>dotnet run -c Release --project bench/R1Sharp.Bench -- sidebyside [--preset qwen2.5-0.5b|tiny] [--prompt 512]
-/// [--decode 128] [--threads N] [--rounds 3] [--engines f32,bf16,int8,int4] [--batched-only] [--rollout-engines f32] [--no-rollout]</c>: prefill tok/s
-/// and decode tok/s of both engines at each precision (R1Sharp f32 through TorchSharp ops and through the managed
-/// kernels, bf16, int8, int4; llama.cpp F32, F16, Q8_0, Q4_0 quantized by llama.cpp itself, pure), and ratios; then f32
+/// [--decode 128] [--threads N] [--rounds 3] [--interleaved-passes 3] [--engines f32,bf16,int8,int4] [--batched-only] [--rollout-engines f32]
+/// [--no-rollout]</c>: prefill tok/s and decode tok/s of both engines at each precision (R1Sharp f32 through TorchSharp
+/// ops and through the managed kernels, bf16, int8, int4; llama.cpp F32, F16, Q8_0, Q4_0 quantized by llama.cpp itself,
+/// pure), and ratios; each pair's decode again interleaved (MeasureInterleavedDecode; 0 passes skips it); then f32
 /// batched decode and the rollout-shaped batch (`rollout`, one round, llama.cpp's split KV) of the --rollout-engines
 /// (f32, bf16 or int8; f32 by default, GRPO's precision).
 /// </summary>
