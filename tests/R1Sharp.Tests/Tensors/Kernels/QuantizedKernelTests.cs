@@ -103,6 +103,7 @@ public sealed unsafe class QuantizedKernelTests
     [InlineData(QuantFormat.Int4, 1, 32, 1)]
     [InlineData(QuantFormat.Int4, 9, 160, 3)]
     [InlineData(QuantFormat.Int4, 257, 896, 2)]
+    [InlineData(QuantFormat.Int4, 5, 1056, 1)] // 17 block pairs: two steps of eight, then the odd pair
     public void Quantized_matvec_matches_a_float64_product_of_the_dequantized_weights(QuantFormat format, int rows, int columns, int batch)
     {
         var rng = new Random(rows + columns);
