@@ -12,8 +12,10 @@ namespace R1Sharp.Models;
 
 public sealed unsafe partial class DenseDecodeStep
 {
-    /// <summary>Real tokens of one <see cref="TryPrefill"/> call at most (its scratch rows grow with them).</summary>
-    public const int MaxPrefillRows = 256;
+    /// <summary>Real tokens of one <see cref="TryPrefill"/> call at most (its scratch rows grow with them). 512 against 256:
+    /// a 512-token prefill of the 0.5B shape in 0.90 × the time in int4 (half the dequantizing), 0.89 × in bf16, 1.00 × in
+    /// f32 (medians of 6 paired runs).</summary>
+    public const int MaxPrefillRows = 512;
 
     /// <summary>Whether prompts prefill through the kernels: a hidden size wide enough for the GEMM.</summary>
     public bool Prefills { get; private set; }
@@ -94,12 +96,19 @@ public sealed unsafe partial class DenseDecodeStep
         using var scope = NewDisposeScope();
         var (inputs, outputs) = weight is QuantizedMatrix q ? (q.Columns, q.Rows) : ((int)((Tensor)weight).shape[1], (int)((Tensor)weight).shape[0]);
         var input = empty(rows, inputs, dtype: _model.DType);
-        void* px = TensorMemory.Pointer(input);
+        nint px = (nint)TensorMemory.Pointer(input), xs = (nint)x, ys = (nint)y;
         int size = _format == WeightFormat.F32 ? 4 : 2;
-        for (int r = 0; r < rows; r++) DecodeOps.FromSingle(x + (long)r * xStride, inputs, (byte*)px + (long)r * inputs * size, _format);
+        ForRows(rows, inputs, (first, end) =>
+        {
+            for (int r = first; r < end; r++) DecodeOps.FromSingle((float*)xs + (long)r * xStride, inputs, (byte*)px + (long)r * inputs * size, _format);
+        });
+        KernelPool.Shared.Park(); // workers of the kernels before would spin into libtorch's OpenMP threads
         var output = (weight is QuantizedMatrix m ? QuantizedLinear.Forward(input, m, bias) : nn.functional.linear(input, (Tensor)weight, bias)).contiguous();
-        void* py = TensorMemory.Pointer(output);
-        for (int r = 0; r < rows; r++) DecodeOps.ToSingle((byte*)py + (long)r * outputs * size, _format, outputs, y + (long)r * yStride);
+        nint py = (nint)TensorMemory.Pointer(output);
+        ForRows(rows, outputs, (first, end) =>
+        {
+            for (int r = first; r < end; r++) DecodeOps.ToSingle((byte*)py + (long)r * outputs * size, _format, outputs, (float*)ys + (long)r * yStride);
+        });
         GC.KeepAlive(input);
         GC.KeepAlive(output);
         return true;

@@ -40,4 +40,15 @@ public sealed unsafe partial class DenseDecodeStep
         _cos = New((long)rows * _headDim);
         _sin = New((long)rows * _headDim);
     }
+
+    // body(first, end) over the rows [0, rows), split over the kernel pool when rows·width elements are worth waking it
+    // (a prefill's or a large batch's rows; a decode step's row runs inline). Every row is computed as it is alone, so
+    // results do not depend on the split. (A 512-token int4 prefill of the 0.5B shape took 0.94 × the time with these
+    // loops split than with them on the calling thread, bf16 0.99 ×: medians of 6 paired runs.)
+    private static void ForRows(int rows, int width, Action<int, int> body) =>
+        KernelPool.Shared.Run((part, parts) =>
+        {
+            var (first, end) = KernelPool.Split(rows, part, parts);
+            if (first < end) body(first, end);
+        }, (long)rows * width);
 }

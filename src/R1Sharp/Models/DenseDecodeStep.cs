@@ -135,8 +135,14 @@ public sealed unsafe partial class DenseDecodeStep
                 Project(Weight(attention.Qkv), attention.Qkv.FusedBias, n, _hidden, qkv, _qkvWidth);
                 AddAdapters(attention.Qkv.Parts, n, _hidden, qkv, _qkvWidth);
                 using (PhaseProfiler.Enter(DecodePhase.NormRope))
-                    for (int r = 0; r < _rows; r++)
-                        DecodeOps.Rope(qkv + (long)r * _qkvWidth, _heads + _kvHeads, _headDim, cos + (long)r * _headDim, sin + (long)r * _headDim);
+                {
+                    nint pq = (nint)qkv, pc = (nint)cos, ps = (nint)sin;
+                    ForRows(_rows, _qkvWidth, (first, end) =>
+                    {
+                        for (int r = first; r < end; r++)
+                            DecodeOps.Rope((float*)pq + (long)r * _qkvWidth, _heads + _kvHeads, _headDim, (float*)pc + (long)r * _headDim, (float*)ps + (long)r * _headDim);
+                    });
+                }
                 var keys = cache.KeysOf(index);
                 var values = cache.ValuesOf(index);
                 var valid = cache.Valid;
@@ -159,19 +165,23 @@ public sealed unsafe partial class DenseDecodeStep
                 GC.KeepAlive(cache);
                 Project(Weight(attention.o_proj), attention.o_proj.bias, attn, _heads * _headDim, tmp, _hidden);
                 AddAdapters([attention.o_proj], attn, _heads * _headDim, tmp, _hidden);
-                DecodeOps.Add(x, tmp, _rows * _hidden);
+                AddRows(x, tmp);
             }
             Norm(l.post_attention_layernorm.weight, x, n);
             Project(Weight(l.mlp.GateUp), l.mlp.GateUp.FusedBias, n, _hidden, gateUp, 2 * _intermediate);
             AddAdapters(l.mlp.GateUp.Parts, n, _hidden, gateUp, 2 * _intermediate);
-            for (int r = 0; r < _rows; r++)
+            nint pg = (nint)gateUp, pa = (nint)act;
+            ForRows(_rows, _intermediate, (first, end) =>
             {
-                float* g = gateUp + (long)r * 2 * _intermediate;
-                DecodeOps.SiluMul(g, g + _intermediate, act + (long)r * _intermediate, _intermediate);
-            }
+                for (int r = first; r < end; r++)
+                {
+                    float* g = (float*)pg + (long)r * 2 * _intermediate;
+                    DecodeOps.SiluMul(g, g + _intermediate, (float*)pa + (long)r * _intermediate, _intermediate);
+                }
+            });
             Project(Weight(l.mlp.down_proj), l.mlp.down_proj.bias, act, _intermediate, tmp, _hidden);
             AddAdapters([l.mlp.down_proj], act, _intermediate, tmp, _hidden);
-            DecodeOps.Add(x, tmp, _rows * _hidden);
+            AddRows(x, tmp);
         }
     }
 
@@ -194,10 +204,20 @@ public sealed unsafe partial class DenseDecodeStep
     private void Norm(Tensor weight, float* x, float* y, int rows = -1)
     {
         using var phase = PhaseProfiler.Enter(DecodePhase.NormRope);
-        void* w = TensorMemory.Pointer(weight);
-        for (int r = 0; r < (rows < 0 ? _rows : rows); r++)
-            DecodeOps.RmsNorm(x + (long)r * _hidden, w, _format, _hidden, _eps, y + (long)r * _hidden);
+        nint w = (nint)TensorMemory.Pointer(weight), px = (nint)x, py = (nint)y;
+        ForRows(rows < 0 ? _rows : rows, _hidden, (first, end) =>
+        {
+            for (int r = first; r < end; r++)
+                DecodeOps.RmsNorm((float*)px + (long)r * _hidden, (void*)w, _format, _hidden, _eps, (float*)py + (long)r * _hidden);
+        });
         GC.KeepAlive(weight);
+    }
+
+    // x += y over the step's rows (the residual add).
+    private void AddRows(float* x, float* y)
+    {
+        nint px = (nint)x, py = (nint)y;
+        ForRows(_rows, _hidden, (first, end) => DecodeOps.Add((float*)px + (long)first * _hidden, (float*)py + (long)first * _hidden, (end - first) * _hidden));
     }
 
     // y = x·Wᵀ + b for a weight tensor of the model dtype or an int8/int4 QuantizedMatrix.

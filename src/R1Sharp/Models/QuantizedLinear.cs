@@ -56,6 +56,7 @@ internal static unsafe class QuantizedLinear
             int count = Math.Min(slice, w.Rows - start);
             using var weights = empty(count, w.Columns, dtype: rows.dtype);
             w.Dequantize(start, count, TensorMemory.Pointer(weights), rows.dtype == ScalarType.BFloat16 ? WeightFormat.Bf16 : WeightFormat.F32);
+            KernelPool.Shared.Park(); // the dequantizing workers would spin into the GEMM's OpenMP threads
             parts.Add(nn.functional.linear(rows, weights, bias?.narrow(0, start, count)));
         }
         return parts.Count == 1 ? parts[0] : cat(parts, 1);
