@@ -150,7 +150,7 @@ public sealed unsafe partial class QuantizedMatrix : IDisposable
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float MaxLane(Vector512<float> v)
+    internal static float MaxLane(Vector512<float> v)
     {
         var m = Vector256.Max(v.GetLower(), v.GetUpper());
         var n = Vector128.Max(m.GetLower(), m.GetUpper());

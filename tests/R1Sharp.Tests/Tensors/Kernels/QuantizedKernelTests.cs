@@ -17,6 +17,26 @@ public sealed unsafe class QuantizedKernelTests
     }
 
     [Fact]
+    public void Activations_round_to_int16_as_the_scalar_rule_with_ties_to_even()
+    {
+        // The vectorised rows (16 lanes, then a scalar tail) against round(x·32767/max|x|) in float arithmetic, for lengths
+        // around the vector width; one row is built of exact halves (max 32767 → inverse 1, so 2.5 → 2 and −3.5 → −4).
+        var rng = new Random(5);
+        foreach (int n in new[] { 1, 15, 16, 17, 31, 32, 33, 896, 4864 + 3 })
+        {
+            var x = Random(rng, n, 3);
+            if (n == 33) { for (int i = 0; i < n; i++) x[i] = i % 2 == 0 ? i + 0.5f : -(i + 0.5f); x[7] = 32767; }
+            var q = new short[n];
+            float scale;
+            fixed (float* px = x) fixed (short* pq = q) scale = MatMul.QuantizeRow(px, n, pq);
+            float amax = x.Max(MathF.Abs), expectedScale = amax / 32767, inverse = 1 / expectedScale;
+            Assert.Equal(expectedScale, scale);
+            Assert.Equal(x.Select(v => (short)MathF.Round(v * inverse)), q);
+            if (n == 33) Assert.Equal([0, -2, 2, -4], q.Take(4).Select(v => (int)v));
+        }
+    }
+
+    [Fact]
     public void Int8_blocks_take_q8_0_integers_and_the_least_squares_scale()
     {
         // max|w| = 31.75 → q = round(4·w): 127, 50.5 → 50 (ties to even), −1.5 → −2, −127; d = Σ w·q / Σ q².
