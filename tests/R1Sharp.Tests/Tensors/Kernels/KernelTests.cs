@@ -161,6 +161,43 @@ public sealed unsafe class KernelTests
             }
     }
 
+    [Fact]
+    public void A_bf16_cache_attends_as_the_fp32_cache_of_its_values_bit_for_bit_over_any_split()
+    {
+        // Seven query heads per KV head over shared prompt slots and causal own lengths (a prefill chunk): the bf16 cache
+        // (keys and values widened 64 slots at a time, shared by the seven heads) against an fp32 cache holding the same
+        // values, and the queries split over 1, 2 and 3 threads by their slot counts.
+        const int rows = 5, heads = 14, kvHeads = 2, dim = 64, capacity = 160, promptLength = 70;
+        var rng = new Random(9);
+        float[] Rounded(int n, double scale) => Random(rng, n, scale).Select(v => Bf16.ToSingle(Bf16.FromSingle(v))).ToArray();
+        float[] q = Random(rng, rows * heads * dim), keys = Rounded(rows * kvHeads * capacity * dim, 2), values = Rounded(rows * kvHeads * capacity * dim, 1);
+        float[] promptKeys = Rounded(kvHeads * capacity * dim, 2), promptValues = Rounded(kvHeads * capacity * dim, 1);
+        ushort[] Bits(float[] a) => a.Select(Bf16.FromSingle).ToArray();
+        ushort[] k16 = Bits(keys), v16 = Bits(values), pk16 = Bits(promptKeys), pv16 = Bits(promptValues);
+        bool[] promptValid = Enumerable.Range(0, capacity).Select(s => s % 11 != 4).ToArray();
+        int[] cacheRows = [0, 1, 2, 3, 4], lengths = [150, 1, 64, 65, 129], rowPrompt = [0, 0, 0, 0, 0];
+        float[] Run(WeightFormat format, KernelPool pool)
+        {
+            var output = new float[rows * heads * dim];
+            fixed (float* pq = q, pk = keys, pv = values, ppk = promptKeys, ppv = promptValues, po = output)
+            fixed (ushort* k = k16, v = v16, pk2 = pk16, pv2 = pv16)
+            fixed (bool* pvalid = promptValid)
+            fixed (int* pr = cacheRows, pl = lengths, prp = rowPrompt)
+            {
+                bool f32 = format == WeightFormat.F32;
+                var prompts = new DecodeOps.PromptView(f32 ? ppk : pk2, f32 ? ppv : pv2, pvalid, capacity, promptLength, prp);
+                var view = new DecodeOps.CacheView(f32 ? pk : k, f32 ? pv : v, format, null, kvHeads, capacity, dim, dim, prompts);
+                DecodeOps.Attention(pq, heads * dim, view, rows, heads, lengths.Max(), 0.125f, po, heads * dim, pool, pr, pl);
+            }
+            return output;
+        }
+        var expected = Run(WeightFormat.F32, new KernelPool(1));
+        Assert.Equal(expected, Run(WeightFormat.Bf16, new KernelPool(1)));
+        Assert.Equal(expected, Run(WeightFormat.Bf16, new KernelPool(2)));
+        Assert.Equal(expected, Run(WeightFormat.Bf16, new KernelPool(3)));
+        Assert.Equal(expected, Run(WeightFormat.F32, new KernelPool(3)));
+    }
+
     [Theory]
     [InlineData(1)]
     [InlineData(16)]
