@@ -135,14 +135,7 @@ public sealed unsafe partial class DenseDecodeStep
                 Project(Weight(attention.Qkv), attention.Qkv.FusedBias, n, _hidden, qkv, _qkvWidth);
                 AddAdapters(attention.Qkv.Parts, n, _hidden, qkv, _qkvWidth);
                 using (PhaseProfiler.Enter(DecodePhase.NormRope))
-                {
-                    nint pq = (nint)qkv, pc = (nint)cos, ps = (nint)sin;
-                    ForRows(_rows, _qkvWidth, (first, end) =>
-                    {
-                        for (int r = first; r < end; r++)
-                            DecodeOps.Rope((float*)pq + (long)r * _qkvWidth, _heads + _kvHeads, _headDim, (float*)pc + (long)r * _headDim, (float*)ps + (long)r * _headDim);
-                    });
-                }
+                    EachRow(RowOp.Rope, _rows, _qkvWidth, (nint)qkv, (nint)cos, (nint)sin);
                 var keys = cache.KeysOf(index);
                 var values = cache.ValuesOf(index);
                 var valid = cache.Valid;
@@ -170,15 +163,7 @@ public sealed unsafe partial class DenseDecodeStep
             Norm(l.post_attention_layernorm.weight, x, n);
             Project(Weight(l.mlp.GateUp), l.mlp.GateUp.FusedBias, n, _hidden, gateUp, 2 * _intermediate);
             AddAdapters(l.mlp.GateUp.Parts, n, _hidden, gateUp, 2 * _intermediate);
-            nint pg = (nint)gateUp, pa = (nint)act;
-            ForRows(_rows, _intermediate, (first, end) =>
-            {
-                for (int r = first; r < end; r++)
-                {
-                    float* g = (float*)pg + (long)r * 2 * _intermediate;
-                    DecodeOps.SiluMul(g, g + _intermediate, (float*)pa + (long)r * _intermediate, _intermediate);
-                }
-            });
+            EachRow(RowOp.SiluMul, _rows, _intermediate, (nint)gateUp, (nint)act, 0);
             Project(Weight(l.mlp.down_proj), l.mlp.down_proj.bias, act, _intermediate, tmp, _hidden);
             AddAdapters([l.mlp.down_proj], act, _intermediate, tmp, _hidden);
             AddRows(x, tmp);
@@ -204,21 +189,12 @@ public sealed unsafe partial class DenseDecodeStep
     private void Norm(Tensor weight, float* x, float* y, int rows = -1)
     {
         using var phase = PhaseProfiler.Enter(DecodePhase.NormRope);
-        nint w = (nint)TensorMemory.Pointer(weight), px = (nint)x, py = (nint)y;
-        ForRows(rows < 0 ? _rows : rows, _hidden, (first, end) =>
-        {
-            for (int r = first; r < end; r++)
-                DecodeOps.RmsNorm((float*)px + (long)r * _hidden, (void*)w, _format, _hidden, _eps, (float*)py + (long)r * _hidden);
-        });
+        EachRow(RowOp.Norm, rows < 0 ? _rows : rows, _hidden, (nint)TensorMemory.Pointer(weight), (nint)x, (nint)y);
         GC.KeepAlive(weight);
     }
 
     // x += y over the step's rows (the residual add).
-    private void AddRows(float* x, float* y)
-    {
-        nint px = (nint)x, py = (nint)y;
-        ForRows(_rows, _hidden, (first, end) => DecodeOps.Add((float*)px + (long)first * _hidden, (float*)py + (long)first * _hidden, (end - first) * _hidden));
-    }
+    private void AddRows(float* x, float* y) => EachRow(RowOp.Add, _rows, _hidden, (nint)x, (nint)y, 0);
 
     // y = x·Wᵀ + b for a weight tensor of the model dtype or an int8/int4 QuantizedMatrix.
     private void Project(object weight, Tensor? bias, float* x, int xStride, float* y, int yStride, int rows = -1)
