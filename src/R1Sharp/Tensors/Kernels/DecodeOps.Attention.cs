@@ -120,14 +120,7 @@ public static unsafe partial class DecodeOps
         }
         var p = c.Prompts;
         int promptLength = p.Length, total = promptLength + length;
-        long own0 = ((long)row * c.KvHeads + kvHead) * c.Capacity, prompt0 = 0;
-        bool* valid = c.Valid == null ? null : c.Valid + (long)row * c.Capacity, promptValid = null;
-        if (promptLength > 0)
-        {
-            int prompt = p.RowPrompt[row];
-            prompt0 = ((long)prompt * c.KvHeads + kvHead) * p.Capacity;
-            if (p.Valid != null) promptValid = p.Valid + (long)prompt * p.Capacity;
-        }
+        Slots(c, row, kvHead, out long own0, out long prompt0, out bool* valid, out bool* promptValid);
         for (int g = 0; g < groups; g++)
         {
             float* qg = q + (long)g * c.KeyDim, sg = scores + (long)g * total;
@@ -143,6 +136,21 @@ public static unsafe partial class DecodeOps
         }
     }
 
+    // Where row `row`'s KV head `kvHead` starts (in slots) in its own cache and in its shared prompt (if any), and their
+    // validity masks (null: all valid).
+    private static void Slots(CacheView c, int row, int kvHead, out long own0, out long prompt0, out bool* valid, out bool* promptValid)
+    {
+        var p = c.Prompts;
+        own0 = ((long)row * c.KvHeads + kvHead) * c.Capacity;
+        prompt0 = 0;
+        valid = c.Valid == null ? null : c.Valid + (long)row * c.Capacity;
+        promptValid = null;
+        if (p.Length == 0) return;
+        int prompt = p.RowPrompt[row];
+        prompt0 = ((long)prompt * c.KvHeads + kvHead) * p.Capacity;
+        if (p.Valid != null) promptValid = p.Valid + (long)prompt * p.Capacity;
+    }
+
     // Group for a bf16 cache of 64-dimension heads: keys, then values, are widened to fp32 WidenSlots slots at a time
     // into a stack buffer that all the query heads of the KV head read (each head widened them itself before: two ops
     // per 16 values, per head). The fp32 code then runs on the widened copy, which is exact, in the same order, so the
@@ -155,14 +163,7 @@ public static unsafe partial class DecodeOps
     {
         var p = c.Prompts;
         int promptLength = p.Length, total = promptLength + length;
-        long own0 = ((long)row * c.KvHeads + kvHead) * c.Capacity, prompt0 = 0;
-        bool* valid = c.Valid == null ? null : c.Valid + (long)row * c.Capacity, promptValid = null;
-        if (promptLength > 0)
-        {
-            int prompt = p.RowPrompt[row];
-            prompt0 = ((long)prompt * c.KvHeads + kvHead) * p.Capacity;
-            if (p.Valid != null) promptValid = p.Valid + (long)prompt * p.Capacity;
-        }
+        Slots(c, row, kvHead, out long own0, out long prompt0, out bool* valid, out bool* promptValid);
         float* wide = stackalloc float[WidenSlots * 64];
         if (promptLength > 0) WidenedScores(q, groups, (ushort*)p.Keys + prompt0 * 64, promptValid, promptLength, scale, scores, total, wide);
         WidenedScores(q, groups, (ushort*)c.Keys + own0 * 64, valid, length, scale, scores + promptLength, total, wide);

@@ -215,9 +215,9 @@ public static unsafe partial class MatMul
     // against two broadcasts and an insert per pair, median of 60 paired 8-step runs; 896-column rows have 14 pairs, 6
     // of them past the first eight). Pairs alternate between two FMA chains. The blocks' offsets, Σ d[b]·offset[b]·c[b]
     // with c = Σ x / 256 per block (zero-padded past nb; d and offset may be read past the row: the arrays have slack
-    // and the next row's values are finite), join the second chain, so a row takes one horizontal sum. Against two-broadcast scales and a separate offset sum: decode steps of the 0.5B
-    // shape 0.89 × the time (median of 40 paired 8-step runs; permute alone 0.90–0.92 ×, merged offsets alone
-    // 0.95–0.98 ×).
+    // and the next row's values are finite), join the second chain, so a row takes one horizontal sum. Against
+    // two-broadcast scales and a separate offset sum: decode steps of the 0.5B shape 0.89 × the time (median of 40
+    // paired 8-step runs; permute alone 0.90–0.92 ×, merged offsets alone 0.95–0.98 ×).
     [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
     private static float DotInt4(byte* w, ushort* d, short* offset, float* c, int nb, short* x)
     {
