@@ -1,7 +1,7 @@
 // y = x·Wᵀ (+ b) for a few input rows: the decode step's projections. Weights are read once per call (4 weight rows
 // at a time, then every input row against them from L1/L2; a batch-1 fp32 call one row at a time), so a batch-1 call
-// streams the matrix at memory bandwidth; weights are fp32 or bf16 (widened in registers: a bf16 value is the top half of an fp32), activations
-// and accumulation fp32.
+// streams the matrix at memory bandwidth; weights are fp32 or bf16 (widened in registers: a bf16 value is the top half
+// of an fp32), activations and accumulation fp32.
 using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
@@ -214,26 +214,22 @@ public static unsafe partial class MatMul
 
     /// <summary>Σ a[i]·b[i] over fp32 vectors.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static float Dot(float* a, float* b, int n)
-    {
-        var acc = Vector512<float>.Zero;
-        int i = 0;
-        for (; i + 16 <= n; i += 16) acc = Vector512.FusedMultiplyAdd(Vector512.Load(a + i), Vector512.Load(b + i), acc);
-        float s = Vector512.Sum(acc);
-        for (; i < n; i++) s += a[i] * b[i];
-        return s;
-    }
+    public static float Dot(float* a, float* b, int n) => DotCore(a, b, n, streaming: false);
 
     /// <summary><see cref="Dot"/> (the same arithmetic) for a stream of weight rows <paramref name="a"/>: prefetches
     /// <see cref="StreamPrefetchBytes"/> ahead with the non-temporal hint.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static float DotStreaming(float* a, float* b, int n)
+    private static float DotStreaming(float* a, float* b, int n) => DotCore(a, b, n, streaming: true);
+
+    // Dot's loop; `streaming` is a constant at both call sites, so each inlined copy keeps or drops the prefetch.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float DotCore(float* a, float* b, int n, bool streaming)
     {
         var acc = Vector512<float>.Zero;
         int i = 0;
         for (; i + 16 <= n; i += 16)
         {
-            if (Sse.IsSupported) Sse.PrefetchNonTemporal((byte*)(a + i) + StreamPrefetchBytes);
+            if (streaming && Sse.IsSupported) Sse.PrefetchNonTemporal((byte*)(a + i) + StreamPrefetchBytes);
             acc = Vector512.FusedMultiplyAdd(Vector512.Load(a + i), Vector512.Load(b + i), acc);
         }
         float s = Vector512.Sum(acc);
